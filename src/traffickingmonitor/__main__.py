@@ -1,0 +1,3 @@
+from traffickingmonitor.cli import main
+
+main()

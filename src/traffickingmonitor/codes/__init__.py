@@ -1,0 +1,1 @@
+"""codes stage of the traffickingmonitor data flow."""

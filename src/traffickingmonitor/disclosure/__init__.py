@@ -1,0 +1,1 @@
+"""disclosure stage of the traffickingmonitor data flow."""

@@ -1,0 +1,1 @@
+"""linkage stage of the traffickingmonitor data flow."""

@@ -1,0 +1,1 @@
+"""synthetic stage of the traffickingmonitor data flow."""
