@@ -1,0 +1,137 @@
+"""Existence and identifiability of the (extended) maximum likelihood estimate.
+
+Codes as SparseMSE's ``checkident`` and MultipleSystemsEstimation's
+``check_extended_MLE``: 0 fine, 1 the MLE does not exist (Fienberg & Rinaldo 2012 linear
+programme), 2 not identifiable (model matrix of the kept cells not of full column rank),
+3 both.
+
+The linear programme is the one of ``checkident``: with ``A`` the model matrix of the
+kept cells (cells of minus-infinity terms removed) and ``t = A'y`` the sufficient
+statistics, maximise ``s`` subject to ``A'x = t``, ``x >= s``, ``x >= 0``. The MLE exists
+iff ``t`` lies in the relative interior of the marginal cone, i.e. iff some strictly
+positive ``x`` reproduces ``t``, i.e. iff the optimum ``s`` is positive.
+
+Both conditions depend on the counts only through their support (which cells are
+non-zero), so results are cached per (model, support): bootstrap replicates share few
+supports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+
+from traffickingmonitor.analysis.mse.fit import Prepared, Problem
+
+OK, NO_MLE, NOT_IDENTIFIABLE = 0, 1, 2
+
+#: The LP optimum is a vertex with rational coordinates; with integer counts a positive
+#: optimum is far above solver noise.
+S_TOL = 1e-7
+
+MESSAGES = {
+    0: "fine",
+    1: "the maximum likelihood estimate does not exist",
+    2: "the model is not identifiable",
+    3: "the maximum likelihood estimate does not exist and the model is not identifiable",
+}
+
+
+def check(problem: Problem, terms: tuple[int, ...]) -> int:
+    """Existence/identifiability code of one model on the problem's counts."""
+    prep = problem.prepare(terms)
+    key = (prep.terms, problem.support.tobytes())
+    cache = _cache(problem)
+    code = cache.get(key)
+    if code is None:
+        code = _check_prepared(problem, prep)
+        cache[key] = code
+    return code
+
+
+def _check_prepared(problem: Problem, prep: Prepared) -> int:
+    X = problem.design(prep)
+    code = 0
+    if X.shape[0] < X.shape[1] or np.linalg.matrix_rank(X) < X.shape[1]:
+        code += NOT_IDENTIFIABLE
+    y = problem.y[prep.keep]
+    if not (y > 0).all() and not lp_strictly_positive(X, y):
+        code += NO_MLE
+    return code
+
+
+def lp_strictly_positive(X: np.ndarray, y: np.ndarray) -> bool:
+    """Whether some ``x > 0`` has ``X'x = X'y`` (Fienberg-Rinaldo existence).
+
+    Parameters
+    ----------
+    X : (n, p) array
+        Model matrix of the kept cells.
+    y : (n,) array
+        Counts of the kept cells.
+    """
+    n, p = X.shape
+    t = X.T @ y
+    c = np.zeros(n + 1)
+    c[-1] = -1.0  # maximise s
+    A_eq = np.hstack([X.T, np.zeros((p, 1))])
+    A_ub = np.hstack([-np.eye(n), np.ones((n, 1))])  # s - x_i <= 0
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=np.zeros(n),
+        A_eq=A_eq,
+        b_eq=t,
+        bounds=[(0, None)] * (n + 1),
+        method="highs",
+    )
+    if res.status != 0:
+        # Infeasible cannot happen (x = y is feasible); treat solver trouble as failure
+        # so that no model is fitted on an unverified table.
+        return False
+    return float(-res.fun) > S_TOL
+
+
+def check_many(
+    problem: Problem, models: list[tuple[int, ...]]
+) -> np.ndarray:
+    """Codes of many models, pruning LPs by monotonicity.
+
+    For a fixed set of minus-infinity terms (hence fixed kept cells), a model whose MLE
+    exists and is identifiable keeps both properties when terms are removed: the
+    sufficient statistics project onto the smaller model's cone, and the relative
+    interior of a cone projects onto the relative interior of the projected cone
+    (this is the branch-search idea of SparseMSE's ``checkallmodels``).
+    """
+    codes = np.full(len(models), -1, dtype=int)
+    preps = [problem.prepare(m) for m in models]
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, p in enumerate(preps):
+        groups.setdefault(p.neg_inf, []).append(i)
+    cache = _cache(problem)
+    sup = problem.support.tobytes()
+    for idx in groups.values():
+        idx.sort(key=lambda i: -len(preps[i].finite))
+        good: list[frozenset[int]] = []
+        for i in idx:
+            fin = frozenset(preps[i].finite)
+            key = (preps[i].terms, sup)
+            if key in cache:
+                codes[i] = cache[key]
+            elif any(fin <= g for g in good):
+                codes[i] = OK
+            else:
+                codes[i] = _check_prepared(problem, preps[i])
+            cache[key] = int(codes[i])
+            if codes[i] == OK:
+                good.append(fin)
+    return codes
+
+
+def _cache(problem: Problem) -> dict:
+    layout = problem.layout
+    c = layout.__dict__.get("_exist_cache")
+    if c is None:
+        c = {}
+        object.__setattr__(layout, "_exist_cache", c)
+    return c

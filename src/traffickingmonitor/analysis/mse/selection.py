@@ -1,0 +1,258 @@
+"""Model selection: SparseMSE stepwise, exhaustive AIC/BIC, main effects, fixed model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import pdtr, pdtrc
+
+from traffickingmonitor.analysis.mse import existence
+from traffickingmonitor.analysis.mse.design import (
+    candidate_pairs,
+    hierarchical_models,
+    hierarchy_string,
+    term_key,
+)
+from traffickingmonitor.analysis.mse.fit import ETA_MAX, Fit, Problem, irls_batch
+from traffickingmonitor.analysis.mse.table import NotEstimableError
+
+METHODS = ("stepwise", "bic", "aic", "main", "fixed")
+
+
+@dataclass
+class Selection:
+    """Outcome of a selection procedure.
+
+    Attributes
+    ----------
+    fit : Fit
+        Fit of the chosen model.
+    interactions : tuple of int
+        Chosen list interactions, in the order the procedure added them.
+    method : str
+        ``stepwise``, ``bic``, ``aic``, ``main`` or ``fixed``.
+    steps : list of dict
+        Stepwise: each added term with its p-value; exhaustive: nothing.
+    excluded : list of dict
+        Models or terms excluded by the existence/identifiability check.
+    ranking : list of dict or None
+        Exhaustive search: every admissible model with estimate, AIC and BIC, best first.
+    """
+
+    fit: Fit
+    interactions: tuple[int, ...]
+    method: str
+    steps: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    ranking: list[dict] | None = None
+
+
+def poisson_pvalues(nstar: np.ndarray, pstar: np.ndarray) -> np.ndarray:
+    """SparseMSE's stepwise p-value ``min(P(X <= n*), P(X >= n*))``, X ~ Poisson(mu*).
+
+    ``n*`` is the number observed on both lists of a pair, ``mu*`` its expectation
+    under the current model.
+    """
+    lower = pdtr(nstar, pstar)
+    upper = np.where(nstar > 0, pdtrc(np.maximum(nstar - 1, 0), pstar), 1.0)
+    return np.minimum(lower, upper)
+
+
+def require_estimable(problem: Problem, base: tuple[int, ...]) -> int:
+    code = existence.check(problem, base)
+    if code != 0:
+        raise NotEstimableError(
+            "main-effects model: "
+            + existence.MESSAGES[code]
+            + " (the lists overlap too little to estimate the population)"
+        )
+    return code
+
+
+def stepwise(problem: Problem, base: tuple[int, ...], pthresh: float = 0.02) -> Selection:
+    """Forward selection of list pairs as SparseMSE's ``stepwisefit``.
+
+    Start from the main effects. At each step compute, for every pair not yet in the
+    model, the number ``n*`` of individuals on both lists and its expectation ``mu*``
+    under the current fit, and the p-value ``min(P(X <= n*), P(X >= n*))`` with
+    ``X ~ Poisson(mu*)``. Add the pair with the smallest p-value (ties: the first pair
+    in the order (1,2), (1,3), ..., (2,3), ...) if it is below ``pthresh`` and the model
+    with it passes the existence/identifiability check; pairs failing the check are
+    skipped, as SparseMSE sets their p-value to 1. Pairs with no overlap are eligible:
+    their term is minus infinity and their cells leave the fit.
+    """
+    require_estimable(problem, base)
+    layout = problem.layout
+    cands = candidate_pairs(layout.n_lists)
+    C = np.stack([problem.column(c) for c in cands], axis=1)
+    nstar = problem.y @ C
+    current = tuple(base)
+    fit = problem.fit(current)
+    added: list[int] = []
+    steps: list[dict] = []
+    excluded: list[dict] = []
+    included = np.zeros(len(cands), dtype=bool)
+    for _ in range(len(cands)):
+        pstar = fit.mu @ C
+        p = poisson_pvalues(nstar, pstar)
+        p[included] = np.inf
+        order = sorted((float(p[j]), j) for j in range(len(cands)) if p[j] < pthresh)
+        chosen = None
+        for pv, j in order:
+            code = existence.check(problem, (*current, cands[j]))
+            if code == 0:
+                chosen = (pv, j)
+                break
+            excluded.append(
+                {"term": layout.term_name(cands[j]), "step": len(added) + 1, "code": code}
+            )
+        if chosen is None:
+            break
+        pv, j = chosen
+        included[j] = True
+        added.append(cands[j])
+        current = (*current, cands[j])
+        fit = problem.fit(current, start=fit)
+        steps.append(
+            {
+                "term": layout.term_name(cands[j]),
+                "p_value": pv,
+                "overlap": int(nstar[j]),
+                "expected": float(pstar[j]),
+            }
+        )
+    return Selection(fit, tuple(added), "stepwise", steps, excluded)
+
+
+def main_effects(problem: Problem, base: tuple[int, ...]) -> Selection:
+    require_estimable(problem, base)
+    return Selection(problem.fit(base), (), "main")
+
+
+def fixed(problem: Problem, base: tuple[int, ...], interactions: tuple[int, ...]) -> Selection:
+    """Fit a user-given model, refusing it when the check fails."""
+    present = set(interactions) | set(base)
+    for t in interactions:
+        for i in range(t.bit_length()):
+            sub = t & ~(1 << i)
+            if t >> i & 1 and sub.bit_count() >= 2 and sub not in present:
+                raise NotEstimableError(
+                    f"model is not hierarchical: {problem.layout.term_name(t)} needs "
+                    f"{problem.layout.term_name(sub)}"
+                )
+    terms = tuple(base) + tuple(interactions)
+    code = existence.check(problem, terms)
+    if code != 0:
+        names = ", ".join(problem.layout.term_name(t) for t in interactions) or "main effects"
+        raise NotEstimableError(
+            f"model [{names}]: {existence.MESSAGES[code]} (check code {code}); "
+            "a fit would return a meaningless number"
+        )
+    return Selection(problem.fit(terms), tuple(interactions), "fixed")
+
+
+def exhaustive(
+    problem: Problem,
+    base: tuple[int, ...],
+    criterion: str = "bic",
+    max_order: int = 2,
+    models: list[tuple[int, ...]] | None = None,
+    keep_ranking: bool = True,
+) -> Selection:
+    """Best hierarchical model by AIC or BIC over all (or the given) models.
+
+    Every model is checked first (existence and identifiability) and excluded when it
+    fails, as MultipleSystemsEstimation's ``assemble_bic(checkexist=TRUE)`` does; the
+    remaining models are fitted together by vectorised IRLS.
+
+    Parameters
+    ----------
+    criterion : {"bic", "aic"}
+        ``BIC = k log(n_observed) - 2 loglik``, ``AIC = 2k - 2 loglik``, with ``k``
+        every term including intercept and minus-infinity terms, and the full Poisson
+        log-likelihood (with ``-log y!``).
+    max_order : int
+        Highest interaction order (2: all subsets of pairs).
+    models : list, optional
+        Restrict the search to these interaction sets (bootstrap of a top-k search).
+    """
+    require_estimable(problem, base)
+    if models is None:
+        models = hierarchical_models(problem.layout.n_lists, max_order)
+    table = fit_models(problem, base, models)
+    ok = [r for r in table if r["code"] == 0 and r["converged"]]
+    excluded = [
+        {"model": r["model"], "code": r["code"], "converged": r["converged"]}
+        for r in table
+        if not (r["code"] == 0 and r["converged"])
+    ]
+    if not ok:
+        raise NotEstimableError("no model passes the existence and identifiability checks")
+    key = "bic" if criterion == "bic" else "aic"
+    ok.sort(key=lambda r: (r[key], len(r["interactions"])))
+    best = ok[0]
+    fit = problem.fit(tuple(base) + best["interactions"])
+    return Selection(
+        fit,
+        best["interactions"],
+        criterion,
+        excluded=excluded,
+        ranking=ok if keep_ranking else None,
+    )
+
+
+#: Models per vectorised IRLS batch: bounds memory (batch x cells x terms floats).
+BATCH = 1024
+
+
+def fit_models(
+    problem: Problem, base: tuple[int, ...], models: list[tuple[int, ...]]
+) -> list[dict]:
+    """Check and fit many models; one row per model with code, loglik, AIC, BIC."""
+    layout = problem.layout
+    full = [tuple(base) + m for m in models]
+    codes = existence.check_many(problem, full)
+    all_terms = sorted({t for m in full for t in m}, key=term_key)
+    pos = {t: i for i, t in enumerate(all_terms)}
+    X = np.stack([problem.column(t) for t in all_terms], axis=1)
+    dark_X = layout.dark_columns(all_terms)
+    rows: list[dict] = []
+    todo = [i for i, c in enumerate(codes) if c == 0]
+    results: dict[int, tuple] = {}
+    for s in range(0, len(todo), BATCH):
+        chunk = todo[s : s + BATCH]
+        col = np.zeros((len(chunk), len(all_terms)), dtype=bool)
+        cell = np.ones((len(chunk), layout.n_cells), dtype=bool)
+        for b, i in enumerate(chunk):
+            prep = problem.prepare(full[i])
+            col[b, [pos[t] for t in prep.finite]] = True
+            cell[b] = prep.keep
+        beta, var0, mu, _dev, conv = irls_batch(X, problem.y, col, cell)
+        for b, i in enumerate(chunk):
+            results[i] = (beta[b], var0[b], mu[b], conv[b])
+    log_n = float(np.log(problem.n_obs))
+    for i, m in enumerate(full):
+        row = {
+            "interactions": models[i],
+            "model": hierarchy_string(layout, models[i]),
+            "terms": [layout.term_name(t) for t in models[i]],
+            "code": int(codes[i]),
+            "k": len(set(m)),
+            "converged": False,
+        }
+        if i in results:
+            beta, var0, mu, conv = results[i]
+            ll = problem.loglik(mu, np.ones(layout.n_cells, dtype=bool))
+            dark = float(np.exp(np.minimum(dark_X @ beta, ETA_MAX)).sum())
+            row.update(
+                converged=bool(conv),
+                loglik=ll,
+                aic=2.0 * row["k"] - 2.0 * ll,
+                bic=row["k"] * log_n - 2.0 * ll,
+                estimate=problem.n_obs + dark,
+                dark=dark,
+                se_log_dark=float(np.sqrt(var0)) if problem.layout.n_levels == 1 else None,
+            )
+        rows.append(row)
+    return rows
