@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import typer
+import typer.exceptions
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from traffickingmonitor.analysis.mse.cli import estimate_command
 from traffickingmonitor.errors import UserError
@@ -12,29 +19,194 @@ from traffickingmonitor.errors import UserError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Human trafficking victim monitor: synthetic data, intake, linkage, analysis, report.",
 )
+console = Console(stderr=True)
+
+KeyFileOption = typer.Option(
+    None,
+    "--key-file",
+    help="File holding the pseudonymisation key (else the TRAFFICKINGMONITOR_KEY variable).",
+    exists=False,
+)
+
+
+@contextmanager
+def progress_steps() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+    """Rich progress bars, one per pipeline step."""
+    with Progress(
+        TextColumn("{task.description:<38}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+
+        def step(description: str, total: int) -> Callable[[int], None]:
+            task = progress.add_task(description, total=max(total, 1))
+            return lambda n=1: progress.advance(task, n)
+
+        yield step
+
+
+@app.command("run")
+def run_command(
+    input_dir: Path = typer.Argument(..., help="Folder with data standard v1 files."),
+    db: Path = typer.Option(..., "--db", help="DuckDB store file (created if absent)."),
+    key_file: Path | None = KeyFileOption,
+) -> None:
+    """Import every standard file in INPUT_DIR, link, analyse and record a new edition."""
+    from traffickingmonitor import pipeline
+    from traffickingmonitor.intake import api as intake
+
+    key = intake.load_key(key_file)
+    with progress_steps() as step:
+        summary = pipeline.run(input_dir, db, key, step=step)
+    _print_run(summary)
+
+
+def _print_run(summary) -> None:
+    for r in summary.imported:
+        detail = f"{r.rows:,} rows" if r.status == "imported" else "already in the store"
+        console.print(f"  {r.path.name}: {r.status} ({detail})")
+    for name in summary.skipped_files:
+        console.print(f"  {name}: skipped (not a data standard file name)")
+    console.print(
+        f"edition [bold]{summary.edition_id}[/bold]: {summary.registrations:,} registrations, "
+        f"{summary.persons:,} persons"
+    )
+
+
+@app.command("report")
+def report_command(
+    db: Path = typer.Option(..., "--db", help="DuckDB store file."),
+    out: Path = typer.Option(..., "--out", help="Output folder."),
+    lang: str = typer.Option("nl", "--lang", help="nl or en."),
+    edition: str | None = typer.Option(None, "--edition", help="Edition id (default: the latest)."),
+    threshold: int = typer.Option(10, "--threshold", min=2, help="Disclosure threshold."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write report.pdf."),
+) -> None:
+    """Write report.html, report.pdf and tables/*.csv (protected) for an edition."""
+    from traffickingmonitor.publish import api as publish
+
+    if lang not in ("nl", "en"):
+        raise UserError(f"--lang must be nl or en, not {lang!r}")
+    with progress_steps() as step:
+        written = publish.write_report(db, out, lang=lang, edition_id=edition, threshold=threshold, pdf=pdf, step=step)
+    console.print(f"report of edition [bold]{written.edition_id}[/bold]: {written.html}")
+    if written.pdf:
+        console.print(f"PDF: {written.pdf}")
+    console.print(f"tables: {written.tables_dir} ({written.n_tables} CSV files + metadata.json)")
+
+
+@app.command("editions")
+def editions_command(db: Path = typer.Option(..., "--db", help="DuckDB store file.")) -> None:
+    """List the editions in a store with their input files and hashes."""
+    from rich.table import Table
+
+    from traffickingmonitor import editions, store
+
+    con = store.connect(db, read_only=True)
+    try:
+        found = editions.list_editions(con)
+    finally:
+        con.close()
+    if not found:
+        Console().print("no editions yet")
+        return
+    table = Table(title=f"Editions in {db}")
+    for col in ("edition", "created (UTC)", "code", "registrations", "persons", "inputs (sha256)"):
+        table.add_column(col)
+    for e in found:
+        files = "\n".join(f"{r.file_name}  {r.file_hash[:16]}" for r in e.inputs.itertuples())
+        table.add_row(
+            e.edition_id,
+            e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.code_version,
+            f"{e.notes.get('registrations', 0):,}",
+            f"{e.notes.get('persons', 0):,}",
+            f"all: {e.inputs_hash[:16]}\n{files}",
+        )
+    Console().print(table)
+
+
+@app.command("demo")
+def demo_command(
+    out: Path = typer.Option(Path("demo"), "--out", help="Output folder."),
+    seed: int = typer.Option(20240101, "--seed"),
+    scale: float = typer.Option(1.0, "--scale"),
+    lang: str = typer.Option("nl", "--lang", help="nl or en."),
+) -> None:
+    """Synthetic demo edition end to end: synth + run + report, in one go."""
+    from traffickingmonitor import pipeline
+    from traffickingmonitor.intake import api as intake
+    from traffickingmonitor.publish import api as publish
+    from traffickingmonitor.synthetic.api import write_synthetic_edition
+
+    if lang not in ("nl", "en"):
+        raise UserError(f"--lang must be nl or en, not {lang!r}")
+    data_dir, db, report_dir = out / "data", out / "monitor.duckdb", out / "report"
+    key_path = out / ".traffickingmonitor.key"
+    if not key_path.exists():
+        intake.create_key_file(key_path)
+    key = intake.load_key(key_path)
+    with progress_steps() as step:
+        advance = step("Generating synthetic data", 1)
+        write_synthetic_edition(data_dir, seed=seed, scale=scale)
+        advance(1)
+        summary = pipeline.run(data_dir, db, key, config={"demo": True, "seed": seed, "scale": scale}, step=step)
+        written = publish.write_report(db, report_dir, lang=lang, edition_id=summary.edition_id, step=step)
+    _print_run(summary)
+    typer.echo(f"report: {written.html.resolve()}")
+    if written.pdf:
+        typer.echo(f"pdf:    {written.pdf.resolve()}")
+    typer.echo(f"tables: {written.tables_dir.resolve()}")
+
 
 app.command("estimate")(estimate_command)
+
+
+def _register_synth() -> None:
+    from traffickingmonitor.synthetic.cli import synth_command
+
+    app.command("synth")(synth_command)
+
+
+try:
+    _register_synth()
+except ImportError:  # pragma: no cover - only while the synthetic package is being built
+    pass
 
 
 def main() -> None:
     try:
         rc = app(standalone_mode=False)
     except UserError as exc:
-        typer.secho(f"error: {exc}", err=True, fg="red")
+        details = getattr(exc, "details", None)
+        if callable(details) and getattr(exc, "total", 1) > 1:
+            for line in details():
+                console.print(line, markup=False, highlight=False)
+        console.print(f"error: {exc}", style="red", markup=False, highlight=False)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        typer.secho("aborted", err=True)
+        console.print("aborted")
         sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except Exception as exc:
+        if isinstance(exc, typer.exceptions.TyperException):
+            console.print(f"error: {exc.format_message()}", style="red", markup=False, highlight=False)
+            sys.exit(2)
+        if os.environ.get("TRAFFICKINGMONITOR_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        console.print(
+            f"internal error: {type(exc).__name__}: {first} "
+            "(set TRAFFICKINGMONITOR_DEBUG=1 for the traceback)",
+            style="red",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(1)
     if isinstance(rc, int) and rc:
         sys.exit(rc)

@@ -1,0 +1,73 @@
+"""``MonitorTable``: an analysis result before disclosure control (never published as is)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class MonitorTable:
+    """A tidy table of counts: dimension columns, then count columns.
+
+    ``counts`` name the columns that are frequencies of persons or registrations (these are
+    what disclosure control protects); ``overlapping`` marks tables where one person can be
+    counted in several rows (forms, reporting organisations), so rows do not add to a total.
+    """
+
+    table_id: str
+    title_nl: str
+    title_en: str
+    frame: pd.DataFrame
+    dimensions: tuple[str, ...]
+    counts: tuple[str, ...]
+    unit: str = "persons"
+    overlapping: bool = False
+    note_nl: str = ""
+    note_en: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def title(self, lang: str) -> str:
+        return self.title_nl if lang == "nl" else self.title_en
+
+    def note(self, lang: str) -> str:
+        return self.note_nl if lang == "nl" else self.note_en
+
+    def meta(self) -> dict:
+        return {
+            "table_id": self.table_id,
+            "title_nl": self.title_nl,
+            "title_en": self.title_en,
+            "dimensions": list(self.dimensions),
+            "counts": list(self.counts),
+            "unit": self.unit,
+            "overlapping": self.overlapping,
+            "note_nl": self.note_nl,
+            "note_en": self.note_en,
+            "extra": self.extra,
+        }
+
+    def to_json(self) -> tuple[str, str]:
+        return json.dumps(self.meta()), self.frame.to_json(orient="split", index=False)
+
+    @classmethod
+    def from_json(cls, meta: str, data: str) -> MonitorTable:
+        from io import StringIO
+
+        m = json.loads(meta)
+        frame = pd.read_json(StringIO(data), orient="split", dtype=False)
+        return cls(
+            table_id=m["table_id"],
+            title_nl=m["title_nl"],
+            title_en=m["title_en"],
+            frame=frame,
+            dimensions=tuple(m["dimensions"]),
+            counts=tuple(m["counts"]),
+            unit=m["unit"],
+            overlapping=m["overlapping"],
+            note_nl=m["note_nl"],
+            note_en=m["note_en"],
+            extra=m.get("extra", {}),
+        )

@@ -1,0 +1,10 @@
+"""Public face of ``disclosure``: every number that leaves the system passes here."""
+
+from traffickingmonitor.disclosure.primary import (
+    PrimaryRule,
+    ProtectedTable,
+    protect,
+    require_protected,
+)
+
+__all__ = ["PrimaryRule", "ProtectedTable", "protect", "require_protected"]

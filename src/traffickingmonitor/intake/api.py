@@ -1,0 +1,40 @@
+"""Public face of ``intake``: discover, validate, pseudonymise and load input files."""
+
+from traffickingmonitor.intake.checks import validate
+from traffickingmonitor.intake.discover import discover
+from traffickingmonitor.intake.errors import CellError, FileError, InvalidFile
+from traffickingmonitor.intake.load import ImportResult, PreparedFile, check_key, load, prepare
+from traffickingmonitor.intake.pseudonymise import (
+    KEY_ENV,
+    TOKEN_COLUMNS,
+    Key,
+    create_key_file,
+    load_key,
+    normalise_name,
+)
+from traffickingmonitor.intake.readers import read_table
+from traffickingmonitor.intake.schema import SCHEMAS, Field, FileSchema, kind_of
+
+__all__ = [
+    "KEY_ENV",
+    "SCHEMAS",
+    "TOKEN_COLUMNS",
+    "CellError",
+    "Field",
+    "FileError",
+    "FileSchema",
+    "ImportResult",
+    "InvalidFile",
+    "Key",
+    "PreparedFile",
+    "check_key",
+    "create_key_file",
+    "discover",
+    "kind_of",
+    "load",
+    "load_key",
+    "normalise_name",
+    "prepare",
+    "read_table",
+    "validate",
+]

@@ -1,0 +1,52 @@
+"""Typed validation errors, Frictionless style: small checks yield them, a report collects them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from traffickingmonitor.errors import UserError
+
+SHOWN_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One broken rule in one cell (row is the line in the file; the header is line 1)."""
+
+    row: int
+    column: str
+    value: str | None
+    rule: str
+
+    def describe(self) -> str:
+        shown = "" if self.value is None else f" value {self.value!r}:"
+        return f"row {self.row}, column {self.column!r}:{shown} {self.rule}"
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A problem with the whole file (encoding, emptiness, missing columns)."""
+
+    rule: str
+
+    def describe(self) -> str:
+        return self.rule
+
+
+class InvalidFile(UserError):
+    """A file that breaks the data standard. Nothing of it has been loaded."""
+
+    def __init__(self, file_name: str, errors: list, total: int | None = None):
+        self.file_name = file_name
+        self.errors = errors
+        self.total = len(errors) if total is None else total
+        first = errors[0].describe() if errors else "invalid"
+        more = f" (and {self.total - 1} more error(s))" if self.total > 1 else ""
+        super().__init__(f"{file_name}: {first}{more}; nothing of this file was loaded")
+
+    def details(self) -> list[str]:
+        """The first ``SHOWN_ERRORS`` errors, one line each, and the count of the rest."""
+        lines = [f"{self.file_name}: {e.describe()}" for e in self.errors[:SHOWN_ERRORS]]
+        if self.total > SHOWN_ERRORS:
+            lines.append(f"... {self.total - SHOWN_ERRORS} more error(s) in {self.file_name}")
+        return lines

@@ -1,0 +1,128 @@
+"""One pipeline run: intake → linkage → analysis, recorded as a new edition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from traffickingmonitor import editions, store
+from traffickingmonitor.analysis import api as analysis
+from traffickingmonitor.errors import UserError
+from traffickingmonitor.intake import api as intake
+from traffickingmonitor.linkage import api as linkage
+
+# step(description, total) -> advance(n=1); the CLI passes Rich progress bars, tests pass nothing.
+StepFn = Callable[[str, int], Callable[[int], None]]
+
+
+def _no_progress(description: str, total: int) -> Callable[[int], None]:
+    return lambda n=1: None
+
+
+@dataclass
+class RunSummary:
+    edition_id: str
+    imported: list[intake.ImportResult] = field(default_factory=list)
+    skipped_files: list[str] = field(default_factory=list)
+    registrations: int = 0
+    persons: int = 0
+    notes: dict = field(default_factory=dict)
+
+
+def import_files(
+    con: duckdb.DuckDBPyConnection, paths: list[Path], key: intake.Key, step: StepFn = _no_progress
+) -> list[intake.ImportResult]:
+    """Validate every file first, then load each in its own transaction.
+
+    A bad file stops the run before anything is written, so an input folder is never
+    half-imported because of one bad file in it.
+    """
+    advance = step("Validating and pseudonymising", len(paths))
+    prepared = []
+    for path in paths:
+        prepared.append(intake.prepare(path, con, key))
+        advance(1)
+    _check_unique_registration_ids(con, prepared)
+    intake.check_key(con, key)
+    advance = step("Loading into the store", len(prepared))
+    results = []
+    for p in prepared:
+        results.append(intake.load(con, p))
+        advance(1)
+    return results
+
+
+def run(
+    input_dir: Path,
+    db: Path,
+    key: intake.Key,
+    *,
+    config: dict | None = None,
+    step: StepFn = _no_progress,
+) -> RunSummary:
+    paths, other = intake.discover(input_dir)
+    con = store.connect(db)
+    try:
+        results = import_files(con, paths, key, step)
+        summary = _make_edition(con, results, config or {}, step)
+    finally:
+        con.close()
+    summary.imported = results
+    summary.skipped_files = [p.name for p in other]
+    return summary
+
+
+def _make_edition(
+    con: duckdb.DuckDBPyConnection, results: list[intake.ImportResult], config: dict, step: StepFn
+) -> RunSummary:
+    hashes = [r.file_hash for r in results]
+    regs = con.execute(
+        "SELECT file_hash, registration_id, "
+        + ", ".join(linkage.REQUIRED_COLUMNS)
+        + " FROM registrations WHERE list_contains($h, file_hash) ORDER BY registered_on, registration_id",
+        {"h": hashes},
+    ).df()
+    if regs.empty:
+        raise UserError("the input folder has no registrations file: an edition needs registrations")
+    advance = step("Linking registrations into persons", 1)
+    regs["person_id"] = linkage.link_persons(regs)
+    advance(1)
+    advance = step("Computing monitor tables", 1)
+    with store.transaction(con):
+        edition_id = editions.new_edition_id(con)
+        con.register("linked", regs[["file_hash", "registration_id", "person_id"]])
+        con.execute(
+            "INSERT INTO edition_persons SELECT $e, file_hash, registration_id, person_id FROM linked",
+            {"e": edition_id},
+        )
+        con.unregister("linked")
+        tables = analysis.descriptive_tables(con, edition_id)
+        totals = analysis.edition_totals(con, edition_id)
+        notes = {"linkage": "deterministic v0", **totals}
+        editions.record(con, edition_id, [(r.file_hash, r.path.name, r.kind) for r in results], config, notes)
+        editions.save_tables(con, edition_id, tables)
+    advance(1)
+    return RunSummary(edition_id, registrations=totals["registrations"], persons=totals["persons"], notes=notes)
+
+
+def _check_unique_registration_ids(con: duckdb.DuckDBPyConnection, prepared: list[intake.PreparedFile]) -> None:
+    """Events refer to registrations by id, so an id must name one registration in an edition."""
+    seen: dict[str, str] = {}
+    for p in prepared:
+        if p.kind != "registrations":
+            continue
+        if p.frame is not None:
+            ids = p.frame["registration_id"]
+        else:
+            ids = con.execute(
+                "SELECT registration_id FROM registrations WHERE file_hash = ?", [p.file_hash]
+            ).df()["registration_id"]
+        for rid in ids[ids.isin(seen.keys())].head(1):
+            raise UserError(
+                f"registration_id {rid!r} appears in both {seen[rid]} and {p.path.name}: "
+                "registration ids must be unique across the files of an edition; nothing was loaded"
+            )
+        seen.update(dict.fromkeys(ids, p.path.name))

@@ -1,0 +1,12 @@
+"""Public face of ``publish``: report (HTML, PDF) and open-data tables of an edition."""
+
+from traffickingmonitor.publish.report import (
+    SECTIONS,
+    WrittenReport,
+    render_html,
+    write_pdf,
+    write_report,
+    write_tables,
+)
+
+__all__ = ["SECTIONS", "WrittenReport", "render_html", "write_pdf", "write_report", "write_tables"]

@@ -1,0 +1,106 @@
+"""Charts as static SVG (Altair → Vega-Lite → vl-convert), from protected tables only.
+
+Suppressed cells are left out of a chart (never drawn as a number); the data table under
+every chart shows them with the disclosure symbol.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import pandas as pd
+
+from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
+
+FONT = "DejaVu Sans, Arial, sans-serif"
+PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c"]
+WIDTH = 520
+
+
+def _config(chart: alt.Chart) -> alt.Chart:
+    return (
+        chart.configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=11, grid=True, gridColor="#e6e6e6")
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", columns=3)
+        .configure_range(category=PALETTE)
+    )
+
+
+def _numeric(table: ProtectedTable, column: str) -> pd.Series:
+    return pd.to_numeric(table.frame[column].where(~table.suppressed[column]), errors="coerce")
+
+
+def trend_chart(table: ProtectedTable, dimension: str, labels: dict, measure: str, lang_title: str) -> str:
+    """Lines per category over the years (few categories)."""
+    require_protected(table)
+    df = table.frame[["year", dimension]].copy()
+    df["value"] = _numeric(table, measure)
+    df["category"] = df[dimension].map(labels)
+    df["year"] = df["year"].astype(str)
+    order = list(dict.fromkeys(df["category"]))
+    chart = (
+        alt.Chart(df.dropna(subset=["value"]))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=lang_title),
+            color=alt.Color("category:N", title=None, sort=order),
+        )
+        .properties(width=WIDTH, height=220)
+    )
+    return to_svg(_config(chart))
+
+
+def totals_chart(table: ProtectedTable, labels: dict) -> str:
+    """Registrations and persons per year, side by side."""
+    require_protected(table)
+    rows = []
+    for measure in ("registrations", "persons"):
+        part = pd.DataFrame({"year": table.frame["year"].astype(str), "value": _numeric(table, measure)})
+        part["measure"] = labels[measure]
+        rows.append(part)
+    df = pd.concat(rows).dropna(subset=["value"])
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("measure:N", sort=[labels["registrations"], labels["persons"]]),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("measure:N", title=None, sort=[labels["registrations"], labels["persons"]]),
+        )
+        .properties(width=WIDTH, height=220)
+    )
+    return to_svg(_config(chart))
+
+
+def bar_chart(table: ProtectedTable, dimension: str, year: int, labels: dict, measure: str, title: str) -> str:
+    """Horizontal bars of one year (many categories)."""
+    require_protected(table)
+    frame = table.frame
+    keep = (frame["year"] == year).to_numpy()
+    df = pd.DataFrame(
+        {"category": frame.loc[keep, dimension].map(labels), "value": _numeric(table, measure)[keep]}
+    ).dropna(subset=["value"])
+    df = df[df["value"] > 0]
+    chart = (
+        alt.Chart(df)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            y=alt.Y("category:N", title=None, sort="-x"),
+            x=alt.X("value:Q", title=title),
+        )
+        .properties(width=WIDTH - 120, height=max(60, 18 * len(df)))
+    )
+    return to_svg(_config(chart))
+
+
+def to_svg(chart: alt.Chart) -> str:
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.to_dict())
+    # Inline SVG inside HTML: drop the XML prolog and give the figure an accessible role.
+    svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+    return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)

@@ -1,0 +1,173 @@
+"""Words of the report in Dutch and English, and labels of categories."""
+
+from __future__ import annotations
+
+from traffickingmonitor.codes import api as codes
+
+_DIMENSION_LISTS = {
+    "victim_groups": codes.VICTIM_GROUP,
+    "forms": codes.EXPLOITATION_FORM,
+    "sex": codes.SEX,
+    "age_group": codes.AGE_GROUP,
+    "minor": codes.MINOR,
+    "nationality_group": codes.NATIONALITY_GROUP,
+    "residence_status": codes.RESIDENCE_STATUS,
+    "reporting_org": codes.REPORTING_ORG,
+}
+
+_GENERIC = {
+    "unknown": ("onbekend", "unknown"),
+    "other": ("overig", "other"),
+    "1": ("1 melder", "1 organisation"),
+    "2": ("2 melders", "2 organisations"),
+    "3+": ("3 of meer melders", "3 or more organisations"),
+}
+
+
+def category_label(dimension: str, code, lang: str) -> str:
+    code = str(code)
+    if dimension in _DIMENSION_LISTS and code in _DIMENSION_LISTS[dimension].values:
+        return _DIMENSION_LISTS[dimension].label(code, lang)
+    if code in _GENERIC:
+        return _GENERIC[code][0 if lang == "nl" else 1]
+    if dimension == "nationality":
+        return codes.country_name(code, lang)
+    return code
+
+
+TEXT = {
+    "nl": {
+        "title": "Slachtoffermonitor mensenhandel",
+        "subtitle": "Geregistreerde mogelijke slachtoffers",
+        "edition": "Editie",
+        "generated": "Gemaakt op",
+        "code_version": "Codeversie",
+        "inputs_hash": "Vingerafdruk invoer",
+        "contents": "Inhoud",
+        "key_figures": "Kerncijfers",
+        "registered": "Geregistreerde slachtoffers en hun kenmerken",
+        "method": "Methode en geheimhouding",
+        "year": "Jaar",
+        "persons": "personen",
+        "registrations": "meldingen",
+        "Persons": "Personen",
+        "Registrations": "Meldingen",
+        "category": "Categorie",
+        "data_table": "Gegevens bij de figuur",
+        "chart_of": "Figuur",
+        "table_of": "Tabel",
+        "suppressed_note": "Een aantal van 1 tot de drempel wordt weergegeven als",
+        "kf_persons": "mogelijke slachtoffers geregistreerd in {year}",
+        "kf_registrations": "meldingen in {year}",
+        "kf_change": "{sign}{pct}% ten opzichte van {prev}",
+        "kf_women": "vrouw (van wie het geslacht bekend is)",
+        "kf_minors": "minderjarig (van wie de leeftijd bekend is)",
+        "kf_multi": "door meer dan één organisatie gemeld",
+        "kf_top": "meest voorkomende nationaliteit",
+        "not_shown": "niet te tonen",
+        "sources": "Bronnen van deze editie",
+        "file": "Bestand",
+        "kind": "Soort",
+        "hash": "SHA-256",
+        "disclosure": "Geheimhouding",
+        "definitions": "Begrippen",
+        "linkage": "Koppeling",
+        "page": "pagina",
+        "summary_trend": (
+            "In {last} zijn {value} {what} geregistreerd, {change} ten opzichte van {prev}."
+        ),
+        "summary_trend_nochange": "In {last} zijn {value} {what} geregistreerd.",
+        "summary_largest": "In {last} is {label} de grootste categorie ({value} {unit}).",
+        "summary_none": "In {last} zijn de aantallen te klein om te tonen.",
+        "more": "meer",
+        "fewer": "minder",
+        "open_data": "De tabellen van dit rapport staan als CSV met beschrijving in de map tables/.",
+    },
+    "en": {
+        "title": "Human trafficking victim monitor",
+        "subtitle": "Registered possible victims",
+        "edition": "Edition",
+        "generated": "Generated on",
+        "code_version": "Code version",
+        "inputs_hash": "Input fingerprint",
+        "contents": "Contents",
+        "key_figures": "Key figures",
+        "registered": "Registered victims and their characteristics",
+        "method": "Method and disclosure control",
+        "year": "Year",
+        "persons": "persons",
+        "registrations": "registrations",
+        "Persons": "Persons",
+        "Registrations": "Registrations",
+        "category": "Category",
+        "data_table": "Data of the figure",
+        "chart_of": "Figure",
+        "table_of": "Table",
+        "suppressed_note": "A count from 1 to the threshold is shown as",
+        "kf_persons": "possible victims registered in {year}",
+        "kf_registrations": "registrations in {year}",
+        "kf_change": "{sign}{pct}% compared with {prev}",
+        "kf_women": "female (of those whose sex is known)",
+        "kf_minors": "minors (of those whose age is known)",
+        "kf_multi": "reported by more than one organisation",
+        "kf_top": "most frequent nationality",
+        "not_shown": "not shown",
+        "sources": "Sources of this edition",
+        "file": "File",
+        "kind": "Kind",
+        "hash": "SHA-256",
+        "disclosure": "Disclosure control",
+        "definitions": "Definitions",
+        "linkage": "Linkage",
+        "page": "page",
+        "summary_trend": "In {last}, {value} {what} were registered, {change} than in {prev}.",
+        "summary_trend_nochange": "In {last}, {value} {what} were registered.",
+        "summary_largest": "In {last}, {label} is the largest category ({value} {unit}).",
+        "summary_none": "In {last}, the counts are too small to show.",
+        "more": "more",
+        "fewer": "fewer",
+        "open_data": "The tables of this report are in the folder tables/ as CSV with a description.",
+    },
+}
+
+METHOD = {
+    "nl": {
+        "definitions": [
+            "Een melding is één registratie van een mogelijk slachtoffer door één organisatie.",
+            "Een persoon is één mens na koppeling van meldingen van verschillende organisaties; "
+            "een persoon die in meerdere jaren is gemeld, telt in elk van die jaren.",
+            "Slachtoffergroepen: binnenlandse seksuele uitbuiting (Nederlandse nationaliteit), "
+            "grensoverschrijdende seksuele uitbuiting (andere of onbekende nationaliteit), "
+            "arbeidsuitbuiting, criminele uitbuiting, overig en onbekend. Eén persoon kan in meer "
+            "groepen vallen.",
+            "Leeftijd: bij de eerste melding in het jaar; alleen een geboortejaar bekend geeft de "
+            "verwachte leeftijd (geboorte halverwege het jaar).",
+            "Plaats: de gemeente van uitbuiting, anders de woongemeente (indeling 2023).",
+        ],
+        "linkage": (
+            "Namen, BSN en geboortedata worden bij binnenkomst vervangen door versleutelde "
+            "sleutels (HMAC-SHA256) en nooit leesbaar opgeslagen. Meldingen met dezelfde sleutel "
+            "van het identiteitsnummer, of met dezelfde sleutels van naam en geboortedatum, "
+            "horen bij één persoon (deterministische koppeling, versie 0)."
+        ),
+    },
+    "en": {
+        "definitions": [
+            "A registration is one report of a possible victim by one organisation.",
+            "A person is one human being after linking the registrations of different "
+            "organisations; a person registered in several years counts in each of those years.",
+            "Victim groups: domestic sexual exploitation (Dutch nationality), cross-border sexual "
+            "exploitation (other or unknown nationality), labour exploitation, criminal "
+            "exploitation, other and unknown. One person can be in several groups.",
+            "Age: at the first registration in the year; where only the birth year is known, the "
+            "expected age (birth at mid-year).",
+            "Place: the municipality of exploitation, else of residence (2023 boundaries).",
+        ],
+        "linkage": (
+            "Names, national ids and birth dates are replaced at intake by keyed hashes "
+            "(HMAC-SHA256) and never stored in clear. Registrations sharing the token of the "
+            "national id, or the tokens of name and birth date, belong to one person "
+            "(deterministic linkage, version 0)."
+        ),
+    },
+}
