@@ -187,15 +187,15 @@ def main() -> None:
         details = getattr(exc, "details", None)
         if callable(details) and getattr(exc, "total", 1) > 1:
             for line in details():
-                console.print(line, markup=False, highlight=False)
-        console.print(f"error: {exc}", style="red", markup=False, highlight=False)
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
+        console.print(f"error: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         console.print("aborted")
         sys.exit(130)
     except Exception as exc:
         if isinstance(exc, typer.exceptions.TyperException):
-            console.print(f"error: {exc.format_message()}", style="red", markup=False, highlight=False)
+            console.print(f"error: {exc.format_message()}", style="red", markup=False, highlight=False, soft_wrap=True)
             sys.exit(2)
         if os.environ.get("TRAFFICKINGMONITOR_DEBUG"):
             raise
@@ -206,6 +206,7 @@ def main() -> None:
             style="red",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         sys.exit(1)
     if isinstance(rc, int) and rc:

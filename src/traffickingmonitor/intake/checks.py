@@ -169,11 +169,9 @@ CHECKS: tuple[Check, ...] = (_field_check, _cross_checks, _unique_checks)
 
 
 def _header_errors(raw: pd.DataFrame, schema: FileSchema) -> list[FileError]:
+    """Unknown columns first: their hint usually explains the missing one too."""
     errors = []
     present = list(raw.columns)
-    for name in schema.required_columns:
-        if name not in present:
-            errors.append(FileError(f"missing required column {name!r}"))
     for name in present:
         if name not in schema.names:
             hint = difflib.get_close_matches(name, schema.names, n=1)
@@ -181,6 +179,9 @@ def _header_errors(raw: pd.DataFrame, schema: FileSchema) -> list[FileError]:
             errors.append(
                 FileError(f"unknown column {name!r} (not in data standard v1 for {schema.kind}){did}")
             )
+    for name in schema.required_columns:
+        if name not in present:
+            errors.append(FileError(f"missing required column {name!r}"))
     return errors
 
 

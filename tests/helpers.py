@@ -1,0 +1,91 @@
+"""Helpers shared by the tests: hand-made rows, CSV writing, store snapshots, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+KEY = "test-key-0123456789abcdef"
+
+REGISTRATION_COLUMNS = [
+    "registration_id",
+    "registered_on",
+    "reporting_org",
+    "national_id",
+    "family_name",
+    "given_names",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "nationality",
+    "exploitation_form",
+    "sector",
+    "exploitation_country",
+    "exploitation_municipality",
+    "residence_municipality",
+    "exploitation_start",
+    "residence_status",
+    "shelter_referral",
+]
+
+
+def registration(i: int, **over) -> dict:
+    row = {
+        "registration_id": f"POL-{i:05d}",
+        "registered_on": f"{2019 + i % 2}-0{1 + i % 9}-1{i % 9}",
+        "reporting_org": "police",
+        "national_id": f"{100000000 + i * 7919}",
+        "family_name": f"Familyname{i}",
+        "given_names": f"Givenname{i}",
+        "birth_date": f"19{70 + i % 30}-0{1 + i % 9}-0{1 + i % 9}",
+        "birth_year": f"19{70 + i % 30}",
+        "sex": "female" if i % 4 else "male",
+        "nationality": ["NL", "NG", "PL", "RO"][i % 4],
+        "exploitation_form": ["sexual", "labour", "criminal", "sexual;criminal"][i % 4],
+        "sector": "",
+        "exploitation_country": "NL",
+        "exploitation_municipality": "GM0363",
+        "residence_municipality": "GM0599",
+        "exploitation_start": "",
+        "residence_status": "unknown",
+        "shelter_referral": "",
+    }
+    row.update(over)
+    return row
+
+
+def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None, encoding="utf-8") -> Path:
+    columns = columns or list(rows[0])
+    with path.open("w", newline="", encoding=encoding) as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def snapshot(db: Path) -> dict:
+    """Every row of every table, to prove that a failed command changed nothing."""
+    import duckdb
+
+    if not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return {n: sorted(map(repr, con.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
+    finally:
+        con.close()
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "traffickingmonitor", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
