@@ -1,12 +1,121 @@
-"""Placeholder: the helper building the estimator replaces this file."""
+"""``traffickingmonitor estimate``: the estimator on a CSV table (a contract for other tools).
+
+Only typer is imported at module level: the main CLI imports this module on every start.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from enum import Enum
 from pathlib import Path
 
 import typer
 
 
-def estimate_command(file: Path = typer.Argument(..., help="CSV: one 0/1 column per list plus count")) -> None:
+class Method(str, Enum):
+    stepwise = "stepwise"
+    bic = "bic"
+    aic = "aic"
+    main = "main"
+
+
+class CI(str, Enum):
+    conditional = "conditional"
+    profile = "profile"
+    bca = "bca"
+
+
+def estimate_command(
+    file: Path = typer.Argument(..., help="CSV: one 0/1 column per list plus count."),
+    method: Method = typer.Option(Method.stepwise, "--method", help="Model selection."),
+    ci: CI = typer.Option(CI.conditional, "--ci", help="Interval method."),
+    n_boot: int = typer.Option(1000, "--n-boot", min=10, help="Bootstrap replicates (bca)."),
+    seed: int | None = typer.Option(None, "--seed", help="Bootstrap seed."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="1 - level."),
+    pthresh: float = typer.Option(0.02, "--pthresh", help="Stepwise p-value threshold."),
+    max_order: int = typer.Option(2, "--max-order", min=2, help="Highest order (bic/aic)."),
+    model: str | None = typer.Option(
+        None, "--model", help='Fixed model, e.g. "A:B,B:C" (overrides --method).'
+    ),
+    jobs: int | None = typer.Option(None, "--jobs", min=1, help="Bootstrap processes."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
     """Estimate the population size from a capture-recapture table (multiple systems estimation)."""
-    raise typer.Exit(1)
+    from traffickingmonitor.analysis.mse.api import estimate_population
+    from traffickingmonitor.analysis.mse.table import CaptureTable, NotEstimableError
+    from traffickingmonitor.errors import UserError
+
+    table = CaptureTable.from_csv(file)
+    terms = None
+    if model is not None:
+        terms = [t.strip() for t in model.split(",") if t.strip()]
+    try:
+        res = estimate_population(
+            table,
+            method=method.value,
+            ci=ci.value,
+            n_boot=n_boot,
+            seed=seed,
+            alpha=alpha,
+            pthresh=pthresh,
+            model=terms,
+            max_order=max_order,
+            n_jobs=jobs,
+            diagnostics=not json_out,
+        )
+    except NotEstimableError as exc:
+        msg = str(exc)
+        if not msg.startswith(str(file)):
+            msg = f"{file}: {msg}"
+        raise UserError(msg) from None
+    if json_out:
+        d = res.to_dict()
+        out = {k: d[k] for k in (
+            "observed", "estimate", "ci_low", "ci_high", "ci_method", "ci_level", "model",
+            "warnings", "dark_figure", "method", "hierarchy", "lists", "intervals",
+        )}
+        out["file"] = str(file)
+        out["fitted"] = d["fitted"]
+        if "bootstrap" in d["diagnostics"]:
+            out["bootstrap"] = d["diagnostics"]["bootstrap"]
+        typer.echo(json.dumps(out, allow_nan=False))
+        return
+    _print_rich(res, file)
+
+
+def _fmt(v: float) -> str:
+    return "∞" if not math.isfinite(v) else f"{v:,.0f}"
+
+
+def _print_rich(res, file: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    t = Table(title=f"Hidden number: {file.name}", show_header=True)
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    t.add_row("observed", f"{res.observed:,}")
+    t.add_row("estimate", _fmt(res.estimate))
+    t.add_row("dark figure", _fmt(res.dark_figure))
+    for iv in res.intervals:
+        t.add_row(f"{iv.level:.0%} interval ({iv.method})", f"{_fmt(iv.low)} – {_fmt(iv.high)}")
+    t.add_row("method", res.method)
+    t.add_row("model", ", ".join(res.model) or "main effects only")
+    console.print(t)
+    sens = res.diagnostics.get("sensitivity")
+    if sens:
+        s = Table(title="Sensitivity (model-conditional intervals)")
+        for c in ("method", "estimate", "interval", "model"):
+            s.add_column(c)
+        for r in sens:
+            if "error" in r:
+                s.add_row(r["method"], "—", "—", r["error"])
+            else:
+                s.add_row(r["method"], _fmt(r["estimate"]),
+                          f"{_fmt(r['ci_low'])} – {_fmt(r['ci_high'])}",
+                          ", ".join(r["model"]) or "main")
+        console.print(s)
+    for w in res.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
