@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable, protect, require_protected
+
+
+def _table(values):
+    frame = pd.DataFrame({"year": [2019] * len(values), "sex": list("abcdefgh"[: len(values)]), "persons": values})
+    return MonitorTable("t", "t", "t", frame, dimensions=("year", "sex"), counts=("persons",))
+
+
+@pytest.mark.parametrize("threshold", [5, 10, 15])
+def test_counts_below_threshold_are_hidden_and_others_kept(threshold):
+    values = [0, 1, threshold - 1, threshold, threshold + 7, 250]
+    protected = protect(_table(values), PrimaryRule(threshold))
+    shown = protected.frame["persons"].tolist()
+    assert shown == [0, f"<{threshold}", f"<{threshold}", threshold, threshold + 7, 250]
+    assert protected.suppressed["persons"].tolist() == [False, True, True, False, False, False]
+    assert protected.shown_count({"sex": "b"}, "persons") is None
+    assert protected.shown_count({"sex": "d"}, "persons") == threshold
+
+
+def test_protected_table_cannot_be_made_outside_disclosure():
+    t = _table([1, 2])
+    with pytest.raises(TypeError):
+        ProtectedTable(object(), t, t.frame, t.frame, PrimaryRule())
+
+
+def test_publish_guard_refuses_unprotected_tables():
+    t = _table([12, 3])
+    with pytest.raises(TypeError, match="ProtectedTable"):
+        require_protected(t)
+    with pytest.raises(TypeError):
+        require_protected(t.frame)
+    assert require_protected(protect(t)) is not None
+
+
+def test_protected_frame_is_a_copy():
+    protected = protect(_table([3, 30]))
+    frame = protected.frame
+    frame.loc[0, "persons"] = 3
+    assert protected.frame.loc[0, "persons"] == "<10"
+
+
+def test_threshold_must_be_positive():
+    with pytest.raises(ValueError):
+        PrimaryRule(0)
