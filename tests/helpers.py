@@ -66,6 +66,21 @@ def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None, en
     return path
 
 
+def make_input_dir(tmp_path: Path) -> Path:
+    """Police and care registrations; care reports three police persons again, one name swapped."""
+    folder = tmp_path / "input"
+    folder.mkdir()
+    police = [registration(i) for i in range(1, 41)]
+    care = [
+        registration(i, registration_id=f"ZRG-{i:05d}", reporting_org="care", national_id="")
+        for i in (1, 2, 3)
+    ]
+    care[2]["family_name"], care[2]["given_names"] = care[2]["given_names"], care[2]["family_name"]
+    write_csv(folder / "registrations_police.csv", police, REGISTRATION_COLUMNS)
+    write_csv(folder / "registrations_care.csv", care, REGISTRATION_COLUMNS)
+    return folder
+
+
 def snapshot(db: Path) -> dict:
     """Every row of every table, to prove that a failed command changed nothing."""
     import duckdb

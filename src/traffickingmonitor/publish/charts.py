@@ -32,16 +32,23 @@ def _numeric(table: ProtectedTable, column: str) -> pd.Series:
     return pd.to_numeric(table.frame[column].where(~table.suppressed[column]), errors="coerce")
 
 
-def trend_chart(table: ProtectedTable, dimension: str, labels: dict, measure: str, lang_title: str) -> str:
-    """Lines per category over the years (few categories)."""
+def trend_chart(
+    table: ProtectedTable, dimension: str, labels: dict, measure: str, lang_title: str
+) -> str | None:
+    """Lines per category over the years (few categories); None when nothing can be shown."""
     require_protected(table)
     df = table.frame[["year", dimension]].copy()
     df["value"] = _numeric(table, measure)
     df["category"] = df[dimension].map(labels)
     df["year"] = df["year"].astype(str)
+    df = df.dropna(subset=["value"])
+    # A category with nothing but zeros is a flat line that says nothing; the table keeps it.
+    df = df[df.groupby("category")["value"].transform("max") > 0]
+    if df.empty:
+        return None
     order = list(dict.fromkeys(df["category"]))
     chart = (
-        alt.Chart(df.dropna(subset=["value"]))
+        alt.Chart(df)
         .mark_line(point=True, strokeWidth=2)
         .encode(
             x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
@@ -53,7 +60,7 @@ def trend_chart(table: ProtectedTable, dimension: str, labels: dict, measure: st
     return to_svg(_config(chart))
 
 
-def totals_chart(table: ProtectedTable, labels: dict) -> str:
+def totals_chart(table: ProtectedTable, labels: dict) -> str | None:
     """Registrations and persons per year, side by side."""
     require_protected(table)
     rows = []
@@ -62,6 +69,8 @@ def totals_chart(table: ProtectedTable, labels: dict) -> str:
         part["measure"] = labels[measure]
         rows.append(part)
     df = pd.concat(rows).dropna(subset=["value"])
+    if df.empty:
+        return None
     chart = (
         alt.Chart(df)
         .mark_bar()
@@ -76,7 +85,9 @@ def totals_chart(table: ProtectedTable, labels: dict) -> str:
     return to_svg(_config(chart))
 
 
-def bar_chart(table: ProtectedTable, dimension: str, year: int, labels: dict, measure: str, title: str) -> str:
+def bar_chart(
+    table: ProtectedTable, dimension: str, year: int, labels: dict, measure: str, title: str
+) -> str | None:
     """Horizontal bars of one year (many categories)."""
     require_protected(table)
     frame = table.frame
@@ -85,6 +96,8 @@ def bar_chart(table: ProtectedTable, dimension: str, year: int, labels: dict, me
         {"category": frame.loc[keep, dimension].map(labels), "value": _numeric(table, measure)[keep]}
     ).dropna(subset=["value"])
     df = df[df["value"] > 0]
+    if df.empty:
+        return None
     chart = (
         alt.Chart(df)
         .mark_bar(color=PALETTE[0])

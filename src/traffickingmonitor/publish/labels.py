@@ -81,6 +81,7 @@ TEXT = {
         "summary_none": "In {last} zijn de aantallen te klein om te tonen.",
         "more": "meer",
         "fewer": "minder",
+        "no_chart": "Geen figuur: de aantallen zijn te klein om te tonen.",
         "open_data": "De tabellen van dit rapport staan als CSV met beschrijving in de map tables/.",
     },
     "en": {
@@ -126,6 +127,7 @@ TEXT = {
         "summary_none": "In {last}, the counts are too small to show.",
         "more": "more",
         "fewer": "fewer",
+        "no_chart": "No figure: the counts are too small to show.",
         "open_data": "The tables of this report are in the folder tables/ as CSV with a description.",
     },
 }

@@ -1,0 +1,95 @@
+"""The report: self-contained HTML, a tagged PDF of the same content, protected open data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from helpers import KEY, make_input_dir
+
+from traffickingmonitor import pipeline
+from traffickingmonitor.intake.pseudonymise import Key
+from traffickingmonitor.publish.api import write_report
+
+
+@pytest.fixture(scope="module")
+def small_edition(tmp_path_factory):
+    folder = make_input_dir(tmp_path_factory.mktemp("in"))
+    db = tmp_path_factory.mktemp("db") / "s.duckdb"
+    pipeline.run(folder, db, Key(KEY.encode()))
+    return db
+
+
+@pytest.fixture(scope="module", params=["nl", "en"])
+def report(request, small_edition, tmp_path_factory):
+    out = tmp_path_factory.mktemp(f"report_{request.param}")
+    written = write_report(small_edition, out, lang=request.param)
+    return request.param, written
+
+
+def _small_counts(values) -> list[str]:
+    return [v for v in values if re.fullmatch(r"[1-9]", str(v).strip())]
+
+
+def test_html_is_self_contained_and_complete(report):
+    lang, written = report
+    html = written.html.read_text("utf-8")
+    assert f'<html lang="{lang}">' in html
+    assert not re.search(r"<link\b|<script\b|src=\"https?:|url\(https?:|@import", html)
+    blocks = html.count('class="figure-block"')
+    assert blocks >= 10
+    # every block: a summary, a data table, and a chart or the reason there is none
+    assert html.count('<table class="data">') == blocks
+    assert html.count('class="summary"') == blocks
+    no_chart = "Geen figuur" if lang == "nl" else "No figure"
+    assert html.count("<svg") + html.count(no_chart) == blocks
+    assert html.count("<svg") >= 1
+    title = "Slachtoffermonitor mensenhandel" if lang == "nl" else "Human trafficking victim monitor"
+    assert title in html
+    assert written.edition_id in html
+
+
+def test_no_count_from_1_to_9_in_html_tables(report):
+    _, written = report
+    html = written.html.read_text("utf-8")
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert cells and "&lt;10" in cells
+    assert _small_counts(cells) == []
+
+
+def test_csv_tables_are_protected_and_described(report):
+    lang, written = report
+    meta = json.loads((written.tables_dir / "metadata.json").read_text("utf-8"))
+    assert meta["edition"] == written.edition_id
+    assert meta["disclosure"]["threshold"] == 10
+    files = {t["file"] for t in meta["tables"]}
+    assert files == {p.name for p in written.tables_dir.glob("*.csv")}
+    suppressed = 0
+    for t in meta["tables"]:
+        frame = pd.read_csv(written.tables_dir / t["file"], dtype=str)
+        for col in t["counts"]:
+            assert _small_counts(frame[col]) == [], (t["file"], col)
+            suppressed += int((frame[col] == "<10").sum())
+        assert t["title"]
+    assert suppressed > 0
+
+
+def test_pdf_is_tagged_and_has_the_report(report):
+    from pypdf import PdfReader
+
+    _, written = report
+    reader = PdfReader(written.pdf)
+    assert len(reader.pages) >= 4
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert written.edition_id in text
+    assert "<10" in text
+
+
+def test_unknown_edition_is_a_clear_error(small_edition, tmp_path):
+    from traffickingmonitor.errors import UserError
+
+    with pytest.raises(UserError, match="no edition 'nope'"):
+        write_report(small_edition, tmp_path, edition_id="nope")
