@@ -29,7 +29,7 @@ import pandas as pd
 
 from traffickingmonitor.analysis.mse import bootstrap as boot
 from traffickingmonitor.analysis.mse import diagnostics as diag
-from traffickingmonitor.analysis.mse import existence, intervals, selection
+from traffickingmonitor.analysis.mse import existence, intervals
 from traffickingmonitor.analysis.mse.design import (
     Layout,
     hierarchical_models,
@@ -63,8 +63,12 @@ class Interval:
     level: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "low": _num(self.low), "high": _num(self.high),
-                "level": self.level}
+        return {
+            "method": self.method,
+            "low": _num(self.low),
+            "high": _num(self.high),
+            "level": self.level,
+        }
 
 
 @dataclass
@@ -237,9 +241,20 @@ def estimate_population(
     if model is not None:
         interactions = _parse_model(layout, model)
     return _estimate(
-        layout, problem, base, method=method, cis=cis, n_boot=n_boot, seed=seed,
-        alpha=alpha, pthresh=pthresh, interactions=interactions, max_order=max_order,
-        n_top_models=n_top_models, n_jobs=n_jobs, want_diagnostics=diagnostics,
+        layout,
+        problem,
+        base,
+        method=method,
+        cis=cis,
+        n_boot=n_boot,
+        seed=seed,
+        alpha=alpha,
+        pthresh=pthresh,
+        interactions=interactions,
+        max_order=max_order,
+        n_top_models=n_top_models,
+        n_jobs=n_jobs,
+        want_diagnostics=diagnostics,
         warnings=warnings,
     )
 
@@ -301,7 +316,8 @@ def estimate_with_covariate(
     tables = []
     for lv in levels:
         sub = frame[frame[covariate] == lv]
-        tables.append(CaptureTable.from_records(sub, lists, weight=count, source=f"{covariate}={lv}"))
+        src = f"{covariate}={lv}"
+        tables.append(CaptureTable.from_records(sub, lists, weight=count, source=src))
     keep = [i for i, t in enumerate(tables) if t.observed > 0]
     if len(keep) < len(levels):
         warnings.append(
@@ -347,9 +363,20 @@ def estimate_with_covariate(
         if t.observed < MIN_OBSERVED:
             warnings.append(f"{covariate}={lv}: only {t.observed} observed")
     return _estimate(
-        layout, problem, base, method=method, cis=cis, n_boot=n_boot, seed=seed,
-        alpha=alpha, pthresh=pthresh, interactions=interactions, max_order=max_order,
-        n_top_models=n_top_models, n_jobs=n_jobs, want_diagnostics=diagnostics,
+        layout,
+        problem,
+        base,
+        method=method,
+        cis=cis,
+        n_boot=n_boot,
+        seed=seed,
+        alpha=alpha,
+        pthresh=pthresh,
+        interactions=interactions,
+        max_order=max_order,
+        n_top_models=n_top_models,
+        n_jobs=n_jobs,
+        want_diagnostics=diagnostics,
         warnings=warnings,
     )
 
@@ -463,15 +490,29 @@ def estimate_stratified(
                 reason = str(exc)
         if res is None:
             warnings.append(f"{label}: skipped ({reason}); only its observed count is in the total")
-            row.update(status="skipped", reason=reason, estimate=float("nan"),
-                       dark_figure=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
-                       ci_method=None, model=None)
+            row.update(
+                status="skipped",
+                reason=reason,
+                estimate=float("nan"),
+                dark_figure=float("nan"),
+                ci_low=float("nan"),
+                ci_high=float("nan"),
+                ci_method=None,
+                model=None,
+            )
         else:
             results[k] = res
             warnings += [f"{label}: {w}" for w in res.warnings]
-            row.update(status="estimated", reason=None, estimate=res.estimate,
-                       dark_figure=res.dark_figure, ci_low=res.ci.low, ci_high=res.ci.high,
-                       ci_method=res.ci.method, model=",".join(res.model))
+            row.update(
+                status="estimated",
+                reason=None,
+                estimate=res.estimate,
+                dark_figure=res.dark_figure,
+                ci_low=res.ci.low,
+                ci_high=res.ci.high,
+                ci_method=res.ci.method,
+                model=",".join(res.model),
+            )
         rows.append(row)
     df = pd.DataFrame(rows)
     total = _combine(df, results, cis[0], alpha)
@@ -529,15 +570,15 @@ def _estimate(
     if not fit.converged:
         raise NotEstimableError("the model fit did not converge")
     if method in ("bic", "aic") and "bca" in cis:
-        ranking = sel.ranking or []
         n_top = n_top_models or _default_top(layout.n_lists)
-        top = tuple(r["interactions"] for r in ranking[:n_top])
+        top = tuple((sel.order or [])[:n_top])
         proc = boot.Procedure(method, base, pthresh, interactions, top, max_order)
     excluded = sel.excluded
-    if excluded:
+    n_excl = sel.n_excluded if method in ("bic", "aic") else len(excluded)
+    if n_excl:
         what = "terms" if method == "stepwise" else "models"
         warnings.append(
-            f"{len(excluded)} candidate {what} excluded: no maximum likelihood estimate "
+            f"{n_excl} candidate {what} excluded: no maximum likelihood estimate "
             "or not identifiable (see diagnostics['excluded'])"
         )
     neg = [layout.term_name(t) for t in fit.prep.neg_inf]
@@ -570,8 +611,14 @@ def _estimate(
             ivs.append(Interval("profile", lo, hi, level))
         elif c == "bca":
             boot_res = boot.bootstrap(
-                layout, problem.y.astype(np.int64), proc, fit.estimate, n_boot=n_boot,
-                seed=seed, alpha=alpha, n_jobs=n_jobs,
+                layout,
+                problem.y.astype(np.int64),
+                proc,
+                fit.estimate,
+                n_boot=n_boot,
+                seed=seed,
+                alpha=alpha,
+                n_jobs=n_jobs,
             )
             warnings += boot_res.warnings
             ivs.append(Interval("bca", boot_res.low, boot_res.high, level))
@@ -595,9 +642,7 @@ def _estimate(
         ]
     if want_diagnostics and layout.n_lists <= diag.MAX_LISTS_EXHAUSTIVE:
         diag_out["top_models_bic"] = diag.top_models(problem, base, alpha=alpha)
-        diag_out["sensitivity"] = diag.sensitivity(
-            problem, base, pthresh=pthresh, alpha=alpha
-        )
+        diag_out["sensitivity"] = diag.sensitivity(problem, base, pthresh=pthresh, alpha=alpha)
     levels = None
     if layout.n_levels > 1:
         obs = np.bincount(layout.cell_level, weights=problem.y, minlength=layout.n_levels)
@@ -640,9 +685,7 @@ def _screen_table(table: CaptureTable, warnings: list[str]) -> CaptureTable:
     if empty:
         warnings.append(f"lists with nobody on them ignored: {', '.join(empty)}")
         if len(table.lists) - len(empty) < 2:
-            raise NotEstimableError(
-                f"{table.source}: fewer than two lists with anybody on them"
-            )
+            raise NotEstimableError(f"{table.source}: fewer than two lists with anybody on them")
         table = table.drop_lists(empty)
         totals = table.list_totals()
     if table.observed == 0:
@@ -717,8 +760,13 @@ def _combine(df: pd.DataFrame, results: dict, method: str, alpha: float) -> dict
     skipped_obs = int(df.loc[df["status"] == "skipped", "observed"].sum())
     est = skipped_obs + sum(r.estimate for r in results.values())
     complete = bool((df["status"] == "estimated").all())
-    out = {"observed": observed, "estimate": est, "complete": complete,
-           "n_strata": len(df), "n_estimated": len(results)}
+    out = {
+        "observed": observed,
+        "estimate": est,
+        "complete": complete,
+        "n_strata": len(df),
+        "n_estimated": len(results),
+    }
     if not results:
         out.update(ci_low=float("nan"), ci_high=float("nan"), ci_method=None)
         return out

@@ -209,11 +209,29 @@ def bootstrap(
         ahat = acceleration(jack, w)
     if np.sum(np.isfinite(reps)) < 10:
         return BootstrapResult(
-            estimate, reps, jack, w, ahat, float("nan"), float("nan"), float("nan"),
-            used_seed, n_failed, [*warnings, "too few usable bootstrap replicates"],
+            estimate,
+            reps,
+            jack,
+            w,
+            ahat,
+            float("nan"),
+            float("nan"),
+            float("nan"),
+            used_seed,
+            n_failed,
+            [*warnings, "too few usable bootstrap replicates"],
         )
     (low, high), z0 = bca_limits(reps, estimate, ahat, np.array([alpha / 2, 1 - alpha / 2]))
     return BootstrapResult(
-        estimate, reps, jack, w, ahat, z0, float(low), float(high), used_seed, n_failed,
+        estimate,
+        reps,
+        jack,
+        w,
+        ahat,
+        z0,
+        float(low),
+        float(high),
+        used_seed,
+        n_failed,
         warnings,
     )

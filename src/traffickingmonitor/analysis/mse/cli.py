@@ -7,39 +7,47 @@ from __future__ import annotations
 
 import json
 import math
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     stepwise = "stepwise"
     bic = "bic"
     aic = "aic"
     main = "main"
 
 
-class CI(str, Enum):
+class CI(StrEnum):
     conditional = "conditional"
     profile = "profile"
     bca = "bca"
 
 
 def estimate_command(
-    file: Path = typer.Argument(..., help="CSV: one 0/1 column per list plus count."),
-    method: Method = typer.Option(Method.stepwise, "--method", help="Model selection."),
-    ci: CI = typer.Option(CI.conditional, "--ci", help="Interval method."),
-    n_boot: int = typer.Option(1000, "--n-boot", min=10, help="Bootstrap replicates (bca)."),
-    seed: int | None = typer.Option(None, "--seed", help="Bootstrap seed."),
-    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="1 - level."),
-    pthresh: float = typer.Option(0.02, "--pthresh", help="Stepwise p-value threshold."),
-    max_order: int = typer.Option(2, "--max-order", min=2, help="Highest order (bic/aic)."),
-    model: str | None = typer.Option(
-        None, "--model", help='Fixed model, e.g. "A:B,B:C" (overrides --method).'
-    ),
-    jobs: int | None = typer.Option(None, "--jobs", min=1, help="Bootstrap processes."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    file: Annotated[Path, typer.Argument(help="CSV: one 0/1 column per list plus count.")],
+    method: Annotated[Method, typer.Option("--method", help="Model selection.")] = Method.stepwise,
+    ci: Annotated[CI, typer.Option("--ci", help="Interval method.")] = CI.conditional,
+    n_boot: Annotated[
+        int, typer.Option("--n-boot", min=10, help="Bootstrap replicates (bca).")
+    ] = 1000,
+    seed: Annotated[int | None, typer.Option("--seed", help="Bootstrap seed.")] = None,
+    alpha: Annotated[
+        float, typer.Option("--alpha", min=0.0001, max=0.5, help="One minus the level.")
+    ] = 0.05,
+    pthresh: Annotated[float, typer.Option("--pthresh", help="Stepwise p-value threshold.")] = 0.02,
+    max_order: Annotated[
+        int, typer.Option("--max-order", min=2, help="Highest interaction order (bic/aic).")
+    ] = 2,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help='Fixed model, e.g. "A:B,B:C" (overrides --method).'),
+    ] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Bootstrap processes.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Estimate the population size from a capture-recapture table (multiple systems estimation)."""
     from traffickingmonitor.analysis.mse.api import estimate_population
@@ -71,10 +79,24 @@ def estimate_command(
         raise UserError(msg) from None
     if json_out:
         d = res.to_dict()
-        out = {k: d[k] for k in (
-            "observed", "estimate", "ci_low", "ci_high", "ci_method", "ci_level", "model",
-            "warnings", "dark_figure", "method", "hierarchy", "lists", "intervals",
-        )}
+        out = {
+            k: d[k]
+            for k in (
+                "observed",
+                "estimate",
+                "ci_low",
+                "ci_high",
+                "ci_method",
+                "ci_level",
+                "model",
+                "warnings",
+                "dark_figure",
+                "method",
+                "hierarchy",
+                "lists",
+                "intervals",
+            )
+        }
         out["file"] = str(file)
         out["fitted"] = d["fitted"]
         if "bootstrap" in d["diagnostics"]:
@@ -113,9 +135,12 @@ def _print_rich(res, file: Path) -> None:
             if "error" in r:
                 s.add_row(r["method"], "—", "—", r["error"])
             else:
-                s.add_row(r["method"], _fmt(r["estimate"]),
-                          f"{_fmt(r['ci_low'])} – {_fmt(r['ci_high'])}",
-                          ", ".join(r["model"]) or "main")
+                s.add_row(
+                    r["method"],
+                    _fmt(r["estimate"]),
+                    f"{_fmt(r['ci_low'])} – {_fmt(r['ci_high'])}",
+                    ", ".join(r["model"]) or "main",
+                )
         console.print(s)
     for w in res.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")

@@ -15,6 +15,7 @@ removed from the fit (Chan, Silverman & Vincent 2021; MultipleSystemsEstimation'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 
 import numpy as np
@@ -135,11 +136,13 @@ class Layout:
         return bits
 
 
-def bits_of(term: int) -> list[int]:
-    return [i for i in range(term.bit_length()) if term >> i & 1]
+@cache
+def bits_of(term: int) -> tuple[int, ...]:
+    return tuple(i for i in range(term.bit_length()) if term >> i & 1)
 
 
-def term_key(term: int) -> tuple[int, list[int]]:
+@cache
+def term_key(term: int) -> tuple[int, tuple[int, ...]]:
     return (popcount(term), bits_of(term))
 
 
@@ -170,9 +173,7 @@ def hierarchical_models(n_lists: int, max_order: int = 2) -> list[tuple[int, ...
             allowed = [
                 c
                 for c in candidates
-                if all(
-                    (c & ~(1 << i)) in present or order == 2 for i in bits_of(c)
-                )
+                if all((c & ~(1 << i)) in present or order == 2 for i in bits_of(c))
             ]
             for r in range(len(allowed) + 1):
                 for sub in combinations(allowed, r):

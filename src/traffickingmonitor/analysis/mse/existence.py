@@ -92,9 +92,7 @@ def lp_strictly_positive(X: np.ndarray, y: np.ndarray) -> bool:
     return float(-res.fun) > S_TOL
 
 
-def check_many(
-    problem: Problem, models: list[tuple[int, ...]]
-) -> np.ndarray:
+def check_many(problem: Problem, models: list[tuple[int, ...]]) -> np.ndarray:
     """Codes of many models, pruning LPs by monotonicity.
 
     For a fixed set of minus-infinity terms (hence fixed kept cells), a model whose MLE

@@ -45,6 +45,7 @@ class Problem:
         self.support = self.y > 0
         self._lgy = gammaln(self.y + 1.0)
         self._suff: dict[int, float] = {}
+        self._prep: dict[tuple[int, ...], Prepared] = {}
 
     def column(self, term: int) -> np.ndarray:
         cache = _column_cache(self.layout)
@@ -64,13 +65,19 @@ class Problem:
 
     def prepare(self, terms: tuple[int, ...]) -> Prepared:
         """Split terms into estimated and minus-infinity ones; drop their cells."""
+        hit = self._prep.get(terms)
+        if hit is not None:
+            return hit
+        key = terms
         terms = tuple(sorted(set(terms), key=term_key))
         neg = tuple(t for t in terms if t != 0 and self.suff(t) == 0.0)
         keep = np.ones(self.layout.n_cells, dtype=bool)
         for t in neg:
             keep &= self.column(t) == 0
         finite = tuple(t for t in terms if t not in neg)
-        return Prepared(terms, finite, neg, keep)
+        prep = Prepared(terms, finite, neg, keep)
+        self._prep[key] = prep
+        return prep
 
     def design(self, prep: Prepared) -> np.ndarray:
         cache = _column_cache(self.layout)
@@ -80,6 +87,13 @@ class Problem:
                 self.column(t)
             cols.append(cache[t])
         return np.stack(cols, axis=1)[prep.keep]
+
+    def loglik_batch(self, mu: np.ndarray) -> np.ndarray:
+        """Log-likelihoods of many fits ``mu`` (B, n_cells); removed cells have mu 0."""
+        y = self.y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ylogm = np.where(y > 0, y * np.log(np.where(mu > 0, mu, 1.0)), 0.0)
+        return np.sum(ylogm - mu, axis=1) - float(np.sum(self._lgy))
 
     def loglik(self, mu: np.ndarray, keep: np.ndarray) -> float:
         """Full Poisson log-likelihood (with ``-log y!``) over the kept cells."""
@@ -346,7 +360,7 @@ def irls_batch(
         H = XtW @ Xb + pad
         g = (XtW @ z[:, :, None])[:, :, 0]
         beta = _solve_batch(H, g)
-        eta_new = np.minimum(np.einsum("bnp,bp->bn", Xb, beta), ETA_MAX)
+        eta_new = np.minimum((Xb @ beta[:, :, None])[:, :, 0], ETA_MAX)
         mu_new = np.exp(eta_new) * cm
         dev = _deviance_batch(Y, mu_new, cm)
         if beta_old is not None:
@@ -354,7 +368,7 @@ def irls_batch(
             h = 0
             while bad.any() and h < 30:
                 beta[bad] = 0.5 * (beta[bad] + beta_old[bad])
-                eta_new[bad] = np.minimum(np.einsum("bnp,bp->bn", Xb[bad], beta[bad]), ETA_MAX)
+                eta_new[bad] = np.minimum((Xb[bad] @ beta[bad][:, :, None])[:, :, 0], ETA_MAX)
                 mu_new[bad] = np.exp(eta_new[bad]) * cm[bad]
                 dev[bad] = _deviance_batch(Y[bad], mu_new[bad], cm[bad])
                 bad = bad & ~(dev <= dev_old * (1 + 1e-12) + 1e-12)

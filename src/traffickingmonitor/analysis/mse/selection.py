@@ -16,8 +16,13 @@ from traffickingmonitor.analysis.mse.design import (
 )
 from traffickingmonitor.analysis.mse.fit import ETA_MAX, Fit, Problem, irls_batch
 from traffickingmonitor.analysis.mse.table import NotEstimableError
+from traffickingmonitor.errors import UserError
 
 METHODS = ("stepwise", "bic", "aic", "main", "fixed")
+
+#: As MultipleSystemsEstimation: beyond six lists (and beyond pairs for six lists) the
+#: number of hierarchical models explodes (2**28 pair sets for eight lists).
+MAX_LISTS_EXHAUSTIVE = 6
 
 
 @dataclass
@@ -37,7 +42,10 @@ class Selection:
     excluded : list of dict
         Models or terms excluded by the existence/identifiability check.
     ranking : list of dict or None
-        Exhaustive search: every admissible model with estimate, AIC and BIC, best first.
+        Exhaustive search: the best admissible models (up to ``MAX_LISTED``) with
+        estimate, AIC and BIC, best first.
+    order : list or None
+        Exhaustive search: every admissible model's interactions, best first.
     """
 
     fit: Fit
@@ -46,6 +54,9 @@ class Selection:
     steps: list[dict] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)
     ranking: list[dict] | None = None
+    n_models: int = 0
+    n_excluded: int = 0
+    order: list[tuple[int, ...]] | None = None
 
 
 def poisson_pvalues(nstar: np.ndarray, pstar: np.ndarray) -> np.ndarray:
@@ -179,27 +190,66 @@ def exhaustive(
     """
     require_estimable(problem, base)
     if models is None:
-        models = hierarchical_models(problem.layout.n_lists, max_order)
-    table = fit_models(problem, base, models)
-    ok = [r for r in table if r["code"] == 0 and r["converged"]]
-    excluded = [
-        {"model": r["model"], "code": r["code"], "converged": r["converged"]}
-        for r in table
-        if not (r["code"] == 0 and r["converged"])
-    ]
-    if not ok:
+        t = problem.layout.n_lists
+        if t > MAX_LISTS_EXHAUSTIVE or (t == MAX_LISTS_EXHAUSTIVE and max_order > 2):
+            raise UserError(
+                f"exhaustive {criterion.upper()} search is available up to "
+                f"{MAX_LISTS_EXHAUSTIVE} lists (pairwise models for six): {t} lists give "
+                "too many models; use the stepwise method or merge lists"
+            )
+        models = hierarchical_models(t, max_order)
+    tab = fit_models(problem, base, models)
+    crit = tab["bic"] if criterion == "bic" else tab["aic"]
+    ok = np.flatnonzero((tab["code"] == 0) & tab["converged"])
+    if ok.size == 0:
         raise NotEstimableError("no model passes the existence and identifiability checks")
-    key = "bic" if criterion == "bic" else "aic"
-    ok.sort(key=lambda r: (r[key], len(r["interactions"])))
-    best = ok[0]
-    fit = problem.fit(tuple(base) + best["interactions"])
+    # Ties (rare) go to the smaller model, then to enumeration order.
+    order = ok[np.lexsort((ok, tab["k"][ok], crit[ok]))]
+    best = int(order[0])
+    fit = problem.fit(tuple(base) + models[best])
+    bad = np.flatnonzero(~((tab["code"] == 0) & tab["converged"]))
+    layout = problem.layout
+    excluded = [
+        {
+            "model": hierarchy_string(layout, models[i]),
+            "code": int(tab["code"][i]),
+            "converged": bool(tab["converged"][i]),
+        }
+        for i in bad[:MAX_LISTED]
+    ]
+    ranking = None
+    if keep_ranking:
+        ranking = [_row(problem, tab, models, int(i)) for i in order[:MAX_LISTED]]
     return Selection(
         fit,
-        best["interactions"],
+        models[best],
         criterion,
         excluded=excluded,
-        ranking=ok if keep_ranking else None,
+        ranking=ranking,
+        n_models=len(models),
+        n_excluded=int(bad.size),
+        order=[models[int(i)] for i in order],
     )
+
+
+#: Rows of rankings and exclusion lists kept for reports (searches may have 32,768).
+MAX_LISTED = 100
+
+
+def _row(problem: Problem, tab: dict, models: list[tuple[int, ...]], i: int) -> dict:
+    layout = problem.layout
+    return {
+        "interactions": models[i],
+        "model": hierarchy_string(layout, models[i]),
+        "terms": [layout.term_name(t) for t in models[i]],
+        "k": int(tab["k"][i]),
+        "loglik": float(tab["loglik"][i]),
+        "aic": float(tab["aic"][i]),
+        "bic": float(tab["bic"][i]),
+        "estimate": float(tab["estimate"][i]),
+        "dark": float(tab["dark"][i]),
+        "se_log_dark": float(tab["se_log_dark"][i]) if layout.n_levels == 1 else None,
+    }
 
 
 #: Models per vectorised IRLS batch: bounds memory (batch x cells x terms floats).
@@ -208,18 +258,33 @@ BATCH = 1024
 
 def fit_models(
     problem: Problem, base: tuple[int, ...], models: list[tuple[int, ...]]
-) -> list[dict]:
-    """Check and fit many models; one row per model with code, loglik, AIC, BIC."""
+) -> dict[str, np.ndarray]:
+    """Check and fit many models at once.
+
+    Returns
+    -------
+    dict of arrays
+        ``code``, ``converged``, ``k``, ``loglik``, ``aic``, ``bic``, ``estimate``,
+        ``dark``, ``se_log_dark`` (NaN where not fitted), one entry per model.
+    """
     layout = problem.layout
-    full = [tuple(base) + m for m in models]
+    base = tuple(base)
+    full = [base + m for m in models]
     codes = existence.check_many(problem, full)
     all_terms = sorted({t for m in full for t in m}, key=term_key)
     pos = {t: i for i, t in enumerate(all_terms)}
     X = np.stack([problem.column(t) for t in all_terms], axis=1)
     dark_X = layout.dark_columns(all_terms)
-    rows: list[dict] = []
-    todo = [i for i, c in enumerate(codes) if c == 0]
-    results: dict[int, tuple] = {}
+    nm = len(models)
+    out = {
+        "code": np.asarray(codes, dtype=int),
+        "converged": np.zeros(nm, dtype=bool),
+        "k": np.array([len(set(m)) for m in full]),
+        "loglik": np.full(nm, np.nan),
+        "dark": np.full(nm, np.nan),
+        "se_log_dark": np.full(nm, np.nan),
+    }
+    todo = np.flatnonzero(out["code"] == 0)
     for s in range(0, len(todo), BATCH):
         chunk = todo[s : s + BATCH]
         col = np.zeros((len(chunk), len(all_terms)), dtype=bool)
@@ -229,30 +294,12 @@ def fit_models(
             col[b, [pos[t] for t in prep.finite]] = True
             cell[b] = prep.keep
         beta, var0, mu, _dev, conv = irls_batch(X, problem.y, col, cell)
-        for b, i in enumerate(chunk):
-            results[i] = (beta[b], var0[b], mu[b], conv[b])
+        out["converged"][chunk] = conv
+        out["loglik"][chunk] = problem.loglik_batch(mu)
+        out["dark"][chunk] = np.exp(np.minimum(beta @ dark_X.T, ETA_MAX)).sum(axis=1)
+        out["se_log_dark"][chunk] = np.sqrt(np.maximum(var0, 0.0))
     log_n = float(np.log(problem.n_obs))
-    for i, m in enumerate(full):
-        row = {
-            "interactions": models[i],
-            "model": hierarchy_string(layout, models[i]),
-            "terms": [layout.term_name(t) for t in models[i]],
-            "code": int(codes[i]),
-            "k": len(set(m)),
-            "converged": False,
-        }
-        if i in results:
-            beta, var0, mu, conv = results[i]
-            ll = problem.loglik(mu, np.ones(layout.n_cells, dtype=bool))
-            dark = float(np.exp(np.minimum(dark_X @ beta, ETA_MAX)).sum())
-            row.update(
-                converged=bool(conv),
-                loglik=ll,
-                aic=2.0 * row["k"] - 2.0 * ll,
-                bic=row["k"] * log_n - 2.0 * ll,
-                estimate=problem.n_obs + dark,
-                dark=dark,
-                se_log_dark=float(np.sqrt(var0)) if problem.layout.n_levels == 1 else None,
-            )
-        rows.append(row)
-    return rows
+    out["aic"] = 2.0 * out["k"] - 2.0 * out["loglik"]
+    out["bic"] = out["k"] * log_n - 2.0 * out["loglik"]
+    out["estimate"] = problem.n_obs + out["dark"]
+    return out

@@ -275,8 +275,7 @@ class CaptureTable:
     def pattern_labels(self) -> list[str]:
         """Patterns as list-name strings, e.g. ``"LA+NG"``."""
         return [
-            "+".join(n for n, f in zip(self.lists, row, strict=True) if f)
-            for row in self._patterns
+            "+".join(n for n, f in zip(self.lists, row, strict=True) if f) for row in self._patterns
         ]
 
     def list_totals(self) -> dict[str, int]:
