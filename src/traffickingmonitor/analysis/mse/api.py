@@ -32,6 +32,7 @@ from traffickingmonitor.analysis.mse import diagnostics as diag
 from traffickingmonitor.analysis.mse import existence, intervals
 from traffickingmonitor.analysis.mse.design import (
     Layout,
+    candidate_pairs,
     hierarchical_models,
     hierarchy_string,
     term_key,
@@ -51,6 +52,9 @@ METHODS = ("stepwise", "bic", "aic", "main", "fixed")
 #: :func:`estimate_stratified` skips the stratum): pair overlaps are then a handful of
 #: people and the dark figure hinges on them.
 MIN_OBSERVED = 25
+
+#: The sensitivity table flags methods whose estimates differ by more than this factor.
+DISAGREE = 1.5
 
 
 @dataclass(frozen=True)
@@ -565,7 +569,7 @@ def _estimate(
             f"only {int(problem.n_obs)} observed: the estimate rests on a handful of overlaps"
         )
     proc = boot.Procedure(method, base, pthresh, interactions, None, max_order)
-    sel = proc.run(problem)
+    sel = proc.run(problem, keep_ranking=True)
     fit = sel.fit
     if not fit.converged:
         raise NotEstimableError("the model fit did not converge")
@@ -586,6 +590,14 @@ def _estimate(
         warnings.append(
             "terms at minus infinity (nobody in the overlap; their cells are fitted as "
             "zero): " + ", ".join(neg)
+        )
+    empty_pairs = _empty_pairs(problem)
+    if empty_pairs:
+        n_pairs = layout.n_lists * (layout.n_lists - 1) // 2
+        warnings.append(
+            f"sparse table: {len(empty_pairs)} of {n_pairs} list pairs never overlap "
+            f"({', '.join(empty_pairs[:6])}{', ...' if len(empty_pairs) > 6 else ''}); "
+            "the estimate leans on the model choice (see the sensitivity table)"
         )
     lone = _isolated_lists(problem)
     if lone:
@@ -643,6 +655,19 @@ def _estimate(
     if want_diagnostics and layout.n_lists <= diag.MAX_LISTS_EXHAUSTIVE:
         diag_out["top_models_bic"] = diag.top_models(problem, base, alpha=alpha)
         diag_out["sensitivity"] = diag.sensitivity(problem, base, pthresh=pthresh, alpha=alpha)
+        # The independence model is expected to differ; compare the selection methods.
+        ests = {
+            r["method"]: r["estimate"]
+            for r in diag_out["sensitivity"]
+            if "estimate" in r and r["method"] != "main"
+        }
+        if ests and max(ests.values()) > DISAGREE * min(ests.values()):
+            lo_m = min(ests, key=ests.get)
+            hi_m = max(ests, key=ests.get)
+            warnings.append(
+                f"selection methods disagree: {ests[lo_m]:,.0f} ({lo_m}) to "
+                f"{ests[hi_m]:,.0f} ({hi_m})"
+            )
     levels = None
     if layout.n_levels > 1:
         obs = np.bincount(layout.cell_level, weights=problem.y, minlength=layout.n_levels)
@@ -703,6 +728,11 @@ def _screen_table(table: CaptureTable, warnings: list[str]) -> CaptureTable:
             "population cannot be estimated"
         )
     return table
+
+
+def _empty_pairs(problem: Problem) -> list[str]:
+    layout = problem.layout
+    return [layout.term_name(t) for t in candidate_pairs(layout.n_lists) if problem.suff(t) == 0]
 
 
 def _isolated_lists(problem: Problem) -> list[str]:

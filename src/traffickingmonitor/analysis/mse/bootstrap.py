@@ -52,7 +52,7 @@ class Procedure:
     models: tuple[tuple[int, ...], ...] | None = None
     max_order: int = 2
 
-    def run(self, problem: Problem) -> selection.Selection:
+    def run(self, problem: Problem, *, keep_ranking: bool = False) -> selection.Selection:
         if self.method == "stepwise":
             return selection.stepwise(problem, self.base, self.pthresh)
         if self.method == "main":
@@ -66,7 +66,7 @@ class Procedure:
                 self.method,
                 self.max_order,
                 models=list(self.models) if self.models is not None else None,
-                keep_ranking=False,
+                keep_ranking=keep_ranking,
             )
         raise ValueError(f"unknown method {self.method!r}")
 
