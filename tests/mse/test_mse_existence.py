@@ -8,8 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traffickingmonitor.analysis.mse import CaptureTable, NotEstimableError, estimate_population
-from traffickingmonitor.analysis.mse import existence, selection
+from traffickingmonitor.analysis.mse import (
+    CaptureTable,
+    NotEstimableError,
+    estimate_population,
+    existence,
+    selection,
+)
 from traffickingmonitor.analysis.mse.design import Layout, hierarchical_models
 from traffickingmonitor.analysis.mse.fit import Problem
 

@@ -10,8 +10,7 @@ import statsmodels.api as sm
 from numpy.testing import assert_allclose
 from scipy.stats import chi2
 
-from traffickingmonitor.analysis.mse import CaptureTable
-from traffickingmonitor.analysis.mse import intervals, selection
+from traffickingmonitor.analysis.mse import CaptureTable, intervals, selection
 from traffickingmonitor.analysis.mse.design import Layout, hierarchical_models
 from traffickingmonitor.analysis.mse.fit import Problem
 
@@ -69,7 +68,7 @@ def test_minus_infinity_terms_count_in_k_and_zero_their_cells():
     layout, problem = _setup("us_western_site_5lists.csv")
     ab = layout.parse_term("A:B")  # A and B never overlap
     assert problem.suff(ab) == 0
-    fit = problem.fit(layout.base_terms() + (ab,))
+    fit = problem.fit((*layout.base_terms(), ab))
     assert fit.prep.neg_inf == (ab,)
     assert fit.k == 1 + 5 + 1
     assert (fit.mu[problem.column(ab) == 1] == 0).all()
@@ -89,7 +88,9 @@ def test_profile_limits_are_where_likelihood_ratio_hits_chi2(name):
     for limit in (low, high):
         b0 = np.log(limit - problem.n_obs)
         glm = sm.GLM(
-            problem.y[sel.fit.prep.keep], X[:, 1:], family=sm.families.Poisson(),
+            problem.y[sel.fit.prep.keep],
+            X[:, 1:],
+            family=sm.families.Poisson(),
             offset=np.full(X.shape[0], b0),
         ).fit(tol=1e-12)
         assert_allclose(2 * (lmax - glm.llf), chi2.ppf(0.95, 1), rtol=1e-6)

@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from traffickingmonitor.analysis.mse import CaptureTable, NotEstimableError, estimate_population
-from traffickingmonitor.analysis.mse import existence
+from traffickingmonitor.analysis.mse import (
+    CaptureTable,
+    NotEstimableError,
+    estimate_population,
+    existence,
+)
 from traffickingmonitor.analysis.mse.design import Layout
 from traffickingmonitor.analysis.mse.fit import Problem
 
@@ -84,9 +88,7 @@ def test_bic_table_korea_matches_user_guide():
     # Six admissible models of eight: [12,13,23] and [123] fail the existence check.
     assert [r["model"] for r in ranking] == [e["model"] for e in expected]
     assert_allclose([r["bic"] for r in ranking], [e["bic"] for e in expected], rtol=1e-6)
-    assert_allclose(
-        [r["estimate"] for r in ranking], [e["estimate"] for e in expected], rtol=RTOL
-    )
+    assert_allclose([r["estimate"] for r in ranking], [e["estimate"] for e in expected], rtol=RTOL)
     assert res.hierarchy == "[12,23]"
     assert res.model == ["b:c", "c:d"]
 

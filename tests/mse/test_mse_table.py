@@ -89,7 +89,9 @@ def test_from_records_with_weights_and_booleans():
     rows = pd.DataFrame({"A": [True, False], "B": [True, True], "n": [4, 6]})
     t = CaptureTable.from_records(rows, ["A", "B"], weight="n")
     assert dict(zip(t.pattern_labels(), t.counts.tolist(), strict=True)) == {
-        "A": 0, "B": 6, "A+B": 4,
+        "A": 0,
+        "B": 6,
+        "A+B": 4,
     }
 
 

@@ -470,16 +470,15 @@ def estimate_stratified(
     missing = [c for c in [*strata, *lists] if c not in frame.columns]
     if missing:
         raise TableError(f"<records>: missing column(s) {', '.join(missing)}")
-    groups = frame.groupby(strata, dropna=False, sort=True)
-    keys = list(groups.groups.keys())
-    seeds = np.random.SeedSequence(seed).spawn(len(keys))
+    # Grouping by a list yields tuple keys (pandas >= 2), one per stratum.
+    groups = list(frame.groupby(strata, dropna=False, sort=True))
+    seeds = np.random.SeedSequence(seed).spawn(len(groups))
     rows = []
     results: dict[tuple, MSEResult] = {}
     warnings: list[str] = []
-    for key, ss in zip(keys, seeds, strict=True):
+    for (key, sub), ss in zip(groups, seeds, strict=True):
         k = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{s}={v}" for s, v in zip(strata, k, strict=True))
-        sub = groups.get_group(key)
         table = CaptureTable.from_records(sub, lists, weight=count, source=label)
         row = dict(zip(strata, k, strict=True))
         row.update(observed=table.observed)
