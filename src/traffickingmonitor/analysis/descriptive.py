@@ -139,8 +139,12 @@ def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
     top = set()
     for _, grp in ranked.groupby("year"):
         top |= set(grp.nlargest(TOP_NATIONALITIES, "n")["nationality"])
+    last = ranked[ranked["year"] == ranked["year"].max()].set_index("nationality")["n"]
+    total = ranked.groupby("nationality")["n"].sum()
+    # Most frequent in the latest year first, ties by the whole period.
+    order = sorted(top, key=lambda c: (-last.get(c, 0), -total.get(c, 0), c))
     label = py["nationality"].where(py["nationality"].isin(top) | (py["nationality"] == codes.UNKNOWN), "other")
-    frame = _by(py.assign(nationality=label), "nationality", [*sorted(top), "other", codes.UNKNOWN])
+    frame = _by(py.assign(nationality=label), "nationality", [*order, "other", codes.UNKNOWN])
     return _table(
         "top_nationalities",
         "Meest voorkomende nationaliteiten",

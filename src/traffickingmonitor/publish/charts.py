@@ -22,8 +22,10 @@ def _config(chart: alt.Chart) -> alt.Chart:
     return (
         chart.configure(font=FONT)
         .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=11, grid=True, gridColor="#e6e6e6")
-        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", columns=3)
+        .configure_axis(
+            labelFontSize=11, titleFontSize=11, grid=True, gridColor="#e6e6e6", labelLimit=260
+        )
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", columns=2, labelLimit=320)
         .configure_range(category=PALETTE)
     )
 
@@ -91,10 +93,11 @@ def bar_chart(
     """Horizontal bars of one year (many categories)."""
     require_protected(table)
     frame = table.frame
-    keep = (frame["year"] == year).to_numpy()
+    # Residual categories stay in the table; as bars they would crowd out the named ones.
+    keep = ((frame["year"] == year) & ~frame[dimension].isin(["other", "unknown"])).to_numpy()
     df = pd.DataFrame(
         {"category": frame.loc[keep, dimension].map(labels), "value": _numeric(table, measure)[keep]}
-    ).dropna(subset=["value"])
+    )
     df = df[df["value"] > 0]
     if df.empty:
         return None

@@ -227,9 +227,11 @@ def _key_figures(p: dict[str, ProtectedTable], t: dict, lang: str, last: int, pr
         pct = _pct(sum(values[c] for c in numerator), sum(values.values()))
         return t["not_shown"] if pct is None else f"{pct}%"
 
-    figures.append({"value": share("sex", "sex", ["female"], ["female", "male", "other"]), "label": t["kf_women"], "note": None})
+    figures.append({"value": share("sex", "sex", ["female"], ["female", "male"]), "label": t["kf_women"], "note": None})
     figures.append({"value": share("minor", "minor", ["minor"], ["minor", "adult"]), "label": t["kf_minors"], "note": None})
-    figures.append({"value": share("org_overlap", "n_orgs", ["2", "3+"], ["1", "2", "3+"]), "label": t["kf_multi"], "note": None})
+    single = p["org_overlap"].shown_count({"year": last, "n_orgs": "1"}, "persons")
+    multi = _pct(persons - single, persons) if persons is not None and single is not None else None
+    figures.append({"value": t["not_shown"] if multi is None else f"{multi}%", "label": t["kf_multi"], "note": None})
     nat = p["top_nationalities"]
     frame = nat.frame
     mask = (frame["year"] == last) & ~nat.suppressed["persons"] & ~frame["nationality"].isin(["other", "unknown"])
