@@ -77,3 +77,39 @@ def test_stepwise_skips_candidates_failing_the_check():
     rejected = {e["term"]: e["code"] for e in sel.excluded}
     assert rejected.get("A:B") == 1
     assert "A:B" not in [layout.term_name(t) for t in sel.interactions]
+
+
+@pytest.mark.parametrize(
+    ("name", "max_order", "both"),
+    [
+        ("uk_2013_5lists.csv", 2, False),
+        ("australia_4lists_binette.csv", 3, True),
+        ("korea_comfort_women_3lists.csv", 3, True),
+    ],
+)
+def test_fit_certificate_never_disagrees_with_the_lp(name, max_order, both):
+    # The IRLS certificate only ever says "exists"; check it against the LP alone on
+    # the original counts and on resampled counts with other zero patterns.
+    table = CaptureTable.from_csv(DATA / name)
+    layout = Layout.for_table(table)
+    base = layout.base_terms()
+    models = hierarchical_models(table.n_lists, max_order)[::7]
+    rng = np.random.default_rng(0)
+    samples = [
+        table.counts,
+        *rng.multinomial(table.observed // 3, table.counts / table.observed, 4),
+    ]
+    seen = set()
+    for y in samples:
+        problem = Problem(Layout.for_table(table), y)
+        for m in models:
+            prep = problem.prepare(base + m)
+            X = problem.design(prep)
+            if np.linalg.matrix_rank(X) < X.shape[1]:
+                continue
+            yk = problem.y[prep.keep]
+            lp = existence.lp_strictly_positive(X, yk) or bool((yk > 0).all())
+            code = existence.check(problem, base + m)
+            assert (code == 0) == lp
+            seen.add(lp)
+    assert seen == ({True, False} if both else {True})

@@ -52,12 +52,58 @@ def check(problem: Problem, terms: tuple[int, ...]) -> int:
 def _check_prepared(problem: Problem, prep: Prepared) -> int:
     X = problem.design(prep)
     code = 0
-    if X.shape[0] < X.shape[1] or np.linalg.matrix_rank(X) < X.shape[1]:
+    full_rank = X.shape[0] >= X.shape[1] and np.linalg.matrix_rank(X) == X.shape[1]
+    if not full_rank:
         code += NOT_IDENTIFIABLE
     y = problem.y[prep.keep]
-    if not (y > 0).all() and not lp_strictly_positive(X, y):
+    if (y > 0).all():
+        return code  # x = y itself is strictly positive
+    if full_rank and _fit_certifies(X, y):
+        return code
+    if not lp_strictly_positive(X, y):
         code += NO_MLE
     return code
+
+
+def _fit_certifies(X: np.ndarray, y: np.ndarray) -> bool:
+    """Cheap sufficient test for existence, tried before the LP.
+
+    Fit the model by Newton's method. When the MLE does not exist the parameters
+    diverge (each step moves them by about one unit while some fitted values shrink
+    towards zero), so the steps never become small. When they do become small, the
+    fitted values ``mu`` solve the likelihood equations ``X'mu = X'y`` up to rounding;
+    the least-norm correction ``d = X (X'X)^-1 X'(mu - y)`` makes them exact, and if
+    ``mu - d`` is still clearly positive it is the strictly positive solution the LP
+    looks for. A failed test concludes nothing: the LP decides.
+    """
+    mu = y + 0.1
+    eta = np.log(mu)
+    beta = None
+    for _ in range(60):
+        if float(mu.min()) < 1e-300:
+            return False  # underflow: a fitted value has gone to zero
+        XtW = X.T * mu
+        H = XtW @ X
+        try:
+            new = np.linalg.solve(H, XtW @ (eta + (y - mu) / mu))
+        except np.linalg.LinAlgError:
+            return False
+        step = np.inf if beta is None else float(np.max(np.abs(new - beta)))
+        beta = new
+        eta = X @ beta
+        if not np.all(np.isfinite(eta)) or eta.max() > 700:
+            return False
+        mu = np.exp(eta)
+        if step < 1e-9 * (1.0 + float(np.max(np.abs(beta)))):
+            break
+    else:
+        return False
+    try:
+        d = X @ np.linalg.solve(X.T @ X, X.T @ (mu - y))
+    except np.linalg.LinAlgError:
+        return False
+    floor = 1e-8 * max(1.0, float(y.max()))
+    return bool(np.all(mu - d > floor))
 
 
 def lp_strictly_positive(X: np.ndarray, y: np.ndarray) -> bool:
