@@ -186,7 +186,6 @@ def simulate_year(
     p = detection_probabilities(base, params.a, params.offsets(rec_combo, natcat, sex2, minor_i))
     q = 1.0 - np.prod(1.0 - p, axis=1)
 
-    n_cells = len(COMBOS) * len(NAT_CATEGORIES) * 2 * 2
     cell = ((rec_combo.astype(np.int32) * len(NAT_CATEGORIES) + natcat) * 2 + sex2) * 2 + minor_i
     detected = np.zeros((n, len(ORGS)), bool)
     for j in range(len(MAIN_ORGS)):
@@ -208,7 +207,6 @@ def simulate_year(
     other[main] = _systematic(rng, po[main], cell[main])
     other[~main] = _systematic(rng, p_fill[~main], cell[~main])
     detected[:, jo] = other
-    del n_cells
     return YearDetection(
         year=year,
         person=idx.astype(np.int32),

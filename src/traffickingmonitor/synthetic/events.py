@@ -20,10 +20,6 @@ import numpy as np
 
 from traffickingmonitor.synthetic.population import (
     ST_ASYLUM,
-    ST_B8,
-    ST_EU,
-    ST_NL,
-    ST_PERMIT,
     ST_UNDOC,
     age_on,
 )
@@ -273,17 +269,3 @@ def simulate(
         shelter_date=shelter_date.astype(np.int32),
         params=params,
     )
-
-
-__all__ = [
-    "EVENT_TYPES",
-    "OFFENCE_GROUPS",
-    "RISK_CLASSES",
-    "SOURCES",
-    "ST_B8",
-    "ST_EU",
-    "ST_NL",
-    "ST_PERMIT",
-    "Events",
-    "simulate",
-]

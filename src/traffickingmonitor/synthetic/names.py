@@ -24,7 +24,7 @@ class Culture:
     male: tuple[str, ...]
     family: tuple[str, ...]
     second_given: float = 0.0  # share of persons with two given names
-    family_female: str = ""  # rule for the female form of family names (pl, bg, ua)
+    family_female: str = ""  # rule for the female form of family names (pl, bg, ua, cz, baltic)
 
 
 CULTURES: dict[str, Culture] = {
@@ -216,19 +216,20 @@ CULTURES: dict[str, Culture] = {
             "Lakatos, Oláh, Papp, Takács, Juhász"
         ),
     ),
-    "central": Culture(
+    "baltic": Culture(
+        _w("Ingrida, Jurgita, Laura, Kristina, Ieva, Liga, Inga, Rasa, Agne, Kristine, Anna"),
+        _w("Tomas, Mindaugas, Darius, Andris, Janis, Edgars, Marius, Aivars, Rolands, Jonas"),
         _w(
-            "Jana, Eva, Lucia, Ingrida, Jurgita, Laura, Kristina, Petra, Lenka, Ieva, Liga, Inga,"
-            "Zuzana, Monika"
+            "Kazlauskas, Petrauskas, Jankauskas, Vaitkus, Bērziņš, Kalniņš, Ozols, Liepa, Tamm,"
+            "Saar, Sepp, Žukauskas, Balodis, Krūmiņš"
         ),
-        _w(
-            "Tomas, Mindaugas, Peter, Martin, Jan, Andris, Janis, Darius, Marek, Jaroslav,"
-            "Lukas, Edgars"
-        ),
-        _w(
-            "Kazlauskas, Petrauskas, Jankauskas, Bērziņš, Kalniņš, Ozols, Novák, Kováč, Varga,"
-            "Svoboda, Dvořák, Baláž, Tamm, Saar, Vaitkus, Liepa"
-        ),
+        family_female="baltic",
+    ),
+    "czsk": Culture(
+        _w("Jana, Eva, Lucia, Petra, Lenka, Zuzana, Monika, Veronika, Martina, Katarína"),
+        _w("Peter, Martin, Jan, Marek, Jaroslav, Lukáš, Tomáš, Michal, Ondřej, Juraj"),
+        _w("Novák, Kováč, Varga, Svoboda, Dvořák, Baláž, Horák, Tóth, Černý, Procházka, Kučera"),
+        family_female="cz",
     ),
     "ukrainian": Culture(
         _w(
@@ -368,11 +369,11 @@ NATIONALITY_CULTURE: dict[str, str] = {
     "MD": "romanian",
     "BG": "bulgarian",
     "HU": "hungarian",
-    "LT": "central",
-    "LV": "central",
-    "EE": "central",
-    "SK": "central",
-    "CZ": "central",
+    "LT": "baltic",
+    "LV": "baltic",
+    "EE": "baltic",
+    "SK": "czsk",
+    "CZ": "czsk",
     "UA": "ukrainian",
     "RU": "ukrainian",
     "BY": "ukrainian",
@@ -419,6 +420,16 @@ def _female_family(name: str, rule: str) -> str:
         return name
     if rule in ("bg", "ua") and name.endswith(("ov", "ev", "in")):
         return name + "a"
+    if rule == "cz":
+        if name.endswith("ý"):
+            return name[:-1] + "á"
+        if name.endswith("a"):
+            return name[:-1] + "ová"
+        return name if name[-1] in "eiouáéíóú" else name + "ová"
+    if rule == "baltic":
+        for a, b in (("kas", "kienė"), ("us", "ienė"), ("š", "a"), ("is", "e"), ("s", "a")):
+            if name.endswith(a):
+                return name[: -len(a)] + b
     return name
 
 

@@ -354,7 +354,3 @@ def bsn_valid(number: str) -> bool:
     digits = [int(c) for c in number]
     total = sum(w * d for w, d in zip(range(9, 1, -1), digits[:8], strict=True)) - digits[8]
     return total % 11 == 0
-
-
-# keep the import of ST_UNDOC/ST_ASYLUM explicit for readers of the placeholder rule
-_ = (ST_ASYLUM, ST_UNDOC, COMBO_U)
