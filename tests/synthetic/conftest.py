@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +49,10 @@ class Edition:
 
 @pytest.fixture(scope="session")
 def edition(tmp_path_factory) -> Edition:
+    """The default edition; TM_SYNTHETIC_TEST_SEED=<n> checks the targets for another seed."""
     from traffickingmonitor.synthetic.api import write_synthetic_edition
 
     out = tmp_path_factory.mktemp("edition")
-    summary = write_synthetic_edition(out)
+    seed = int(os.environ.get("TM_SYNTHETIC_TEST_SEED", "20240101"))
+    summary = write_synthetic_edition(out, seed=seed)
     return Edition(out, summary)

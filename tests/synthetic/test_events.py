@@ -5,9 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from traffickingmonitor.synthetic.calibration import PUBLISHED
-
 YEAR = 365.25
+PUBLISHED = {  # 2016-2020 monitor: share of registered victims with a new victimisation
+    "revictimisation": {"any_5y": 0.45, "any_7y": 0.50},
+    "revictimisation_5y_by_group": {
+        "property": 0.33,
+        "violence": 0.25,
+        "human_trafficking": 0.08,
+        "sexual": 0.08,
+    },
+}
 
 
 @pytest.fixture(scope="module")

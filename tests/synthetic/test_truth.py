@@ -108,7 +108,7 @@ def test_events_reference_existing_persons(edition):
 
 def test_summary_json(edition):
     summary = json.loads((edition.path / "truth" / "summary.json").read_text())
-    assert summary["parameters"]["seed"] == 20240101
+    assert summary["parameters"]["seed"] == edition.summary.seed
     assert summary["counts"]["registrations"] == len(edition.registrations)
     assert summary["counts"]["registered_persons"] == len(edition.persons)
     assert summary["counts"]["events"] == len(edition.truth_events)
