@@ -205,7 +205,7 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
     n_reg = len(reg_persons)
     reg_index = np.full(len(persons), -1, np.int64)
     reg_index[reg_persons] = np.arange(n_reg)
-    # first registration of each person (date, then id order)
+    # first registration of each person (earliest date; ties by organisation and number)
     order = np.lexsort((regs.seq, regs.org, regs.date, regs.person))
     firsts = order[np.r_[True, regs.person[order][1:] != regs.person[order][:-1]]]
     first_row = np.empty(n_reg, np.int64)
