@@ -80,15 +80,15 @@ def _make_edition(
 ) -> RunSummary:
     hashes = [r.file_hash for r in results]
     regs = con.execute(
-        "SELECT file_hash, registration_id, "
-        + ", ".join(linkage.REQUIRED_COLUMNS)
-        + " FROM registrations WHERE list_contains($h, file_hash) ORDER BY registered_on, registration_id",
+        "SELECT * EXCLUDE (exploitation_forms) FROM registrations "
+        "WHERE list_contains($h, file_hash) ORDER BY registered_on, registration_id",
         {"h": hashes},
     ).df()
     if regs.empty:
         raise UserError("the input folder has no registrations file: an edition needs registrations")
     advance = step("Linking registrations into persons", 1)
-    regs["person_id"] = linkage.link_persons(regs)
+    linked = linkage.link_edition(regs, config.get("linkage"))
+    regs["person_id"] = linked.person_id
     advance(1)
     advance = step("Computing monitor tables", 1)
     with store.transaction(con):
@@ -101,7 +101,7 @@ def _make_edition(
         con.unregister("linked")
         tables = analysis.descriptive_tables(con, edition_id)
         totals = analysis.edition_totals(con, edition_id)
-        notes = {"linkage": "deterministic v0", **totals}
+        notes = {"linkage": linked.notes, **totals}
         editions.record(con, edition_id, [(r.file_hash, r.path.name, r.kind) for r in results], config, notes)
         editions.save_tables(con, edition_id, tables)
     advance(1)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from traffickingmonitor.linkage.deterministic import RULES, link_deterministic
 
 REQUIRED_COLUMNS = sorted({c for rule in RULES for c in rule})
+
+
+@dataclass
+class LinkageResult:
+    """Person ids (index aligned with the registrations) and what the edition should record."""
+
+    person_id: pd.Series
+    notes: dict = field(default_factory=dict)  # method, settings, quality: shown in the method annex
+    model_json: str | None = None  # a trained model, kept with the edition
 
 
 def link_persons(registrations: pd.DataFrame, *, method: str = "deterministic") -> pd.Series:
@@ -21,3 +32,10 @@ def link_persons(registrations: pd.DataFrame, *, method: str = "deterministic") 
     if missing:
         raise ValueError(f"registrations lack linkage columns {missing}")
     return pd.Series(link_deterministic(registrations) + 1, index=registrations.index, name="person_id")
+
+
+def link_edition(registrations: pd.DataFrame, config: dict | None = None) -> LinkageResult:
+    """The pipeline's entry: link the registrations of one edition."""
+    person_id = link_persons(registrations)
+    notes = {"method": "deterministic v0", "rules": [list(r) for r in RULES]}
+    return LinkageResult(person_id, notes)
