@@ -57,7 +57,9 @@ def registration(i: int, **over) -> dict:
     return row
 
 
-def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None, encoding="utf-8") -> Path:
+def write_csv(
+    path: Path, rows: list[dict], columns: list[str] | None = None, encoding="utf-8"
+) -> Path:
     columns = columns or list(rows[0])
     with path.open("w", newline="", encoding=encoding) as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
@@ -89,13 +91,17 @@ def snapshot(db: Path) -> dict:
         return {}
     con = duckdb.connect(str(db), read_only=True)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        names = [
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
         return {n: sorted(map(repr, con.execute(f'SELECT * FROM "{n}"').fetchall())) for n in names}
     finally:
         con.close()
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, env: dict | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "traffickingmonitor", *map(str, args)],

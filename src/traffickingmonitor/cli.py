@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from traffickingmonitor.analysis.mse.cli import estimate_command
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.synthetic.cli import synth_command
 
 app = typer.Typer(
     add_completion=False,
@@ -94,7 +95,9 @@ def report_command(
     if lang not in ("nl", "en"):
         raise UserError(f"--lang must be nl or en, not {lang!r}")
     with progress_steps() as step:
-        written = publish.write_report(db, out, lang=lang, edition_id=edition, threshold=threshold, pdf=pdf, step=step)
+        written = publish.write_report(
+            db, out, lang=lang, edition_id=edition, threshold=threshold, pdf=pdf, step=step
+        )
     console.print(f"report of edition [bold]{written.edition_id}[/bold]: {written.html}")
     if written.pdf:
         console.print(f"PDF: {written.pdf}")
@@ -104,8 +107,6 @@ def report_command(
 @app.command("editions")
 def editions_command(db: Path = typer.Option(..., "--db", help="DuckDB store file.")) -> None:
     """List the editions in a store with their input files and hashes."""
-    from rich.table import Table
-
     from traffickingmonitor import editions, store
 
     con = store.connect(db, read_only=True)
@@ -114,22 +115,17 @@ def editions_command(db: Path = typer.Option(..., "--db", help="DuckDB store fil
     finally:
         con.close()
     if not found:
-        Console().print("no editions yet")
+        typer.echo("no editions yet")
         return
-    table = Table(title=f"Editions in {db}")
-    for col in ("edition", "created (UTC)", "code", "registrations", "persons", "inputs (sha256)"):
-        table.add_column(col)
     for e in found:
-        files = "\n".join(f"{r.file_name}  {r.file_hash[:16]}" for r in e.inputs.itertuples())
-        table.add_row(
-            e.edition_id,
-            e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            e.code_version,
-            f"{e.notes.get('registrations', 0):,}",
-            f"{e.notes.get('persons', 0):,}",
-            f"all: {e.inputs_hash[:16]}\n{files}",
+        typer.echo(
+            f"edition {e.edition_id}  created {e.created_at:%Y-%m-%d %H:%M:%S} UTC  code {e.code_version}  "
+            f"{e.notes.get('registrations', 0):,} registrations  {e.notes.get('persons', 0):,} persons"
         )
-    Console().print(table)
+        typer.echo(f"  inputs sha256 {e.inputs_hash}")
+        width = max(len(n) for n in e.inputs["file_name"])
+        for r in e.inputs.itertuples():
+            typer.echo(f"  {r.file_name:<{width}}  {r.kind:<21}  {r.file_hash}")
 
 
 @app.command("demo")
@@ -153,11 +149,23 @@ def demo_command(
         intake.create_key_file(key_path)
     key = intake.load_key(key_path)
     with progress_steps() as step:
-        advance = step("Generating synthetic data", 1)
-        write_synthetic_edition(data_dir, seed=seed, scale=scale)
-        advance(1)
-        summary = pipeline.run(data_dir, db, key, config={"demo": True, "seed": seed, "scale": scale}, step=step)
-        written = publish.write_report(db, report_dir, lang=lang, edition_id=summary.edition_id, step=step)
+        bars: dict[str, Callable[[int], None]] = {}
+        done_so_far: dict[str, int] = {}
+
+        def synth_progress(name: str, done: int, total: int) -> None:
+            if name not in bars:
+                bars[name] = step(f"Synthetic data: {name}"[:38], total)
+                done_so_far[name] = 0
+            bars[name](done - done_so_far[name])
+            done_so_far[name] = done
+
+        write_synthetic_edition(data_dir, seed=seed, scale=scale, progress=synth_progress)
+        summary = pipeline.run(
+            data_dir, db, key, config={"demo": True, "seed": seed, "scale": scale}, step=step
+        )
+        written = publish.write_report(
+            db, report_dir, lang=lang, edition_id=summary.edition_id, step=step
+        )
     _print_run(summary)
     typer.echo(f"report: {written.html.resolve()}")
     if written.pdf:
@@ -166,18 +174,7 @@ def demo_command(
 
 
 app.command("estimate")(estimate_command)
-
-
-def _register_synth() -> None:
-    from traffickingmonitor.synthetic.cli import synth_command
-
-    app.command("synth")(synth_command)
-
-
-try:
-    _register_synth()
-except ImportError:  # pragma: no cover - only while the synthetic package is being built
-    pass
+app.command("synth")(synth_command)
 
 
 def main() -> None:
@@ -195,7 +192,13 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:
         if isinstance(exc, typer.exceptions.TyperException):
-            console.print(f"error: {exc.format_message()}", style="red", markup=False, highlight=False, soft_wrap=True)
+            console.print(
+                f"error: {exc.format_message()}",
+                style="red",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
             sys.exit(2)
         if os.environ.get("TRAFFICKINGMONITOR_DEBUG"):
             raise

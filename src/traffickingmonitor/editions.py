@@ -33,7 +33,9 @@ def inputs_hash(file_hashes: list[str]) -> str:
 def new_edition_id(con: duckdb.DuckDBPyConnection, today: dt.date | None = None) -> str:
     """``YYYY-MM-DD.N``: readable, sortable, and unique within the store."""
     day = (today or dt.date.today()).isoformat()
-    n = con.execute("SELECT count(*) FROM editions WHERE edition_id LIKE ?", [f"{day}.%"]).fetchall()[0][0]
+    n = con.execute(
+        "SELECT count(*) FROM editions WHERE edition_id LIKE ?", [f"{day}.%"]
+    ).fetchall()[0][0]
     return f"{day}.{n + 1}"
 
 
@@ -62,7 +64,9 @@ def record(
     )
 
 
-def save_tables(con: duckdb.DuckDBPyConnection, edition_id: str, tables: list[MonitorTable]) -> None:
+def save_tables(
+    con: duckdb.DuckDBPyConnection, edition_id: str, tables: list[MonitorTable]
+) -> None:
     rows = [[edition_id, t.table_id, *t.to_json()] for t in tables]
     con.executemany("INSERT INTO edition_tables VALUES (?, ?, ?, ?)", rows)
 
@@ -80,14 +84,18 @@ def _edition(con, edition_id, created_at, code_version, ihash, config, notes) ->
         "SELECT file_name, kind, file_hash FROM edition_inputs WHERE edition_id = ? ORDER BY kind, file_name",
         [edition_id],
     ).df()
-    return Edition(edition_id, created_at, code_version, ihash, json.loads(config), json.loads(notes), inputs)
+    return Edition(
+        edition_id, created_at, code_version, ihash, json.loads(config), json.loads(notes), inputs
+    )
 
 
 def get_edition(con: duckdb.DuckDBPyConnection, edition_id: str | None = None) -> Edition:
     """The edition with this id, or the latest one."""
     editions = list_editions(con)
     if not editions:
-        raise UserError("the store has no editions yet: run `traffickingmonitor run INPUT_DIR --db FILE`")
+        raise UserError(
+            "the store has no editions yet: run `traffickingmonitor run INPUT_DIR --db FILE`"
+        )
     if edition_id is None:
         return editions[-1]
     for e in editions:

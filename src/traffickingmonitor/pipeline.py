@@ -85,7 +85,9 @@ def _make_edition(
         {"h": hashes},
     ).df()
     if regs.empty:
-        raise UserError("the input folder has no registrations file: an edition needs registrations")
+        raise UserError(
+            "the input folder has no registrations file: an edition needs registrations"
+        )
     advance = step("Linking registrations into persons", 1)
     linked = linkage.link_edition(regs, config.get("linkage"))
     regs["person_id"] = linked.person_id
@@ -99,16 +101,31 @@ def _make_edition(
             {"e": edition_id},
         )
         con.unregister("linked")
-        tables = analysis.descriptive_tables(con, edition_id)
+        py = analysis.person_years(con, edition_id)
+        tables = analysis.descriptive_tables(con, edition_id, py)
+        advance(1)
+        advance = step("Estimating the hidden number", 1)
+        # One worker: forking beside an open DuckDB connection is not safe.
+        hidden = analysis.estimate_hidden_number(
+            analysis.list_frame(py),
+            analysis.HiddenNumberSettings(**{"n_jobs": 1, **config.get("hidden_number", {})}),
+        )
+        tables += hidden.tables
         totals = analysis.edition_totals(con, edition_id)
-        notes = {"linkage": linked.notes, **totals}
-        editions.record(con, edition_id, [(r.file_hash, r.path.name, r.kind) for r in results], config, notes)
+        notes = {"linkage": linked.notes, "hidden_number": hidden.notes, **totals}
+        editions.record(
+            con, edition_id, [(r.file_hash, r.path.name, r.kind) for r in results], config, notes
+        )
         editions.save_tables(con, edition_id, tables)
     advance(1)
-    return RunSummary(edition_id, registrations=totals["registrations"], persons=totals["persons"], notes=notes)
+    return RunSummary(
+        edition_id, registrations=totals["registrations"], persons=totals["persons"], notes=notes
+    )
 
 
-def _check_unique_registration_ids(con: duckdb.DuckDBPyConnection, prepared: list[intake.PreparedFile]) -> None:
+def _check_unique_registration_ids(
+    con: duckdb.DuckDBPyConnection, prepared: list[intake.PreparedFile]
+) -> None:
     """Events refer to registrations by id, so an id must name one registration in an edition."""
     seen: dict[str, str] = {}
     for p in prepared:

@@ -4,11 +4,18 @@ import pandas as pd
 import pytest
 
 from traffickingmonitor.analysis.tables import MonitorTable
-from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable, protect, require_protected
+from traffickingmonitor.disclosure.api import (
+    PrimaryRule,
+    ProtectedTable,
+    protect,
+    require_protected,
+)
 
 
 def _table(values):
-    frame = pd.DataFrame({"year": [2019] * len(values), "sex": list("abcdefgh"[: len(values)]), "persons": values})
+    frame = pd.DataFrame(
+        {"year": [2019] * len(values), "sex": list("abcdefgh"[: len(values)]), "persons": values}
+    )
     return MonitorTable("t", "t", "t", frame, dimensions=("year", "sex"), counts=("persons",))
 
 

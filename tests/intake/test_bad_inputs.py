@@ -7,6 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
+
 from helpers import REGISTRATION_COLUMNS, registration, run_cli, snapshot, write_csv
 
 
@@ -32,14 +33,19 @@ def _write_bad(case: str, folder):
     path = folder / "registrations_new.csv"
     if case == "wrong_column":
         columns = [c if c != "registered_on" else "registerd_on" for c in REGISTRATION_COLUMNS]
-        rows = [{("registerd_on" if k == "registered_on" else k): v for k, v in r.items()} for r in _bad_rows()]
+        rows = [
+            {("registerd_on" if k == "registered_on" else k): v for k, v in r.items()}
+            for r in _bad_rows()
+        ]
         write_csv(path, rows, columns)
     elif case == "bad_date":
         write_csv(path, _bad_rows(**{"3": {"registered_on": "2019-02-30"}}), REGISTRATION_COLUMNS)
     elif case == "unknown_code":
         write_csv(path, _bad_rows(**{"4": {"sex": "femme"}}), REGISTRATION_COLUMNS)
     elif case == "bad_gm_code":
-        write_csv(path, _bad_rows(**{"5": {"exploitation_municipality": "GM9999"}}), REGISTRATION_COLUMNS)
+        write_csv(
+            path, _bad_rows(**{"5": {"exploitation_municipality": "GM9999"}}), REGISTRATION_COLUMNS
+        )
     elif case == "empty_file":
         path.write_bytes(b"")
     elif case == "binary_file":
@@ -47,7 +53,12 @@ def _write_bad(case: str, folder):
     elif case == "duplicate_id":
         write_csv(path, _bad_rows(**{"6": {"registration_id": "NEW-100"}}), REGISTRATION_COLUMNS)
     elif case == "wrong_encoding":
-        write_csv(path, _bad_rows(**{"2": {"family_name": "Müller-Lüdenscheidt"}}), REGISTRATION_COLUMNS, encoding="latin-1")
+        write_csv(
+            path,
+            _bad_rows(**{"2": {"family_name": "Müller-Lüdenscheidt"}}),
+            REGISTRATION_COLUMNS,
+            encoding="latin-1",
+        )
     else:
         raise AssertionError(case)
     return path
@@ -56,12 +67,27 @@ def _write_bad(case: str, folder):
 # (case, words the one-line message must contain)
 CASES = [
     ("wrong_column", ["registrations_new.csv", "registerd_on", "registered_on"]),
-    ("bad_date", ["registrations_new.csv", "row 5", "registered_on", "2019-02-30", "not a valid date"]),
+    (
+        "bad_date",
+        ["registrations_new.csv", "row 5", "registered_on", "2019-02-30", "not a valid date"],
+    ),
     ("unknown_code", ["registrations_new.csv", "row 6", "'sex'", "femme", "unknown code"]),
-    ("bad_gm_code", ["registrations_new.csv", "row 7", "exploitation_municipality", "GM9999", "no such municipality"]),
+    (
+        "bad_gm_code",
+        [
+            "registrations_new.csv",
+            "row 7",
+            "exploitation_municipality",
+            "GM9999",
+            "no such municipality",
+        ],
+    ),
     ("empty_file", ["registrations_new.csv", "empty"]),
     ("binary_file", ["registrations_new.csv", "binary"]),
-    ("duplicate_id", ["registrations_new.csv", "row 8", "registration_id", "NEW-100", "duplicated"]),
+    (
+        "duplicate_id",
+        ["registrations_new.csv", "row 8", "registration_id", "NEW-100", "duplicated"],
+    ),
     ("wrong_encoding", ["registrations_new.csv", "not UTF-8", "line 4"]),
 ]
 
@@ -102,7 +128,9 @@ def test_all_errors_are_counted_and_the_first_20_shown(loaded):
     write_csv(bad_dir / "registrations_new.csv", rows, REGISTRATION_COLUMNS)
     result = run_cli("run", bad_dir, "--db", db)
     assert result.returncode == 2
-    shown = [line for line in result.stderr.splitlines() if line.startswith("registrations_new.csv: row")]
+    shown = [
+        line for line in result.stderr.splitlines() if line.startswith("registrations_new.csv: row")
+    ]
     assert len(shown) == 20
     assert "10 more error(s)" in result.stderr
     assert "and 29 more error(s)" in result.stderr
@@ -110,7 +138,11 @@ def test_all_errors_are_counted_and_the_first_20_shown(loaded):
 
 def test_a_bad_file_beside_good_ones_loads_nothing(tmp_path, input_dir, key_env):
     db = tmp_path / "fresh.duckdb"
-    write_csv(input_dir / "registrations_zzz.csv", _bad_rows(**{"0": {"registered_on": "yesterday"}}), REGISTRATION_COLUMNS)
+    write_csv(
+        input_dir / "registrations_zzz.csv",
+        _bad_rows(**{"0": {"registered_on": "yesterday"}}),
+        REGISTRATION_COLUMNS,
+    )
     result = run_cli("run", input_dir, "--db", db)
     assert result.returncode == 2
     state = snapshot(db)
@@ -120,7 +152,11 @@ def test_a_bad_file_beside_good_ones_loads_nothing(tmp_path, input_dir, key_env)
 def test_same_registration_id_in_two_files_is_refused(loaded, input_dir):
     db, bad_dir = loaded
     shutil.copy(input_dir / "registrations_police.csv", bad_dir / "registrations_police.csv")
-    write_csv(bad_dir / "registrations_other.csv", [registration(1, reporting_org="other")], REGISTRATION_COLUMNS)
+    write_csv(
+        bad_dir / "registrations_other.csv",
+        [registration(1, reporting_org="other")],
+        REGISTRATION_COLUMNS,
+    )
     before = snapshot(db)
     result = run_cli("run", bad_dir, "--db", db)
     assert result.returncode == 2
@@ -163,7 +199,9 @@ def test_a_different_key_is_refused(loaded, input_dir):
     db, bad_dir = loaded
     write_csv(bad_dir / "registrations_new.csv", _bad_rows(), REGISTRATION_COLUMNS)
     before = snapshot(db)
-    result = run_cli("run", bad_dir, "--db", db, env={"TRAFFICKINGMONITOR_KEY": "another-key-of-enough-length"})
+    result = run_cli(
+        "run", bad_dir, "--db", db, env={"TRAFFICKINGMONITOR_KEY": "another-key-of-enough-length"}
+    )
     assert result.returncode == 2
     assert "key differs" in result.stderr
     assert snapshot(db) == before

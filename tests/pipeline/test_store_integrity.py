@@ -9,6 +9,7 @@ import sys
 import time
 
 import duckdb
+
 from helpers import KEY, REGISTRATION_COLUMNS, registration, run_cli, snapshot, write_csv
 
 
@@ -30,10 +31,14 @@ def test_importing_the_same_files_twice_changes_no_data(tmp_path, input_dir, key
     data_after = {k: v for k, v in snapshot(db).items() if k in ("import_files", "registrations")}
     assert data_after == data_before
     con = duckdb.connect(str(db), read_only=True)
-    editions = con.execute("SELECT edition_id, inputs_hash FROM editions ORDER BY edition_id").fetchall()
+    editions = con.execute(
+        "SELECT edition_id, inputs_hash FROM editions ORDER BY edition_id"
+    ).fetchall()
     con.close()
     # A second run is a new edition of the same inputs: same fingerprint, new id.
-    assert len(editions) == 2 and editions[0][1] == editions[1][1] and editions[0][0] != editions[1][0]
+    assert (
+        len(editions) == 2 and editions[0][1] == editions[1][1] and editions[0][0] != editions[1][0]
+    )
 
 
 def test_a_killed_import_leaves_the_store_as_it_was_and_can_be_rerun(tmp_path, input_dir, key_env):
@@ -67,7 +72,9 @@ def test_a_killed_import_leaves_the_store_as_it_was_and_can_be_rerun(tmp_path, i
     assert again.returncode == 0, again.stderr
     assert _data_counts(db)["registrations"] == len(before["registrations"]) + 1000
     con = duckdb.connect(str(db), read_only=True)
-    n = con.execute("SELECT count(*) FROM registrations WHERE registration_id LIKE 'NEW-%'").fetchall()[0][0]
+    n = con.execute(
+        "SELECT count(*) FROM registrations WHERE registration_id LIKE 'NEW-%'"
+    ).fetchall()[0][0]
     con.close()
     assert n == 1000
 

@@ -7,11 +7,12 @@ import re
 
 import pandas as pd
 import pytest
-from helpers import KEY, make_input_dir
 
 from traffickingmonitor import pipeline
 from traffickingmonitor.intake.pseudonymise import Key
 from traffickingmonitor.publish.api import write_report
+
+from helpers import KEY, make_input_dir
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,9 @@ def test_html_is_self_contained_and_complete(report):
     no_chart = "Geen figuur" if lang == "nl" else "No figure"
     assert html.count("<svg") + html.count(no_chart) == blocks
     assert html.count("<svg") >= 1
-    title = "Slachtoffermonitor mensenhandel" if lang == "nl" else "Human trafficking victim monitor"
+    title = (
+        "Slachtoffermonitor mensenhandel" if lang == "nl" else "Human trafficking victim monitor"
+    )
     assert title in html
     assert written.edition_id in html
 
@@ -60,7 +63,7 @@ def test_no_count_from_1_to_9_in_html_tables(report):
 
 
 def test_csv_tables_are_protected_and_described(report):
-    lang, written = report
+    _, written = report
     meta = json.loads((written.tables_dir / "metadata.json").read_text("utf-8"))
     assert meta["edition"] == written.edition_id
     assert meta["disclosure"]["threshold"] == 10

@@ -11,7 +11,9 @@ from traffickingmonitor.codes import api as codes
 
 TOP_NATIONALITIES = 10
 
-_OVERLAP_NOTE_NL = "Eén persoon kan in meer rijen voorkomen; de rijen tellen niet op tot het totaal."
+_OVERLAP_NOTE_NL = (
+    "Eén persoon kan in meer rijen voorkomen; de rijen tellen niet op tot het totaal."
+)
 _OVERLAP_NOTE_EN = "One person can be counted in several rows; rows do not add up to the total."
 
 
@@ -49,8 +51,10 @@ def _overlapping(**kw) -> dict:
     return {"overlapping": True, "note_nl": _OVERLAP_NOTE_NL, "note_en": _OVERLAP_NOTE_EN, **kw}
 
 
-def descriptive_tables(con: duckdb.DuckDBPyConnection, edition_id: str) -> list[MonitorTable]:
-    py = person_years(con, edition_id)
+def descriptive_tables(
+    con: duckdb.DuckDBPyConnection, edition_id: str, py: pd.DataFrame | None = None
+) -> list[MonitorTable]:
+    py = person_years(con, edition_id) if py is None else py
     totals = (
         py.groupby("year")
         .agg(persons=("person_id", "nunique"), registrations=("registrations", "sum"))
@@ -119,14 +123,22 @@ def descriptive_tables(con: duckdb.DuckDBPyConnection, edition_id: str) -> list[
             "police_unit",
             "Politie-eenheid (plaats van uitbuiting, anders woonplaats)",
             "Police unit (place of exploitation, else residence)",
-            _by(py, "police_unit", [*sorted(codes.municipalities()["police_unit"].unique()), codes.UNKNOWN]),
+            _by(
+                py,
+                "police_unit",
+                [*sorted(codes.municipalities()["police_unit"].unique()), codes.UNKNOWN],
+            ),
             "police_unit",
         ),
         _table(
             "province",
             "Provincie (plaats van uitbuiting, anders woonplaats)",
             "Province (place of exploitation, else residence)",
-            _by(py, "province", [*sorted(codes.municipalities()["province"].unique()), codes.UNKNOWN]),
+            _by(
+                py,
+                "province",
+                [*sorted(codes.municipalities()["province"].unique()), codes.UNKNOWN],
+            ),
             "province",
         ),
     ]
@@ -143,7 +155,9 @@ def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
     total = ranked.groupby("nationality")["n"].sum()
     # Most frequent in the latest year first, ties by the whole period.
     order = sorted(top, key=lambda c: (-last.get(c, 0), -total.get(c, 0), c))
-    label = py["nationality"].where(py["nationality"].isin(top) | (py["nationality"] == codes.UNKNOWN), "other")
+    label = py["nationality"].where(
+        py["nationality"].isin(top) | (py["nationality"] == codes.UNKNOWN), "other"
+    )
     frame = _by(py.assign(nationality=label), "nationality", [*order, "other", codes.UNKNOWN])
     return _table(
         "top_nationalities",
@@ -157,7 +171,9 @@ def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
     )
 
 
-def _reporting_org(con: duckdb.DuckDBPyConnection, edition_id: str, py: pd.DataFrame) -> MonitorTable:
+def _reporting_org(
+    con: duckdb.DuckDBPyConnection, edition_id: str, py: pd.DataFrame
+) -> MonitorTable:
     regs = con.execute(
         f"SELECT year, reporting_org, count(*) AS registrations FROM ({EDITION_REGISTRATIONS}) "
         "GROUP BY ALL",
@@ -165,7 +181,9 @@ def _reporting_org(con: duckdb.DuckDBPyConnection, edition_id: str, py: pd.DataF
     ).df()
     persons = _by(py, "orgs", codes.REPORTING_ORG.order()).drop(columns="registrations")
     persons = persons.rename(columns={"orgs": "reporting_org"})
-    frame = persons.merge(regs, on=["year", "reporting_org"], how="left").fillna({"registrations": 0})
+    frame = persons.merge(regs, on=["year", "reporting_org"], how="left").fillna(
+        {"registrations": 0}
+    )
     frame["registrations"] = frame["registrations"].astype("int64")
     return _table(
         "reporting_org",

@@ -60,7 +60,9 @@ def person_years(con: duckdb.DuckDBPyConnection, edition_id: str) -> pd.DataFram
         py[col] = py[col].map(list)
     age = py["age"].astype("Float64")
     py["age_group"] = (
-        pd.cut(age, bins=_AGE_BINS, labels=_AGE_LABELS).astype(object).where(age.notna(), codes.UNKNOWN)
+        pd.cut(age, bins=_AGE_BINS, labels=_AGE_LABELS)
+        .astype(object)
+        .where(age.notna(), codes.UNKNOWN)
     )
     py["minor"] = "adult"
     py.loc[age < 18, "minor"] = "minor"

@@ -13,7 +13,8 @@ class MonitorTable:
     """A tidy table of counts: dimension columns, then count columns.
 
     ``counts`` name the columns that are frequencies of persons or registrations (these are
-    what disclosure control protects); ``overlapping`` marks tables where one person can be
+    what disclosure control protects); ``estimates`` name model results such as the hidden
+    number (rounded on publication, and hidden where the row's count is); ``overlapping`` marks tables where one person can be
     counted in several rows (forms, reporting organisations), so rows do not add to a total.
     """
 
@@ -23,6 +24,7 @@ class MonitorTable:
     frame: pd.DataFrame
     dimensions: tuple[str, ...]
     counts: tuple[str, ...]
+    estimates: tuple[str, ...] = ()  # model results (not counts): rounded when published
     unit: str = "persons"
     overlapping: bool = False
     note_nl: str = ""
@@ -42,6 +44,7 @@ class MonitorTable:
             "title_en": self.title_en,
             "dimensions": list(self.dimensions),
             "counts": list(self.counts),
+            "estimates": list(self.estimates),
             "unit": self.unit,
             "overlapping": self.overlapping,
             "note_nl": self.note_nl,
@@ -65,6 +68,7 @@ class MonitorTable:
             frame=frame,
             dimensions=tuple(m["dimensions"]),
             counts=tuple(m["counts"]),
+            estimates=tuple(m.get("estimates", ())),
             unit=m["unit"],
             overlapping=m["overlapping"],
             note_nl=m["note_nl"],

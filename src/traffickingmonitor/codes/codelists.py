@@ -85,7 +85,11 @@ REPORTING_ORG = CodeList(
         ("police", "politie", "police"),
         ("kmar", "Koninklijke Marechaussee", "Royal Netherlands Marechaussee"),
         ("labour_inspectorate", "Nederlandse Arbeidsinspectie", "Labour Inspectorate"),
-        ("care", "zorgcoördinatoren en zorginstellingen", "care coordinators and care organisations"),
+        (
+            "care",
+            "zorgcoördinatoren en zorginstellingen",
+            "care coordinators and care organisations",
+        ),
         ("other", "overige melders", "other reporters"),
     ),
 )
@@ -226,7 +230,35 @@ NATIONALITY_GROUP = CodeList(
 
 # EU member states (2020 onward, without the United Kingdom), ISO 3166-1 alpha-2.
 EU_COUNTRIES = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
 )
 
 ALL_LISTS = {

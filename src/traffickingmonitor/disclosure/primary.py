@@ -21,6 +21,7 @@ class PrimaryRule:
     """Counts from 1 to ``threshold - 1`` are not shown (0 stays 0: an empty cell)."""
 
     threshold: int = 10
+    estimate_rounding: int = 10  # estimates are published to the nearest multiple of this
 
     def __post_init__(self):
         if self.threshold < 1:
@@ -34,12 +35,21 @@ class PrimaryRule:
         if lang == "nl":
             return (
                 f"Aantallen van 1 tot en met {self.threshold - 1} worden niet getoond "
-                f"(weergegeven als '{self.symbol}')."
+                f"(weergegeven als '{self.symbol}'). Schattingen worden afgerond op "
+                f"{self.estimate_rounding}-tallen."
             )
-        return f"Counts from 1 to {self.threshold - 1} are not shown (displayed as '{self.symbol}')."
+        return (
+            f"Counts from 1 to {self.threshold - 1} are not shown (displayed as '{self.symbol}'). "
+            f"Estimates are rounded to the nearest {self.estimate_rounding}."
+        )
 
     def to_dict(self) -> dict:
-        return {"rule": "primary_threshold", "threshold": self.threshold, "symbol": self.symbol}
+        return {
+            "rule": "primary_threshold",
+            "threshold": self.threshold,
+            "symbol": self.symbol,
+            "estimate_rounding": self.estimate_rounding,
+        }
 
 
 class ProtectedTable:
@@ -47,7 +57,9 @@ class ProtectedTable:
 
     __slots__ = ("_frame", "rule", "source", "suppressed")
 
-    def __init__(self, door, source: MonitorTable, frame: pd.DataFrame, suppressed: pd.DataFrame, rule):
+    def __init__(
+        self, door, source: MonitorTable, frame: pd.DataFrame, suppressed: pd.DataFrame, rule
+    ):
         if door is not _DOOR:
             raise TypeError("a ProtectedTable is made by disclosure.protect() only")
         self.source = source
@@ -85,12 +97,25 @@ class ProtectedTable:
 def protect(table: MonitorTable, rule: PrimaryRule | None = None) -> ProtectedTable:
     rule = rule or PrimaryRule()
     frame = table.frame.copy()
-    suppressed = pd.DataFrame(False, index=frame.index, columns=list(table.counts))
+    suppressed = pd.DataFrame(False, index=frame.index, columns=[*table.counts, *table.estimates])
     for col in table.counts:
         values = frame[col]
         small = (values > 0) & (values < rule.threshold)
         suppressed[col] = small.to_numpy()
         frame[col] = values.astype(object).where(~small, rule.symbol)
+    # An estimate beside a hidden count could give the count away (estimate = observed + dark
+    # figure), so it is hidden with it.
+    row_hidden = (
+        suppressed[list(table.counts)].any(axis=1)
+        if table.counts
+        else pd.Series(False, index=frame.index)
+    )
+    for col in table.estimates:
+        values = pd.to_numeric(table.frame[col], errors="coerce")
+        rounded = (values / rule.estimate_rounding).round() * rule.estimate_rounding
+        suppressed[col] = row_hidden
+        shown = rounded.astype("Int64").astype(object).where(rounded.notna(), None)
+        frame[col] = shown.where(~row_hidden, rule.symbol)
     return ProtectedTable(_DOOR, table, frame, suppressed, rule)
 
 

@@ -66,7 +66,9 @@ def _field_check(parsed: Parsed, schema: FileSchema) -> Iterator[Broken]:
 def _typed(parsed: Parsed, f: Field, s: pd.Series, empty: np.ndarray, today) -> Iterator[Broken]:
     if f.type == "date":
         bad_form = ~empty & ~s.str.match(_DATE_RE).to_numpy()
-        values = pd.to_datetime(s.where(~bad_form & ~empty, None), format="%Y-%m-%d", errors="coerce")
+        values = pd.to_datetime(
+            s.where(~bad_form & ~empty, None), format="%Y-%m-%d", errors="coerce"
+        )
         bad = ~empty & values.isna().to_numpy()
         yield Broken(f.name, "not a valid date (ISO 8601, YYYY-MM-DD)", bad)
         yield Broken(f.name, "date lies in the future", (values > today).fillna(False).to_numpy())
@@ -77,11 +79,19 @@ def _typed(parsed: Parsed, f: Field, s: pd.Series, empty: np.ndarray, today) -> 
         yield Broken(f.name, "not a whole number", ~empty & ~is_int)
         values = pd.to_numeric(s.where(is_int, None), errors="coerce").astype("Int64")
         low = f.minimum
-        high = f.maximum if f.maximum is not None else (dt.date.today().year if f.type == "year" else None)
+        high = (
+            f.maximum
+            if f.maximum is not None
+            else (dt.date.today().year if f.type == "year" else None)
+        )
         if low is not None:
-            yield Broken(f.name, f"must be at least {low:g}", (values < low).fillna(False).to_numpy())
+            yield Broken(
+                f.name, f"must be at least {low:g}", (values < low).fillna(False).to_numpy()
+            )
         if high is not None:
-            yield Broken(f.name, f"must be at most {high:g}", (values > high).fillna(False).to_numpy())
+            yield Broken(
+                f.name, f"must be at most {high:g}", (values > high).fillna(False).to_numpy()
+            )
         parsed.typed[f.name] = values
     elif f.type == "number":
         values = pd.to_numeric(s.where(~empty, None), errors="coerce")
@@ -105,14 +115,16 @@ def _typed(parsed: Parsed, f: Field, s: pd.Series, empty: np.ndarray, today) -> 
         )
     elif f.type == "country":
         upper = s.str.upper()
-        ok = (upper.isin(codes.country_codes()) | (upper == "") | (s.str.lower() == codes.UNKNOWN))
+        ok = upper.isin(codes.country_codes()) | (upper == "") | (s.str.lower() == codes.UNKNOWN)
         yield Broken(f.name, "not an ISO 3166-1 alpha-2 country code", ~ok.to_numpy())
         parsed.typed[f.name] = upper.where(ok & (upper != "") & (upper != "UNKNOWN"), codes.UNKNOWN)
     elif f.type == "gm":
         upper = s.str.upper()
         valid = upper.isin(codes.municipality_codes()).to_numpy()
         well_formed = upper.str.match(r"^GM\d{4}$").to_numpy()
-        yield Broken(f.name, "not a CBS municipality code (GM followed by 4 digits)", ~empty & ~well_formed)
+        yield Broken(
+            f.name, "not a CBS municipality code (GM followed by 4 digits)", ~empty & ~well_formed
+        )
         yield Broken(
             f.name, "no such municipality in the 2023 indeling", ~empty & well_formed & ~valid
         )
@@ -162,7 +174,9 @@ def _unique_checks(parsed: Parsed, schema: FileSchema) -> Iterator[Broken]:
         values = parsed.raw[list(key)]
         filled = (values != "").all(axis=1)
         dup = values.duplicated(keep="first") & filled
-        yield Broken(key[0], f"duplicated {' + '.join(key)} (must be unique in the file)", dup.to_numpy())
+        yield Broken(
+            key[0], f"duplicated {' + '.join(key)} (must be unique in the file)", dup.to_numpy()
+        )
 
 
 CHECKS: tuple[Check, ...] = (_field_check, _cross_checks, _unique_checks)
@@ -177,7 +191,9 @@ def _header_errors(raw: pd.DataFrame, schema: FileSchema) -> list[FileError]:
             hint = difflib.get_close_matches(name, schema.names, n=1)
             did = f"; did you mean {hint[0]!r}?" if hint else ""
             errors.append(
-                FileError(f"unknown column {name!r} (not in data standard v1 for {schema.kind}){did}")
+                FileError(
+                    f"unknown column {name!r} (not in data standard v1 for {schema.kind}){did}"
+                )
             )
     for name in schema.required_columns:
         if name not in present:

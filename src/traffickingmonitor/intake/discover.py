@@ -13,7 +13,9 @@ def discover(input_dir: Path) -> tuple[list[Path], list[Path]]:
     if not input_dir.is_dir():
         raise UserError(f"{input_dir} is not a folder")
     found, other = [], []
-    for path in sorted(p for p in input_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(
+        p for p in input_dir.iterdir() if p.is_file() and not p.name.startswith(".")
+    ):
         (found if kind_of(path.name) else other).append(path)
     if not found:
         kinds = ", ".join(f"{k}*.csv" for k in SCHEMAS)

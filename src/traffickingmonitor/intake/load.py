@@ -38,11 +38,15 @@ class PreparedFile:
     frame: pd.DataFrame | None  # None when the store already has this file
 
 
-def prepare(path: Path, con: duckdb.DuckDBPyConnection | None, key: pseudonymise.Key) -> PreparedFile:
+def prepare(
+    path: Path, con: duckdb.DuckDBPyConnection | None, key: pseudonymise.Key
+) -> PreparedFile:
     """Read, validate and pseudonymise one file; touch nothing in the store."""
     kind = kind_of(path.name)
     if kind is None:
-        raise UserError(f"{path.name}: not a data standard v1 file name (expected e.g. registrations_*.csv)")
+        raise UserError(
+            f"{path.name}: not a data standard v1 file name (expected e.g. registrations_*.csv)"
+        )
     data = readers.read_bytes(path)
     digest = readers.file_hash(data)
     if con is not None and _known(con, digest):
@@ -115,6 +119,10 @@ def load(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ImportResult
         )
         pause = os.environ.get(_PAUSE_ENV)
         if pause:
-            print(f"fault-injection: paused inside transaction for {prepared.path.name}", file=sys.stderr, flush=True)
+            print(
+                f"fault-injection: paused inside transaction for {prepared.path.name}",
+                file=sys.stderr,
+                flush=True,
+            )
             time.sleep(float(pause))
     return ImportResult(prepared.path, prepared.kind, prepared.file_hash, len(frame), "imported")

@@ -106,7 +106,9 @@ def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
     try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
-        raise InvalidFile(name, [FileError(f"cannot read the workbook: {_first_line(exc)}")]) from exc
+        raise InvalidFile(
+            name, [FileError(f"cannot read the workbook: {_first_line(exc)}")]
+        ) from exc
     return _as_strings(frame)
 
 
@@ -117,7 +119,9 @@ def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
     try:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InvalidFile(name, [FileError(f"not a readable Parquet file: {_first_line(exc)}")]) from exc
+        raise InvalidFile(
+            name, [FileError(f"not a readable Parquet file: {_first_line(exc)}")]
+        ) from exc
     frame = table.to_pandas()
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
@@ -132,7 +136,10 @@ def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
 
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
-        {c: frame[c].astype(object).where(frame[c].notna(), "").astype(str).str.strip() for c in frame.columns}
+        {
+            c: frame[c].astype(object).where(frame[c].notna(), "").astype(str).str.strip()
+            for c in frame.columns
+        }
     )
 
 

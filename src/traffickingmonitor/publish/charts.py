@@ -25,7 +25,9 @@ def _config(chart: alt.Chart) -> alt.Chart:
         .configure_axis(
             labelFontSize=11, titleFontSize=11, grid=True, gridColor="#e6e6e6", labelLimit=260
         )
-        .configure_legend(labelFontSize=11, titleFontSize=11, orient="bottom", columns=2, labelLimit=320)
+        .configure_legend(
+            labelFontSize=11, titleFontSize=11, orient="bottom", columns=2, labelLimit=320
+        )
         .configure_range(category=PALETTE)
     )
 
@@ -67,7 +69,9 @@ def totals_chart(table: ProtectedTable, labels: dict) -> str | None:
     require_protected(table)
     rows = []
     for measure in ("registrations", "persons"):
-        part = pd.DataFrame({"year": table.frame["year"].astype(str), "value": _numeric(table, measure)})
+        part = pd.DataFrame(
+            {"year": table.frame["year"].astype(str), "value": _numeric(table, measure)}
+        )
         part["measure"] = labels[measure]
         rows.append(part)
     df = pd.concat(rows).dropna(subset=["value"])
@@ -80,7 +84,9 @@ def totals_chart(table: ProtectedTable, labels: dict) -> str | None:
             x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("measure:N", sort=[labels["registrations"], labels["persons"]]),
             y=alt.Y("value:Q", title=None),
-            color=alt.Color("measure:N", title=None, sort=[labels["registrations"], labels["persons"]]),
+            color=alt.Color(
+                "measure:N", title=None, sort=[labels["registrations"], labels["persons"]]
+            ),
         )
         .properties(width=WIDTH, height=220)
     )
@@ -96,7 +102,10 @@ def bar_chart(
     # Residual categories stay in the table; as bars they would crowd out the named ones.
     keep = ((frame["year"] == year) & ~frame[dimension].isin(["other", "unknown"])).to_numpy()
     df = pd.DataFrame(
-        {"category": frame.loc[keep, dimension].map(labels), "value": _numeric(table, measure)[keep]}
+        {
+            "category": frame.loc[keep, dimension].map(labels),
+            "value": _numeric(table, measure)[keep],
+        }
     )
     df = df[df["value"] > 0]
     if df.empty:
@@ -120,3 +129,31 @@ def to_svg(chart: alt.Chart) -> str:
     # Inline SVG inside HTML: drop the XML prolog and give the figure an accessible role.
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)
+
+
+def estimate_chart(table: ProtectedTable, labels: dict) -> str | None:
+    """Estimated total per year with its interval, above the registered (observed) number."""
+    require_protected(table)
+    frame = table.frame
+    rows = frame[(frame["victim_group"] == "all") & ~table.suppressed["estimate"]].copy()
+    rows = rows[rows["estimate"].notna()]
+    if rows.empty:
+        return None
+    df = pd.DataFrame(
+        {
+            "year": rows["year"].astype(str),
+            "estimate": pd.to_numeric(rows["estimate"]),
+            "low": pd.to_numeric(rows["ci_low"]),
+            "high": pd.to_numeric(rows["ci_high"]),
+            "observed": pd.to_numeric(rows["observed"], errors="coerce"),
+        }
+    )
+    base = alt.Chart(df).encode(x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)))
+    observed = base.mark_bar(color="#a5a5a5", size=28).encode(
+        y=alt.Y("observed:Q", title=labels["axis"]),
+        tooltip=["observed:Q"],
+    )
+    interval = base.mark_rule(color=PALETTE[0], strokeWidth=2).encode(y="low:Q", y2="high:Q")
+    point = base.mark_point(color=PALETTE[0], filled=True, size=70).encode(y="estimate:Q")
+    chart = alt.layer(observed, interval, point).properties(width=WIDTH, height=240)
+    return to_svg(_config(chart))

@@ -6,6 +6,7 @@ from traffickingmonitor.codes import api as codes
 
 _DIMENSION_LISTS = {
     "victim_groups": codes.VICTIM_GROUP,
+    "victim_group": codes.VICTIM_GROUP,
     "forms": codes.EXPLOITATION_FORM,
     "sex": codes.SEX,
     "age_group": codes.AGE_GROUP,
@@ -21,6 +22,7 @@ _GENERIC = {
     "1": ("1 melder", "1 organisation"),
     "2": ("2 melders", "2 organisations"),
     "3+": ("3 of meer melders", "3 or more organisations"),
+    "all": ("alle groepen (som)", "all groups (sum)"),
 }
 
 
@@ -82,6 +84,36 @@ TEXT = {
         "more": "meer",
         "fewer": "minder",
         "no_chart": "Geen figuur: de aantallen zijn te klein om te tonen.",
+        "hidden": "Verborgen aantal",
+        "hn_all": "alle groepen (som)",
+        "hn_registered": "Geregistreerd",
+        "hn_estimate": "Schatting",
+        "hn_interval": "95%-interval",
+        "hn_status_h": "Status",
+        "hn_group": "Slachtoffergroep",
+        "hn_model": "Interacties in het model",
+        "hn_method": "Modelkeuze",
+        "hn_status": {
+            "estimated": "geschat",
+            "skipped": "te weinig gegevens",
+            "incomplete": "onvolledig",
+        },
+        "hn_methods": {
+            "stepwise": "stapsgewijs (p < 0,02)",
+            "bic": "BIC",
+            "aic": "AIC",
+            "main": "alleen hoofdeffecten",
+        },
+        "hn_summary": (
+            "In {year} waren er naar schatting {estimate} slachtoffers (95%-interval {interval}), "
+            "van wie er {observed} geregistreerd zijn."
+        ),
+        "hn_lists": "{year}: lijsten {lists}",
+        "hn_merged": " (samengevoegd met overige melders: {merged})",
+        "hn_caption": "Grijze staven: geregistreerde personen; punt met lijn: schatting met 95%-interval.",
+        "hn_by_group": "Schatting per slachtoffergroep",
+        "hn_sensitivity": "Gevoeligheid voor de modelkeuze",
+        "hn_lists_title": "Gebruikte lijsten (melders)",
         "open_data": "De tabellen van dit rapport staan als CSV met beschrijving in de map tables/.",
     },
     "en": {
@@ -128,6 +160,36 @@ TEXT = {
         "more": "more",
         "fewer": "fewer",
         "no_chart": "No figure: the counts are too small to show.",
+        "hidden": "Hidden number",
+        "hn_all": "all groups (sum)",
+        "hn_registered": "Registered",
+        "hn_estimate": "Estimate",
+        "hn_interval": "95% interval",
+        "hn_status_h": "Status",
+        "hn_group": "Victim group",
+        "hn_model": "Interactions in the model",
+        "hn_method": "Model choice",
+        "hn_status": {
+            "estimated": "estimated",
+            "skipped": "too little data",
+            "incomplete": "incomplete",
+        },
+        "hn_methods": {
+            "stepwise": "stepwise (p < 0.02)",
+            "bic": "BIC",
+            "aic": "AIC",
+            "main": "main effects only",
+        },
+        "hn_summary": (
+            "In {year}, there were an estimated {estimate} victims (95% interval {interval}), "
+            "of whom {observed} were registered."
+        ),
+        "hn_lists": "{year}: lists {lists}",
+        "hn_merged": " (merged with other reporters: {merged})",
+        "hn_caption": "Grey bars: registered persons; dot and line: estimate with 95% interval.",
+        "hn_by_group": "Estimate per victim group",
+        "hn_sensitivity": "Sensitivity to the choice of model",
+        "hn_lists_title": "Lists used (reporting organisations)",
         "open_data": "The tables of this report are in the folder tables/ as CSV with a description.",
     },
 }

@@ -16,7 +16,12 @@ from pathlib import Path
 import jinja2
 
 from traffickingmonitor import editions, store
-from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable, protect, require_protected
+from traffickingmonitor.disclosure.api import (
+    PrimaryRule,
+    ProtectedTable,
+    protect,
+    require_protected,
+)
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.labels import METHOD, TEXT, category_label
@@ -65,7 +70,7 @@ def write_report(
     pdf: bool = True,
     step: Callable | None = None,
 ) -> WrittenReport:
-    step = step or (lambda d, t: (lambda n=1: None))
+    step = step or (lambda d, t: lambda n=1: None)
     con = store.connect(db, read_only=True)
     try:
         edition = editions.get_edition(con, edition_id)
@@ -139,13 +144,19 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
         "code_version": edition.code_version,
         "inputs_sha256": edition.inputs_hash,
         "inputs": [
-            {"file": r.file_name, "kind": r.kind, "sha256": r.file_hash} for r in edition.inputs.itertuples()
+            {"file": r.file_name, "kind": r.kind, "sha256": r.file_hash}
+            for r in edition.inputs.itertuples()
         ],
         "language": lang,
-        "disclosure": {**(rule or PrimaryRule()).to_dict(), "description": (rule or PrimaryRule()).describe(lang)},
+        "disclosure": {
+            **(rule or PrimaryRule()).to_dict(),
+            "description": (rule or PrimaryRule()).describe(lang),
+        },
         "tables": described,
     }
-    _atomic_write(folder / "metadata.json", json.dumps(metadata, indent=2, ensure_ascii=False).encode())
+    _atomic_write(
+        folder / "metadata.json", json.dumps(metadata, indent=2, ensure_ascii=False).encode()
+    )
     return folder
 
 
@@ -179,7 +190,9 @@ def _wide(table: ProtectedTable, dimension: str, labels: dict, measure: str) -> 
     return [int(y) for y in years], rows
 
 
-def _summary(table: ProtectedTable, section: Section, labels: dict, t: dict, last: int, prev: int | None) -> str:
+def _summary(
+    table: ProtectedTable, section: Section, labels: dict, t: dict, last: int, prev: int | None
+) -> str:
     if section.chart == "totals":
         now = table.shown_count({"year": last}, "persons")
         before = table.shown_count({"year": prev}, "persons") if prev is not None else None
@@ -189,7 +202,11 @@ def _summary(table: ProtectedTable, section: Section, labels: dict, t: dict, las
             change = round(100 * (now - before) / before)
             word = t["more"] if change >= 0 else t["fewer"]
             return t["summary_trend"].format(
-                last=last, value=_shown(now), what=t["persons"], change=f"{abs(change)}% {word}", prev=prev
+                last=last,
+                value=_shown(now),
+                what=t["persons"],
+                change=f"{abs(change)}% {word}",
+                prev=prev,
             )
         return t["summary_trend_nochange"].format(last=last, value=_shown(now), what=t["persons"])
     frame = table.frame
@@ -200,11 +217,16 @@ def _summary(table: ProtectedTable, section: Section, labels: dict, t: dict, las
         return t["summary_none"].format(last=last)
     best = candidates.loc[candidates[section.measure].astype(int).idxmax()]
     return t["summary_largest"].format(
-        last=last, label=labels[best[section.dimension]], value=_shown(best[section.measure]), unit=t["persons"]
+        last=last,
+        label=labels[best[section.dimension]],
+        value=_shown(best[section.measure]),
+        unit=t["persons"],
     )
 
 
-def _key_figures(p: dict[str, ProtectedTable], t: dict, lang: str, last: int, prev: int | None) -> list[dict]:
+def _key_figures(
+    p: dict[str, ProtectedTable], t: dict, lang: str, last: int, prev: int | None
+) -> list[dict]:
     figures = []
     totals = p["totals"]
     persons = totals.shown_count({"year": last}, "persons")
@@ -214,9 +236,19 @@ def _key_figures(p: dict[str, ProtectedTable], t: dict, lang: str, last: int, pr
         if persons is not None and before:
             pct = round(100 * (persons - before) / before)
             change = t["kf_change"].format(sign="+" if pct >= 0 else "−", pct=abs(pct), prev=prev)
-    figures.append({"value": _shown(totals.value({"year": last}, "persons")), "label": t["kf_persons"].format(year=last), "note": change})
     figures.append(
-        {"value": _shown(totals.value({"year": last}, "registrations")), "label": t["kf_registrations"].format(year=last), "note": None}
+        {
+            "value": _shown(totals.value({"year": last}, "persons")),
+            "label": t["kf_persons"].format(year=last),
+            "note": change,
+        }
+    )
+    figures.append(
+        {
+            "value": _shown(totals.value({"year": last}, "registrations")),
+            "label": t["kf_registrations"].format(year=last),
+            "note": None,
+        }
     )
 
     def share(table_id: str, dim: str, numerator: list[str], known: list[str]) -> str:
@@ -227,18 +259,161 @@ def _key_figures(p: dict[str, ProtectedTable], t: dict, lang: str, last: int, pr
         pct = _pct(sum(values[c] for c in numerator), sum(values.values()))
         return t["not_shown"] if pct is None else f"{pct}%"
 
-    figures.append({"value": share("sex", "sex", ["female"], ["female", "male"]), "label": t["kf_women"], "note": None})
-    figures.append({"value": share("minor", "minor", ["minor"], ["minor", "adult"]), "label": t["kf_minors"], "note": None})
+    figures.append(
+        {
+            "value": share("sex", "sex", ["female"], ["female", "male"]),
+            "label": t["kf_women"],
+            "note": None,
+        }
+    )
+    figures.append(
+        {
+            "value": share("minor", "minor", ["minor"], ["minor", "adult"]),
+            "label": t["kf_minors"],
+            "note": None,
+        }
+    )
     single = p["org_overlap"].shown_count({"year": last, "n_orgs": "1"}, "persons")
     multi = _pct(persons - single, persons) if persons is not None and single is not None else None
-    figures.append({"value": t["not_shown"] if multi is None else f"{multi}%", "label": t["kf_multi"], "note": None})
+    figures.append(
+        {
+            "value": t["not_shown"] if multi is None else f"{multi}%",
+            "label": t["kf_multi"],
+            "note": None,
+        }
+    )
     nat = p["top_nationalities"]
     frame = nat.frame
-    mask = (frame["year"] == last) & ~nat.suppressed["persons"] & ~frame["nationality"].isin(["other", "unknown"])
+    mask = (
+        (frame["year"] == last)
+        & ~nat.suppressed["persons"]
+        & ~frame["nationality"].isin(["other", "unknown"])
+    )
     if mask.any():
         best = frame[mask].loc[frame[mask]["persons"].astype(int).idxmax()]
-        figures.append({"value": category_label("nationality", best["nationality"], lang), "label": t["kf_top"], "note": None})
+        figures.append(
+            {
+                "value": category_label("nationality", best["nationality"], lang),
+                "label": t["kf_top"],
+                "note": None,
+            }
+        )
     return figures
+
+
+def _interval(low, high) -> str:
+    if low is None or high is None or isinstance(low, str) or isinstance(high, str):
+        return "–" if low is None or high is None else f"{low}–{high}"
+    return f"{_shown(low)}–{_shown(high)}"
+
+
+def _hidden_number(p: dict[str, ProtectedTable], edition, t: dict, lang: str) -> dict | None:
+    if "hidden_number" not in p:
+        return None
+    table = p["hidden_number"]
+    frame = table.frame
+    if frame.empty:
+        return None
+    group_label = {
+        g: category_label("victim_groups", g, lang) for g in frame["victim_group"].unique()
+    }
+    group_label["all"] = t["hn_all"]
+    totals = frame[frame["victim_group"] == "all"]
+    rows = [
+        [
+            int(r.year),
+            _shown(r.observed),
+            "–" if r.estimate is None else _shown(r.estimate),
+            _interval(r.ci_low, r.ci_high),
+            t["hn_status"].get(r.status, r.status),
+        ]
+        for r in totals.itertuples()
+    ]
+    groups = [
+        [
+            int(r.year),
+            group_label[r.victim_group],
+            _shown(r.observed),
+            "–" if r.estimate is None else _shown(r.estimate),
+            _interval(r.ci_low, r.ci_high),
+            r.model or "–",
+            t["hn_status"].get(r.status, r.status),
+        ]
+        for r in frame.itertuples()
+    ]
+    summary = t["summary_none"].format(last=int(frame["year"].max()))
+    last = totals[totals["estimate"].notna()].tail(1)
+    if not last.empty:
+        r = last.iloc[0]
+        summary = t["hn_summary"].format(
+            year=int(r["year"]),
+            estimate=_shown(r["estimate"]),
+            interval=_interval(r["ci_low"], r["ci_high"]),
+            observed=_shown(r["observed"]),
+        )
+    sens = []
+    if "hidden_number_sensitivity" in p:
+        sens = [
+            [
+                int(r.year),
+                t["hn_methods"].get(r.method, r.method),
+                "–" if r.estimate is None else _shown(r.estimate),
+                _interval(r.ci_low, r.ci_high),
+                r.model or "–",
+            ]
+            for r in p["hidden_number_sensitivity"].frame.itertuples()
+        ]
+    years_notes = edition.notes.get("hidden_number", {}).get("years", {})
+    lists = []
+    for year, n in sorted(years_notes.items()):
+        names = ", ".join(category_label("reporting_org", o, lang) for o in n.get("lists", []))
+        merged = ", ".join(
+            category_label("reporting_org", o, lang) for o in n.get("merged_into_other", [])
+        )
+        lists.append(
+            t["hn_lists"].format(year=year, lists=names)
+            + (t["hn_merged"].format(merged=merged) if merged else "")
+        )
+    chart_labels = {
+        "axis": t["Persons"],
+        "observed": t["hn_registered"],
+        "estimate": t["hn_estimate"],
+    }
+    return {
+        "summary": summary,
+        "svg": charts.estimate_chart(table, chart_labels),
+        "header": [
+            t["year"],
+            t["hn_registered"],
+            t["hn_estimate"],
+            t["hn_interval"],
+            t["hn_status_h"],
+        ],
+        "rows": rows,
+        "group_header": [
+            t["year"],
+            t["hn_group"],
+            t["hn_registered"],
+            t["hn_estimate"],
+            t["hn_interval"],
+            t["hn_model"],
+            t["hn_status_h"],
+        ],
+        "groups": groups,
+        "sens_header": [
+            t["year"],
+            t["hn_method"],
+            t["hn_estimate"],
+            t["hn_interval"],
+            t["hn_model"],
+        ],
+        "sensitivity": sens,
+        "lists": lists,
+        "note": table.source.note(lang),
+        "sens_note": p["hidden_number_sensitivity"].source.note(lang)
+        if "hidden_number_sensitivity" in p
+        else "",
+    }
 
 
 def _environment() -> jinja2.Environment:
@@ -265,14 +440,19 @@ def render_html(protected: dict[str, ProtectedTable], edition, rule: PrimaryRule
             svg = charts.totals_chart(table, series_labels)
             frame = table.frame
             header = [t["year"], t["Registrations"], t["Persons"]]
-            rows = [[int(r.year), _shown(r.registrations), _shown(r.persons)] for r in frame.itertuples()]
+            rows = [
+                [int(r.year), _shown(r.registrations), _shown(r.persons)]
+                for r in frame.itertuples()
+            ]
             labels = {}
         else:
             labels = _labels_for(table, s.dimension, lang)
             if s.chart == "trend":
                 svg = charts.trend_chart(table, s.dimension, labels, s.measure, t["Persons"])
             else:
-                svg = charts.bar_chart(table, s.dimension, last, labels, s.measure, f"{t['Persons']} {last}")
+                svg = charts.bar_chart(
+                    table, s.dimension, last, labels, s.measure, f"{t['Persons']} {last}"
+                )
             yrs, rows = _wide(table, s.dimension, labels, s.measure)
             header = [t["category"], *yrs]
         sections.append(
@@ -296,10 +476,13 @@ def render_html(protected: dict[str, ProtectedTable], edition, rule: PrimaryRule
         "generated": dt.date.today().isoformat(),
         "years": f"{years[0]}–{years[-1]}",
         "key_figures": _key_figures(protected, t, lang, last, prev),
+        "hidden": _hidden_number(protected, edition, t, lang),
         "last": last,
         "sections": sections,
         "rule": rule,
-        "css": resources.files("traffickingmonitor.publish").joinpath("templates", "report.css").read_text("utf-8"),
+        "css": resources.files("traffickingmonitor.publish")
+        .joinpath("templates", "report.css")
+        .read_text("utf-8"),
     }
     return _environment().get_template("report.html.j2").render(**context)
 

@@ -1,0 +1,80 @@
+"""The README's first command, end to end, on the synthetic national edition."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from helpers import run_cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", "--out", out, env={"TRAFFICKINGMONITOR_KEY": ""})
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_demo_writes_report_pdf_and_tables(demo):
+    out, result = demo
+    report = out / "report"
+    for name in (
+        "report.html",
+        "report.pdf",
+        "tables/metadata.json",
+        "tables/totals.csv",
+        "tables/hidden_number.csv",
+    ):
+        assert (report / name).is_file(), name
+    assert str((report / "report.html").resolve()) in result.stdout
+    html = (report / "report.html").read_text("utf-8")
+    assert 'id="hidden"' in html and html.count("<svg") >= 12
+
+
+def test_no_published_count_from_1_to_9(demo):
+    out, _ = demo
+    tables = out / "report" / "tables"
+    meta = json.loads((tables / "metadata.json").read_text("utf-8"))
+    for t in meta["tables"]:
+        frame = pd.read_csv(tables / t["file"], dtype=str, keep_default_na=False)
+        for col in t["counts"]:
+            small = frame[col][frame[col].str.fullmatch(r"[1-9]")]
+            assert small.empty, (t["file"], col, small.tolist())
+    html = (out / "report" / "report.html").read_text("utf-8")
+    assert not [
+        c for c in re.findall(r"<td>([^<]*)</td>", html) if re.fullmatch(r"[1-9]", c.strip())
+    ]
+
+
+def test_store_holds_no_synthetic_name_or_national_id(demo):
+    out, _ = demo
+    raw = (out / "monitor.duckdb").read_bytes()
+    wal = out / "monitor.duckdb.wal"
+    if wal.exists():
+        raw += wal.read_bytes()
+    regs = pd.concat(
+        pd.read_csv(p, dtype=str, keep_default_na=False)
+        for p in (out / "data").glob("registrations_*.csv")
+    )
+    names = set(regs["family_name"]) | set(regs["given_names"])
+    names = {n for n in names if len(n) >= 5}
+    ids = {i for i in regs["national_id"] if i}
+    dates = {d for d in regs["birth_date"] if d}
+    assert len(names) > 200 and len(ids) > 200 and len(dates) > 200
+    for value in sorted(names | ids | dates):
+        assert value.encode() not in raw, value
+
+
+def test_demo_edition_is_listed_with_input_hashes(demo):
+    out, _ = demo
+    result = run_cli("editions", "--db", out / "monitor.duckdb")
+    assert result.returncode == 0, result.stderr
+    assert "registrations_police.csv" in result.stdout
+    edition = json.loads((out / "report" / "tables" / "metadata.json").read_text("utf-8"))[
+        "edition"
+    ]
+    assert edition in result.stdout
