@@ -1,7 +1,6 @@
 """Public face of ``publish``: report (HTML, PDF) and open-data tables of an edition."""
 
 from traffickingmonitor.publish.report import (
-    SECTIONS,
     WrittenReport,
     render_html,
     write_pdf,
@@ -9,4 +8,4 @@ from traffickingmonitor.publish.report import (
     write_tables,
 )
 
-__all__ = ["SECTIONS", "WrittenReport", "render_html", "write_pdf", "write_report", "write_tables"]
+__all__ = ["WrittenReport", "render_html", "write_pdf", "write_report", "write_tables"]

@@ -1,0 +1,65 @@
+"""What a report chapter is: a title, text, and blocks (figure + data table + summary).
+
+A chapter module declares ``CHAPTER = Chapter(id, build)``; ``build`` gets the protected
+tables of the edition and returns the chapter's content, or None when the edition has
+nothing for it. The generic template renders every block the same way, so a new chapter
+needs no HTML of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable
+
+
+@dataclass
+class Block:
+    """One numbered figure and/or table with its one-sentence summary."""
+
+    id: str
+    title: str
+    summary: str = ""
+    svg: str | None = None
+    chart: bool = True  # False: a table-only block (no "no figure" note)
+    caption: str = ""  # extra words for the figure caption
+    header: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    note: str = ""
+    wide: bool = False
+
+
+@dataclass
+class ChapterContent:
+    title: str
+    intro: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    outro_title: str = ""
+    outro: list[str] = field(default_factory=list)
+    template: str | None = None  # a partial of its own, in templates/chapters/
+    data: dict = field(default_factory=dict)  # for that partial
+
+
+@dataclass
+class ChapterContext:
+    tables: dict[str, ProtectedTable]
+    edition: object
+    rule: PrimaryRule
+    lang: str
+    t: dict  # shared words of the report (labels.TEXT[lang])
+    years: list[int]
+
+    @property
+    def last(self) -> int:
+        return self.years[-1]
+
+    @property
+    def prev(self) -> int | None:
+        return self.years[-2] if len(self.years) > 1 else None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    build: Callable[[ChapterContext], ChapterContent | None]

@@ -1,0 +1,43 @@
+"""Formatting of published numbers (shown counts, shares, intervals)."""
+
+from __future__ import annotations
+
+from traffickingmonitor.disclosure.api import ProtectedTable
+from traffickingmonitor.publish.labels import category_label
+
+
+def shown(v) -> str:
+    """A shown value: an int with a thin-space thousands separator, or the symbol as is."""
+    if v is None:
+        return "–"
+    return v if isinstance(v, str) else f"{int(v):,}".replace(",", "\u202f")
+
+
+def pct(numerator: int | None, denominator: int | None) -> int | None:
+    """A share only from publishable counts: a suppressed input gives no share at all."""
+    if numerator is None or not denominator:
+        return None
+    return round(100 * numerator / denominator)
+
+
+def interval(low, high) -> str:
+    if low is None or high is None:
+        return "–"
+    return f"{shown(low)}–{shown(high)}"
+
+
+def labels_for(table: ProtectedTable, dimension: str, lang: str) -> dict:
+    return {c: category_label(dimension, c, lang) for c in table.frame[dimension].unique()}
+
+
+def wide(table: ProtectedTable, dimension: str, labels: dict, measure: str) -> tuple[list, list]:
+    """Categories as rows, years as columns; categories that are zero throughout are left out."""
+    frame = table.frame
+    years = sorted(frame["year"].unique())
+    rows = []
+    for cat in dict.fromkeys(frame[dimension]):
+        sub = frame[frame[dimension] == cat].set_index("year")[measure]
+        if all(not isinstance(v, str) and v == 0 for v in sub):
+            continue
+        rows.append([labels[cat], *[shown(sub.get(y, 0)) for y in years]])
+    return [int(y) for y in years], rows
