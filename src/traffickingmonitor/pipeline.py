@@ -10,6 +10,7 @@ import duckdb
 
 from traffickingmonitor import editions, store
 from traffickingmonitor.analysis import api as analysis
+from traffickingmonitor.analysis.steps import STEPS, StepInput
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.intake import api as intake
 from traffickingmonitor.linkage import api as linkage
@@ -92,7 +93,6 @@ def _make_edition(
     linked = linkage.link_edition(regs, config.get("linkage"))
     regs["person_id"] = linked.person_id
     advance(1)
-    advance = step("Computing monitor tables", 1)
     with store.transaction(con):
         edition_id = editions.new_edition_id(con)
         con.register("linked", regs[["file_hash", "registration_id", "person_id"]])
@@ -101,23 +101,21 @@ def _make_edition(
             {"e": edition_id},
         )
         con.unregister("linked")
-        py = analysis.person_years(con, edition_id)
-        tables = analysis.descriptive_tables(con, edition_id, py)
-        advance(1)
-        advance = step("Estimating the hidden number", 1)
-        # One worker: forking beside an open DuckDB connection is not safe.
-        hidden = analysis.estimate_hidden_number(
-            analysis.list_frame(py),
-            analysis.HiddenNumberSettings(**{"n_jobs": 1, **config.get("hidden_number", {})}),
-        )
-        tables += hidden.tables
+        inputs = StepInput(con, edition_id, analysis.person_years(con, edition_id), config)
+        tables, notes = [], {"linkage": linked.notes}
+        for analysis_step in STEPS:
+            advance = step(analysis_step.description, 1)
+            result = analysis_step.run(inputs)
+            tables += result.tables
+            if result.notes:
+                notes[analysis_step.key] = result.notes
+            advance(1)
         totals = analysis.edition_totals(con, edition_id)
-        notes = {"linkage": linked.notes, "hidden_number": hidden.notes, **totals}
+        notes.update(totals)
         editions.record(
             con, edition_id, [(r.file_hash, r.path.name, r.kind) for r in results], config, notes
         )
         editions.save_tables(con, edition_id, tables)
-    advance(1)
     return RunSummary(
         edition_id, registrations=totals["registrations"], persons=totals["persons"], notes=notes
     )

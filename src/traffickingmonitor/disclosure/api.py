@@ -4,7 +4,8 @@ from traffickingmonitor.disclosure.primary import (
     PrimaryRule,
     ProtectedTable,
     protect,
+    protect_edition,
     require_protected,
 )
 
-__all__ = ["PrimaryRule", "ProtectedTable", "protect", "require_protected"]
+__all__ = ["PrimaryRule", "ProtectedTable", "protect", "protect_edition", "require_protected"]

@@ -119,6 +119,18 @@ def protect(table: MonitorTable, rule: PrimaryRule | None = None) -> ProtectedTa
     return ProtectedTable(_DOOR, table, frame, suppressed, rule)
 
 
+def protect_edition(
+    tables: dict[str, MonitorTable], rule: PrimaryRule | None = None
+) -> dict[str, ProtectedTable]:
+    """Protect all tables of an edition together: the one call every output channel makes.
+
+    v0 applies the primary rule table by table; suppression that holds across the tables of
+    an edition (secondary suppression) belongs here, so no channel can bypass it.
+    """
+    rule = rule or PrimaryRule()
+    return {table_id: protect(table, rule) for table_id, table in tables.items()}
+
+
 def require_protected(obj) -> ProtectedTable:
     """Guard for publishing code: fail loudly on anything but a ``ProtectedTable``."""
     if not isinstance(obj, ProtectedTable):

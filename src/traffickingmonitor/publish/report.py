@@ -19,7 +19,7 @@ from traffickingmonitor import editions, store
 from traffickingmonitor.disclosure.api import (
     PrimaryRule,
     ProtectedTable,
-    protect,
+    protect_edition,
     require_protected,
 )
 from traffickingmonitor.errors import UserError
@@ -54,7 +54,7 @@ def write_report(
     finally:
         con.close()
     rule = PrimaryRule(threshold)
-    protected = {tid: protect(t, rule) for tid, t in tables.items()}
+    protected = protect_edition(tables, rule)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
