@@ -16,6 +16,25 @@ class MonitorTable:
     what disclosure control protects); ``estimates`` name model results such as the hidden
     number (rounded on publication, and hidden where the row's count is); ``overlapping`` marks tables where one person can be
     counted in several rows (forms, reporting organisations), so rows do not add to a total.
+
+    The remaining fields tell disclosure control how tables of one edition hang together, so
+    that a cell hidden in one table cannot be subtracted back from another (all optional; left
+    empty, ``disclosure`` infers them and knows the tables of the descriptive chapter):
+
+    ``margin_of``
+        id of the table whose rows are this table's margins: the rows of this table that agree
+        on the margin table's dimensions add up to (or, for ``overlapping`` tables, each are at
+        most) the margin row, e.g. ``"totals"`` for persons per year and sex. ``None``: infer
+        (``"totals"`` when it exists and the table has a ``year``); ``""``: a table of its own.
+    ``margin_columns``
+        own count column -> the margin table's column where the names differ
+        (``{"observed": "persons"}``).
+    ``total_categories``
+        dimension -> the category that is the sum of the others in this table (``"all"``), or
+        ``"*"`` when every row repeats the margin (one row per model of the same population).
+    ``additive_counts``
+        count columns of an ``overlapping`` table whose rows do add up (each registration has
+        one reporting organisation, though a person may have several).
     """
 
     table_id: str
@@ -30,6 +49,10 @@ class MonitorTable:
     note_nl: str = ""
     note_en: str = ""
     extra: dict = field(default_factory=dict)
+    margin_of: str | None = None
+    margin_columns: dict = field(default_factory=dict)
+    total_categories: dict = field(default_factory=dict)
+    additive_counts: tuple[str, ...] = ()
 
     def title(self, lang: str) -> str:
         return self.title_nl if lang == "nl" else self.title_en
@@ -50,6 +73,10 @@ class MonitorTable:
             "note_nl": self.note_nl,
             "note_en": self.note_en,
             "extra": self.extra,
+            "margin_of": self.margin_of,
+            "margin_columns": self.margin_columns,
+            "total_categories": self.total_categories,
+            "additive_counts": list(self.additive_counts),
         }
 
     def to_json(self) -> tuple[str, str]:
@@ -74,4 +101,8 @@ class MonitorTable:
             note_nl=m["note_nl"],
             note_en=m["note_en"],
             extra=m.get("extra", {}),
+            margin_of=m.get("margin_of"),
+            margin_columns=m.get("margin_columns", {}),
+            total_categories=m.get("total_categories", {}),
+            additive_counts=tuple(m.get("additive_counts", ())),
         )

@@ -1,64 +1,58 @@
-"""Disclosure control v0: the primary rule, and the only door to ``ProtectedTable``.
+"""The primary rule, and the only door to ``ProtectedTable``.
 
-``publish`` accepts nothing but a ``ProtectedTable``, and only ``protect`` can make one, so
+``publish`` accepts nothing but a ``ProtectedTable``, and only this package can make one, so
 an unprotected frame cannot reach a page, a PDF or a CSV by accident.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.disclosure.rule import (
+    SUPPRESSED_SYMBOL_PREFIX,
+    DisclosureRule,
+    PrimaryRule,
+)
 
-SUPPRESSED_SYMBOL_PREFIX = "<"
-_DOOR = object()  # only this module holds it
+__all__ = [
+    "SUPPRESSED_SYMBOL_PREFIX",
+    "PrimaryRule",
+    "ProtectedTable",
+    "protect",
+    "require_protected",
+]
 
+_DOOR = object()  # only this package holds it
 
-@dataclass(frozen=True)
-class PrimaryRule:
-    """Counts from 1 to ``threshold - 1`` are not shown (0 stays 0: an empty cell)."""
-
-    threshold: int = 10
-    estimate_rounding: int = 10  # estimates are published to the nearest multiple of this
-
-    def __post_init__(self):
-        if self.threshold < 1:
-            raise ValueError("the disclosure threshold must be at least 1")
-
-    @property
-    def symbol(self) -> str:
-        return f"{SUPPRESSED_SYMBOL_PREFIX}{self.threshold}"
-
-    def describe(self, lang: str = "en") -> str:
-        if lang == "nl":
-            return (
-                f"Aantallen van 1 tot en met {self.threshold - 1} worden niet getoond "
-                f"(weergegeven als '{self.symbol}'). Schattingen worden afgerond op "
-                f"{self.estimate_rounding}-tallen."
-            )
-        return (
-            f"Counts from 1 to {self.threshold - 1} are not shown (displayed as '{self.symbol}'). "
-            f"Estimates are rounded to the nearest {self.estimate_rounding}."
-        )
-
-    def to_dict(self) -> dict:
-        return {
-            "rule": "primary_threshold",
-            "threshold": self.threshold,
-            "symbol": self.symbol,
-            "estimate_rounding": self.estimate_rounding,
-        }
+PRIMARY, SECONDARY, ROUNDED, NOISY, WITHHELD = (
+    "primary",
+    "secondary",
+    "rounded",
+    "noisy",
+    "withheld",
+)
 
 
 class ProtectedTable:
-    """A table that has passed disclosure control. Cells of count columns are ints or a symbol."""
+    """A table that has passed disclosure control. Cells of count columns are ints or a symbol.
 
-    __slots__ = ("_frame", "rule", "source", "suppressed")
+    ``suppressed`` marks hidden cells (any string is hidden for publishing code); ``status``
+    says why per cell (``primary``, ``secondary``, ``rounded``, ``noisy``, ``withheld`` or
+    empty); ``accuracy`` is, for noisy counts, the half-width of a 95% interval per cell.
+    """
+
+    __slots__ = ("_accuracy", "_frame", "_status", "rule", "source", "suppressed")
 
     def __init__(
-        self, door, source: MonitorTable, frame: pd.DataFrame, suppressed: pd.DataFrame, rule
+        self,
+        door,
+        source: MonitorTable,
+        frame: pd.DataFrame,
+        suppressed: pd.DataFrame,
+        rule,
+        status: pd.DataFrame | None = None,
+        accuracy: pd.DataFrame | None = None,
     ):
         if door is not _DOOR:
             raise TypeError("a ProtectedTable is made by disclosure.protect() only")
@@ -66,10 +60,26 @@ class ProtectedTable:
         self._frame = frame
         self.suppressed = suppressed
         self.rule = rule
+        if status is None:
+            status = suppressed.replace({True: PRIMARY, False: ""}).astype(object)
+        self._status = status
+        self._accuracy = accuracy
 
     @property
     def frame(self) -> pd.DataFrame:
         return self._frame.copy()
+
+    @property
+    def status(self) -> pd.DataFrame:
+        return self._status.copy()
+
+    @property
+    def accuracy(self) -> pd.DataFrame | None:
+        return None if self._accuracy is None else self._accuracy.copy()
+
+    @property
+    def method(self) -> str:
+        return getattr(self.rule, "method", "suppression")
 
     @property
     def table_id(self) -> str:
@@ -77,6 +87,14 @@ class ProtectedTable:
 
     def title(self, lang: str) -> str:
         return self.source.title(lang)
+
+    def n_hidden(self, kind: str | None = None) -> int:
+        """Hidden count cells (``kind``: ``primary`` or ``secondary``; None: both)."""
+        counts = [c for c in self.source.counts if c in self._status]
+        s = self._status[counts]
+        if kind is None:
+            return int(self.suppressed[counts].to_numpy().sum())
+        return int((s == kind).to_numpy().sum())
 
     def value(self, row: dict, column: str):
         """The shown value (int or symbol) of ``column`` in the row whose dimensions match ``row``."""
@@ -91,18 +109,40 @@ class ProtectedTable:
     def shown_count(self, row: dict, column: str) -> int | None:
         """The count if it may be shown, else None (for derived figures: rates, shares)."""
         v = self.value(row, column)
-        return None if isinstance(v, str) else int(v)
+        return None if isinstance(v, str) or v is None else int(v)
 
 
-def protect(table: MonitorTable, rule: PrimaryRule | None = None) -> ProtectedTable:
-    rule = rule or PrimaryRule()
-    frame = table.frame.copy()
-    suppressed = pd.DataFrame(False, index=frame.index, columns=[*table.counts, *table.estimates])
+def _make(source, frame, suppressed, rule, status=None, accuracy=None) -> ProtectedTable:
+    """For the engines of this package (suppression, rounding, noise)."""
+    return ProtectedTable(_DOOR, source, frame, suppressed, rule, status, accuracy)
+
+
+def primary_mask(table: MonitorTable, rule: DisclosureRule) -> pd.DataFrame:
+    """Cells of count columns from 1 to threshold-1."""
+    mask = pd.DataFrame(False, index=table.frame.index, columns=list(table.counts))
     for col in table.counts:
-        values = frame[col]
-        small = (values > 0) & (values < rule.threshold)
-        suppressed[col] = small.to_numpy()
-        frame[col] = values.astype(object).where(~small, rule.symbol)
+        values = pd.to_numeric(table.frame[col], errors="coerce")
+        mask[col] = ((values > 0) & (values < rule.threshold)).fillna(False).to_numpy()
+    return mask
+
+
+def apply_pattern(
+    table: MonitorTable, rule: DisclosureRule, primary: pd.DataFrame, secondary: pd.DataFrame
+) -> ProtectedTable:
+    """The published table for a suppression pattern (primary ``<t``, secondary ``x``)."""
+    frame = table.frame.copy()
+    cols = [*table.counts, *table.estimates]
+    suppressed = pd.DataFrame(False, index=frame.index, columns=cols)
+    status = pd.DataFrame("", index=frame.index, columns=cols, dtype=object)
+    for col in table.counts:
+        p = primary[col].to_numpy()
+        s = secondary[col].to_numpy() & ~p
+        shown = frame[col].astype(object)
+        shown = shown.where(~p, rule.symbol).where(~s, rule.secondary_symbol)
+        frame[col] = shown
+        suppressed[col] = p | s
+        status.loc[p, col] = PRIMARY
+        status.loc[s, col] = SECONDARY
     # An estimate beside a hidden count could give the count away (estimate = observed + dark
     # figure), so it is hidden with it.
     row_hidden = (
@@ -111,24 +151,27 @@ def protect(table: MonitorTable, rule: PrimaryRule | None = None) -> ProtectedTa
         else pd.Series(False, index=frame.index)
     )
     for col in table.estimates:
-        values = pd.to_numeric(table.frame[col], errors="coerce")
-        rounded = (values / rule.estimate_rounding).round() * rule.estimate_rounding
+        frame[col] = _rounded_estimates(table.frame[col], rule).where(~row_hidden, rule.symbol)
         suppressed[col] = row_hidden
-        shown = rounded.astype("Int64").astype(object).where(rounded.notna(), None)
-        frame[col] = shown.where(~row_hidden, rule.symbol)
-    return ProtectedTable(_DOOR, table, frame, suppressed, rule)
+        status.loc[row_hidden, col] = SECONDARY
+    return _make(table, frame, suppressed, rule, status)
 
 
-def protect_edition(
-    tables: dict[str, MonitorTable], rule: PrimaryRule | None = None
-) -> dict[str, ProtectedTable]:
-    """Protect all tables of an edition together: the one call every output channel makes.
+def _rounded_estimates(values: pd.Series, rule) -> pd.Series:
+    values = pd.to_numeric(values, errors="coerce")
+    rounded = (values / rule.estimate_rounding).round() * rule.estimate_rounding
+    return rounded.astype("Int64").astype(object).where(rounded.notna(), None)
 
-    v0 applies the primary rule table by table; suppression that holds across the tables of
-    an edition (secondary suppression) belongs here, so no channel can bypass it.
+
+def protect(table: MonitorTable, rule: DisclosureRule | None = None) -> ProtectedTable:
+    """The primary rule on one table alone (no secondary suppression).
+
+    Only for a table that is published on its own; an edition's tables go through
+    ``protect_edition`` so that they are protected together.
     """
     rule = rule or PrimaryRule()
-    return {table_id: protect(table, rule) for table_id, table in tables.items()}
+    primary = primary_mask(table, rule)
+    return apply_pattern(table, rule, primary, primary & False)
 
 
 def require_protected(obj) -> ProtectedTable:

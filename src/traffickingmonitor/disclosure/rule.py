@@ -1,0 +1,189 @@
+"""The disclosure rule of an edition: threshold, method and its parameters.
+
+One object says what was done to every number that left the system; the report's method
+annex, ``metadata.json`` and ``disclosure-check`` all describe it from here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+from traffickingmonitor.errors import UserError
+
+SUPPRESSED_SYMBOL_PREFIX = "<"
+METHODS = ("suppression", "rounding", "dp")
+
+
+@dataclass(frozen=True)
+class DisclosureRule:
+    """How the counts of an edition are protected.
+
+    Parameters
+    ----------
+    threshold
+        Counts from 1 to ``threshold - 1`` are sensitive (0 stays 0: an empty cell).
+    estimate_rounding
+        Model results (the hidden number) are published to the nearest multiple of this.
+    method
+        ``"suppression"``: sensitive counts shown as ``<threshold``, plus secondary suppression
+        (``x``) so that no hidden count can be recovered from any combination of the
+        edition's tables; ``"rounding"``: controlled rounding to multiples of
+        ``rounding_base`` with margins that still add up; ``"dp"``: noisy counts (discrete
+        Laplace, OpenDP) within a privacy budget ``epsilon`` per edition.
+    protection_share
+        Suppression only: a hidden count must stay uncertain by at least
+        ``ceil(protection_share * threshold)`` persons either way (within 1..threshold-1),
+        against an attacker who solves linear programs over every published number.
+    secondary_symbol
+        Shown for cells hidden only to protect others.
+    rounding_base
+        Rounding only: the base (5: the CBS/ONS convention for small counts).
+    epsilon
+        Differential privacy only: the budget of the whole edition, split evenly over the
+        published count columns.
+    max_years_per_person
+        Differential privacy only: the privacy unit is a person; a person can be counted in
+        this many years of the edition (so a table's sensitivity grows with it).
+    """
+
+    threshold: int = 10
+    estimate_rounding: int = 10
+    method: str = "suppression"
+    protection_share: float = 0.3
+    secondary_symbol: str = "x"
+    rounding_base: int = 5
+    epsilon: float = 1.0
+    max_years_per_person: int = 1
+
+    def __post_init__(self):
+        if self.threshold < 1:
+            raise ValueError("the disclosure threshold must be at least 1")
+        if self.method not in METHODS:
+            raise ValueError(f"disclosure method must be one of {', '.join(METHODS)}")
+        if self.rounding_base < 2:
+            raise ValueError("the rounding base must be at least 2")
+        if not self.epsilon > 0:
+            raise ValueError("the privacy budget epsilon must be positive")
+
+    # --- what publishing code uses ------------------------------------------------------
+
+    @property
+    def symbol(self) -> str:
+        """Shown for a sensitive count (primary suppression)."""
+        return f"{SUPPRESSED_SYMBOL_PREFIX}{self.threshold}"
+
+    @property
+    def protection_level(self) -> int:
+        """Persons of uncertainty each way a hidden count keeps (capped by 1..threshold-1)."""
+        return max(1, math.ceil(self.protection_share * self.threshold - 1e-9))
+
+    def describe(self, lang: str = "en") -> str:
+        t, b = self.threshold, self.rounding_base
+        if self.method == "rounding":
+            if lang == "nl":
+                return (
+                    f"Alle aantallen zijn gecontroleerd afgerond op veelvouden van {b}: elk "
+                    f"aantal is naar het dichtstbijzijnde veelvoud naar boven of beneden "
+                    f"afgerond, zo gekozen dat rijen en kolommen nog optellen tot hun (ook "
+                    f"afgeronde) totalen. Een 0 is een echte 0. Schattingen worden afgerond op "
+                    f"{self.estimate_rounding}-tallen."
+                )
+            return (
+                f"All counts are controlled-rounded to multiples of {b}: each count is rounded "
+                f"up or down to an adjacent multiple, chosen so that rows and columns still add "
+                f"up to their (rounded) totals. A 0 is a true 0. Estimates are rounded to the "
+                f"nearest {self.estimate_rounding}."
+            )
+        if self.method == "dp":
+            if lang == "nl":
+                return (
+                    f"Alle aantallen bevatten willekeurige ruis (differentiële privacy, discrete "
+                    f"Laplace, OpenDP) binnen een privacybudget van ε = {self.epsilon:g} voor "
+                    f"de hele editie; per cijfer staat de nauwkeurigheid (95%) vermeld. Rijen "
+                    f"tellen daardoor niet precies op. Schattingen van het verborgen aantal "
+                    f"worden niet gepubliceerd: zij zijn niet met ruis beschermd."
+                )
+            return (
+                f"All counts contain random noise (differential privacy, discrete Laplace, "
+                f"OpenDP) within a privacy budget of ε = {self.epsilon:g} for the whole edition; "
+                f"the accuracy (95%) is given with each figure. Rows therefore do not add up "
+                f"exactly. Hidden-number estimates are not published: noise does not protect "
+                f"them."
+            )
+        if lang == "nl":
+            return (
+                f"Aantallen van 1 tot en met {t - 1} worden niet getoond (weergegeven als "
+                f"'{self.symbol}'). Om te voorkomen dat zo'n aantal uit totalen, andere rijen of "
+                f"andere tabellen van deze editie terug te rekenen is, zijn ook enkele andere "
+                f"cellen verborgen (secundaire onderdrukking, weergegeven als "
+                f"'{self.secondary_symbol}'), voor alle tabellen samen. Schattingen worden "
+                f"afgerond op {self.estimate_rounding}-tallen."
+            )
+        return (
+            f"Counts from 1 to {t - 1} are not shown (displayed as '{self.symbol}'). So that no "
+            f"such count can be worked out from totals, other rows or other tables of this "
+            f"edition, some other cells are hidden too (secondary suppression, displayed as "
+            f"'{self.secondary_symbol}'), for all tables together. Estimates are rounded to the "
+            f"nearest {self.estimate_rounding}."
+        )
+
+    def to_dict(self) -> dict:
+        d = {
+            "rule": "primary_threshold",
+            "threshold": self.threshold,
+            "symbol": self.symbol,
+            "estimate_rounding": self.estimate_rounding,
+            "method": self.method,
+        }
+        if self.method == "suppression":
+            d |= {
+                "secondary_symbol": self.secondary_symbol,
+                "protection_level": self.protection_level,
+            }
+        elif self.method == "rounding":
+            d |= {"rounding_base": self.rounding_base}
+        else:
+            d |= {"epsilon": self.epsilon, "max_years_per_person": self.max_years_per_person}
+        return d
+
+
+#: The name the foundation used; the primary rule is the suppression method's first step.
+PrimaryRule = DisclosureRule
+
+
+def rule_from_config(
+    config: dict | str | None,
+    *,
+    threshold: int | None = None,
+    method: str | None = None,
+) -> DisclosureRule:
+    """The rule of an edition from its configuration key ``"disclosure"``.
+
+    ``config`` is a method name (``"rounding"``) or a dict of :class:`DisclosureRule` fields
+    (``{"method": "dp", "epsilon": 0.5}``); ``threshold`` and ``method`` override it (the
+    ``report`` command's options).
+    """
+    if isinstance(config, str):
+        config = {"method": config}
+    fields = dict(config or {})
+    known = set(DisclosureRule.__dataclass_fields__)
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise UserError(f"unknown disclosure setting(s): {', '.join(unknown)}")
+    if threshold is not None:
+        fields["threshold"] = threshold
+    if method is not None:
+        fields["method"] = method
+    try:
+        return DisclosureRule(**fields)
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"disclosure configuration: {exc}") from exc
+
+
+def with_method(rule: DisclosureRule, method: str) -> DisclosureRule:
+    return replace(rule, method=method)
+
+
+def as_dict(rule: DisclosureRule) -> dict:
+    return asdict(rule)
