@@ -101,7 +101,9 @@ def _make_edition(
             {"e": edition_id},
         )
         con.unregister("linked")
-        inputs = StepInput(con, edition_id, analysis.person_years(con, edition_id), config)
+        inputs = StepInput(
+            con, edition_id, analysis.person_years(con, edition_id), config, input_hashes=hashes
+        )
         tables, notes = [], {"linkage": linked.notes}
         for analysis_step in STEPS:
             advance = step(analysis_step.description, 1)

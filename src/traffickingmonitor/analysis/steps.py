@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from traffickingmonitor.analysis.cohort_steps import COHORT_STEPS
 from traffickingmonitor.analysis.descriptive import descriptive_tables
 from traffickingmonitor.analysis.hidden_number import (
     HiddenNumberSettings,
     estimate_hidden_number,
     list_frame,
 )
+from traffickingmonitor.analysis.local_steps import LOCAL_STEPS
 from traffickingmonitor.analysis.tables import MonitorTable
 
 
@@ -28,6 +30,9 @@ class StepInput:
     edition_id: str
     person_years: pd.DataFrame  # analysis.persons.person_years of the edition
     config: dict  # the edition's configuration (``run`` options)
+    # the edition's input files (``edition_inputs`` is written only after the analyses)
+    input_hashes: list[str] | None = None
+    cache: dict = field(default_factory=dict)  # shared between steps (e.g. the cohort)
 
 
 @dataclass
@@ -51,10 +56,14 @@ def _hidden_number(inputs: StepInput) -> StepResult:
     # One worker: forking beside an open DuckDB connection is not safe.
     settings = HiddenNumberSettings(**{"n_jobs": 1, **inputs.config.get("hidden_number", {})})
     result = estimate_hidden_number(list_frame(inputs.person_years), settings)
+    # need versus effort allocates this estimate to the regions
+    inputs.cache["hidden_number"] = {t.table_id: t for t in result.tables}
     return StepResult(result.tables, result.notes)
 
 
 STEPS: list[AnalysisStep] = [
     AnalysisStep("descriptive", "Computing monitor tables", _descriptive),
     AnalysisStep("hidden_number", "Estimating the hidden number", _hidden_number),
+    *(AnalysisStep(key, text, run) for key, text, run in LOCAL_STEPS),
+    *(AnalysisStep(key, text, run) for key, text, run in COHORT_STEPS),
 ]

@@ -1,0 +1,432 @@
+"""Re-victimisation: how many registered victims become a victim of a crime again.
+
+The clock starts at a person's first registration (day 0). The event is the first later
+victimisation (``day >= 1``: a victimisation on the day of registration is usually the one that
+was reported); for an offence group, the first later victimisation of that group. Death and
+emigration are competing events: after them no victimisation can be observed here, and they
+are not censoring (a person who died is not "still at risk but unobserved"). The data cut-off
+censors.
+
+The cumulative incidence function (CIF) is the Aalen-Johansen estimator, from statsmodels'
+``CumIncidenceRight``, with its delta-method standard error (Dinse and Larson's approximation,
+as in Stata's ``stcompet``) and a log(-log) 95% interval (as scikit-survival and ``cmprsk``).
+1 − Kaplan-Meier, which treats the competing events as censoring, is computed for the method
+annex only: it estimates the risk in a world without death and emigration, so it overstates.
+
+Published values: proportions are stored per 10,000 persons in ``estimates`` columns, so that the
+disclosure rule's rounding to tens publishes them to one decimal of a percentage point, and a
+proportion is hidden wherever a count in its row (persons, at risk, events) is hidden. A
+horizon that nobody was followed up to has no estimate (NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from traffickingmonitor.analysis.cohort import GROUP_BY, Cohort, horizon_days
+from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.codes import api as codes
+
+HORIZONS = (1, 2, 5, 7)  # years
+CURVE_MONTHS = tuple(range(0, 97, 3))  # a point every quarter, up to eight years
+PER = 10_000  # proportions are stored per 10,000 persons
+OUTCOMES = ("any", *codes.OFFENCE_GROUP.order())
+CURVE_GROUP_BY = ("all", "victim_group", "minor", "age_group")
+Z95 = float(stats.norm.isf(0.025))
+
+
+def month_days(month: int) -> int:
+    return horizon_days(month / 12)
+
+
+# --- the estimator ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CumulativeIncidence:
+    """Aalen-Johansen estimate of one cause, evaluated on demand.
+
+    ``times`` are the distinct observed times (days); ``cif`` and ``se`` the estimate and its
+    standard error just after each time. ``time`` and ``status`` are the data (0 censored,
+    1 the event, 2 a competing event).
+    """
+
+    times: np.ndarray
+    cif: np.ndarray
+    se: np.ndarray
+    time: np.ndarray
+    status: np.ndarray
+
+    def at(self, day: float) -> dict:
+        """Estimate, 95% interval, numbers at risk and events at ``day``.
+
+        ``at_risk`` counts the persons still followed and event-free at the start of ``day``;
+        with nobody at risk the estimate would be an extrapolation and is NaN.
+        """
+        at_risk = int((self.time >= day).sum())
+        events = int(((self.status == 1) & (self.time <= day)).sum())
+        competing = int(((self.status == 2) & (self.time <= day)).sum())
+        out = {"persons": len(self.time), "at_risk": at_risk, "events": events}
+        out["competing"] = competing
+        if at_risk == 0 and day > 0:
+            return {**out, "cif": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        i = np.searchsorted(self.times, day, side="right") - 1
+        if i < 0:
+            return {**out, "cif": 0.0, "se": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+        cif, se = float(self.cif[i]), float(self.se[i])
+        low, high = loglog_interval(cif, se)
+        return {**out, "cif": cif, "se": se, "ci_low": low, "ci_high": high}
+
+
+def loglog_interval(cif: float, se: float, z: float = Z95) -> tuple[float, float]:
+    """95% interval on the log(-log) scale: stays inside (0, 1), as in scikit-survival.
+
+    Without events (cif 0) the interval is [0, 0]; a nan standard error gives no interval.
+    """
+    if cif <= 0:
+        return 0.0, 0.0
+    if not np.isfinite(se):
+        return np.nan, np.nan
+    if cif >= 1 or se <= np.finfo(float).eps:
+        return cif, cif
+    log_p = np.log(cif)
+    theta = z * se / (cif * log_p)  # negative: log_p < 0
+    return float(np.exp(np.exp(-theta) * log_p)), float(np.exp(np.exp(theta) * log_p))
+
+
+def aalen_johansen(time: np.ndarray, status: np.ndarray) -> CumulativeIncidence:
+    """Cumulative incidence of cause 1 with competing cause 2 (status 0 = censored).
+
+    Parameters
+    ----------
+    time
+        Days from the origin to the event, the competing event or censoring (> 0).
+    status
+        0 censored, 1 the event of interest, 2 a competing event.
+    """
+    from statsmodels.duration.survfunc import CumIncidenceRight
+
+    time = np.asarray(time, dtype=float)
+    status = np.asarray(status, dtype=np.int64)
+    if len(time) == 0:
+        empty = np.zeros(0)
+        return CumulativeIncidence(empty, empty, empty, time, status)
+    if not (status > 0).any():
+        times = np.unique(time)
+        zeros = np.zeros(len(times))
+        return CumulativeIncidence(times, zeros, zeros, time, status)
+    # statsmodels divides by n - d at each time; when the last persons at risk all have an
+    # event that is 0/0: the variance is then undefined from there on (handled below).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fit = CumIncidenceRight(time, status)
+    if (status == 1).any():
+        cif = np.asarray(fit.cinc[0], float)
+        se = np.asarray(fit.cinc_se[0], float)
+    else:
+        cif = np.zeros(len(fit.times))
+        se = np.zeros(len(fit.times))
+    se = np.where(np.isfinite(se), se, np.nan)
+    return CumulativeIncidence(np.asarray(fit.times, float), cif, se, time, status)
+
+
+def one_minus_km(time: np.ndarray, status: np.ndarray, days) -> np.ndarray:
+    """1 − Kaplan-Meier at each of ``days``, treating competing events (status 2) as censoring.
+
+    For the method annex only: it answers "what if nobody died or emigrated", and overstates
+    the share of persons who actually became a victim again. NaN where nobody is at risk.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    time = np.asarray(time, float)
+    days = np.asarray(days, float)
+    event = (np.asarray(status) == 1).astype(float)
+    out = np.zeros(len(days))
+    if event.any():
+        fit = SurvfuncRight(time, event)
+        i = np.searchsorted(fit.surv_times, days, side="right") - 1
+        out = np.where(i < 0, 0.0, 1.0 - fit.surv_prob[np.maximum(i, 0)])
+    at_risk = (time[None, :] >= days[:, None]).sum(axis=1) if len(time) else np.zeros(len(days))
+    return np.where((at_risk == 0) & (days > 0), np.nan, out)
+
+
+def time_status(event_day: np.ndarray, exit_day: np.ndarray, follow: np.ndarray):
+    """Observed time and status per person from the first event day, exit day and follow-up.
+
+    An event and a competing event on the same day count as the event (it was observed);
+    both win over censoring on the same day.
+    """
+    big = np.inf
+    ev = np.where(np.isnan(event_day), big, event_day)
+    ex = np.where(np.isnan(exit_day), big, exit_day)
+    fu = np.asarray(follow, dtype=float)
+    time = np.minimum(np.minimum(ev, ex), fu)
+    status = np.where(ev <= time, 1, np.where(ex <= time, 2, 0))
+    return time, status
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _outcome_arrays(cohort: Cohort) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    exit_day = cohort.exit_day()
+    follow = cohort.persons["follow_days"].to_numpy(dtype=float)
+    out = {}
+    for outcome in OUTCOMES:
+        group = None if outcome == "any" else outcome
+        first = cohort.first_day(("victimisation",), offence_group=group)
+        out[outcome] = time_status(first, exit_day, follow)
+    return out
+
+
+def _scaled(row: dict) -> dict:
+    return {
+        "cif_per_10000": row["cif"] * PER,
+        "ci_low_per_10000": row["ci_low"] * PER,
+        "ci_high_per_10000": row["ci_high"] * PER,
+    }
+
+
+_NOTE_NL = (
+    "Cumulatieve incidentie (Aalen-Johansen) van een nieuw slachtofferschap na de eerste "
+    "registratie, met overlijden en emigratie als concurrerende gebeurtenissen; per 10.000 "
+    "personen, met 95%-interval. Risicopopulatie: personen nog gevolgd en zonder gebeurtenis."
+)
+_NOTE_EN = (
+    "Cumulative incidence (Aalen-Johansen) of a new victimisation after the first "
+    "registration, with death and emigration as competing events; per 10,000 persons, with "
+    "95% interval. At risk: persons still followed and event-free."
+)
+
+
+def revictimisation_tables(
+    cohort: Cohort, horizons: tuple[int, ...] = HORIZONS, cox: bool = True
+) -> list[MonitorTable]:
+    """The re-victimisation tables of an edition (before disclosure control).
+
+    ``revictimisation``: CIF at each horizon, by characteristic and offence group.
+    ``revictimisation_curve``: CIF every quarter, for the charts (overall, by offence group,
+    and for some characteristics). ``revictimisation_km``: Aalen-Johansen beside
+    1 − Kaplan-Meier (method annex). ``revictimisation_cox``: cause-specific hazard ratios.
+    """
+    arrays = _outcome_arrays(cohort)
+    rows, curve, annex = [], [], []
+    for group_by in ("all", *GROUP_BY):
+        for group, mask in cohort.groups(group_by):
+            for outcome in OUTCOMES:
+                if not mask.any():
+                    continue
+                time, status = arrays[outcome]
+                fit = aalen_johansen(time[mask], status[mask])
+                for h in horizons:
+                    r = fit.at(horizon_days(h))
+                    rows.append(
+                        {
+                            "group_by": group_by,
+                            "group": group,
+                            "offence_group": outcome,
+                            "horizon_years": int(h),
+                            "persons": r["persons"],
+                            "at_risk": r["at_risk"],
+                            "events": r["events"],
+                            **_scaled(r),
+                        }
+                    )
+                if group_by in CURVE_GROUP_BY and (group_by == "all" or outcome == "any"):
+                    for m in CURVE_MONTHS:
+                        r = fit.at(month_days(m))
+                        curve.append(
+                            {
+                                "group_by": group_by,
+                                "group": group,
+                                "offence_group": outcome,
+                                "month": m,
+                                "at_risk": r["at_risk"],
+                                "events": r["events"],
+                                **_scaled(r),
+                            }
+                        )
+                if group_by == "all" and outcome == "any":
+                    days = [month_days(m) for m in CURVE_MONTHS]
+                    km = one_minus_km(time, status, days)
+                    for m, day, km_m in zip(CURVE_MONTHS, days, km, strict=True):
+                        r = fit.at(day)
+                        annex.append(
+                            {
+                                "month": m,
+                                "at_risk": r["at_risk"],
+                                "events": r["events"],
+                                "competing": r["competing"],
+                                "aj_per_10000": r["cif"] * PER,
+                                "km_per_10000": km_m * PER,
+                            }
+                        )
+    dims = ("group_by", "group", "offence_group")
+    estimates = ("cif_per_10000", "ci_low_per_10000", "ci_high_per_10000")
+    tables = [
+        MonitorTable(
+            "revictimisation",
+            "Opnieuw slachtoffer na de eerste registratie",
+            "Victimised again after the first registration",
+            pd.DataFrame(rows),
+            dimensions=(*dims, "horizon_years"),
+            counts=("persons", "at_risk", "events"),
+            estimates=estimates,
+            overlapping=True,
+            note_nl=_NOTE_NL + " Eén persoon kan in meer slachtoffergroepen vallen.",
+            note_en=_NOTE_EN + " One person can be in several victim groups.",
+            extra={"per": PER, "horizons": list(horizons)},
+        ),
+        MonitorTable(
+            "revictimisation_curve",
+            "Opnieuw slachtoffer: verloop in de tijd",
+            "Victimised again: over time",
+            pd.DataFrame(curve),
+            dimensions=(*dims, "month"),
+            counts=("at_risk", "events"),
+            estimates=estimates,
+            overlapping=True,
+            note_nl=_NOTE_NL,
+            note_en=_NOTE_EN,
+            extra={"per": PER},
+        ),
+        MonitorTable(
+            "revictimisation_km",
+            "Aalen-Johansen en 1 − Kaplan-Meier (methode)",
+            "Aalen-Johansen and 1 − Kaplan-Meier (method)",
+            pd.DataFrame(annex),
+            dimensions=("month",),
+            counts=("at_risk", "events", "competing"),
+            estimates=("aj_per_10000", "km_per_10000"),
+            note_nl=(
+                "1 − Kaplan-Meier behandelt overlijden en emigratie als censurering en "
+                "overschat daardoor het aandeel dat opnieuw slachtoffer wordt; per 10.000."
+            ),
+            note_en=(
+                "1 − Kaplan-Meier treats death and emigration as censoring and so overstates "
+                "the share victimised again; per 10,000."
+            ),
+            extra={"per": PER},
+        ),
+    ]
+    if cox:
+        tables.append(cox_table(cohort, *arrays["any"]))
+    return tables
+
+
+# --- cause-specific Cox -----------------------------------------------------------------------
+
+# Reference levels: the largest or most natural category, so hazard ratios read "compared with".
+COX_COVARIATES = {
+    "minor": "adult",
+    "sex": "female",
+    "nationality_group": "NL",
+    "residence_status": "nl_citizen",
+}
+COX_MIN_PERSONS = 20  # a level with fewer persons joins the reference (too little to estimate)
+HR_PER = 1000  # hazard ratios are stored ×1000, published to two decimals
+
+
+def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    p = cohort.persons
+    columns, labels = {}, []
+    for var, ref in COX_COVARIATES.items():
+        values = p[var].astype(str)
+        for level in sorted(values.unique()):
+            if level == ref:
+                continue
+            x = (values == level).to_numpy(float)
+            if x.sum() < COX_MIN_PERSONS:
+                continue
+            name = f"{var}={level}"
+            columns[name] = x
+            labels.append((name, var, level))
+    for g in codes.VICTIM_GROUP.order():
+        x = p["victim_groups"].map(lambda v, g=g: g in v).to_numpy(float)
+        if COX_MIN_PERSONS <= x.sum() <= len(x) - COX_MIN_PERSONS:
+            name = f"victim_group={g}"
+            columns[name] = x
+            labels.append((name, "victim_group", g))
+    return pd.DataFrame(columns), labels
+
+
+def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTable:
+    """Cause-specific Cox model of the first re-victimisation (any offence group).
+
+    Cause-specific: competing events (death, emigration) end follow-up as censoring, so the
+    hazard ratios compare the rate of re-victimisation among those still alive and in the
+    country. Efron's method for ties (many events share a day). A level whose persons have
+    no event, or a model that does not converge, gives no hazard ratio.
+    """
+    from statsmodels.duration.hazard_regression import PHReg
+
+    x, labels = _design(cohort)
+    event = (status == 1).astype(float)
+    rows = []
+    params = bse = None
+    if len(x.columns) and event.sum() > len(x.columns):
+        # A level without events has no finite estimate: leave it out of the model.
+        keep = [c for c in x.columns if event[x[c].to_numpy() > 0].sum() > 0]
+        x = x[keep]
+        try:
+            fit = PHReg(time, x.to_numpy(), status=event, ties="efron").fit(disp=False)
+            params = dict(zip(x.columns, fit.params, strict=True))
+            bse = dict(zip(x.columns, fit.bse, strict=True))
+        except (np.linalg.LinAlgError, ValueError):
+            params = None
+    p = cohort.persons
+    for name, var, level in labels:
+        if var == "victim_group":
+            member = p["victim_groups"].map(lambda v, g=level: g in v).to_numpy()
+        else:
+            member = (p[var].astype(str) == level).to_numpy()
+        beta = params.get(name) if params else None
+        se = bse.get(name) if bse else None
+        ok = beta is not None and se is not None and np.isfinite(beta) and np.isfinite(se)
+        rows.append(
+            {
+                "covariate": var,
+                "level": level,
+                "reference": COX_COVARIATES.get(var, "not_" + level),
+                "persons": int(member.sum()),
+                "events": int(event[member].sum()),
+                "hr_x1000": np.exp(beta) * HR_PER if ok else np.nan,
+                "hr_ci_low_x1000": np.exp(beta - Z95 * se) * HR_PER if ok else np.nan,
+                "hr_ci_high_x1000": np.exp(beta + Z95 * se) * HR_PER if ok else np.nan,
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "covariate",
+            "level",
+            "reference",
+            "persons",
+            "events",
+            "hr_x1000",
+            "hr_ci_low_x1000",
+            "hr_ci_high_x1000",
+        ],
+    )
+    return MonitorTable(
+        "revictimisation_cox",
+        "Risicofactoren voor opnieuw slachtofferschap (oorzaakspecifiek Cox-model)",
+        "Risk factors for re-victimisation (cause-specific Cox model)",
+        frame,
+        dimensions=("covariate", "level", "reference"),
+        counts=("persons", "events"),
+        estimates=("hr_x1000", "hr_ci_low_x1000", "hr_ci_high_x1000"),
+        overlapping=True,
+        note_nl=(
+            "Hazard ratio ×1000 (1000 = gelijk risico als de referentiegroep), met 95%-interval; "
+            "alle kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
+        ),
+        note_en=(
+            "Hazard ratio ×1000 (1000 = same rate as the reference group), with 95% interval; "
+            "all characteristics together in one model; death and emigration end follow-up."
+        ),
+        extra={"per": HR_PER},
+    )
