@@ -27,17 +27,20 @@ class EditionProtection:
 
     def counts(self) -> dict:
         """Cells published, hidden by the primary rule and hidden to protect them."""
-        cells = primary = secondary = 0
+        cells = hidden = primary = secondary = 0
         for t in self.tables.values():
             cols = [c for c in t.source.counts if c in t.source.frame]
             cells += int(t.source.frame[cols].notna().to_numpy().sum())
+            hidden += t.n_hidden()
             primary += t.n_hidden("primary")
             secondary += t.n_hidden("secondary")
         return {
+            "method": self.rule.method,
             "count_cells": cells,
-            "published": cells - primary - secondary,
+            "published": cells - hidden,
             "primary": primary,
             "secondary": secondary,
+            "withheld": hidden - primary - secondary,
         }
 
 

@@ -318,9 +318,12 @@ class _Builder:
             totals = self.linkage[tid].total_categories
             for r in trs:
                 for d in r[5]:
-                    if _family(d) == family and not _is_total(totals, d, r[4][d]):
-                        if h is None or d == h.base:
-                            seen.append(str(r[4][d]))
+                    if (
+                        _family(d) == family
+                        and not _is_total(totals, d, r[4][d])
+                        and (h is None or d == h.base)
+                    ):
+                        seen.append(str(r[4][d]))
         if h is None:
             return list(dict.fromkeys(seen))
         atoms = list(dict.fromkeys(h.atoms()))
@@ -350,7 +353,7 @@ class _Builder:
     def _block(self, total: int, families: list[str], members: list) -> None:
         universes = {f: self._universe(f, members) for f in families}
         masks, refs = [], []
-        for tid, column, trs in members:
+        for tid, _column, trs in members:
             totals = self.linkage[tid].total_categories
             dims = trs[0][5]
             named = {d: {str(r[4][d]) for r in trs} for d in dims}

@@ -21,6 +21,7 @@ from traffickingmonitor.disclosure.api import (
     ProtectedTable,
     protect_edition,
     require_protected,
+    rule_from_config,
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
@@ -42,9 +43,10 @@ def write_report(
     *,
     lang: str = "nl",
     edition_id: str | None = None,
-    threshold: int = 10,
+    threshold: int | None = None,
     pdf: bool = True,
     step: Callable | None = None,
+    disclosure: str | None = None,
 ) -> WrittenReport:
     step = step or (lambda d, t: lambda n=1: None)
     con = store.connect(db, read_only=True)
@@ -53,7 +55,10 @@ def write_report(
         tables = editions.load_tables(con, edition.edition_id)
     finally:
         con.close()
-    rule = PrimaryRule(threshold)
+    # the edition's method (config key "disclosure"); the report command may override it
+    rule = rule_from_config(
+        edition.config.get("disclosure"), threshold=threshold, method=disclosure
+    )
     protected = protect_edition(tables, rule)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +105,11 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
                     f"{dim}_label",
                     frame[dim].map(lambda c, d=dim: category_label(d, c, lang)),
                 )
+        accuracy = table.accuracy  # noisy counts: the 95% margin beside each count
+        if accuracy is not None:
+            for col in accuracy.columns[accuracy.notna().any()]:
+                margin = accuracy[col].round().astype("Int64")
+                frame.insert(frame.columns.get_loc(col) + 1, f"{col}_accuracy95", margin)
         _atomic_write(folder / f"{tid}.csv", frame.to_csv(index=False).encode("utf-8"))
         meta = table.source.meta()
         described.append(
@@ -112,6 +122,8 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
                 "counts": meta["counts"],
                 "overlapping_rows": meta["overlapping"],
                 "suppressed_cells": int(table.suppressed.to_numpy().sum()),
+                "suppressed_primary": table.n_hidden("primary"),
+                "suppressed_secondary": table.n_hidden("secondary"),
             }
         )
     metadata = {
