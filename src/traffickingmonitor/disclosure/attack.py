@@ -1,0 +1,421 @@
+"""The attacker: try to recover hidden counts from everything an edition publishes.
+
+This module is deliberately written apart from :mod:`model` (which the engine uses): it
+starts from the *published* tables only (as they are in ``tables/*.csv``) and from public
+knowledge, stated here again in its own words, so that a gap in the engine's model is not
+repeated here unnoticed. What the attacker knows:
+
+* every shown number; ``<10`` means 1..9; ``x`` means "some count >= 0";
+* rows of a table that splits persons (or registrations) add up to the year's total in
+  ``totals``; a hidden number's groups add up to "all", whose registered persons are the
+  year's persons; every row of the sensitivity table is the year's persons;
+* in a table where one person can be in several rows, each row is at most the total and the
+  rows together at least the total; registrations per organisation add up (one organisation
+  per registration);
+* municipalities make up police units, safety regions and provinces (CBS 2023); ages 0-11
+  and 12-17 are the minors; countries make up nationality groups and "other" in the top
+  nationalities is every country not named;
+* the same persons under two names (criminal group = criminal form = first-ranked criminal;
+  labour group = labour form; other/unknown group = first-ranked other/unknown; sexual form
+  = domestic + cross-border sexual), persons per organisation = 1 n1 + 2 n2 + (3..5) n3+, and
+  persons <= registrations in every row.
+
+For every hidden cell it solves two linear programs (the smallest and largest value
+consistent with all of that) and reports the cells it can pin down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from traffickingmonitor.codes import api as codes
+
+GEO_LEVELS = {"police_unit", "safety_region", "province"}
+ORGS = codes.REPORTING_ORG.order()
+
+
+@dataclass
+class Published:
+    """One published table: its frame as published and what its metadata says."""
+
+    table_id: str
+    frame: pd.DataFrame
+    dimensions: tuple[str, ...]
+    counts: tuple[str, ...]
+    overlapping: bool = False
+
+
+@dataclass
+class Finding:
+    table_id: str
+    row: dict
+    column: str
+    shown: str
+    low: float
+    high: float
+    true: int | None = None
+    problem: str = ""
+
+
+@dataclass
+class AttackReport:
+    threshold: int
+    findings: list[Finding] = field(default_factory=list)  # every hidden cell
+    small_shown: list[tuple[str, dict, str, int]] = field(default_factory=list)
+
+    @property
+    def recoveries(self) -> list[Finding]:
+        return [f for f in self.findings if f.problem]
+
+    def by_table(self) -> dict[str, dict]:
+        out: dict[str, dict] = defaultdict(lambda: {"hidden": 0, "recovered": 0, "small": 0})
+        for f in self.findings:
+            out[f.table_id]["hidden"] += 1
+            out[f.table_id]["recovered"] += bool(f.problem)
+        for tid, *_ in self.small_shown:
+            out[tid]["small"] += 1
+        return dict(out)
+
+
+def _num(v) -> int | None:
+    if v is None or isinstance(v, str) and not v.strip().lstrip("-").isdigit():
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else int(f)
+
+
+class _LP:
+    def __init__(self):
+        self.n = 0
+        self.lb: list[float] = []
+        self.ub: list[float] = []
+        self.eq: list[dict] = []
+        self.le: list[dict] = []
+
+    def var(self, lb=0.0, ub=math.inf) -> int:
+        self.lb.append(lb)
+        self.ub.append(ub)
+        self.n += 1
+        return self.n - 1
+
+    def equal(self, plus: list[int], minus: list[int], coef_plus=None) -> None:
+        row: dict = defaultdict(float)
+        for i, v in enumerate(plus):
+            row[v] += 1.0 if coef_plus is None else coef_plus[i]
+        for v in minus:
+            row[v] -= 1.0
+        self.eq.append(row)
+
+    def at_most(self, row: dict) -> None:  # sum <= 0
+        self.le.append(row)
+
+    def matrices(self):
+        def mat(rows):
+            data, ri, ci = [], [], []
+            for r, e in enumerate(rows):
+                for c, v in e.items():
+                    ri.append(r)
+                    ci.append(c)
+                    data.append(v)
+            return sp.csr_matrix((data, (ri, ci)), shape=(len(rows), self.n))
+
+        return mat(self.eq), mat(self.le)
+
+
+def attack(
+    tables: list[Published],
+    threshold: int,
+    truth: dict[tuple[str, int, str], int] | None = None,
+    protection_level: int = 1,
+) -> AttackReport:
+    """Bounds on every hidden cell; a cell is *recovered* when its interval is a point or,
+    for a ``<threshold`` cell whose true value is known, narrower than the protection
+    interval (``protection_level`` either way within 1..threshold-1)."""
+    lp = _LP()
+    symbol = f"<{threshold}"
+    report = AttackReport(threshold)
+    cell: dict[tuple[str, int, str], int] = {}
+    by_id = {t.table_id: t for t in tables}
+    for t in tables:
+        f = t.frame.reset_index(drop=True)
+        for col in t.counts:
+            if col not in f:
+                continue
+            for pos, v in enumerate(f[col].tolist()):
+                n = _num(v)
+                if n is not None:
+                    cell[(t.table_id, pos, col)] = lp.var(n, n)
+                    if 0 < n < threshold:
+                        report.small_shown.append((t.table_id, _row(f, t, pos), col, n))
+                elif isinstance(v, str) and v.strip() == symbol:
+                    cell[(t.table_id, pos, col)] = lp.var(1, threshold - 1)
+                elif isinstance(v, str) and v.strip():
+                    cell[(t.table_id, pos, col)] = lp.var()
+
+    def rows(tid: str, col: str) -> dict[tuple, int]:
+        """(year, category) -> variable."""
+        t = by_id.get(tid)
+        if t is None:
+            return {}
+        f = t.frame.reset_index(drop=True)
+        dims = [d for d in t.dimensions if d != "year"]
+        out = {}
+        for pos in range(len(f)):
+            k = (tid, pos, col)
+            if k in cell:
+                year = f.at[pos, "year"] if "year" in f else None
+                cat = f.at[pos, dims[0]] if dims else None
+                out[(year, cat)] = cell[k]
+        return out
+
+    totals = by_id.get("totals")
+
+    def total(year, col) -> int | None:
+        if totals is None:
+            return None
+        col = "persons" if col == "observed" else col
+        return rows("totals", col).get((year, None))
+
+    # margins, overlaps, "all" rows, repeats of the total
+    for t in tables:
+        if t.table_id == "totals" or "year" not in t.dimensions or len(t.dimensions) != 2:
+            continue
+        for col in t.counts:
+            per_year: dict = defaultdict(dict)
+            for (year, cat), v in rows(t.table_id, col).items():
+                per_year[year][cat] = v
+            for year, cats in per_year.items():
+                tot = total(year, col)
+                if t.table_id == "hidden_number_sensitivity":
+                    for v in cats.values():
+                        if tot is not None:
+                            lp.equal([v], [tot])
+                    continue
+                inner = [v for c, v in cats.items() if c != "all"]
+                if "all" in cats:
+                    lp.equal(inner, [cats["all"]])
+                    if tot is not None:
+                        lp.equal([cats["all"]], [tot])
+                    continue
+                if tot is None:
+                    continue
+                additive = not t.overlapping or (
+                    t.table_id == "reporting_org" and col == "registrations"
+                )
+                if additive:
+                    lp.equal(inner, [tot])
+                else:
+                    for v in inner:
+                        lp.at_most({v: 1.0, tot: -1.0})
+                    lp.at_most({tot: 1.0, **{v: -1.0 for v in inner}})
+
+    _geography(lp, tables, rows)
+    _age(lp, rows)
+    _nationality(lp, rows)
+    _relations(lp, rows)
+    for (tid, pos, col), v in cell.items():  # persons <= registrations
+        r = cell.get((tid, pos, "registrations"))
+        if col == "persons" and r is not None:
+            lp.at_most({v: 1.0, r: -1.0})
+
+    a_eq, a_ub = lp.matrices()
+    bounds = list(zip(lp.lb, lp.ub, strict=True))
+    for (tid, pos, col), v in cell.items():
+        if lp.lb[v] == lp.ub[v]:
+            continue
+        t = by_id[tid]
+        shown = str(t.frame.reset_index(drop=True).at[pos, col])
+        lohi = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(lp.n)
+            c[v] = sign
+            res = linprog(
+                c,
+                A_eq=a_eq if a_eq.shape[0] else None,
+                b_eq=np.zeros(a_eq.shape[0]) if a_eq.shape[0] else None,
+                A_ub=a_ub if a_ub.shape[0] else None,
+                b_ub=np.zeros(a_ub.shape[0]) if a_ub.shape[0] else None,
+                bounds=bounds,
+                method="highs",
+            )
+            if res.status == 3:
+                lohi.append(-math.inf if sign > 0 else math.inf)
+            elif res.status != 0:
+                raise RuntimeError(f"the published tables are inconsistent: {res.message}")
+            else:
+                lohi.append(sign * res.fun)
+        lo, hi = lohi
+        true = truth.get((tid, pos, col)) if truth else None
+        problem = ""
+        if hi - lo < 1 - 1e-6:
+            problem = f"pinned down to {lo:g}"
+        elif shown == symbol and true is not None:
+            need_lo = max(1, true - protection_level)
+            need_hi = min(threshold - 1, true + protection_level)
+            if lo > need_lo + 1e-6 or hi < need_hi - 1e-6:
+                problem = f"interval {lo:g}..{hi:g} narrower than {need_lo}..{need_hi}"
+        report.findings.append(
+            Finding(
+                tid, _row(t.frame.reset_index(drop=True), t, pos), col, shown, lo, hi, true, problem
+            )
+        )
+    return report
+
+
+def _row(frame: pd.DataFrame, t: Published, pos: int) -> dict:
+    return {d: frame.at[pos, d] for d in t.dimensions if d in frame}
+
+
+def _geography(lp: _LP, tables: list[Published], rows) -> None:
+    ref = codes.municipalities().set_index("code")
+    geo_tables = [
+        t
+        for t in tables
+        if len(t.dimensions) == 2 and t.dimensions[1] in {*GEO_LEVELS, "municipality"}
+    ]
+    if not geo_tables:
+        return
+    for col in ("persons", "registrations"):
+        levels = {t.dimensions[1]: rows(t.table_id, col) for t in geo_tables}
+        years = {y for r in levels.values() for (y, _) in r}
+        for year in years:
+            munis = levels.get("municipality", {})
+            atoms = {
+                code: munis.get((year, code)) if (year, code) in munis else lp.var()
+                for code in [*ref.index, "unknown"]
+            }
+            for level, cells in levels.items():
+                if level == "municipality":
+                    continue
+                members: dict = defaultdict(list)
+                for code, v in atoms.items():
+                    members["unknown" if code == "unknown" else ref.at[code, level]].append(v)
+                for (y, cat), v in cells.items():
+                    if y == year:
+                        lp.equal(members.get(cat, []), [v])
+
+
+def _age(lp: _LP, rows) -> None:
+    for col in ("persons", "registrations"):
+        ages, minor = rows("age_group", col), rows("minor", col)
+        for (year, cat), v in minor.items():
+            parts = {"minor": ["0-11", "12-17"], "unknown": ["unknown"]}.get(
+                cat, ["18-22", "23-29", "30-49", "50+"]
+            )
+            found = [ages[(year, a)] for a in parts if (year, a) in ages]
+            if len(found) == len(parts):
+                lp.equal(found, [v])
+
+
+def _nationality(lp: _LP, rows) -> None:
+    for col in ("persons", "registrations"):
+        top, groups = rows("top_nationalities", col), rows("nationality_group", col)
+        if not top or not groups:
+            continue
+        for year in {y for y, _ in top}:
+            named = {c: v for (y, c), v in top.items() if y == year}
+            other = {g: lp.var() for g in codes.NATIONALITY_GROUP.order() if g != "unknown"}
+            if "other" in named:
+                lp.equal(list(other.values()), [named["other"]])
+            for (y, g), v in groups.items():
+                if y != year:
+                    continue
+                if g == "unknown":
+                    if "unknown" in named:
+                        lp.equal([named["unknown"]], [v])
+                    continue
+                members = [
+                    cv
+                    for c, cv in named.items()
+                    if c not in ("other", "unknown") and codes.nationality_group(c) == g
+                ]
+                lp.equal([*members, other[g]], [v])
+
+
+def _relations(lp: _LP, rows) -> None:
+    def same(a, b, col_a, col_b=None):
+        ra, rb = rows(a[0], col_a), rows(b[0], col_b or col_a)
+        for (year, cat), v in ra.items():
+            if cat == a[1] and (year, b[1]) in rb:
+                lp.equal([v], [rb[(year, b[1])]])
+
+    for col in ("persons", "registrations"):
+        same(("victim_group", "criminal"), ("exploitation_form", "criminal"), col)
+        same(("victim_group", "labour"), ("exploitation_form", "labour"), col)
+        forms, groups = rows("exploitation_form", col), rows("victim_group", col)
+        for (year, cat), v in forms.items():
+            parts = [(year, "domestic_sexual"), (year, "crossborder_sexual")]
+            if cat == "sexual" and all(p in groups for p in parts):
+                lp.equal([groups[p] for p in parts], [v])
+    same(("victim_group", "criminal"), ("hidden_number", "criminal"), "persons", "observed")
+    same(
+        ("victim_group", "other_unknown"), ("hidden_number", "other_unknown"), "persons", "observed"
+    )
+    orgs, overlap = rows("reporting_org", "persons"), rows("org_overlap", "persons")
+    for year in {y for y, _ in overlap}:
+        n = [overlap.get((year, k)) for k in ("1", "2", "3+")]
+        o = [orgs.get((year, k)) for k in ORGS]
+        if None in n or None in o:
+            continue
+        lp.at_most({**{v: -1.0 for v in o}, n[0]: 1.0, n[1]: 2.0, n[2]: 3.0})
+        lp.at_most({**{v: 1.0 for v in o}, n[0]: -1.0, n[1]: -2.0, n[2]: -float(len(ORGS))})
+
+
+def published_from_csv(folder) -> list[Published]:
+    """The tables of a report folder as an outsider reads them (``tables/*.csv`` + metadata)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    meta = json.loads((folder / "metadata.json").read_text("utf-8"))
+    out = []
+    for t in meta["tables"]:
+        frame = pd.read_csv(folder / t["file"], dtype=str, keep_default_na=False)
+        for d in t["dimensions"]:
+            if d == "year":
+                frame[d] = frame[d].astype(int)
+        out.append(
+            Published(
+                t["table_id"],
+                frame,
+                tuple(t["dimensions"]),
+                tuple(t["counts"]),
+                bool(t["overlapping_rows"]),
+            )
+        )
+    return out
+
+
+def published_from_protected(protected: dict) -> list[Published]:
+    out = []
+    for tid, p in protected.items():
+        frame = p.frame
+        for col in p.source.counts:
+            frame[col] = frame[col].map(lambda v: "" if v is None else str(v))
+        out.append(
+            Published(tid, frame, p.source.dimensions, p.source.counts, p.source.overlapping)
+        )
+    return out
+
+
+def truth_of(tables: dict) -> dict[tuple[str, int, str], int]:
+    """True counts by (table, row position, column), for the protection-interval check."""
+    out = {}
+    for tid, t in tables.items():
+        f = t.frame.reset_index(drop=True)
+        for col in t.counts:
+            for pos, v in enumerate(f[col].tolist()):
+                n = _num(v)
+                if n is not None:
+                    out[(tid, pos, col)] = n
+    return out
