@@ -85,7 +85,7 @@ class AttackReport:
 
 
 def _num(v) -> int | None:
-    if v is None or isinstance(v, str) and not v.strip().lstrip("-").isdigit():
+    if v is None or (isinstance(v, str) and not v.strip().lstrip("-").isdigit()):
         return None
     try:
         f = float(v)
@@ -137,10 +137,16 @@ def attack(
     threshold: int,
     truth: dict[tuple[str, int, str], int] | None = None,
     protection_level: int = 1,
+    rounding_base: int | None = None,
 ) -> AttackReport:
     """Bounds on every hidden cell; a cell is *recovered* when its interval is a point or,
     for a ``<threshold`` cell whose true value is known, narrower than the protection
-    interval (``protection_level`` either way within 1..threshold-1)."""
+    interval (``protection_level`` either way within 1..threshold-1).
+
+    With ``rounding_base`` the tables are read as rounded: a shown ``r`` means a true count
+    within ``r - base + 1 .. r + base - 1``, and every cell whose true count is below the
+    threshold is attacked (``truth`` required).
+    """
     lp = _LP()
     symbol = f"<{threshold}"
     report = AttackReport(threshold)
@@ -153,7 +159,12 @@ def attack(
                 continue
             for pos, v in enumerate(f[col].tolist()):
                 n = _num(v)
-                if n is not None:
+                if n is not None and rounding_base:
+                    spread = rounding_base - 1
+                    cell[(t.table_id, pos, col)] = lp.var(max(0, n - spread), n + spread)
+                    if n % rounding_base:
+                        report.small_shown.append((t.table_id, _row(f, t, pos), col, n))
+                elif n is not None:
                     cell[(t.table_id, pos, col)] = lp.var(n, n)
                     if 0 < n < threshold:
                         report.small_shown.append((t.table_id, _row(f, t, pos), col, n))
@@ -233,6 +244,8 @@ def attack(
     for (tid, pos, col), v in cell.items():
         if lp.lb[v] == lp.ub[v]:
             continue
+        if rounding_base and not (truth and 0 < truth.get((tid, pos, col), 0) < threshold):
+            continue
         t = by_id[tid]
         shown = str(t.frame.reset_index(drop=True).at[pos, col])
         lohi = []
@@ -259,6 +272,8 @@ def attack(
         problem = ""
         if hi - lo < 1 - 1e-6:
             problem = f"pinned down to {lo:g}"
+        elif rounding_base and true is not None and not lo <= true <= hi:
+            problem = f"true value {true} outside {lo:g}..{hi:g}: the attacker model is wrong"
         elif shown == symbol and true is not None:
             need_lo = max(1, true - protection_level)
             need_hi = min(threshold - 1, true + protection_level)

@@ -1,0 +1,118 @@
+"""The checks behind ``disclosure-check``: the attacker, the engine's audit, the symbols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.disclosure.attack import attack, published_from_protected, truth_of
+from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
+from traffickingmonitor.disclosure.primary import NOISY, WITHHELD
+from traffickingmonitor.disclosure.rule import DisclosureRule, rule_from_config
+
+
+@dataclass
+class TableVerdict:
+    table_id: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class CheckResult:
+    edition_id: str
+    rule: DisclosureRule
+    protection: EditionProtection
+    verdicts: list[TableVerdict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(v.ok for v in self.verdicts) and not self.problems
+
+    def lines(self) -> list[str]:
+        c = self.protection.counts()
+        out = [
+            f"edition {self.edition_id}: method {self.rule.method}, threshold {self.rule.threshold}, "
+            f"{c['count_cells']} count cells, {c['published']} published, {c['primary']} hidden "
+            f"(primary), {c['secondary']} hidden (secondary), {c['withheld']} withheld; "
+            f"protection step {self.protection.seconds:.1f} s"
+        ]
+        width = max((len(v.table_id) for v in self.verdicts), default=0)
+        for v in self.verdicts:
+            out.append(f"  {'ok  ' if v.ok else 'FAIL'}  {v.table_id:<{width}}  {v.detail}")
+        out += [f"  FAIL  {p}" for p in self.problems]
+        out.append("all checks passed" if self.ok else "disclosure check FAILED")
+        return out
+
+
+def check_tables(
+    tables: dict[str, MonitorTable], rule: DisclosureRule, edition_id: str = ""
+) -> CheckResult:
+    protection = protect_edition_details(tables, rule)
+    result = CheckResult(edition_id, rule, protection)
+    protected = protection.tables
+    if rule.method == "dp":
+        for tid, p in protected.items():
+            status = p.status
+            counts = [c for c in p.source.counts if c in status]
+            bad = ~status[counts].isin([NOISY, WITHHELD]).to_numpy()
+            est_bad = (
+                (~status[list(p.source.estimates)].isin([WITHHELD])).to_numpy().sum()
+                if p.source.estimates
+                else 0
+            )
+            n_bad = int(bad.sum()) + int(est_bad)
+            result.verdicts.append(
+                TableVerdict(
+                    tid,
+                    n_bad == 0,
+                    "every count noisy or withheld"
+                    if n_bad == 0
+                    else f"{n_bad} cells neither noisy nor withheld",
+                )
+            )
+        return result
+    base = rule.rounding_base if rule.method == "rounding" else None
+    report = attack(
+        published_from_protected(protected),
+        rule.threshold,
+        truth_of(tables),
+        protection_level=rule.protection_level,
+        rounding_base=base,
+    )
+    per = report.by_table()
+    for tid in protected:
+        s = per.get(tid, {"hidden": 0, "recovered": 0, "small": 0})
+        widths = [f.high - f.low for f in report.findings if f.table_id == tid]
+        width = f", narrowest interval {min(widths):g}" if widths else ""
+        what = "attacked (true count < threshold)" if base else "hidden"
+        small = (
+            "not a multiple of the base" if base else f"shown between 1 and {rule.threshold - 1}"
+        )
+        ok = s["recovered"] == 0 and s["small"] == 0
+        detail = f"{s['hidden']} {what}, {s['recovered']} recovered{width}"
+        if s["small"]:
+            detail += f", {s['small']} counts {small}"
+        result.verdicts.append(TableVerdict(tid, ok, detail))
+    if protection.suppression is not None:
+        bad = [b for b in protection.suppression.bounds if not b.ok]
+        if bad:
+            result.problems.append(f"engine audit: {len(bad)} hidden cells under-protected")
+    return result
+
+
+def check_edition(
+    db: Path, edition_id: str | None = None, method: str | None = None
+) -> CheckResult:
+    from traffickingmonitor import editions, store
+
+    con = store.connect(db, read_only=True)
+    try:
+        edition = editions.get_edition(con, edition_id)
+        tables = editions.load_tables(con, edition.edition_id)
+    finally:
+        con.close()
+    rule = rule_from_config(edition.config.get("disclosure"), method=method)
+    return check_tables(tables, rule, edition.edition_id)
