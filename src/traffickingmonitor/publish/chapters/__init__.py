@@ -1,11 +1,22 @@
 """The chapters of the report, in order. A chapter with nothing to show is left out."""
 
-from traffickingmonitor.publish.chapters import hidden_number, key_figures, method, registered
+from traffickingmonitor.publish.chapters import (
+    care_reach,
+    crime_overlap,
+    hidden_number,
+    key_figures,
+    method,
+    registered,
+    revictimisation,
+)
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 
 CHAPTERS: list[Chapter] = [
     key_figures.CHAPTER,
     registered.CHAPTER,
+    revictimisation.CHAPTER,
+    crime_overlap.CHAPTER,
+    care_reach.CHAPTER,
     hidden_number.CHAPTER,
     method.CHAPTER,
 ]

@@ -1,0 +1,293 @@
+"""Chapter: does care reach all victims? Shares within 30/90/365 days and time to care.
+
+Shares are computed here from shown counts only. A group is flagged when the upper end of
+the 95% interval of its 90-day share is below the national share (``falls_behind``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from traffickingmonitor.analysis.care_reach import FLAG_WINDOW, falls_behind
+from traffickingmonitor.publish import cohort_charts as cc
+from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.chapters.cohort_common import (
+    GROUP_BY_LABEL,
+    group_label,
+    join_words,
+    percent,
+    percent_or_dash,
+)
+from traffickingmonitor.publish.format import shown
+
+BREAKDOWNS = ("residence_status", "age_group", "victim_group", "region", "municipality")
+RESIDUAL = ("unknown", "other", "other_unknown")
+FLAG = "▼"
+
+TEXT = {
+    "nl": {
+        "title": "Zorg en opvang: bereikt de hulp alle slachtoffers?",
+        "intro": (
+            "Krijgen alle geregistreerde slachtoffers hulp, en hoe snel? Een persoon is bereikt "
+            "als binnen het aantal dagen na de eerste registratie zorg is gestart of een opname "
+            "in de opvang is geregistreerd. Per termijn tellen alleen personen die zo lang "
+            "gevolgd konden worden. Groepen waarvan het aandeel binnen {flag_days} dagen "
+            "duidelijk lager ligt dan het landelijke aandeel (ook de bovengrens van het "
+            "95%-interval ligt eronder) zijn gemarkeerd met {flag}."
+        ),
+        "national": "Bereikt door zorg of opvang na de eerste registratie",
+        "national_summary": (
+            "Van de personen begon {p90} binnen {flag_days} dagen na de eerste registratie met "
+            "zorg of werd opgenomen in de opvang ({p365} binnen een jaar); wie werd bereikt, "
+            "wachtte daarop gemiddeld (mediaan) {median} dagen."
+        ),
+        "within": "Binnen",
+        "days": "{d} dagen",
+        "persons": "Personen",
+        "reached": "Bereikt",
+        "share": "Aandeel",
+        "median": "Mediaan dagen tot zorg",
+        "behind": "Achter",
+        "axis": "% bereikt binnen {d} dagen",
+        "axis_national": "% bereikt",
+        "by": "Bereikt door zorg of opvang, naar {dim}",
+        "by_summary_behind": (
+            "Binnen {d} dagen blijft het bereik achter bij het landelijke aandeel ({national}) "
+            "voor: {groups}."
+        ),
+        "by_summary_ok": (
+            "Binnen {d} dagen blijft geen groep duidelijk achter bij het landelijke aandeel "
+            "({national}); het hoogst is {hi} ({p_hi}), het laagst {lo} ({p_lo})."
+        ),
+        "by_caption": "(staaf: aandeel binnen {d} dagen; oranje: duidelijk lager dan landelijk; stippellijn: landelijk)",
+        "none": "De aantallen zijn te klein om een aandeel te tonen.",
+        "municipality_note": (
+            "Alleen gemeenten met ten minste {n} geregistreerde inwoners; de andere zijn te zien "
+            "in hun regio."
+        ),
+    },
+    "en": {
+        "title": "Care and shelter: does help reach all victims?",
+        "intro": (
+            "Do all registered victims get help, and how fast? A person is reached when care "
+            "started or a shelter admission is recorded within the number of days after their "
+            "first registration. For each period, only persons who could be followed that long "
+            "count. Groups whose share within {flag_days} days is clearly below the national "
+            "share (even the upper end of its 95% interval is below it) are marked {flag}."
+        ),
+        "national": "Reached by care or shelter after the first registration",
+        "national_summary": (
+            "Of the persons, {p90} started care or were admitted to a shelter within "
+            "{flag_days} days of their first registration ({p365} within a year); those reached "
+            "waited a median of {median} days."
+        ),
+        "within": "Within",
+        "days": "{d} days",
+        "persons": "Persons",
+        "reached": "Reached",
+        "share": "Share",
+        "median": "Median days to care",
+        "behind": "Behind",
+        "axis": "% reached within {d} days",
+        "axis_national": "% reached",
+        "by": "Reached by care or shelter, by {dim}",
+        "by_summary_behind": (
+            "Within {d} days, reach falls behind the national share ({national}) for: {groups}."
+        ),
+        "by_summary_ok": (
+            "Within {d} days, no group falls clearly behind the national share ({national}); "
+            "highest is {hi} ({p_hi}), lowest {lo} ({p_lo})."
+        ),
+        "by_caption": "(bar: share within {d} days; orange: clearly below the national share; dashed line: national)",
+        "none": "The counts are too small to show a share.",
+        "municipality_note": (
+            "Only municipalities with at least {n} registered residents; the others are seen in "
+            "their region."
+        ),
+    },
+}
+
+
+def _median(v) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else str(round(v / 10))
+
+
+def build(ctx: ChapterContext) -> ChapterContent | None:
+    p = ctx.tables
+    if "care_reach" not in p or p["care_reach"].frame.empty:
+        return None
+    w = TEXT[ctx.lang]
+    table = p["care_reach"]
+    raw, num = table.frame, cc.published(table)
+    num["share"] = cc.share(num["reached"], num["persons"])
+    windows = sorted(int(d) for d in raw["days"].unique())
+    flag_days = FLAG_WINDOW if FLAG_WINDOW in windows else windows[len(windows) // 2]
+    timing = p.get("care_time")
+    t_raw = timing.frame if timing is not None else None
+    t_num = cc.published(timing) if timing is not None else None
+
+    def national(d):
+        sel = (num["group_by"] == "all") & (num["days"] == d)
+        return num.loc[sel].iloc[0] if sel.any() else None
+
+    nat = national(flag_days)
+    nat_share = nat["share"] if nat is not None else math.nan
+    blocks = [_national_block(ctx, w, raw, num, windows, flag_days, t_raw, t_num, table)]
+    for group_by in BREAKDOWNS:
+        if (raw["group_by"] == group_by).any():
+            blocks.append(
+                _group_block(
+                    ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_raw, t_num
+                )
+            )
+    return ChapterContent(
+        title=w["title"],
+        intro=[w["intro"].format(flag_days=flag_days, flag=FLAG)],
+        blocks=blocks,
+    )
+
+
+def _national_block(ctx, w, raw, num, windows, flag_days, t_raw, t_num, table) -> Block:
+    lang = ctx.lang
+    sel = num["group_by"] == "all"
+    rows, chart_rows = [], []
+    for d in windows:
+        s = sel & (num["days"] == d)
+        if not s.any():
+            continue
+        r_raw, r_num = raw[s].iloc[0], num[s].iloc[0]
+        rows.append(
+            [
+                w["days"].format(d=d),
+                shown(r_raw["persons"]),
+                shown(r_raw["reached"]),
+                percent_or_dash(r_num["share"], lang),
+            ]
+        )
+        chart_rows.append(
+            {"label": w["days"].format(d=d), "series": "", "value": 100 * r_num["share"]}
+        )
+    svg = cc.grouped_bars(
+        pd.DataFrame(chart_rows, columns=["label", "series", "value"]),
+        w["axis_national"],
+        [""],
+    )
+
+    def share_at(d):
+        s = sel & (num["days"] == d)
+        return num.loc[s, "share"].iloc[0] if s.any() else math.nan
+
+    median = None
+    if t_num is not None:
+        m = t_num[t_num["group_by"] == "all"]
+        if len(m) and not math.isnan(m.iloc[0]["median_days_x10"]):
+            median = _median(m.iloc[0]["median_days_x10"])
+    p90, p365 = percent(share_at(flag_days), lang), percent(share_at(max(windows)), lang)
+    summary = w["none"]
+    if p90 and p365 and median:
+        summary = w["national_summary"].format(
+            p90=p90, p365=p365, median=median, flag_days=flag_days
+        )
+    return Block(
+        id="care-national",
+        title=w["national"],
+        summary=summary,
+        svg=svg,
+        header=[w["within"], w["persons"], w["reached"], w["share"]],
+        rows=rows,
+        note=table.source.note(lang),
+    )
+
+
+def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_raw, t_num):
+    lang = ctx.lang
+    dim = GROUP_BY_LABEL[lang][group_by]
+    sel = num["group_by"] == group_by
+    groups = list(dict.fromkeys(raw.loc[sel, "group"].astype(str)))
+    if group_by == "municipality":
+        groups.sort(key=lambda g: group_label(group_by, g, lang))
+    rows, chart_rows, behind, ranked = [], [], [], []
+    for grp in groups:
+        g_sel = sel & (raw["group"].astype(str) == grp)
+        label = group_label(group_by, grp, lang)
+        cells, flag = [], False
+        persons_cell = "–"
+        for d in windows:
+            s = g_sel & (raw["days"] == d)
+            if not s.any():
+                cells.append("–")
+                continue
+            r_raw, r_num = raw[s].iloc[0], num[s].iloc[0]
+            cells.append(percent_or_dash(r_num["share"], lang))
+            if d == flag_days:
+                persons_cell = shown(r_raw["persons"])
+                if not math.isnan(r_num["share"]) and not math.isnan(nat_share):
+                    flag = falls_behind(int(r_num["persons"]), int(r_num["reached"]), nat_share)
+                    if grp not in RESIDUAL:
+                        ranked.append((r_num["share"], label))
+                        chart_rows.append(
+                            {
+                                "label": label,
+                                "series": "",
+                                "value": 100 * r_num["share"],
+                                "flag": flag,
+                            }
+                        )
+                if flag and grp not in RESIDUAL:
+                    behind.append(f"{label} ({percent(r_num['share'], lang)})")
+        median = "–"
+        if t_num is not None:
+            m = (t_num["group_by"] == group_by) & (t_raw["group"].astype(str) == grp)
+            if m.any():
+                median = _median(t_num.loc[m, "median_days_x10"].iloc[0])
+        rows.append([label, persons_cell, *cells, median, FLAG if flag else ""])
+    svg = cc.grouped_bars(
+        pd.DataFrame(chart_rows, columns=["label", "series", "value", "flag"]),
+        w["axis"].format(d=flag_days),
+        [""],
+        reference=100 * nat_share if not math.isnan(nat_share) else None,
+        highlight=cc.DRUGS_COLOUR,
+    )
+    national = percent(nat_share, lang) or "–"
+    if behind:
+        summary = w["by_summary_behind"].format(
+            d=flag_days, groups=join_words(behind, lang), national=national
+        )
+    elif len(ranked) >= 2:
+        (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
+        summary = w["by_summary_ok"].format(
+            d=flag_days,
+            national=national,
+            hi=hi,
+            p_hi=percent(p_hi, lang),
+            lo=lo,
+            p_lo=percent(p_lo, lang),
+        )
+    else:
+        summary = w["none"]
+    note = ""
+    if group_by == "municipality":
+        n = ctx.edition.notes.get("care_reach", {}).get("min_municipality", 50)
+        note = w["municipality_note"].format(n=n)
+    return Block(
+        id=f"care-{group_by.replace('_', '-')}",
+        title=w["by"].format(dim=dim.lower()),
+        summary=summary,
+        svg=svg,
+        caption=w["by_caption"].format(d=flag_days),
+        header=[
+            dim,
+            f"{w['persons']} ({w['days'].format(d=flag_days)})",
+            *[w["days"].format(d=d) for d in windows],
+            w["median"],
+            w["behind"],
+        ],
+        rows=rows,
+        note=note,
+        wide=True,
+    )
+
+
+CHAPTER = Chapter("care-reach", build)

@@ -1,0 +1,112 @@
+"""Words and number formats shared by the cohort chapters (re-victimisation, overlap, care)."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from traffickingmonitor.codes import api as codes
+from traffickingmonitor.publish.labels import category_label
+
+GROUP_BY_LABEL = {
+    "nl": {
+        "all": "Alle personen",
+        "victim_group": "Slachtoffergroep",
+        "sex": "Geslacht",
+        "minor": "Minderjarig of meerderjarig",
+        "age_group": "Leeftijdsgroep",
+        "nationality_group": "Nationaliteit",
+        "residence_status": "Verblijfsstatus",
+        "cohort_year": "Jaar van eerste registratie",
+        "region": "Regio (politie-eenheid)",
+        "municipality": "Gemeente",
+    },
+    "en": {
+        "all": "All persons",
+        "victim_group": "Victim group",
+        "sex": "Sex",
+        "minor": "Minor or adult",
+        "age_group": "Age group",
+        "nationality_group": "Nationality",
+        "residence_status": "Residence status",
+        "cohort_year": "Year of first registration",
+        "region": "Region (police unit)",
+        "municipality": "Municipality",
+    },
+}
+
+ANY_OFFENCE = {"nl": "elk delict", "en": "any offence"}
+ALL_PERSONS = {"nl": "alle personen", "en": "all persons"}
+
+
+@lru_cache(maxsize=1)
+def _municipality_names() -> dict:
+    m = codes.municipalities()
+    return dict(zip(m["code"], m["name"], strict=True))
+
+
+def group_label(group_by: str, code, lang: str) -> str:
+    code = str(code)
+    if group_by == "all":
+        return ALL_PERSONS[lang]
+    if group_by == "municipality":
+        return _municipality_names().get(code, category_label("x", code, lang))
+    if group_by in ("region", "cohort_year"):
+        return category_label("x", code, lang) if code in ("unknown", "other") else code
+    return category_label(group_by, code, lang)
+
+
+def offence_label(code: str, lang: str) -> str:
+    if code == "any":
+        return ANY_OFFENCE[lang]
+    return codes.OFFENCE_GROUP.label(code, lang)
+
+
+def number(value: float, lang: str, decimals: int = 1) -> str:
+    text = f"{value:,.{decimals}f}"
+    if lang == "nl":  # Dutch: decimal comma, thin space for thousands
+        text = text.replace(",", "\u202f").replace(".", ",")
+    else:
+        text = text.replace(",", "\u202f")
+    return text
+
+
+def percent(fraction: float | None, lang: str, decimals: int = 0) -> str | None:
+    """``fraction`` as a percentage, or None when it is not shown (NaN or None)."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return None
+    return f"{number(100 * fraction, lang, decimals)}%"
+
+
+def percent_or_dash(fraction, lang: str, decimals: int = 0) -> str:
+    return percent(fraction, lang, decimals) or "–"
+
+
+def pct_interval(cif, low, high, lang: str) -> str:
+    """``41,9% (40,6–43,2)``: a shown estimate with its interval, or a dash."""
+    text = percent(cif, lang, 1)
+    if text is None:
+        return "–"
+    if low is None or high is None or any(math.isnan(v) for v in (low, high)):
+        return text
+    return f"{text} ({number(100 * low, lang)}–{number(100 * high, lang)})"
+
+
+def count(value) -> str:
+    """A shown count (NaN = hidden, shown as the symbol by the caller's table instead)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{int(value):,}".replace(",", "\u202f")
+
+
+def years_label(h: int, lang: str) -> str:
+    if lang == "nl":
+        return f"{h} jaar"
+    return f"{h} year" if h == 1 else f"{h} years"
+
+
+def join_words(items: list[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    word = " en " if lang == "nl" else " and "
+    return ", ".join(items[:-1]) + word + items[-1]

@@ -1,0 +1,407 @@
+"""Chapter: crime before and after the first registration, and victims who become suspects.
+
+Shares are computed here from shown counts only: a hidden count (or a zero denominator) gives
+no share at all, never 0% or 100%.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from traffickingmonitor.publish import cohort_charts as cc
+from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.chapters.cohort_common import (
+    GROUP_BY_LABEL,
+    group_label,
+    offence_label,
+    percent,
+    percent_or_dash,
+)
+from traffickingmonitor.publish.format import shown
+
+RESIDUAL = ("unknown", "other", "other_unknown")
+
+TEXT = {
+    "nl": {
+        "title": "Slachtoffer en verdachte: overlap met criminaliteit",
+        "intro": (
+            "Worden slachtoffers van mensenhandel ook zelf verdachte van een misdrijf? Vooral "
+            "jonge slachtoffers van criminele uitbuiting komen in beeld bij drugsdelicten: de "
+            "overlap met georganiseerde, ondermijnende criminaliteit. Dit hoofdstuk kijkt "
+            "{window} jaar terug en {window} jaar vooruit vanaf de eerste registratie. Vooruit "
+            "tellen alleen personen die zo lang gevolgd konden worden (eerste registratie vóór "
+            "{last_full}); de dag van registratie zelf telt niet mee."
+        ),
+        "before_after": "Slachtoffer en verdachte, {window} jaar voor en na de eerste registratie",
+        "ba_summary": (
+            "In de {window} jaar na de eerste registratie werd {v_after} opnieuw slachtoffer en "
+            "{s_after} verdachte van een misdrijf; in de {window} jaar ervoor was dat {v_before} "
+            "en {s_before}."
+        ),
+        "before": "voor",
+        "after": "na",
+        "victimisation": "Slachtoffer",
+        "suspect": "Verdachte",
+        "offence_col": "Soort delict",
+        "persons_row": "Personen (noemer)",
+        "axis_share": "% van de personen",
+        "suspects": "Verdachte binnen {window} jaar na de eerste registratie, naar soort delict",
+        "suspects_summary": (
+            "Van de personen werd {any} binnen {window} jaar verdachte van een misdrijf, "
+            "{drugs} van een drugsdelict."
+        ),
+        "suspects_col": "Verdachten",
+        "share_col": "Aandeel",
+        "drugs_caption": "(drugsdelicten in oranje)",
+        "flow": "Van slachtoffergroep naar later delict als verdachte",
+        "flow_summary": (
+            "Van de slachtoffers van criminele uitbuiting werd {crim} binnen {window} jaar "
+            "verdachte van een drugsdelict, tegen {all} van alle personen."
+        ),
+        "flow_caption": "(per slachtoffergroep: aandeel dat verdachte werd van elk soort delict)",
+        "group_col": "Slachtoffergroep",
+        "persons": "Personen",
+        "age": "Verdachte binnen {window} jaar, naar leeftijd bij registratie",
+        "age_summary": (
+            "Van de minderjarigen werd {minor_any} binnen {window} jaar verdachte, {minor_drugs} "
+            "van een drugsdelict; van de meerderjarigen {adult_any} en {adult_drugs}."
+        ),
+        "any_suspect": "verdachte (elk delict)",
+        "drug_suspect": "verdachte van drugsdelict",
+        "none": "De aantallen zijn te klein om een aandeel te tonen.",
+    },
+    "en": {
+        "title": "Victim and suspect: overlap with crime",
+        "intro": (
+            "Do victims of human trafficking become suspects of crime themselves? Young victims "
+            "of criminal exploitation in particular appear in drug crime: the overlap with "
+            "organised, undermining crime. This chapter looks {window} years back and {window} "
+            "years ahead from the first registration. Looking ahead, only persons who could be "
+            "followed that long count (first registered before {last_full}); the day of "
+            "registration itself is not counted."
+        ),
+        "before_after": "Victim and suspect, {window} years before and after the first registration",
+        "ba_summary": (
+            "In the {window} years after the first registration, {v_after} became a victim again "
+            "and {s_after} a suspect of a crime; in the {window} years before, {v_before} and "
+            "{s_before}."
+        ),
+        "before": "before",
+        "after": "after",
+        "victimisation": "Victim",
+        "suspect": "Suspect",
+        "offence_col": "Type of offence",
+        "persons_row": "Persons (denominator)",
+        "axis_share": "% of persons",
+        "suspects": "Suspect within {window} years of the first registration, by type of offence",
+        "suspects_summary": (
+            "Of the persons, {any} became a suspect of a crime within {window} years, {drugs} of "
+            "a drug offence."
+        ),
+        "suspects_col": "Suspects",
+        "share_col": "Share",
+        "drugs_caption": "(drug offences in orange)",
+        "flow": "From victim group to later offence as a suspect",
+        "flow_summary": (
+            "Of the victims of criminal exploitation, {crim} became a suspect of a drug offence "
+            "within {window} years, against {all} of all persons."
+        ),
+        "flow_caption": "(per victim group: share that became a suspect of each type of offence)",
+        "group_col": "Victim group",
+        "persons": "Persons",
+        "age": "Suspect within {window} years, by age at registration",
+        "age_summary": (
+            "Of minors, {minor_any} became a suspect within {window} years, {minor_drugs} of a "
+            "drug offence; of adults, {adult_any} and {adult_drugs}."
+        ),
+        "any_suspect": "suspect (any offence)",
+        "drug_suspect": "suspect of a drug offence",
+        "none": "The counts are too small to show a share.",
+    },
+}
+
+
+def _rows_share(num: pd.DataFrame, numerator: str) -> pd.Series:
+    return pd.Series(cc.share(num[numerator], num["persons"]), index=num.index)
+
+
+def build(ctx: ChapterContext) -> ChapterContent | None:
+    p = ctx.tables
+    if "crime_overlap" not in p or p["crime_overlap"].frame.empty:
+        return None
+    w = TEXT[ctx.lang]
+    window = int(p["crime_overlap"].source.extra.get("window_years", 5))
+    cutoff = ctx.edition.notes.get("revictimisation", {}).get("cutoff")
+    last_full = "–"
+    if cutoff:
+        c = pd.Timestamp(cutoff) - pd.Timedelta(days=round(window * 365.25))
+        last_full = c.date().isoformat()
+    blocks = []
+    if "crime_before_after" in p and not p["crime_before_after"].frame.empty:
+        blocks.append(_before_after(ctx, w, window))
+    overlap = p["crime_overlap"]
+    raw, num = overlap.frame, cc.published(overlap)
+    num["share"] = _rows_share(num, "suspects")
+    blocks.append(_suspects(ctx, w, window, raw, num))
+    blocks.append(_flow(ctx, w, window, raw, num))
+    blocks.append(_age(ctx, w, window, raw, num))
+    return ChapterContent(
+        title=w["title"],
+        intro=[w["intro"].format(window=window, last_full=last_full)],
+        blocks=[b for b in blocks if b is not None],
+    )
+
+
+def _before_after(ctx, w, window) -> Block:
+    lang = ctx.lang
+    table = ctx.tables["crime_before_after"]
+    raw, num = table.frame, cc.published(table)
+    num["share"] = _rows_share(num, "with_event")
+    offences = list(dict.fromkeys(raw["offence_group"]))
+
+    def get(event_type, offence, period, col="share"):
+        sel = (
+            (num["event_type"] == event_type)
+            & (num["offence_group"] == offence)
+            & (num["period"] == period)
+        )
+        return num.loc[sel, col].iloc[0] if sel.any() else math.nan
+
+    def raw_get(event_type, period, col):
+        sel = (raw["event_type"] == event_type) & (raw["offence_group"] == "any")
+        sel &= raw["period"] == period
+        return raw.loc[sel, col].iloc[0] if sel.any() else None
+
+    chart_rows, rows = [], []
+    for g in offences:
+        cells = []
+        for et in ("victimisation", "suspect"):
+            for period in ("before", "after"):
+                value = get(et, g, period)
+                cells.append(percent_or_dash(value, lang))
+                chart_rows.append(
+                    {
+                        "label": offence_label(g, lang),
+                        "series": w[period],
+                        "facet": w[et],
+                        "value": 100 * value,
+                    }
+                )
+        # an offence group nobody has in either period says nothing; the CSV keeps it
+        if all(c in ("0%", "–") for c in cells) and g != "any":
+            continue
+        rows.append([offence_label(g, lang), *cells])
+    rows.insert(
+        0,
+        [
+            w["persons_row"],
+            *[
+                shown(raw_get(et, pe, "persons"))
+                for et in ("victimisation", "suspect")
+                for pe in ("before", "after")
+            ],
+        ],
+    )
+    chart = pd.DataFrame(chart_rows)
+    shown_labels = {r[0] for r in rows}
+    chart = chart[chart["label"].isin(shown_labels)]
+    svg = cc.grouped_bars(chart, w["axis_share"], [w["before"], w["after"]], facet="facet")
+    values = {
+        f"{et[0]}_{pe}": percent(get(et, "any", pe), lang)
+        for et in ("victimisation", "suspect")
+        for pe in ("before", "after")
+    }
+    summary = w["none"]
+    if all(values.values()):
+        summary = w["ba_summary"].format(window=window, **values)
+    header = [w["offence_col"]] + [
+        f"{w[et]} {w[pe]}" for et in ("victimisation", "suspect") for pe in ("before", "after")
+    ]
+    return Block(
+        id="crime-before-after",
+        title=w["before_after"].format(window=window),
+        summary=summary,
+        svg=svg,
+        header=header,
+        rows=rows,
+        note=table.source.note(lang),
+        wide=True,
+    )
+
+
+def _suspects(ctx, w, window, raw, num) -> Block:
+    lang = ctx.lang
+    sel = num["group_by"] == "all"
+    part_raw, part_num = raw[sel], num[sel]
+    rows, chart_rows = [], []
+    for i in part_raw.index:
+        g = part_raw.at[i, "offence_group"]
+        value = part_num.at[i, "share"]
+        if g != "any" and part_num.at[i, "suspects"] == 0:
+            continue
+        rows.append(
+            [
+                offence_label(g, lang),
+                shown(part_raw.at[i, "suspects"]),
+                percent_or_dash(value, lang),
+            ]
+        )
+        if g != "any":
+            chart_rows.append(
+                {
+                    "label": offence_label(g, lang),
+                    "series": "",
+                    "value": 100 * value,
+                    "flag": g == "drugs",
+                }
+            )
+    any_share = part_num.loc[part_num["offence_group"] == "any", "share"]
+    drug_share = part_num.loc[part_num["offence_group"] == "drugs", "share"]
+    summary = w["none"]
+    if len(any_share) and len(drug_share):
+        a, d = percent(any_share.iloc[0], lang), percent(drug_share.iloc[0], lang)
+        if a and d:
+            summary = w["suspects_summary"].format(any=a, drugs=d, window=window)
+    svg = cc.grouped_bars(
+        pd.DataFrame(chart_rows, columns=["label", "series", "value", "flag"]),
+        w["axis_share"],
+        [""],
+        highlight=cc.DRUGS_COLOUR,
+    )
+    persons = part_raw.loc[part_raw["offence_group"] == "any", "persons"]
+    return Block(
+        id="crime-suspects",
+        title=w["suspects"].format(window=window),
+        summary=summary,
+        svg=svg,
+        caption=w["drugs_caption"],
+        header=[w["offence_col"], w["suspects_col"], w["share_col"]],
+        rows=rows,
+        note=(f"{w['persons_row']}: {shown(persons.iloc[0])}. " if len(persons) else "")
+        + ctx.tables["crime_overlap"].source.note(lang),
+    )
+
+
+def _flow(ctx, w, window, raw, num) -> Block | None:
+    lang = ctx.lang
+    sel = num["group_by"] == "victim_group"
+    if not sel.any():
+        return None
+    part_raw, part_num = raw[sel], num[sel]
+    groups = list(dict.fromkeys(part_raw["group"].astype(str)))
+    offences = [
+        g
+        for g in dict.fromkeys(part_raw["offence_group"])
+        if g == "any" or (part_num.loc[part_num["offence_group"] == g, "suspects"] != 0).any()
+    ]
+    rows, chart_rows = [], []
+    for grp in groups:
+        g_sel = part_raw["group"].astype(str) == grp
+        label = group_label("victim_group", grp, lang)
+        cells = []
+        for off in offences:
+            o_sel = g_sel & (part_raw["offence_group"] == off)
+            value = part_num.loc[o_sel, "share"].iloc[0] if o_sel.any() else math.nan
+            cells.append(percent_or_dash(value, lang))
+            if off != "any" and grp not in RESIDUAL:
+                chart_rows.append(
+                    {
+                        "label": offence_label(off, lang),
+                        "series": "",
+                        "facet": label,
+                        "value": 100 * value,
+                    }
+                )
+        persons = part_raw.loc[g_sel, "persons"].iloc[0]
+        rows.append([label, shown(persons), *cells])
+    svg = cc.grouped_bars(pd.DataFrame(chart_rows), w["axis_share"], [""], facet="facet")
+
+    def drug_share(group_by, group):
+        s = (num["group_by"] == group_by) & (num["group"].astype(str) == group)
+        s &= num["offence_group"] == "drugs"
+        return num.loc[s, "share"].iloc[0] if s.any() else math.nan
+
+    crim, everyone = (
+        percent(drug_share("victim_group", "criminal"), lang),
+        percent(drug_share("all", "all"), lang),
+    )
+    summary = w["none"]
+    if crim and everyone:
+        summary = w["flow_summary"].format(crim=crim, all=everyone, window=window)
+    return Block(
+        id="crime-flow",
+        title=w["flow"],
+        summary=summary,
+        svg=svg,
+        caption=w["flow_caption"],
+        header=[w["group_col"], w["persons"], *[offence_label(o, lang) for o in offences]],
+        rows=rows,
+        wide=True,
+    )
+
+
+def _age(ctx, w, window, raw, num) -> Block | None:
+    lang = ctx.lang
+    rows, chart_rows, values = [], [], {}
+    for group_by in ("minor", "age_group"):
+        sel = num["group_by"] == group_by
+        if not sel.any():
+            continue
+        groups = list(dict.fromkeys(raw.loc[sel, "group"].astype(str)))
+        for grp in groups:
+            g_sel = sel & (raw["group"].astype(str) == grp)
+            label = group_label(group_by, grp, lang)
+            shares = {}
+            for off in ("any", "drugs"):
+                o_sel = g_sel & (raw["offence_group"] == off)
+                shares[off] = num.loc[o_sel, "share"].iloc[0] if o_sel.any() else math.nan
+                values[(grp, off)] = shares[off]
+            persons = raw.loc[g_sel & (raw["offence_group"] == "any"), "persons"]
+            rows.append(
+                [
+                    label,
+                    shown(persons.iloc[0]) if len(persons) else "–",
+                    percent_or_dash(shares["any"], lang),
+                    percent_or_dash(shares["drugs"], lang),
+                ]
+            )
+            if group_by == "age_group" and grp not in RESIDUAL:
+                for off, key in (("any", "any_suspect"), ("drugs", "drug_suspect")):
+                    chart_rows.append(
+                        {"label": label, "series": w[key], "value": 100 * shares[off]}
+                    )
+    if not rows:
+        return None
+    svg = cc.grouped_bars(
+        pd.DataFrame(chart_rows, columns=["label", "series", "value"]),
+        w["axis_share"],
+        [w["any_suspect"], w["drug_suspect"]],
+    )
+    keys = {
+        "minor_any": ("minor", "any"),
+        "minor_drugs": ("minor", "drugs"),
+        "adult_any": ("adult", "any"),
+        "adult_drugs": ("adult", "drugs"),
+    }
+    texts = {k: percent(values.get(v, math.nan), lang) for k, v in keys.items()}
+    summary = w["none"]
+    if all(texts.values()):
+        summary = w["age_summary"].format(window=window, **texts)
+    return Block(
+        id="crime-age",
+        title=w["age"].format(window=window),
+        summary=summary,
+        svg=svg,
+        header=[
+            GROUP_BY_LABEL[lang]["age_group"],
+            w["persons"],
+            w["any_suspect"].capitalize(),
+            w["drug_suspect"].capitalize(),
+        ],
+        rows=rows,
+    )
+
+
+CHAPTER = Chapter("crime-overlap", build)

@@ -1,0 +1,537 @@
+"""Chapter: re-victimisation after the first registration (Aalen-Johansen, with a method annex).
+
+Every percentage comes from a published estimate whose counts (persons, at risk, events) are
+shown; a curve point needs at least ``threshold`` persons at risk.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from traffickingmonitor.publish import cohort_charts as cc
+from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.chapters.cohort_common import (
+    GROUP_BY_LABEL,
+    group_label,
+    number,
+    offence_label,
+    pct_interval,
+    percent,
+    years_label,
+)
+from traffickingmonitor.publish.format import shown
+
+MAIN_HORIZON = 5
+SUBGROUPS = (
+    "victim_group",
+    "minor",
+    "age_group",
+    "sex",
+    "nationality_group",
+    "residence_status",
+    "cohort_year",
+)
+RESIDUAL = ("unknown", "other", "other_unknown")
+
+TEXT = {
+    "nl": {
+        "title": "Opnieuw slachtoffer",
+        "intro": (
+            "Hoeveel mogelijke slachtoffers van mensenhandel worden na hun eerste registratie "
+            "opnieuw slachtoffer van een misdrijf? Elke persoon wordt gevolgd vanaf de eerste "
+            "registratie in deze editie tot de peildatum van de gegevens ({cutoff}). Het eerste "
+            "nieuwe slachtofferschap na de dag van registratie telt. Overlijden en emigratie zijn "
+            "concurrerende gebeurtenissen: daarna kan iemand hier geen slachtoffer meer worden."
+        ),
+        "intro_method": (
+            "De percentages zijn cumulatieve incidenties (Aalen-Johansen) met een 95%-interval: "
+            "het aandeel dat binnen zoveel jaar opnieuw slachtoffer werd, rekening houdend met "
+            "wie nog niet zo lang gevolgd kon worden. Een percentage wordt alleen getoond als de "
+            "aantallen waarop het rust getoond mogen worden; een punt van een curve alleen bij "
+            "ten minste {threshold} personen in de risicopopulatie."
+        ),
+        "overall": "Opnieuw slachtoffer na de eerste registratie",
+        "overall_summary": (
+            "Van de {persons} personen die in {years} voor het eerst zijn geregistreerd, werd "
+            "{p5} binnen vijf jaar opnieuw slachtoffer van een misdrijf (95%-interval {low}–{high})"
+        ),
+        "overall_summary_7": ", binnen zeven jaar {p7}.",
+        "overall_none": "De aantallen zijn te klein om een percentage te tonen.",
+        "horizon": "Termijn",
+        "at_risk": "Nog gevolgd",
+        "events": "Opnieuw slachtoffer",
+        "cif": "Cumulatief % (95%-interval)",
+        "axis_x": "jaren na de eerste registratie",
+        "axis_y": "% opnieuw slachtoffer",
+        "band": "(lijn: cumulatieve incidentie; band: 95%-interval)",
+        "offence": "Opnieuw slachtoffer, naar soort delict",
+        "offence_summary": (
+            "Binnen vijf jaar werden personen het vaakst opnieuw slachtoffer van een {g1} "
+            "({p1}), gevolgd door een {g2} ({p2})."
+        ),
+        "offence_col": "Soort delict",
+        "by": "Opnieuw slachtoffer binnen vijf jaar, naar {dim}",
+        "by_summary": (
+            "Binnen vijf jaar werd {hi} het vaakst opnieuw slachtoffer ({p_hi}), {lo} het minst "
+            "vaak ({p_lo}); alle personen: {p_all}."
+        ),
+        "by_caption": "(punt en lijn: percentage met 95%-interval; stippellijn: alle personen)",
+        "persons": "Personen",
+        "category": "Categorie",
+        "the_group": "de groep",
+        "cox": "Risicofactoren voor opnieuw slachtofferschap (voor analisten)",
+        "cox_covariate": "Kenmerk",
+        "cox_level": "Waarde",
+        "cox_reference": "Vergeleken met",
+        "cox_hr": "Hazard ratio",
+        "cox_interval": "95%-interval",
+        "cox_summary": (
+            "Met alle kenmerken tegelijk in het model is de kans op een nieuw slachtofferschap "
+            "per jaar het hoogst voor {level} ({hr} keer die van {ref})."
+        ),
+        "cox_summary_none": "Geen kenmerk heeft een hazard ratio die duidelijk van 1 verschilt.",
+        "cox_note": (
+            "Oorzaakspecifiek Cox-model (Efron): overlijden en emigratie beëindigen de "
+            "follow-up. Een hazard ratio boven 1 betekent een hoger risico per jaar dan de "
+            "referentiegroep; slachtoffergroepen worden vergeleken met wie niet in die groep valt."
+        ),
+        "not_in": "niet in deze groep",
+        "method": "Methode: waarom niet 1 − Kaplan-Meier",
+        "method_summary": (
+            "Na vijf jaar geeft 1 − Kaplan-Meier {km}, {diff} procentpunt meer dan "
+            "Aalen-Johansen ({aj}): het telt de {competing} personen die overleden of "
+            "emigreerden alsof zij nog slachtoffer hadden kunnen worden."
+        ),
+        "method_text": (
+            "Wie overlijdt of emigreert, kan in deze gegevens geen slachtoffer meer worden. "
+            "1 − Kaplan-Meier behandelt hen als gecensureerd, alsof zij nog risico liepen maar "
+            "niet meer werden gezien; het schat daarmee het risico in een wereld zonder "
+            "overlijden en emigratie en overschat het aandeel dat werkelijk opnieuw slachtoffer "
+            "werd. Aalen-Johansen telt deze concurrerende gebeurtenissen mee en is daarom de "
+            "maat in dit hoofdstuk."
+        ),
+        "aj": "Aalen-Johansen (dit hoofdstuk)",
+        "km": "1 − Kaplan-Meier",
+        "competing": "Overleden of geëmigreerd",
+        "difference": "Verschil (procentpunt)",
+        "years_col": "Jaren",
+    },
+    "en": {
+        "title": "Re-victimisation",
+        "intro": (
+            "How many possible victims of human trafficking become a victim of a crime again "
+            "after their first registration? Every person is followed from their first "
+            "registration in this edition up to the data cut-off ({cutoff}). The first new "
+            "victimisation after the day of registration counts. Death and emigration are "
+            "competing events: after them nobody can become a victim again in these data."
+        ),
+        "intro_method": (
+            "The percentages are cumulative incidences (Aalen-Johansen) with a 95% interval: the "
+            "share victimised again within so many years, allowing for persons who could not yet "
+            "be followed that long. A percentage is shown only where the counts it rests on may "
+            "be shown; a point of a curve only with at least {threshold} persons at risk."
+        ),
+        "overall": "Victimised again after the first registration",
+        "overall_summary": (
+            "Of the {persons} persons first registered in {years}, {p5} became a victim of a "
+            "crime again within five years (95% interval {low}–{high})"
+        ),
+        "overall_summary_7": ", {p7} within seven years.",
+        "overall_none": "The counts are too small to show a percentage.",
+        "horizon": "Within",
+        "at_risk": "Still followed",
+        "events": "Victimised again",
+        "cif": "Cumulative % (95% interval)",
+        "axis_x": "years since the first registration",
+        "axis_y": "% victimised again",
+        "band": "(line: cumulative incidence; band: 95% interval)",
+        "offence": "Victimised again, by type of offence",
+        "offence_summary": (
+            "Within five years, persons most often became a victim of a {g1} again ({p1}), "
+            "followed by a {g2} ({p2})."
+        ),
+        "offence_col": "Type of offence",
+        "by": "Victimised again within five years, by {dim}",
+        "by_summary": (
+            "Within five years, {hi} were most often victimised again ({p_hi}), {lo} least "
+            "often ({p_lo}); all persons: {p_all}."
+        ),
+        "by_caption": "(dot and line: percentage with 95% interval; dashed line: all persons)",
+        "persons": "Persons",
+        "category": "Category",
+        "the_group": "the group",
+        "cox": "Risk factors for re-victimisation (for analysts)",
+        "cox_covariate": "Characteristic",
+        "cox_level": "Value",
+        "cox_reference": "Compared with",
+        "cox_hr": "Hazard ratio",
+        "cox_interval": "95% interval",
+        "cox_summary": (
+            "With all characteristics in the model together, the yearly rate of re-victimisation "
+            "is highest for {level} ({hr} times that of {ref})."
+        ),
+        "cox_summary_none": "No characteristic has a hazard ratio clearly different from 1.",
+        "cox_note": (
+            "Cause-specific Cox model (Efron ties): death and emigration end follow-up. A hazard "
+            "ratio above 1 means a higher yearly rate than the reference group; a victim group "
+            "is compared with persons not in that group."
+        ),
+        "not_in": "not in this group",
+        "method": "Method: why not 1 − Kaplan-Meier",
+        "method_summary": (
+            "At five years, 1 − Kaplan-Meier gives {km}, {diff} percentage points more than "
+            "Aalen-Johansen ({aj}): it counts the {competing} persons who died or emigrated as if "
+            "they could still have become a victim."
+        ),
+        "method_text": (
+            "Whoever dies or emigrates cannot become a victim again in these data. 1 − "
+            "Kaplan-Meier treats them as censored, as if they were still at risk but no longer "
+            "seen; it thereby estimates the risk in a world without death and emigration and "
+            "overstates the share that actually became a victim again. Aalen-Johansen counts "
+            "these competing events and is therefore the measure of this chapter."
+        ),
+        "aj": "Aalen-Johansen (this chapter)",
+        "km": "1 − Kaplan-Meier",
+        "competing": "Died or emigrated",
+        "difference": "Difference (points)",
+        "years_col": "Years",
+    },
+}
+
+
+def _estimate(row, threshold: int) -> tuple[float, float, float] | None:
+    """(cif, low, high) as fractions when the row's estimate and counts may be shown."""
+    if any(math.isnan(row[c]) for c in ("persons", "at_risk", "events", "cif_per_10000")):
+        return None
+    if row["at_risk"] < threshold:
+        return None
+    return (
+        row["cif_per_10000"] / cc.PER,
+        row["ci_low_per_10000"] / cc.PER,
+        row["ci_high_per_10000"] / cc.PER,
+    )
+
+
+def _cell(row, threshold: int, lang: str) -> str:
+    est = _estimate(row, threshold)
+    return "–" if est is None else pct_interval(*est, lang)
+
+
+def _at(frame: pd.DataFrame, h: int):
+    rows = frame[frame["horizon_years"] == h]
+    return rows.iloc[0] if len(rows) else None
+
+
+def build(ctx: ChapterContext) -> ChapterContent | None:
+    if "revictimisation" not in ctx.tables or ctx.tables["revictimisation"].frame.empty:
+        return None
+    w = TEXT[ctx.lang]
+    threshold = ctx.rule.threshold
+    table = ctx.tables["revictimisation"]
+    raw, num = table.frame, cc.published(table)
+    horizons = sorted(int(h) for h in raw["horizon_years"].unique())
+    notes = ctx.edition.notes.get("revictimisation", {})
+    years = sorted(raw.loc[raw["group_by"] == "cohort_year", "group"].astype(str).unique())
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else "".join(years)
+    main = MAIN_HORIZON if MAIN_HORIZON in horizons else horizons[-1]
+
+    overall_mask = (raw["group_by"] == "all") & (raw["offence_group"] == "any")
+    o_raw, o_num = raw[overall_mask], num[overall_mask]
+    blocks = [
+        _overall_block(ctx, w, o_raw, o_num, horizons, span, threshold),
+        _offence_block(ctx, w, raw, num, horizons, threshold),
+    ]
+    overall_main = _at(o_num, main)
+    reference = _estimate(overall_main, threshold) if overall_main is not None else None
+    for group_by in SUBGROUPS:
+        mask = (raw["group_by"] == group_by) & (raw["offence_group"] == "any")
+        if mask.any():
+            blocks.append(
+                _subgroup_block(
+                    ctx, w, group_by, raw[mask], num[mask], horizons, main, reference, threshold
+                )
+            )
+    if "revictimisation_cox" in ctx.tables and not ctx.tables["revictimisation_cox"].frame.empty:
+        blocks.append(_cox_block(ctx, w))
+    if "revictimisation_km" in ctx.tables and not ctx.tables["revictimisation_km"].frame.empty:
+        blocks.append(_method_block(ctx, w, threshold))
+    intro = [
+        w["intro"].format(cutoff=notes.get("cutoff", "–")),
+        w["intro_method"].format(threshold=threshold),
+    ]
+    return ChapterContent(title=w["title"], intro=intro, blocks=[b for b in blocks if b])
+
+
+def _overall_block(ctx, w, o_raw, o_num, horizons, span, threshold) -> Block:
+    lang = ctx.lang
+    curve = ctx.tables.get("revictimisation_curve")
+    svg = None
+    if curve is not None:
+        c = cc.published(curve)
+        c = c[(c["group_by"] == "all") & (c["offence_group"] == "any")]
+        svg = cc.cif_curves(
+            cc.curve_points(c, threshold),
+            None,
+            {},
+            {"x": w["axis_x"], "y": w["axis_y"]},
+            band=True,
+        )
+    rows = []
+    for h in horizons:
+        r_raw, r_num = _at(o_raw, h), _at(o_num, h)
+        if r_raw is None:
+            continue
+        rows.append(
+            [
+                years_label(h, lang),
+                shown(r_raw["at_risk"]),
+                shown(r_raw["events"]),
+                _cell(r_num, threshold, lang),
+            ]
+        )
+    summary = w["overall_none"]
+    r5 = _at(o_num, MAIN_HORIZON)
+    est5 = _estimate(r5, threshold) if r5 is not None else None
+    if est5 is not None:
+        persons = shown(o_raw.iloc[0]["persons"])
+        summary = w["overall_summary"].format(
+            persons=persons,
+            years=span,
+            p5=percent(est5[0], lang, 1),
+            low=percent(est5[1], lang, 1),
+            high=percent(est5[2], lang, 1),
+        )
+        r7 = _at(o_num, 7)
+        est7 = _estimate(r7, threshold) if r7 is not None else None
+        summary += w["overall_summary_7"].format(p7=percent(est7[0], lang, 1)) if est7 else "."
+    return Block(
+        id="revictimisation-overall",
+        title=w["overall"],
+        summary=summary,
+        svg=svg,
+        caption=w["band"],
+        header=[w["horizon"], w["at_risk"], w["events"], w["cif"]],
+        rows=rows,
+        note=ctx.tables["revictimisation"].source.note(lang),
+    )
+
+
+def _offence_block(ctx, w, raw, num, horizons, threshold) -> Block:
+    lang = ctx.lang
+    mask = (raw["group_by"] == "all") & (raw["offence_group"] != "any")
+    f_raw, f_num = raw[mask], num[mask]
+    offences = list(dict.fromkeys(f_raw["offence_group"]))
+    labels = {g: offence_label(g, lang) for g in offences}
+    svg = None
+    curve = ctx.tables.get("revictimisation_curve")
+    if curve is not None:
+        c = cc.published(curve)
+        c = c[(c["group_by"] == "all") & (c["offence_group"] != "any")]
+        svg = cc.cif_curves(
+            cc.curve_points(c, threshold),
+            "offence_group",
+            labels,
+            {"x": w["axis_x"], "y": w["axis_y"]},
+        )
+    rows, at_main = [], []
+    for g in offences:
+        part = f_num[f_num["offence_group"] == g]
+        cells = []
+        for h in horizons:
+            r = _at(part, h)
+            cells.append("–" if r is None else _cell(r, threshold, lang))
+        rows.append([labels[g], *cells])
+        r = _at(part, MAIN_HORIZON)
+        est = _estimate(r, threshold) if r is not None else None
+        if est is not None and g != "other":
+            at_main.append((est[0], g))
+    summary = TEXT[lang]["overall_none"]
+    if len(at_main) >= 2:
+        (p1, g1), (p2, g2) = sorted(at_main, reverse=True)[:2]
+        summary = w["offence_summary"].format(
+            g1=labels[g1], p1=percent(p1, lang, 1), g2=labels[g2], p2=percent(p2, lang, 1)
+        )
+    return Block(
+        id="revictimisation-offence",
+        title=w["offence"],
+        summary=summary,
+        svg=svg,
+        header=[w["offence_col"], *[years_label(h, lang) for h in horizons]],
+        rows=rows,
+        wide=True,
+    )
+
+
+def _subgroup_block(ctx, w, group_by, g_raw, g_num, horizons, main, reference, threshold):
+    lang = ctx.lang
+    dim = GROUP_BY_LABEL[lang][group_by]
+    groups = list(dict.fromkeys(g_raw["group"].astype(str)))
+    rows, dots, ranked = [], [], []
+    for g in groups:
+        sel = g_raw["group"].astype(str) == g
+        part_raw, part_num = g_raw[sel], g_num[sel]
+        label = group_label(group_by, g, lang)
+        cells = []
+        for h in horizons:
+            r = _at(part_num, h)
+            cells.append("–" if r is None else _cell(r, threshold, lang))
+        rows.append([label, shown(part_raw.iloc[0]["persons"]), *cells])
+        r = _at(part_num, main)
+        est = _estimate(r, threshold) if r is not None else None
+        if est is not None and g not in RESIDUAL:
+            dots.append(
+                {"label": label, "value": 100 * est[0], "low": 100 * est[1], "high": 100 * est[2]}
+            )
+            ranked.append((est[0], label))
+    svg = cc.interval_dots(
+        pd.DataFrame(dots, columns=["label", "value", "low", "high"]),
+        100 * reference[0] if reference else None,
+        TEXT[lang]["axis_y"],
+        ALL_LABEL[lang],
+    )
+    summary = TEXT[lang]["overall_none"]
+    if len(ranked) >= 2 and reference:
+        (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
+        summary = w["by_summary"].format(
+            hi=hi,
+            p_hi=percent(p_hi, lang, 1),
+            lo=lo,
+            p_lo=percent(p_lo, lang, 1),
+            p_all=percent(reference[0], lang, 1),
+        )
+    return Block(
+        id=f"revictimisation-{group_by.replace('_', '-')}",
+        title=w["by"].format(dim=dim.lower()),
+        summary=summary,
+        svg=svg,
+        caption=w["by_caption"],
+        header=[dim, w["persons"], *[years_label(h, lang) for h in horizons]],
+        rows=rows,
+        wide=True,
+    )
+
+
+ALL_LABEL = {"nl": "alle personen", "en": "all persons"}
+
+
+def _hr(v) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v / 1000:.2f}"
+
+
+def _cox_block(ctx, w) -> Block:
+    lang = ctx.lang
+    table = ctx.tables["revictimisation_cox"]
+    raw, num = table.frame, cc.published(table)
+    rows, best = [], None
+    for i in raw.index:
+        r_raw, r_num = raw.loc[i], num.loc[i]
+        var, level = str(r_raw["covariate"]), str(r_raw["level"])
+        ref = str(r_raw["reference"])
+        level_label = group_label(var, level, lang)
+        ref_label = w["not_in"] if ref.startswith("not_") else group_label(var, ref, lang)
+        hr, low, high = (r_num[c] for c in ("hr_x1000", "hr_ci_low_x1000", "hr_ci_high_x1000"))
+        fmt = (lambda v: _hr(v).replace(".", ",")) if lang == "nl" else _hr
+        rows.append(
+            [
+                GROUP_BY_LABEL[lang].get(var, var),
+                level_label,
+                ref_label,
+                shown(r_raw["persons"]),
+                shown(r_raw["events"]),
+                fmt(hr),
+                "–" if math.isnan(low) or math.isnan(high) else f"{fmt(low)}–{fmt(high)}",
+            ]
+        )
+        if (
+            not math.isnan(low)
+            and low > 1000
+            and level not in RESIDUAL
+            and (best is None or hr > best[0])
+        ):
+            best = (hr, level_label, ref_label, fmt)
+    if best:
+        summary = w["cox_summary"].format(level=best[1], hr=best[3](best[0]), ref=best[2])
+    else:
+        summary = w["cox_summary_none"]
+    return Block(
+        id="revictimisation-cox",
+        title=w["cox"],
+        summary=summary,
+        chart=False,
+        wide=True,
+        header=[
+            w["cox_covariate"],
+            w["cox_level"],
+            w["cox_reference"],
+            w["persons"],
+            w["events"],
+            w["cox_hr"],
+            w["cox_interval"],
+        ],
+        rows=rows,
+        note=w["cox_note"],
+    )
+
+
+def _method_block(ctx, w, threshold) -> Block:
+    lang = ctx.lang
+    table = ctx.tables["revictimisation_km"]
+    raw, num = table.frame, cc.published(table)
+    ok = num["at_risk"].notna() & (num["at_risk"] >= threshold)
+    long = []
+    for key, col in (("aj", "aj_per_10000"), ("km", "km_per_10000")):
+        long.append(
+            pd.DataFrame(
+                {
+                    "years": num.loc[ok, "month"] / 12,
+                    "series": key,
+                    "value": num.loc[ok, col] / cc.PER * 100,
+                }
+            )
+        )
+    svg = cc.two_curves(
+        pd.concat(long), {"aj": w["aj"], "km": w["km"]}, {"x": w["axis_x"], "y": w["axis_y"]}
+    )
+    rows = []
+    summary = w["method_text"]
+    for m in (12, 24, 60, 84):
+        sel = num["month"] == m
+        if not sel.any():
+            continue
+        r_raw, r_num = raw[sel].iloc[0], num[sel].iloc[0]
+        good = ok[sel].iloc[0] and not math.isnan(r_num["aj_per_10000"])
+        aj = r_num["aj_per_10000"] / cc.PER if good else None
+        km = r_num["km_per_10000"] / cc.PER if good else None
+        diff = 100 * (km - aj) if good else None
+        rows.append(
+            [
+                years_label(m // 12, lang),
+                shown(r_raw["at_risk"]),
+                shown(r_raw["competing"]),
+                percent(aj, lang, 1) or "–",
+                percent(km, lang, 1) or "–",
+                number(diff, lang) if diff is not None else "–",
+            ]
+        )
+        if m == 60 and good and not isinstance(r_raw["competing"], str):
+            summary = w["method_summary"].format(
+                km=percent(km, lang, 1),
+                diff=number(diff, lang),
+                aj=percent(aj, lang, 1),
+                competing=shown(r_raw["competing"]),
+            )
+    return Block(
+        id="revictimisation-method",
+        title=w["method"],
+        summary=summary,
+        svg=svg,
+        header=[w["years_col"], w["at_risk"], w["competing"], w["aj"], w["km"], w["difference"]],
+        rows=rows,
+        note=w["method_text"],
+        wide=True,
+    )
+
+
+CHAPTER = Chapter("revictimisation", build)
