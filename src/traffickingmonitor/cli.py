@@ -13,7 +13,9 @@ import typer.exceptions
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from traffickingmonitor.analysis.cohort_cli import revictimisation_command
 from traffickingmonitor.analysis.mse.cli import estimate_command
+from traffickingmonitor.disclosure.cli import disclosure_check_command
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.synthetic.cli import synth_command
 
@@ -175,6 +177,8 @@ def demo_command(
 
 app.command("estimate")(estimate_command)
 app.command("synth")(synth_command)
+app.command("revictimisation")(revictimisation_command)
+app.command("disclosure-check")(disclosure_check_command)
 
 
 def main() -> None:
