@@ -1,0 +1,165 @@
+"""The API ``/api/v1``: protected tables of the editions as JSON or CSV.
+
+Every number comes from a ``ProtectedTable`` (``EditionData.tables`` goes through
+``protect_edition``); a hidden count is the rule's symbol, e.g. ``"<10"``, never a number.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from traffickingmonitor.disclosure.api import require_protected
+from traffickingmonitor.publish.web.access import edition_for, visible_editions
+
+router = APIRouter(prefix="/api/v1", tags=["tables"])
+
+Cell = int | float | str | None
+
+
+class EditionOut(BaseModel):
+    edition_id: str
+    created_at: str
+    code_version: str
+    inputs_sha256: str
+    latest: bool
+
+
+class TableInfo(BaseModel):
+    table_id: str
+    title_nl: str
+    title_en: str
+    dimensions: list[str]
+    counts: list[str]
+    estimates: list[str]
+    unit: str
+    overlapping: bool
+    suppressed_cells: int
+    rows: int
+
+
+class TableOut(BaseModel):
+    edition_id: str
+    table: TableInfo
+    disclosure: dict[str, int | float | str | bool | None]
+    filters: dict[str, str]
+    rows: list[dict[str, Cell]] = Field(
+        description="One object per row; a count hidden by disclosure control is the symbol."
+    )
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+ERRORS = {
+    400: {"model": Problem, "description": "Bad filter"},
+    403: {"model": Problem, "description": "Edition not public"},
+    404: {"model": Problem, "description": "No such edition or table"},
+}
+
+
+@router.get("/editions", response_model=list[EditionOut], summary="Editions you may see")
+def editions(request: Request):
+    latest = request.app.state.data.latest
+    return [
+        EditionOut(
+            edition_id=e.edition_id,
+            created_at=e.created_at.isoformat(),
+            code_version=e.code_version,
+            inputs_sha256=e.inputs_hash,
+            latest=e is latest,
+        )
+        for e in visible_editions(request)
+    ]
+
+
+def _info(tid: str, t) -> TableInfo:
+    src = t.source
+    return TableInfo(
+        table_id=tid,
+        title_nl=src.title_nl,
+        title_en=src.title_en,
+        dimensions=list(src.dimensions),
+        counts=list(src.counts),
+        estimates=list(src.estimates),
+        unit=src.unit,
+        overlapping=src.overlapping,
+        suppressed_cells=int(t.suppressed.to_numpy().sum()),
+        rows=len(t.frame),
+    )
+
+
+@router.get(
+    "/editions/{edition_id}/tables",
+    response_model=list[TableInfo],
+    responses=ERRORS,
+    summary="Protected tables of an edition",
+)
+def tables(request: Request, edition_id: str):
+    edition = edition_for(request, edition_id)
+    return [_info(tid, t) for tid, t in request.app.state.data.tables(edition.edition_id).items()]
+
+
+@router.get(
+    "/editions/{edition_id}/tables/{table_id}",
+    response_model=TableOut,
+    responses={
+        **ERRORS,
+        200: {
+            "content": {"text/csv": {}},
+            "description": "The table (JSON, or CSV with format=csv)",
+        },
+    },
+    summary="One protected table, optionally filtered",
+)
+def table(
+    request: Request,
+    edition_id: str,
+    table_id: str,
+    format: Literal["json", "csv"] = "json",
+    year: Annotated[int | None, Query(description="Only this year")] = None,
+    where: Annotated[
+        list[str],
+        Query(description="Filters `dimension:value`, e.g. `sex:female` (repeatable)"),
+    ] = [],  # noqa: B006 - FastAPI copies the default
+):
+    edition = edition_for(request, edition_id)
+    protected = request.app.state.data.tables(edition.edition_id)
+    if table_id not in protected:
+        raise HTTPException(404, f"no table {table_id!r} in edition {edition.edition_id}")
+    t = require_protected(protected[table_id])
+    filters: dict[str, str] = {}
+    for w in where:
+        dim, sep, value = w.partition(":")
+        if not sep or dim not in t.source.dimensions:
+            raise HTTPException(
+                400, f"filter must be dimension:value with one of {list(t.source.dimensions)}"
+            )
+        filters[dim] = value
+    if year is not None:
+        if "year" not in t.source.dimensions:
+            raise HTTPException(400, "this table has no year")
+        filters["year"] = str(year)
+    frame = t.frame
+    for dim, value in filters.items():
+        frame = frame[frame[dim].astype(str) == value]
+    if format == "csv":
+        return Response(
+            frame.to_csv(index=False),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{edition.edition_id}_{table_id}.csv"'
+            },
+        )
+    return TableOut(
+        edition_id=edition.edition_id,
+        table=_info(table_id, t),
+        disclosure={k: v for k, v in t.rule.to_dict().items() if not isinstance(v, (dict, list))},
+        filters=filters,
+        rows=json.loads(frame.to_json(orient="records")),
+    )

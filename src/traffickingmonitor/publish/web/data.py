@@ -1,0 +1,139 @@
+"""Protected data of the editions, as the web serves them.
+
+The web sees the store only through ``protect_edition``: tables are protected once per
+edition and kept in memory (an edition is immutable), chapters are built by the report's
+own chapter builders and cached per edition and language.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from traffickingmonitor.disclosure.api import (
+    PrimaryRule,
+    ProtectedTable,
+    protect_edition,
+    require_protected,
+)
+
+_SHARED: dict[tuple, EditionData] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(db: Path, rule: PrimaryRule) -> EditionData:
+    """One ``EditionData`` per store file (and its state on disk) and rule in this process.
+
+    Several apps over the same store (workers of a test session, a restart of the factory)
+    then build the chapters' charts once.
+    """
+    db = Path(db).resolve()
+    stat = db.stat()
+    key = (str(db), stat.st_mtime_ns, stat.st_size, rule)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = EditionData(db, rule)
+        return _SHARED[key]
+
+
+class EditionData:
+    """Read-only view of the store: editions, their protected tables and chapters."""
+
+    def __init__(self, db: Path, rule: PrimaryRule | None = None):
+        self.db = Path(db)
+        self.rule = rule or PrimaryRule()
+        self._lock = threading.RLock()
+        self._tables: dict[str, dict[str, ProtectedTable]] = {}
+        self._chapters: dict[tuple[str, str], list[dict]] = {}
+        self._csv: dict[tuple[str, str], Path] = {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="tm-web-")
+
+    @cached_property
+    def editions(self) -> list:
+        """All editions, oldest first (read once: a running server serves a fixed store)."""
+        from traffickingmonitor import editions, store
+
+        con = store.connect(self.db, read_only=True)
+        try:
+            return editions.list_editions(con)
+        finally:
+            con.close()
+
+    @property
+    def latest(self):
+        return self.editions[-1] if self.editions else None
+
+    def edition(self, edition_id: str | None):
+        if edition_id is None:
+            return self.latest
+        for e in self.editions:
+            if e.edition_id == edition_id:
+                return e
+        return None
+
+    def previous(self, edition_id: str):
+        ids = [e.edition_id for e in self.editions]
+        i = ids.index(edition_id)
+        return self.editions[i - 1] if i > 0 else None
+
+    def tables(self, edition_id: str) -> dict[str, ProtectedTable]:
+        with self._lock:
+            if edition_id not in self._tables:
+                from traffickingmonitor import editions, store
+
+                con = store.connect(self.db, read_only=True)
+                try:
+                    raw = editions.load_tables(con, edition_id)
+                finally:
+                    con.close()
+                protected = protect_edition(raw, self.rule)
+                for table in protected.values():
+                    require_protected(table)
+                self._tables[edition_id] = protected
+            return self._tables[edition_id]
+
+    def years(self, edition_id: str) -> list[int]:
+        tables = self.tables(edition_id)
+        if "totals" not in tables:
+            return []
+        return sorted(int(y) for y in tables["totals"].frame["year"].unique())
+
+    def chapters(self, edition_id: str, lang: str) -> list[dict]:
+        """``[{"id", "content"}]`` of every chapter with something to show, in report order."""
+        from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
+        from traffickingmonitor.publish.labels import TEXT
+
+        key = (edition_id, lang)
+        with self._lock:
+            if key not in self._chapters:
+                years = self.years(edition_id)
+                built = []
+                if years:
+                    ctx = ChapterContext(
+                        self.tables(edition_id),
+                        self.edition(edition_id),
+                        self.rule,
+                        lang,
+                        TEXT[lang],
+                        years,
+                    )
+                    for chapter in CHAPTERS:
+                        content = chapter.build(ctx)
+                        if content is not None:
+                            built.append({"id": chapter.id, "content": content})
+                self._chapters[key] = built
+            return self._chapters[key]
+
+    def csv_folder(self, edition_id: str, lang: str) -> Path:
+        """The open-data folder of the edition (CSV + metadata.json), written once."""
+        from traffickingmonitor.publish.report import write_tables
+
+        key = (edition_id, lang)
+        with self._lock:
+            if key not in self._csv:
+                folder = Path(self._tmp.name) / edition_id / lang
+                write_tables(self.tables(edition_id), self.edition(edition_id), folder, lang)
+                self._csv[key] = folder
+            return self._csv[key]

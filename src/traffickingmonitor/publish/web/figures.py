@@ -1,0 +1,158 @@
+"""Figures the web shows beyond the report's chapters: edition changes and local figures.
+
+All from ``ProtectedTable`` shown values: a hidden cell stays hidden, and a difference is only
+computed between two shown counts.
+"""
+
+from __future__ import annotations
+
+import math
+
+from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
+from traffickingmonitor.publish.labels import category_label
+
+# Dimension names under which a table may hold municipalities or regions (the local-figures
+# chapter adds municipality tables; the page uses them as soon as an edition has them).
+MUNICIPALITY_DIMS = ("municipality", "residence_municipality", "exploitation_municipality")
+REGION_DIMS = {
+    "police_unit": "police_unit",
+    "province": "province",
+    "province_code": "province_code",
+    "safety_region": "safety_region",
+    "safety_region_code": "safety_region_code",
+}
+
+
+def changes(data, edition, prev) -> list[dict]:
+    """Persons per year in this and the previous edition, where both are shown."""
+    now = data.tables(edition.edition_id).get("totals")
+    before = data.tables(prev.edition_id).get("totals")
+    if now is None or before is None:
+        return []
+    rows = []
+    years = sorted(set(now.frame["year"]) | set(before.frame["year"]))
+    for y in years:
+        a = _count(now, {"year": y}, "persons")
+        b = _count(before, {"year": y}, "persons")
+        diff = a - b if isinstance(a, int) and isinstance(b, int) else None
+        rows.append({"year": int(y), "now": a, "before": b, "diff": diff})
+    return rows
+
+
+def _count(table: ProtectedTable, row: dict, column: str):
+    try:
+        v = table.value(row, column)
+    except KeyError:
+        return "–"
+    return v if isinstance(v, str) else int(v)
+
+
+def table_block(table: ProtectedTable, where: dict, lang: str, title: str) -> dict | None:
+    """A data table (header + rows) of the rows of ``table`` that match ``where``."""
+    require_protected(table)
+    frame = table.frame
+    suppressed = table.suppressed
+    mask = None
+    for dim, value in where.items():
+        m = frame[dim].astype(str) == str(value)
+        mask = m if mask is None else mask & m
+    if mask is not None:
+        frame = frame[mask]
+        suppressed = suppressed[mask]
+    if frame.empty:
+        return None
+    dims = [d for d in table.source.dimensions if d not in where]
+    cols = [*table.source.counts, *table.source.estimates]
+    t = _TEXT(lang)
+    header = [t.get(d, d) for d in dims] + [t.get(c, c) for c in cols]
+    rows = []
+    for _, r in frame.iterrows():
+        rows.append(
+            [category_label(d, r[d], lang) if d != "year" else int(r[d]) for d in dims]
+            + [_cell(r[c]) for c in cols]
+        )
+    return {"title": title, "header": header, "rows": rows}
+
+
+def _cell(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return v if isinstance(v, str) else f"{int(v):,}".replace(",", " ")
+
+
+def _TEXT(lang: str) -> dict:
+    from traffickingmonitor.publish.web.words import WORDS
+
+    w = WORDS[lang]
+    return {
+        "year": w["year"],
+        "persons": w["persons"],
+        "registrations": "Meldingen" if lang == "nl" else "Registrations",
+        "province": w["province"],
+        "police_unit": w["police_unit"],
+        "safety_region": w["safety_region"],
+    }
+
+
+def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str, _env=None):
+    """Own figures of the municipality (where an edition has them) and of its regions."""
+    own = []
+    for table in tables.values():
+        for dim in MUNICIPALITY_DIMS:
+            if dim in table.source.dimensions:
+                block = table_block(table, {dim: m["code"]}, lang, table.title(lang))
+                if block and _has_shown(block):
+                    own.append(block)
+    region = []
+    for table in tables.values():
+        for dim, key in REGION_DIMS.items():
+            if dim in table.source.dimensions and key in m:
+                title = f"{table.title(lang)}: {m[key]}"
+                block = table_block(table, {dim: m[key]}, lang, title)
+                if block:
+                    region.append(block)
+    return own, region
+
+
+def _has_shown(block: dict) -> bool:
+    return any(isinstance(v, str) and v[:1].isdigit() for r in block["rows"] for v in r[1:])
+
+
+def similar_municipalities(
+    tables: dict[str, ProtectedTable], m: dict, lang: str, n: int = 6
+) -> list[dict]:
+    """The ``n`` municipalities closest in population (on a log scale), with own figures."""
+    from traffickingmonitor.codes.api import municipalities
+
+    frame = municipalities()
+    others = frame[frame["code"] != m["code"]].copy()
+    others["distance"] = (others["population"].map(math.log) - math.log(m["population"])).abs()
+    nearest = others.nsmallest(n, "distance").sort_values("population", ascending=False)
+    local = next(
+        (
+            (t, d)
+            for t in tables.values()
+            for d in MUNICIPALITY_DIMS
+            if d in t.source.dimensions and "year" in t.source.dimensions
+        ),
+        None,
+    )
+    rows = []
+    for r in nearest.itertuples():
+        figure = None
+        if local is not None:
+            table, dim = local
+            frame_t = table.frame
+            last = frame_t["year"].max()
+            hit = frame_t[(frame_t[dim] == r.code) & (frame_t["year"] == last)]
+            if len(hit) == 1 and table.source.counts:
+                figure = _cell(hit.iloc[0][table.source.counts[0]])
+        rows.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "population": f"{r.population:,}".replace(",", " "),
+                "figure": figure,
+            }
+        )
+    return rows

@@ -1,0 +1,310 @@
+"""Server-rendered pages: overview, chapters, municipalities, downloads, method, login, admin."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from traffickingmonitor.publish.web import accounts, assessments, audit
+from traffickingmonitor.publish.web.access import (
+    check_csrf,
+    edition_for,
+    may_read_assessment,
+    may_write_assessment,
+    principal,
+    redirect,
+    require,
+    safe_next,
+    visible_editions,
+)
+from traffickingmonitor.publish.web.app import lang_of, render
+from traffickingmonitor.publish.web.figures import changes, region_blocks, similar_municipalities
+from traffickingmonitor.publish.web.words import LANGS
+
+router = APIRouter(include_in_schema=False)
+
+
+def _edition(request: Request):
+    data = request.app.state.data
+    if data.latest is None:
+        raise HTTPException(404, "the store has no editions")
+    return edition_for(request, request.query_params.get("edition"))
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request):
+    data = request.app.state.data
+    edition = _edition(request)
+    lang = lang_of(request)
+    chapters = data.chapters(edition.edition_id, lang)
+    key = next((c for c in chapters if c["id"] == "key-figures"), None)
+    prev = data.previous(edition.edition_id)
+    return render(
+        request,
+        "overview.html.j2",
+        edition=edition,
+        editions=visible_editions(request),
+        key=key["content"] if key else None,
+        chapters=chapters,
+        prev=prev,
+        changes=changes(data, edition, prev) if prev else None,
+    )
+
+
+@router.get("/chapters/{chapter_id}", response_class=HTMLResponse)
+def chapter(request: Request, chapter_id: str):
+    data = request.app.state.data
+    edition = _edition(request)
+    chapters = data.chapters(edition.edition_id, lang_of(request))
+    for n, ch in enumerate(chapters, start=1):
+        if ch["id"] == chapter_id:
+            return render(request, "chapter.html.j2", edition=edition, ch=ch, n=n, c=ch["content"])
+    raise HTTPException(404, "no such chapter")
+
+
+@router.get("/municipalities", response_class=HTMLResponse)
+def municipalities(request: Request):
+    from traffickingmonitor.codes.api import municipalities as table
+
+    code = request.query_params.get("code")
+    if code:
+        if code not in set(table()["code"]):
+            raise HTTPException(404, "no such municipality")
+        return redirect(f"/municipalities/{code}")
+    rows = table().sort_values("name")[["code", "name"]].to_dict("records")
+    return render(request, "municipalities.html.j2", municipalities=rows)
+
+
+def _municipality(code: str) -> dict:
+    from traffickingmonitor.codes.api import municipalities as table
+
+    frame = table()
+    hit = frame[frame["code"] == code]
+    if hit.empty:
+        raise HTTPException(404, "no such municipality")
+    return hit.iloc[0].to_dict()
+
+
+@router.get("/municipalities/{code}", response_class=HTMLResponse)
+def municipality(request: Request, code: str):
+    data = request.app.state.data
+    edition = _edition(request)
+    lang = lang_of(request)
+    m = _municipality(code)
+    tables = data.tables(edition.edition_id)
+    own, region = region_blocks(tables, m, lang, request.app.state.templates)
+    return render(
+        request,
+        "municipality.html.j2",
+        edition=edition,
+        m=m,
+        own=own,
+        region=region,
+        similar=similar_municipalities(tables, m, lang),
+        may_assess=may_read_assessment(principal(request), code),
+    )
+
+
+@router.get("/municipalities/{code}/assessment", response_class=HTMLResponse)
+def assessment(request: Request, code: str):
+    p = require(request, "admin", "analyst", "municipality")
+    if not may_read_assessment(p, code):
+        raise HTTPException(403, "forbidden")
+    m = _municipality(code)
+    year = assessments.parse_year(request.query_params.get("year"))
+    with request.app.state.db() as db:
+        current, history = assessments.load(db, code, year)
+    return render(
+        request,
+        "assessment.html.j2",
+        m=m,
+        year=year,
+        years=assessments.year_choices(),
+        criteria=assessments.criteria(lang_of(request)),
+        values=assessments.values(lang_of(request)),
+        current=current,
+        history=history,
+        writable=may_write_assessment(p, code),
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@router.post("/municipalities/{code}/assessment")
+async def save_assessment(request: Request, code: str):
+    p = require(request, "admin", "municipality")
+    if not may_write_assessment(p, code):
+        raise HTTPException(403, "forbidden")
+    _municipality(code)
+    form = await request.form()
+    check_csrf(request, form)
+    year = assessments.parse_year(str(form.get("year", "")), strict=True)
+    answers = assessments.parse_form(form)
+    with request.app.state.db() as db:
+        changed = assessments.save(db, code, year, answers, p.user_id)
+    audit.append(
+        request.app.state.db,
+        p.username,
+        p.role,
+        "assessment save",
+        f"{code}/{year}",
+        ",".join(f"{c}={v}" for c, v, _ in answers if c in changed),
+    )
+    return redirect(f"/municipalities/{code}/assessment?year={year}&saved=1")
+
+
+@router.get("/downloads", response_class=HTMLResponse)
+def downloads(request: Request):
+    data = request.app.state.data
+    edition = _edition(request)
+    lang = lang_of(request)
+    tables = [
+        {
+            "id": tid,
+            "title": t.title(lang),
+            "suppressed": int(t.suppressed.to_numpy().sum()),
+        }
+        for tid, t in data.tables(edition.edition_id).items()
+    ]
+    return render(request, "downloads.html.j2", edition=edition, tables=tables)
+
+
+@router.get("/downloads/{edition_id}/{file_name}")
+def download(request: Request, edition_id: str, file_name: str):
+    data = request.app.state.data
+    edition = edition_for(request, edition_id)
+    lang = lang_of(request)
+    allowed = {f"{tid}.csv" for tid in data.tables(edition.edition_id)} | {"metadata.json"}
+    if file_name not in allowed:
+        raise HTTPException(404, "no such file")
+    path = data.csv_folder(edition.edition_id, lang) / file_name
+    media = "application/json" if file_name.endswith(".json") else "text/csv; charset=utf-8"
+    return FileResponse(path, media_type=media, filename=f"{edition.edition_id}_{lang}_{file_name}")
+
+
+@router.get("/method", response_class=HTMLResponse)
+def method(request: Request):
+    edition = _edition(request)
+    return render(request, "method.html.j2", edition=edition)
+
+
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str):
+    if code not in LANGS:
+        raise HTTPException(404, "no such language")
+    response = redirect(safe_next(request.query_params.get("next")))
+    response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+# --- login --------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request):
+    return render(request, "login.html.j2", next=safe_next(request.query_params.get("next")))
+
+
+@router.post("/login")
+async def login(request: Request):
+    from sqlalchemy import select
+
+    from traffickingmonitor.publish.web.state import User
+
+    form = await request.form()
+    check_csrf(request, form)
+    username = str(form.get("username", "")).strip().lower()[:80]
+    password = str(form.get("password", ""))[:1000]
+    next_url = safe_next(str(form.get("next", "/")))
+    limiter = request.app.state.limiter
+    keys = (f"ip:{request.client.host if request.client else '-'}", f"user:{username}")
+    if limiter.blocked(*keys):
+        audit.append(request.app.state.db, username or "-", "public", "login blocked", "/login")
+        return render(request, "login.html.j2", status_code=429, next=next_url, error="blocked")
+    with request.app.state.db() as db:
+        user = db.scalar(select(User).where(User.username == username))
+        ok = accounts.check_password(user, password)
+    if not ok:
+        limiter.fail(*keys)
+        audit.append(request.app.state.db, username or "-", "public", "login failed", "/login")
+        return render(request, "login.html.j2", status_code=401, next=next_url, error="failed")
+    limiter.reset(keys[1])
+    # A fresh session on login: an id planted before login is worth nothing after it.
+    request.session.clear()
+    request.session["uid"] = user.id
+    audit.append(request.app.state.db, user.username, user.role, "login", "/login")
+    return redirect(next_url)
+
+
+@router.post("/logout")
+async def logout(request: Request):
+    form = await request.form()
+    check_csrf(request, form)
+    p = principal(request)
+    if p.logged_in:
+        audit.append(request.app.state.db, p.username, p.role, "logout", "/logout")
+    request.session.clear()
+    return redirect("/")
+
+
+# --- administration -----------------------------------------------------------------------
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request):
+    require(request, "admin")
+    with request.app.state.db() as db:
+        rows = accounts.list_users(db)
+    return render(request, "users.html.j2", users=rows, error=request.query_params.get("error"))
+
+
+@router.post("/admin/users")
+async def add_user(request: Request):
+    from urllib.parse import quote
+
+    from traffickingmonitor.errors import UserError
+
+    p = require(request, "admin")
+    form = await request.form()
+    check_csrf(request, form)
+    username = str(form.get("username", ""))
+    role = str(form.get("role", ""))
+    gm = str(form.get("municipality", "")).strip().upper() or None
+    try:
+        with request.app.state.db() as db:
+            accounts.add_user(db, username, str(form.get("password", "")), role, gm)
+    except UserError as exc:
+        return RedirectResponse(f"/admin/users?error={quote(str(exc))}", status_code=303)
+    audit.append(request.app.state.db, p.username, p.role, "user add", username, role)
+    return redirect("/admin/users")
+
+
+@router.post("/admin/users/{username}/active")
+async def set_active(request: Request, username: str):
+    from traffickingmonitor.errors import UserError
+
+    p = require(request, "admin")
+    form = await request.form()
+    check_csrf(request, form)
+    active = form.get("active") == "1"
+    try:
+        with request.app.state.db() as db:
+            accounts.set_active(db, username, active)
+    except UserError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    audit.append(
+        request.app.state.db,
+        p.username,
+        p.role,
+        "user enable" if active else "user disable",
+        username,
+    )
+    return redirect("/admin/users")
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(request: Request):
+    require(request, "admin")
+    with request.app.state.db() as db:
+        check = audit.verify(db)
+        entries = audit.recent(db, 200)
+    return render(request, "audit.html.j2", check=check, entries=entries)

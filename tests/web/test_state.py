@@ -1,0 +1,77 @@
+"""Application state on SQLite and PostgreSQL: users, audit chain, self-assessment history."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from traffickingmonitor.errors import UserError
+from traffickingmonitor.publish.web import accounts, assessments, audit
+from traffickingmonitor.publish.web.state import make_engine, session_factory
+
+
+@pytest.fixture
+def factory(state_url):
+    engine = make_engine(state_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def test_users_hashed_validated_and_disabled(factory):
+    with factory() as db:
+        user = accounts.add_user(db, "Analyst.One", "a long password!", "analyst")
+        assert user.username == "analyst.one"
+        assert user.password_hash.startswith("$argon2id$")
+        assert "a long password" not in user.password_hash
+        assert accounts.check_password(user, "a long password!")
+        assert not accounts.check_password(user, "wrong password!!")
+        assert not accounts.check_password(None, "a long password!")
+        for bad in [
+            ("x", "a long password!", "analyst", None),
+            ("ok", "short", "analyst", None),
+            ("ok", "a long password!", "root", None),
+            ("ok", "a long password!", "municipality", "GM9999"),
+            ("ok", "a long password!", "analyst", "GM0363"),
+            ("analyst.one", "a long password!", "analyst", None),
+        ]:
+            with pytest.raises(UserError):
+                accounts.add_user(db, *bad)
+        accounts.set_active(db, "analyst.one", False)
+        assert not accounts.check_password(user, "a long password!")
+
+
+def test_audit_chain_verifies_and_detects_tampering(factory):
+    for i in range(5):
+        audit.append(factory, "u", "analyst", "http GET", f"/page/{i}", "200")
+    with factory() as db:
+        ok = audit.verify(db)
+        assert ok.ok and ok.entries == 5
+        db.execute(text("UPDATE audit_log SET target = '/other' WHERE id = 3"))
+        db.commit()
+        broken = audit.verify(db)
+    assert not broken.ok and broken.broken_at == 3
+
+
+def test_audit_detects_a_deleted_entry(factory):
+    for i in range(4):
+        audit.append(factory, "u", "admin", "x", str(i))
+    with factory() as db:
+        db.execute(text("DELETE FROM audit_log WHERE id = 2"))
+        db.commit()
+        result = audit.verify(db)
+    assert not result.ok and result.broken_at == 3
+
+
+def test_assessment_history_keeps_every_change(factory):
+    with factory() as db:
+        accounts.add_user(db, "gm", "a long password!", "municipality", "GM0363")
+        form = {"value_policy_document": "partly", "note_policy_document": "draft"}
+        changed = assessments.save(db, "GM0363", 2024, assessments.parse_form(form), None)
+        assert changed == {"policy_document"}
+        form = {"value_policy_document": "yes", "note_policy_document": "adopted"}
+        assessments.save(db, "GM0363", 2024, assessments.parse_form(form), None)
+        # saving the same again adds nothing
+        assert assessments.save(db, "GM0363", 2024, assessments.parse_form(form), None) == set()
+        current, history = assessments.load(db, "GM0363", 2024)
+    assert current["policy_document"] == {"value": "yes", "note": "adopted"}
+    assert [h["value"] for h in history] == ["yes", "partly"]
