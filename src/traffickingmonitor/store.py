@@ -41,6 +41,12 @@ CREATE TABLE IF NOT EXISTS registrations (
     family_phonetic_token VARCHAR,
     given_phonetic_token VARCHAR,
     birth_date_token VARCHAR,
+    birth_date_swapped_token VARCHAR,
+    birth_monthday_token VARCHAR,
+    birth_month_token VARCHAR,
+    name_word_tokens VARCHAR[],
+    family_variant_tokens VARCHAR[],
+    given_variant_tokens VARCHAR[],
     birth_year INTEGER,
     age_at_registration INTEGER,
     sex VARCHAR,
@@ -64,6 +70,12 @@ CREATE TABLE IF NOT EXISTS events (
     family_phonetic_token VARCHAR,
     given_phonetic_token VARCHAR,
     birth_date_token VARCHAR,
+    birth_date_swapped_token VARCHAR,
+    birth_monthday_token VARCHAR,
+    birth_month_token VARCHAR,
+    name_word_tokens VARCHAR[],
+    family_variant_tokens VARCHAR[],
+    given_variant_tokens VARCHAR[],
     birth_year INTEGER,
     event_date DATE NOT NULL,
     event_type VARCHAR NOT NULL,
@@ -121,7 +133,50 @@ CREATE TABLE IF NOT EXISTS edition_tables (
     meta JSON NOT NULL,
     data JSON NOT NULL
 );
+CREATE TABLE IF NOT EXISTS edition_linkage (
+    edition_id VARCHAR PRIMARY KEY,
+    model JSON,
+    notes JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS edition_links (
+    edition_id VARCHAR NOT NULL,
+    registration_id_l VARCHAR NOT NULL,
+    registration_id_r VARCHAR NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    match_weight DOUBLE NOT NULL,
+    weights DOUBLE[]
+);
+CREATE TABLE IF NOT EXISTS edition_episodes (
+    edition_id VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    registration_id VARCHAR NOT NULL,
+    person_id BIGINT NOT NULL,
+    episode_no INTEGER NOT NULL,
+    episode_start DATE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS linkage_reviews (
+    registration_id_l VARCHAR NOT NULL,
+    registration_id_r VARCHAR NOT NULL,
+    decision VARCHAR NOT NULL,
+    reviewed_at TIMESTAMP NOT NULL,
+    source VARCHAR NOT NULL
+);
 """
+
+# Stores made before a column existed get it (empty for the rows already there), so that an
+# old store keeps loading and linking.
+_MIGRATIONS = tuple(
+    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+    for table in ("registrations", "events")
+    for column, kind in (
+        ("birth_date_swapped_token", "VARCHAR"),
+        ("birth_monthday_token", "VARCHAR"),
+        ("birth_month_token", "VARCHAR"),
+        ("name_word_tokens", "VARCHAR[]"),
+        ("family_variant_tokens", "VARCHAR[]"),
+        ("given_variant_tokens", "VARCHAR[]"),
+    )
+)
 
 DATA_TABLES = (
     "registrations",
@@ -143,9 +198,13 @@ def connect(db: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         raise UserError(f"cannot open store {db}: {str(exc).splitlines()[0]}") from exc
     except duckdb.Error as exc:
-        raise UserError(f"{db} is not a traffickingmonitor store: {str(exc).splitlines()[0]}") from exc
+        raise UserError(
+            f"{db} is not a traffickingmonitor store: {str(exc).splitlines()[0]}"
+        ) from exc
     if not read_only:
         con.execute(_DDL)
+        for sql in _MIGRATIONS:
+            con.execute(sql)
         con.execute(
             "INSERT INTO store_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
             [str(SCHEMA_VERSION)],

@@ -25,6 +25,9 @@ KEY_ENV = "TRAFFICKINGMONITOR_KEY"
 _MIN_KEY_BYTES = 16
 # 128 bits of the HMAC: collisions stay negligible far beyond a billion registrations.
 _TOKEN_HEX = 32
+# 64 bits for the many tokens of the fuzzy-name sets: a collision only adds one spurious
+# shared element to a set, and they are a tenth of the store at a million rows.
+_SET_TOKEN_HEX = 16
 TOKEN_COLUMNS = (
     "nid_token",
     "family_token",
@@ -33,6 +36,12 @@ TOKEN_COLUMNS = (
     "family_phonetic_token",
     "given_phonetic_token",
     "birth_date_token",
+    "birth_date_swapped_token",
+    "birth_monthday_token",
+    "birth_month_token",
+    "name_word_tokens",
+    "family_variant_tokens",
+    "given_variant_tokens",
 )
 
 
@@ -42,12 +51,14 @@ class Key:
 
     @property
     def fingerprint(self) -> str:
-        return hmac.new(self.secret, b"traffickingmonitor key fingerprint", hashlib.sha256).hexdigest()[:16]
+        return hmac.new(
+            self.secret, b"traffickingmonitor key fingerprint", hashlib.sha256
+        ).hexdigest()[:16]
 
-    def token(self, purpose: str, value: str) -> str:
+    def token(self, purpose: str, value: str, n_hex: int = _TOKEN_HEX) -> str:
         # The purpose keeps tokens of different fields apart: a family name equal to a given
         # name must not give the same token.
-        return hmac.digest(self.secret, f"{purpose}\x1f{value}".encode(), "sha256").hex()[:_TOKEN_HEX]
+        return hmac.digest(self.secret, f"{purpose}\x1f{value}".encode(), "sha256").hex()[:n_hex]
 
 
 def load_key(key_file: Path | None = None) -> Key:
@@ -67,7 +78,9 @@ def load_key(key_file: Path | None = None) -> Key:
             "(identifiers are never stored without a keyed hash)"
         )
     if len(secret) < _MIN_KEY_BYTES:
-        raise UserError(f"the key in {origin} is too short: use at least {_MIN_KEY_BYTES} characters")
+        raise UserError(
+            f"the key in {origin} is too short: use at least {_MIN_KEY_BYTES} characters"
+        )
     return Key(secret)
 
 
@@ -90,6 +103,36 @@ def normalise_name(value: str) -> str:
 def _phonetic(normalised: str) -> str:
     first = normalised.split(" ", 1)[0]
     return jellyfish.metaphone(first) if first else ""
+
+
+def deletion_variants(word: str) -> list[str]:
+    """``word`` and every string with one of its letters deleted, sorted.
+
+    Two words share a variant exactly when they are at most one typo apart (a letter
+    substituted, dropped, doubled or two neighbours transposed), so keyed hashes of the
+    variants let linkage tolerate a typo without any name in clear. Unlike keyed character
+    bigrams, whose few hundred distinct hashes give in to frequency analysis, each variant is
+    nearly as rare as the name itself.
+    """
+    if not word:
+        return []
+    return sorted({word} | {word[:i] + word[i + 1 :] for i in range(len(word))})
+
+
+def _variant_tokens(key: Key, values: pd.Series) -> pd.Series:
+    # One purpose for family and given names, so a swapped pair can still be compared.
+    return _map_unique(
+        values,
+        lambda v: (
+            [key.token("name_variant", x, _SET_TOKEN_HEX) for x in deletion_variants(v)] or None
+        ),
+    )
+
+
+def _word_tokens(key: Key, values: pd.Series) -> pd.Series:
+    return _map_unique(
+        values, lambda v: sorted({key.token("name_word", w) for w in v.split()}) or None
+    )
 
 
 def _map_unique(values: pd.Series, fn) -> pd.Series:
@@ -124,17 +167,39 @@ def pseudonymise(frame: pd.DataFrame, key: Key) -> pd.DataFrame:
     out["name_token"] = _tokens(key, "name", name_key)
     out["family_phonetic_token"] = _tokens(key, "family_phonetic", _map_unique(family, _phonetic))
     out["given_phonetic_token"] = _tokens(key, "given_phonetic", _map_unique(given, _phonetic))
+    # Name parts for linkage: the words of the whole name (order-free, so a swap or a dropped
+    # second given name still shares words), and typo-tolerant variants of the family name
+    # (spaces dropped: "de Jong" and "deJong" are one name) and of the first given name.
+    out["name_word_tokens"] = _word_tokens(key, both)
+    out["family_variant_tokens"] = _variant_tokens(key, family.str.replace(" ", "", regex=False))
+    out["given_variant_tokens"] = _variant_tokens(key, given.str.split(" ", n=1).str[0].fillna(""))
     birth = frame.get("birth_date")
     if birth is not None:
         iso = birth.dt.strftime("%Y-%m-%d").fillna("")
         out["birth_date_token"] = _tokens(key, "birth_date", iso)
+        # Day and month transposed (same purpose as the date itself, so that one record's
+        # date can equal the other's transposed date); only where a transposition is a date.
+        swappable = (birth.dt.day <= 12) & (birth.dt.day != birth.dt.month)
+        transposed = birth.dt.strftime("%Y-%d-%m").where(swappable, "").fillna("")
+        out["birth_date_swapped_token"] = _tokens(key, "birth_date", transposed)
+        # Month and day without the year: a birth year off by one keeps them.
+        out["birth_monthday_token"] = _tokens(
+            key, "birth_monthday", birth.dt.strftime("%m-%d").fillna("")
+        )
+        # The month alone: a year off by one is often recorded with a clipped day (31 -> 28).
+        out["birth_month_token"] = _tokens(key, "birth_month", birth.dt.strftime("%m").fillna(""))
         year = birth.dt.year.astype("Int64")
         out["birth_year"] = out["birth_year"].fillna(year) if "birth_year" in out else year
     else:
         out["birth_date_token"] = None
+        out["birth_date_swapped_token"] = None
+        out["birth_monthday_token"] = None
+        out["birth_month_token"] = None
     if "registered_on" in frame:
         out["age_at_registration"] = _age(frame["registered_on"], birth, out.get("birth_year"))
-    return out.drop(columns=[c for c in ("national_id", "family_name", "given_names", "birth_date") if c in out])
+    return out.drop(
+        columns=[c for c in ("national_id", "family_name", "given_names", "birth_date") if c in out]
+    )
 
 
 def _age(on: pd.Series, birth_date: pd.Series | None, birth_year: pd.Series | None) -> pd.Series:

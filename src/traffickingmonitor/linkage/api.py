@@ -1,41 +1,133 @@
-"""Public face of ``linkage``: registrations in, a person id per registration out."""
+"""Public face of ``linkage``: registrations in, persons and episodes out, with measured quality.
+
+>>> linked = link_edition(registrations, {"threshold": 0.93})
+>>> linked.person_id, linked.episodes, linked.notes["estimate"]
+
+The pipeline calls :func:`link_edition` with :func:`edition_context` (clerical decisions, the
+previous edition for incremental linkage) and stores the result with :func:`save_edition`.
+Quality against a synthetic truth: :func:`quality_against_truth`, :func:`threshold_sweep`.
+"""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import pandas as pd
 
 from traffickingmonitor.linkage.deterministic import RULES, link_deterministic
+from traffickingmonitor.linkage.engine import LinkageModel
+from traffickingmonitor.linkage.episodes import episode_table, fold_episodes
+from traffickingmonitor.linkage.linking import (
+    LinkageResult,
+    PreviousLinkage,
+    link_full,
+    link_incremental,
+)
+from traffickingmonitor.linkage.quality import (
+    model_estimate,
+    quality_against_truth,
+    read_truth,
+    threshold_sweep,
+)
+from traffickingmonitor.linkage.review import (
+    ReviewImport,
+    export_review,
+    import_review,
+    uncertain_pairs,
+)
+from traffickingmonitor.linkage.settings import LinkageSettings
+from traffickingmonitor.linkage.store_io import (
+    EditionContext,
+    edition_context,
+    load_assignment,
+    load_episodes,
+    load_links,
+    load_model,
+    load_notes,
+    save_edition,
+)
 
 REQUIRED_COLUMNS = sorted({c for rule in RULES for c in rule})
 
-
-@dataclass
-class LinkageResult:
-    """Person ids (index aligned with the registrations) and what the edition should record."""
-
-    person_id: pd.Series
-    notes: dict = field(default_factory=dict)  # method, settings, quality: shown in the method annex
-    model_json: str | None = None  # a trained model, kept with the edition
+__all__ = [
+    "EditionContext",
+    "LinkageModel",
+    "LinkageResult",
+    "LinkageSettings",
+    "PreviousLinkage",
+    "ReviewImport",
+    "edition_context",
+    "episode_table",
+    "export_review",
+    "fold_episodes",
+    "import_review",
+    "link_edition",
+    "link_persons",
+    "load_assignment",
+    "load_episodes",
+    "load_links",
+    "load_model",
+    "load_notes",
+    "model_estimate",
+    "quality_against_truth",
+    "read_truth",
+    "save_edition",
+    "threshold_sweep",
+    "uncertain_pairs",
+]
 
 
 def link_persons(registrations: pd.DataFrame, *, method: str = "deterministic") -> pd.Series:
-    """Person id (int, from 1) per registration, index aligned with ``registrations``.
+    """Linkage v0: person id (int, from 1) per registration by exact keys only.
 
-    ``registrations`` holds the pseudonymised tokens of the store; the caller orders it
-    (by registration date) so that person numbers follow first registration.
+    Kept as a fallback (``{"method": "deterministic"}``) and a baseline; ``registrations``
+    holds the store's tokens, ordered by registration date so that numbers follow first
+    registration.
     """
     if method != "deterministic":
         raise ValueError(f"unknown linkage method {method!r}")
     missing = [c for c in REQUIRED_COLUMNS if c not in registrations]
     if missing:
         raise ValueError(f"registrations lack linkage columns {missing}")
-    return pd.Series(link_deterministic(registrations) + 1, index=registrations.index, name="person_id")
+    return pd.Series(
+        link_deterministic(registrations) + 1, index=registrations.index, name="person_id"
+    )
 
 
-def link_edition(registrations: pd.DataFrame, config: dict | None = None) -> LinkageResult:
-    """The pipeline's entry: link the registrations of one edition."""
+def link_edition(
+    registrations: pd.DataFrame,
+    config: dict | None = None,
+    context: EditionContext | None = None,
+) -> LinkageResult:
+    """The pipeline's entry: link the registrations of one edition into persons and episodes.
+
+    Parameters
+    ----------
+    registrations : pandas.DataFrame
+        The edition's registrations with the store's columns, ordered by registration date
+        (and id): person numbers follow first registration.
+    config : dict, optional
+        The ``linkage`` section of the run configuration (see :class:`LinkageSettings`).
+    context : EditionContext, optional
+        Clerical decisions to apply and, for ``incremental``, the previous edition.
+    """
+    settings = LinkageSettings.from_config(config)
+    reviews = context.reviews if context is not None else None
+    if settings.method == "deterministic":
+        return _deterministic(registrations, settings)
+    if settings.incremental and context is not None and context.previous is not None:
+        return link_incremental(registrations, settings, context.previous, reviews=reviews)
+    return link_full(registrations, settings, reviews=reviews)
+
+
+def _deterministic(registrations: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:
     person_id = link_persons(registrations)
-    notes = {"method": "deterministic v0", "rules": [list(r) for r in RULES]}
-    return LinkageResult(person_id, notes)
+    folded = (
+        fold_episodes(person_id, registrations["registered_on"], settings.episode_window_days)
+        if "registered_on" in registrations
+        else None
+    )
+    notes = {
+        "method": "deterministic v0",
+        "rules": [list(r) for r in RULES],
+        "persons": int(person_id.nunique()),
+    }
+    return LinkageResult(person_id, notes, None, folded, None)

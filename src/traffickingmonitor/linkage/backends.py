@@ -1,0 +1,130 @@
+"""Where Splink runs: an in-memory DuckDB (default) or Spark (local or a cluster).
+
+The person model is the same on both; only the SQL dialect of a few custom levels differs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from traffickingmonitor.errors import UserError
+from traffickingmonitor.linkage.prepare import ARRAY_COLUMNS, SPLINK_COLUMNS
+
+
+@dataclass
+class Backend:
+    """A Splink database API with the dialect the model's SQL is written for."""
+
+    dialect: str
+    db_api: object
+    _names: list[str] = field(default_factory=list)
+
+    def register(self, frame: pd.DataFrame, name: str | None = None):
+        """Register a Splink input (or a lookup table) and return the SplinkDataFrame."""
+        name = name or f"tm_input_{len(self._names)}"
+        self._names.append(name)
+        if self.dialect == "spark":
+            frame = _to_spark(self.db_api.spark, frame)
+        return self.db_api.register(frame, table_name=name)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table the backend holds (for the test that no identifier reaches Splink)."""
+        if self.dialect != "duckdb":
+            raise NotImplementedError("table listing is implemented for DuckDB")
+        con = self.db_api.duckdb_con
+        names = [
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ]
+        return {n: con.execute(f'SELECT * FROM "{n}"').df() for n in names}
+
+    def close(self) -> None:
+        if self.dialect == "duckdb":
+            self.db_api.duckdb_con.close()
+        # A Spark session is shared by the process (starting one takes seconds): leave it up.
+
+
+def open_backend(
+    name: str = "duckdb", *, spark_master: str = "local[2]", threads: int | None = None
+) -> Backend:
+    """A fresh backend: ``"duckdb"`` (in memory) or ``"spark"``."""
+    if name == "duckdb":
+        import duckdb
+        from splink import DuckDBAPI
+
+        con = duckdb.connect()
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        return Backend("duckdb", DuckDBAPI(connection=con))
+    if name == "spark":
+        return Backend("spark", _spark_api(spark_master))
+    raise UserError(f"unknown linkage backend {name!r} (duckdb or spark)")
+
+
+def _spark_api(master: str):
+    try:
+        from pyspark.sql import SparkSession
+        from splink import SparkAPI
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise UserError(
+            "the Spark linkage backend needs pyspark: pip install 'traffickingmonitor[spark]'"
+        ) from exc
+    spark = (
+        SparkSession.builder.master(master)
+        .appName("traffickingmonitor-linkage")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    if not spark.sparkContext.getCheckpointDir():
+        # Splink breaks long query lineages with checkpoints.
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="tm-spark-checkpoints-"))
+    return SparkAPI(
+        spark_session=spark, break_lineage_method="parquet", register_udfs_automatically=False
+    )
+
+
+def _to_spark(spark, frame: pd.DataFrame):
+    """A Spark frame with explicit types: Spark cannot infer a column that is all NULL."""
+    from pyspark.sql.types import (
+        ArrayType,
+        BooleanType,
+        DoubleType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+    )
+
+    def kind(col: str, values: pd.Series):
+        if col in ARRAY_COLUMNS:
+            return ArrayType(StringType())
+        if col in ("uid", "birth_year"):
+            return LongType()
+        if col == "birth_md_common":
+            return BooleanType()
+        if col in SPLINK_COLUMNS:
+            return StringType()
+        if pd.api.types.is_float_dtype(values):
+            return DoubleType()
+        if pd.api.types.is_integer_dtype(values):
+            return LongType()
+        return StringType()
+
+    schema = StructType([StructField(c, kind(c, frame[c]), True) for c in frame.columns])
+    rows = [
+        tuple(
+            None if (v is None or (isinstance(v, float) and pd.isna(v))) else _plain(v) for v in row
+        )
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    return spark.createDataFrame(rows, schema=schema)
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return value

@@ -1,0 +1,239 @@
+"""Train the person model in Splink and score pairs of registrations with it.
+
+Training: the prior from near-certain rules, u by random sampling (seeded), then EM on
+several blocking rules (each estimates the comparisons its blocking does not fix). The
+trained model is rounded (12 significant digits) so that tiny floating-point differences of
+parallel sums never change a link, and kept with its term-frequency tables and placeholder
+dates, so that a later run scores exactly as this one did.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from traffickingmonitor.linkage import model as person_model
+from traffickingmonitor.linkage.backends import Backend
+from traffickingmonitor.linkage.settings import LinkageSettings
+
+MODEL_VERSION = 1
+_SIGNIFICANT = 12
+# An EM session needs pairs to learn from; fewer than this and it is skipped.
+_MIN_TRAINING_PAIRS = 10
+WEIGHT_COLUMNS: tuple[str, ...] = tuple(
+    f"{kind}_{c}" for c in person_model.COMPARISONS for kind in ("w", "tf")
+)
+
+
+@dataclass
+class LinkageModel:
+    """A trained person model: Splink's settings and parameters plus what scoring needs."""
+
+    splink: dict
+    tf: dict[str, list[list]] = field(default_factory=dict)  # column -> [[value, tf], ...]
+    placeholders: list[str] = field(default_factory=list)  # month-day tokens
+    threshold: float = 0.93
+    training: dict = field(default_factory=dict)  # what was estimated, for the method annex
+    version: int = MODEL_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": self.version,
+                "threshold": self.threshold,
+                "placeholders": self.placeholders,
+                "training": self.training,
+                "tf": self.tf,
+                "splink": self.splink,
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> LinkageModel:
+        data = json.loads(text)
+        return cls(
+            splink=data["splink"],
+            tf=data.get("tf", {}),
+            placeholders=data.get("placeholders", []),
+            threshold=data.get("threshold", 0.93),
+            training=data.get("training", {}),
+            version=data.get("version", MODEL_VERSION),
+        )
+
+    @property
+    def prior(self) -> float:
+        return float(self.splink["probability_two_random_records_match"])
+
+    def levels(self) -> dict[str, list[tuple[str, float | None]]]:
+        """Per comparison, its levels as (label, match weight); the null level has weight 0."""
+        out = {}
+        for comp in self.splink["comparisons"]:
+            levels = []
+            for lvl in comp["comparison_levels"]:
+                label = lvl.get("label_for_charts") or lvl.get("sql_condition", "")
+                if lvl.get("is_null_level"):
+                    levels.append((label or "missing", 0.0))
+                    continue
+                m, u = lvl.get("m_probability"), lvl.get("u_probability")
+                weight = (
+                    None if m is None or u is None else math.log2(max(m, 1e-300) / max(u, 1e-300))
+                )
+                levels.append((label, weight))
+            out[comp["output_column_name"]] = levels
+        return out
+
+
+def choose_blocking(
+    frame: pd.DataFrame, settings: LinkageSettings
+) -> list[person_model.BlockingRule]:
+    """The core blocking rules plus each wide rule that stays within the pair budget."""
+    budget = settings.wide_pairs_per_record * max(len(frame), 1)
+    wide = [r for r in person_model.WIDE_BLOCKING if pairs_sharing(frame, r.keys) <= budget]
+    return [*person_model.CORE_BLOCKING, *wide]
+
+
+def pairs_sharing(frame: pd.DataFrame, keys: tuple[str, ...]) -> int:
+    """Pairs of rows with equal, non-missing ``keys`` (before any residual condition)."""
+    sizes = frame.dropna(subset=list(keys)).groupby(list(keys)).size().to_numpy(dtype=np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def train(
+    frame: pd.DataFrame, settings: LinkageSettings, backend: Backend, placeholders: list[str]
+) -> LinkageModel:
+    """Train the person model on ``frame`` (see :func:`prepare.splink_frame`)."""
+    from splink import Linker, block_on
+
+    blocking = choose_blocking(frame, settings)
+    untrained = person_model.settings_dict(backend.dialect, blocking)
+    linker = Linker(backend.register(frame), untrained, log_level=logging.ERROR)
+    training: dict = {"blocking": [b.sql for b in blocking], "em_sessions": []}
+
+    deterministic = pairs_sharing(frame, ("nid_token",)) + pairs_sharing(
+        frame, ("name_token", "birth_date_token")
+    )
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(
+            list(person_model.DETERMINISTIC_RULES), recall=settings.deterministic_recall
+        )
+        training["prior_from"] = {
+            "rules": list(person_model.DETERMINISTIC_RULES),
+            "recall": settings.deterministic_recall,
+        }
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=settings.u_max_pairs, seed=settings.seed
+    )
+    for keys in person_model.TRAINING_BLOCKING:
+        n_pairs = pairs_sharing(frame, keys)
+        if n_pairs < _MIN_TRAINING_PAIRS:
+            continue
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*keys), max_pairs=settings.em_max_pairs
+        )
+        training["em_sessions"].append(
+            {"blocking": list(keys), "pairs": min(n_pairs, int(settings.em_max_pairs))}
+        )
+    trained = _rounded(linker.misc.save_model_to_json())
+    tf = {}
+    for col in person_model.TF_COLUMNS:
+        table = linker.table_management.compute_tf_table(col).as_pandas_dataframe()
+        table = table.dropna(subset=[col]).sort_values(col)
+        tf[col] = [
+            [_plain(v), round(float(t), _SIGNIFICANT)]
+            for v, t in zip(table[col], table[f"tf_{col}"], strict=True)
+        ]
+    return LinkageModel(trained, tf, list(placeholders), settings.threshold, training)
+
+
+def score_all(
+    frame: pd.DataFrame, model: LinkageModel, backend: Backend, floor: float
+) -> pd.DataFrame:
+    """Every blocked pair of ``frame`` with match probability at least ``floor``."""
+    linker, _ = _scoring_linker(frame, model, backend)
+    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    return _links(predictions.as_pandas_dataframe())
+
+
+def score_new(
+    existing: pd.DataFrame, new: pd.DataFrame, model: LinkageModel, backend: Backend, floor: float
+) -> pd.DataFrame:
+    """Pairs of a new registration with an existing one or with another new one.
+
+    Splink's ``predict_between`` (existing x new) and ``predict_within`` (new x new) with the
+    model's own blocking rules and term frequencies: together with the existing links these
+    are exactly the pairs a full re-link would score.
+    """
+    linker, sdf_existing = _scoring_linker(existing, model, backend)
+    sdf_new = backend.register(new)
+    parts = [
+        linker.inference.predict_between(
+            sdf_existing, sdf_new, threshold_match_probability=floor, warning_mode="never"
+        ),
+    ]
+    if len(new) > 1:
+        parts.append(
+            linker.inference.predict_within(
+                sdf_new, threshold_match_probability=floor, warning_mode="never"
+            )
+        )
+    frames = [_links(p.as_pandas_dataframe()) for p in parts]
+    return pd.concat(frames, ignore_index=True) if frames else _links(pd.DataFrame())
+
+
+def _scoring_linker(frame: pd.DataFrame, model: LinkageModel, backend: Backend):
+    from splink import Linker
+
+    sdf = backend.register(frame)
+    linker = Linker(sdf, model.splink, log_level=logging.ERROR)
+    for col, rows in model.tf.items():
+        table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
+        if col == "birth_year":  # pragma: no cover - no integer tf column today
+            table[col] = table[col].astype("Int64")
+        linker.table_management.register_term_frequency_lookup(backend.register(table), col)
+    return linker, sdf
+
+
+def _links(pred: pd.DataFrame) -> pd.DataFrame:
+    """Scored pairs as (uid_l < uid_r, probability, weight, per-comparison weights)."""
+    cols = ["uid_l", "uid_r", "match_probability", "match_weight", *WEIGHT_COLUMNS]
+    if pred.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype="int64" if c.startswith("uid") else "float64") for c in cols}
+        )
+    out = pd.DataFrame(
+        {
+            "uid_l": np.minimum(pred["uid_l"], pred["uid_r"]).astype("int64"),
+            "uid_r": np.maximum(pred["uid_l"], pred["uid_r"]).astype("int64"),
+            "match_probability": pred["match_probability"].astype(float),
+            "match_weight": pred["match_weight"].astype(float),
+        }
+    )
+    for c in person_model.COMPARISONS:
+        out[f"w_{c}"] = pred[f"mw_{c}"].astype(float) if f"mw_{c}" in pred else 0.0
+        out[f"tf_{c}"] = (
+            pred[f"mw_tf_adj_{c}"].astype(float).fillna(0.0) if f"mw_tf_adj_{c}" in pred else 0.0
+        )
+    return out.sort_values(["uid_l", "uid_r"], kind="stable").reset_index(drop=True)
+
+
+def _rounded(obj):
+    """The model with every probability rounded, so that equal input gives an equal model."""
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rounded(v) for v in obj]
+    if isinstance(obj, float) and obj != 0 and math.isfinite(obj):
+        return float(f"{obj:.{_SIGNIFICANT}g}")
+    return obj
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        return value.item()
+    return value

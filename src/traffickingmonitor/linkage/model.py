@@ -1,0 +1,279 @@
+"""The person model: a Fellegi-Sunter model in Splink over pseudonymised person attributes.
+
+What two registrations are compared on (each a Splink comparison, its levels best first):
+
+- ``nid``: the keyed hash of the national id, equal or not (a different id is strong
+  evidence of two people; a recording error is allowed for with a fixed m of 0.001).
+- ``name``: the order-free full name token (term-frequency adjusted: a common name is weaker
+  evidence), the words of one name within the other (a dropped second given name), family
+  and first given name each within one typo (shared deletion-variant hashes), the same but
+  swapped, phonetic codes, then family or first given name alone.
+- ``birth``: exact date (term-frequency adjusted, so the 1 January placeholder counts for
+  little), day and month transposed, year off by one in the same month, the same year with a
+  date missing, the same year where one date is a common placeholder, the same year, years
+  one apart.
+- ``sex``, ``nationality`` (term-frequency adjusted), ``residence_municipality``
+  (term-frequency adjusted) and ``residence_status`` (a change from asylum seeker or
+  undocumented to a permit is a usual change, not a contradiction).
+
+Never the exploitation form, the registration date or anything else about the exploitation:
+a re-registration years later, for another exploitation, must stay the same person, because
+that re-victimisation is what the monitor measures.
+
+The ``else`` levels of the nearly stable attributes (national id, sex, nationality, residence
+municipality) have fixed m probabilities: clean data would drive their estimate to zero, and
+a zero would let one recording error veto any link (and underflows Splink's EM).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Comparison output names, in model order; also the order of the stored link weights.
+COMPARISONS: tuple[str, ...] = (
+    "nid",
+    "name",
+    "birth",
+    "sex",
+    "nationality",
+    "residence_municipality",
+    "residence_status",
+)
+TF_COLUMNS: tuple[str, ...] = (
+    "name_token",
+    "birth_date_token",
+    "nationality",
+    "residence_municipality",
+)
+
+# Compatible in birth year, sex and nationality (or unknown): a pair that fails this would get
+# a strongly negative weight anyway, so the looser blocking rules skip it.
+COMPATIBLE = (
+    "(l.birth_year IS NULL OR r.birth_year IS NULL OR abs(l.birth_year - r.birth_year) <= 1)"
+    " AND (l.sex IS NULL OR r.sex IS NULL OR l.sex = r.sex)"
+    " AND (l.nationality IS NULL OR r.nationality IS NULL OR l.nationality = r.nationality)"
+)
+NAME_MISSING = "(l.name_token IS NULL OR r.name_token IS NULL)"
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """An equi-join on ``keys`` plus an optional residual condition (Splink SQL, l./r.)."""
+
+    keys: tuple[str, ...]
+    residual: str = ""
+
+    @property
+    def sql(self) -> str:
+        parts = [f"l.{k} = r.{k}" for k in self.keys]
+        if self.residual:
+            parts.append(self.residual)
+        return " AND ".join(parts)
+
+
+# Pairs that are scored at all. The core rules are always used; the wide ones (a name part
+# alone) only while they stay within the pair budget, so that a national edition is searched
+# thoroughly and a million registrations with their many shared names stay tractable.
+CORE_BLOCKING: tuple[BlockingRule, ...] = (
+    BlockingRule(("nid_token",)),
+    BlockingRule(("name_token",), COMPATIBLE),
+    BlockingRule(("family_token", "given_phonetic_token"), COMPATIBLE),
+    BlockingRule(("given_token", "family_phonetic_token"), COMPATIBLE),
+    BlockingRule(("family_phonetic_token", "given_phonetic_token"), COMPATIBLE),
+    BlockingRule(("birth_date_token",), COMPATIBLE),
+    BlockingRule(("birth_year", "residence_municipality"), f"{COMPATIBLE} AND {NAME_MISSING}"),
+)
+WIDE_BLOCKING: tuple[BlockingRule, ...] = (
+    BlockingRule(("family_token",), COMPATIBLE),
+    BlockingRule(("given_token",), COMPATIBLE),
+)
+
+# EM sessions, each estimating the comparisons its blocking does not fix. Pairs sharing a
+# national id are nearly all matches (m of name and birth); pairs sharing name and date
+# estimate the id and the other attributes; pairs sharing birth date and municipality
+# estimate the name levels, including a missing or misspelt name.
+TRAINING_BLOCKING: tuple[tuple[str, ...], ...] = (
+    ("nid_token",),
+    ("name_token", "birth_date_token"),
+    ("birth_date_token", "residence_municipality"),
+)
+# Near-certain rules for the prior (probability that two random registrations match).
+DETERMINISTIC_RULES: tuple[str, ...] = (
+    "l.nid_token = r.nid_token",
+    "l.name_token = r.name_token AND l.birth_date_token = r.birth_date_token",
+)
+
+_IRREGULAR = "('asylum_seeker', 'undocumented')"
+_SETTLED = "('b8_permit', 'residence_permit')"
+
+
+def _overlap(left: str, right: str, dialect: str) -> str:
+    """SQL: the arrays ``left`` (of l) and ``right`` (of r) share an element."""
+    if dialect == "spark":
+        return f"arrays_overlap(`{left}_l`, `{right}_r`)"
+    return f'list_has_any("{left}_l", "{right}_r")'
+
+
+def _subset(column: str, dialect: str) -> str:
+    """SQL: every element of one array is in the other (either way round)."""
+    if dialect == "spark":
+        return f"(size(array_except(`{column}_l`, `{column}_r`)) = 0 OR size(array_except(`{column}_r`, `{column}_l`)) = 0)"
+    return f'(list_has_all("{column}_l", "{column}_r") OR list_has_all("{column}_r", "{column}_l"))'
+
+
+def _q(column: str, side: str, dialect: str) -> str:
+    name = f"{column}_{side}"
+    return f"`{name}`" if dialect == "spark" else f'"{name}"'
+
+
+def comparisons(dialect: str) -> list:
+    """Splink comparisons of the person model for a SQL dialect ("duckdb" or "spark")."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    def c(column: str, side: str) -> str:
+        return _q(column, side, dialect)
+
+    def custom(sql: str, label: str, m: float) -> object:
+        return cll.CustomLevel(sql, label_for_charts=label).configure(m_probability=m)
+
+    name = cl.CustomComparison(
+        output_column_name="name",
+        comparison_levels=[
+            cll.NullLevel("name_token"),
+            cll.ExactMatchLevel("name_token", term_frequency_adjustments=True).configure(
+                label_for_charts="full name exact (order-free)", m_probability=0.75
+            ),
+            custom(
+                _subset("name_word_tokens", dialect), "all words of one name in the other", 0.08
+            ),
+            custom(
+                f"{_overlap('family_variant_tokens', 'family_variant_tokens', dialect)} AND "
+                f"{_overlap('given_variant_tokens', 'given_variant_tokens', dialect)}",
+                "family and first given name each within one typo",
+                0.13,
+            ),
+            custom(
+                f"{_overlap('family_variant_tokens', 'given_variant_tokens', dialect)} AND "
+                f"{_overlap('given_variant_tokens', 'family_variant_tokens', dialect)}",
+                "names swapped, each within one typo",
+                0.005,
+            ),
+            cll.And(
+                cll.ExactMatchLevel("family_phonetic_token"),
+                cll.ExactMatchLevel("given_phonetic_token"),
+            ).configure(label_for_charts="family and given name sound alike", m_probability=0.01),
+            custom(
+                _overlap("family_variant_tokens", "family_variant_tokens", dialect),
+                "family name within one typo, given name differs",
+                0.01,
+            ),
+            custom(
+                _overlap("given_variant_tokens", "given_variant_tokens", dialect),
+                "first given name within one typo, family name differs",
+                0.01,
+            ),
+            cll.ElseLevel().configure(label_for_charts="names differ", m_probability=0.01),
+        ],
+    )
+    year_l, year_r = c("birth_year", "l"), c("birth_year", "r")
+    date_l, date_r = c("birth_date_token", "l"), c("birth_date_token", "r")
+    birth = cl.CustomComparison(
+        output_column_name="birth",
+        comparison_levels=[
+            cll.NullLevel("birth_year"),
+            cll.ExactMatchLevel("birth_date_token", term_frequency_adjustments=True).configure(
+                label_for_charts="birth date exact", m_probability=0.65
+            ),
+            custom(
+                f"({date_l} = {c('birth_date_swapped_token', 'r')} "
+                f"OR {c('birth_date_swapped_token', 'l')} = {date_r})",
+                "day and month transposed",
+                0.05,
+            ),
+            custom(
+                f"{c('birth_month_token', 'l')} = {c('birth_month_token', 'r')} "
+                f"AND abs({year_l} - {year_r}) = 1",
+                "year off by one, same month",
+                0.05,
+            ),
+            custom(
+                f"{year_l} = {year_r} AND ({date_l} IS NULL OR {date_r} IS NULL)",
+                "same year, a date missing",
+                0.07,
+            ),
+            custom(
+                f"{year_l} = {year_r} AND ({c('birth_md_common', 'l')} OR {c('birth_md_common', 'r')})",
+                "same year, one date a common placeholder",
+                0.1,
+            ),
+            custom(f"{year_l} = {year_r}", "same year, dates differ", 0.02),
+            custom(f"abs({year_l} - {year_r}) = 1", "years one apart", 0.03),
+            cll.ElseLevel().configure(label_for_charts="birth years differ", m_probability=0.001),
+        ],
+    )
+
+    def stable(column: str, *, tf: bool, m_else: float, label: str) -> object:
+        exact = cll.ExactMatchLevel(column, term_frequency_adjustments=tf)
+        return cl.CustomComparison(
+            output_column_name=column if column != "nid_token" else "nid",
+            comparison_levels=[
+                cll.NullLevel(column),
+                exact.configure(label_for_charts=f"{label} equal", m_probability=0.99),
+                cll.ElseLevel().configure(
+                    label_for_charts=f"{label} differs",
+                    m_probability=m_else,
+                    fix_m_probability=True,
+                ),
+            ],
+        )
+
+    status = cl.CustomComparison(
+        output_column_name="residence_status",
+        comparison_levels=[
+            cll.NullLevel("residence_status"),
+            cll.ExactMatchLevel("residence_status").configure(
+                label_for_charts="residence status equal", m_probability=0.8
+            ),
+            custom(
+                " OR ".join(
+                    [
+                        f"({c('residence_status', 'l')} IN {_IRREGULAR} AND {c('residence_status', 'r')} IN {_SETTLED})",
+                        f"({c('residence_status', 'r')} IN {_IRREGULAR} AND {c('residence_status', 'l')} IN {_SETTLED})",
+                        f"({c('residence_status', 'l')} IN {_IRREGULAR} AND {c('residence_status', 'r')} IN {_IRREGULAR})",
+                    ]
+                ),
+                "a usual change of residence status",
+                0.15,
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="residence status differs", m_probability=0.05
+            ),
+        ],
+    )
+    return [
+        stable("nid_token", tf=False, m_else=0.001, label="national id"),
+        name,
+        birth,
+        stable("sex", tf=False, m_else=0.005, label="sex"),
+        stable("nationality", tf=True, m_else=0.01, label="nationality"),
+        stable("residence_municipality", tf=True, m_else=0.05, label="residence municipality"),
+        status,
+    ]
+
+
+def settings_dict(dialect: str, blocking: list[BlockingRule], *, max_iterations: int = 20) -> dict:
+    """Untrained Splink settings of the person model as a plain dict."""
+    from splink import SettingsCreator
+
+    creator = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="uid",
+        comparisons=comparisons(dialect),
+        blocking_rules_to_generate_predictions=[b.sql for b in blocking],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        max_iterations=max_iterations,
+        em_convergence=0.0001,
+    )
+    return creator.get_settings(dialect).as_dict()

@@ -1,0 +1,105 @@
+"""Linkage settings: what the ``linkage`` section of a run's configuration may hold."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from traffickingmonitor.errors import UserError
+
+METHODS = ("splink", "deterministic")
+BACKENDS = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class LinkageSettings:
+    """Settings of one linkage run; every field has a default that reaches the quality goal.
+
+    Attributes
+    ----------
+    method : str
+        ``"splink"`` (the probabilistic person model) or ``"deterministic"`` (linkage v0).
+    backend : str
+        ``"duckdb"`` (one machine) or ``"spark"`` (``spark_master``, local by default).
+    threshold : float
+        Match probability at or above which two registrations are one person (clustering
+        takes the connected components of those links). Chosen by the threshold sweep on the
+        synthetic national edition.
+    episode_window_days : int
+        Reports of one person within this many days of the episode's first report are one
+        episode; a later report starts a new episode.
+    seed : int
+        Seed of the random sample that estimates the u probabilities (same input, same model).
+    u_max_pairs, em_max_pairs : float
+        Pairs sampled to estimate u; pairs at most per EM session (a deterministic sample).
+    deterministic_recall : float
+        Assumed share of true matches that the near-certain rules (same national id; same
+        name and birth date) find; sets the prior probability of a match.
+    wide_pairs_per_record : float
+        Pair budget per registration for the wide blocking rules (a name part alone).
+    link_floor : float
+        Links with at least this probability are kept with the edition: for review, the
+        threshold sweep and incremental linkage.
+    review_band : tuple of float
+        Probability band of the pairs exported for clerical review.
+    incremental : bool
+        Link only new registrations to the persons of the latest edition, with its model,
+        when that edition's registrations are all still present.
+    spark_master : str
+        Spark master URL for the Spark backend.
+    """
+
+    method: str = "splink"
+    backend: str = "duckdb"
+    threshold: float = 0.93
+    episode_window_days: int = 90
+    seed: int = 1
+    u_max_pairs: float = 1e6
+    em_max_pairs: float = 5e6
+    deterministic_recall: float = 0.5
+    wide_pairs_per_record: float = 20.0
+    link_floor: float = 0.01
+    review_band: tuple[float, float] = (0.3, 0.99)
+    incremental: bool = False
+    spark_master: str = "local[2]"
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> LinkageSettings:
+        """Settings from a run configuration's ``linkage`` dict; unknown keys are an error."""
+        config = dict(config or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(config) - known)
+        if unknown:
+            raise UserError(
+                f"unknown linkage setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        if "review_band" in config:
+            config["review_band"] = tuple(float(x) for x in config["review_band"])
+        settings = cls(**config)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.method not in METHODS:
+            raise UserError(
+                f"linkage method must be one of {', '.join(METHODS)}, not {self.method!r}"
+            )
+        if self.backend not in BACKENDS:
+            raise UserError(
+                f"linkage backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}"
+            )
+        if not 0 < self.link_floor <= self.threshold < 1:
+            raise UserError(
+                "linkage threshold must lie in (link_floor, 1) and link_floor in (0, threshold]"
+            )
+        low, high = self.review_band
+        if not self.link_floor <= low < high <= 1:
+            raise UserError(
+                "linkage review_band must be (low, high) with link_floor <= low < high <= 1"
+            )
+        if self.episode_window_days < 0:
+            raise UserError("linkage episode_window_days must not be negative")
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["review_band"] = list(self.review_band)
+        return out
