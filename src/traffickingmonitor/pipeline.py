@@ -90,7 +90,8 @@ def _make_edition(
             "the input folder has no registrations file: an edition needs registrations"
         )
     advance = step("Linking registrations into persons", 1)
-    linked = linkage.link_edition(regs, config.get("linkage"))
+    context = linkage.edition_context(con, config.get("linkage"))
+    linked = linkage.link_edition(regs, config.get("linkage"), context)
     regs["person_id"] = linked.person_id
     advance(1)
     with store.transaction(con):
@@ -101,6 +102,7 @@ def _make_edition(
             {"e": edition_id},
         )
         con.unregister("linked")
+        linkage.save_edition(con, edition_id, regs, linked)  # model, links, episodes
         inputs = StepInput(
             con, edition_id, analysis.person_years(con, edition_id), config, input_hashes=hashes
         )

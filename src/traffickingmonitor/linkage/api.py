@@ -22,6 +22,7 @@ from traffickingmonitor.linkage.linking import (
     link_incremental,
 )
 from traffickingmonitor.linkage.quality import (
+    DEFAULT_SWEEP,
     model_estimate,
     quality_against_truth,
     read_truth,
@@ -48,6 +49,7 @@ from traffickingmonitor.linkage.store_io import (
 REQUIRED_COLUMNS = sorted({c for rule in RULES for c in rule})
 
 __all__ = [
+    "DEFAULT_SWEEP",
     "EditionContext",
     "LinkageModel",
     "LinkageResult",

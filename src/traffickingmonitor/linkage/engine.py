@@ -78,7 +78,7 @@ class LinkageModel:
             for lvl in comp["comparison_levels"]:
                 label = lvl.get("label_for_charts") or lvl.get("sql_condition", "")
                 if lvl.get("is_null_level"):
-                    levels.append((label or "missing", 0.0))
+                    levels.append(("missing", 0.0))
                     continue
                 m, u = lvl.get("m_probability"), lvl.get("u_probability")
                 weight = (

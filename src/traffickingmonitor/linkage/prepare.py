@@ -121,7 +121,7 @@ def _integer_arrays(values: pd.Series) -> list[list[int] | None]:
     cache: dict[tuple, list[int] | None] = {}
     out = []
     for value in values:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             out.append(None)
             continue
         key = tuple(value)

@@ -17,6 +17,7 @@ import pandas as pd
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage.engine import WEIGHT_COLUMNS, LinkageModel
 from traffickingmonitor.linkage.linking import LINK_COLUMNS, LinkageResult, PreviousLinkage
+from traffickingmonitor.linkage.settings import LinkageSettings
 
 
 @dataclass
@@ -27,9 +28,10 @@ class EditionContext:
     previous: PreviousLinkage | None
 
 
-def edition_context(con: duckdb.DuckDBPyConnection) -> EditionContext:
-    """The clerical decisions and the latest edition that has a trained model."""
-    return EditionContext(load_reviews(con), load_previous(con))
+def edition_context(con: duckdb.DuckDBPyConnection, config: dict | None = None) -> EditionContext:
+    """The clerical decisions and, for incremental linkage, the latest edition with a model."""
+    incremental = LinkageSettings.from_config(config).incremental
+    return EditionContext(load_reviews(con), load_previous(con) if incremental else None)
 
 
 def save_edition(
