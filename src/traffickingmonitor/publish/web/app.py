@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -49,9 +50,15 @@ class Principal:
 PUBLIC = Principal("-", "public")
 
 
+def _chart_svg(svg: str) -> markupsafe.Markup:
+    """The chart's SVG, hidden from assistive technology: its wrapper carries the name
+    (role="img", aria-label) and the data table beside it carries the numbers."""
+    return markupsafe.Markup(svg.replace("<svg", '<svg aria-hidden="true" focusable="false"', 1))
+
+
 def environment() -> jinja2.Environment:
     """Web templates first, then the report's (its chapter partials are reused as they are)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(_HERE / "templates"),
@@ -63,6 +70,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["chart_svg"] = _chart_svg
+    return env
 
 
 def create_app(

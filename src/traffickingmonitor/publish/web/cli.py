@@ -71,6 +71,11 @@ users_app = typer.Typer(help="Users of the dashboard: add, list, disable.", no_a
 audit_app = typer.Typer(help="The audit log of the dashboard.", no_args_is_help=True)
 
 
+@audit_app.callback()
+def _audit_group() -> None:
+    """The audit log of the dashboard (a group, also while it has one command)."""
+
+
 @users_app.command("add")
 def users_add(
     username: str = typer.Argument(...),

@@ -184,7 +184,10 @@ def download(request: Request, edition_id: str, file_name: str):
 @router.get("/method", response_class=HTMLResponse)
 def method(request: Request):
     edition = _edition(request)
-    return render(request, "method.html.j2", edition=edition)
+    chapters = request.app.state.data.chapters(edition.edition_id, lang_of(request))
+    method_chapter = next((ch["content"] for ch in chapters if ch["id"] == "method"), None)
+    # The method chapter's own partial (definitions, linkage, sources) when it has one.
+    return render(request, "method.html.j2", edition=edition, c=method_chapter)
 
 
 @router.get("/lang/{code}")

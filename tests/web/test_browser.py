@@ -1,0 +1,190 @@
+"""In a real browser (Debian's Chromium): every page per role, axe-core, language, forms.
+
+Screenshots of the pages are written to ``tests/web/artifacts/`` (kept out of git).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from web_helpers import OWN_GM, PASSWORDS, make_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    import uvicorn
+
+    app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('bstate') / 's.sqlite'}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _page(browser, server, role: str):
+    # bypass_csp: axe is injected as a script; the app's CSP (rightly) forbids inline ones.
+    context = browser.new_context(base_url=server, bypass_csp=True, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    if role != "public":
+        username, password = PASSWORDS[role]
+        page.goto("/login")
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("form.stack button[type=submit]")
+        page.wait_for_url(re.compile(r".*/$"))
+        assert username in page.inner_text("header")
+    return context, page
+
+
+def _axe(page) -> list[dict]:
+    page.evaluate(AXE.read_text("utf-8"))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _pages(role: str, chapters: list[str]) -> list[tuple[str, bool]]:
+    """(page, check it) per role: every page is opened; axe and a screenshot run on the public
+    pages once (as the public) and on the pages a role adds, so the suite stays quick."""
+    public = ["/", *[f"/chapters/{c}" for c in chapters], "/municipalities"]
+    public += [f"/municipalities/{OWN_GM}", "/downloads", "/method"]
+    if role == "public":
+        return [(p, True) for p in [*public, "/login"]]
+    own = [f"/municipalities/{OWN_GM}/assessment"]
+    if role == "admin":
+        own += ["/admin/users", "/admin/audit"]
+    return [("/", True), *[(p, False) for p in public[1:]], *[(p, True) for p in own]]
+
+
+@pytest.mark.parametrize("role", ["public", "municipality", "analyst", "admin"])
+def test_every_page_as_every_role_with_axe(browser, server, role, demo_db):
+    from traffickingmonitor.disclosure.api import PrimaryRule
+    from traffickingmonitor.publish.web.data import shared
+
+    data = shared(demo_db, PrimaryRule(10))
+    chapters = [c["id"] for c in data.chapters(data.latest.edition_id, "nl")]
+    ARTIFACTS.mkdir(exist_ok=True)
+    context, page = _page(browser, server, role)
+    problems = {}
+    try:
+        for path, check in _pages(role, chapters):
+            response = page.goto(path)
+            assert response.status == 200, (role, path, response.status)
+            assert page.get_attribute("html", "lang") == "nl"
+            assert page.locator("h1").count() == 1
+            if not check:
+                continue
+            assert page.locator("a.skip-link").count() == 1
+            serious = _axe(page)
+            if serious:
+                problems[path] = serious
+            name = path.strip("/").replace("/", "_") or "overview"
+            page.screenshot(path=str(ARTIFACTS / f"{role}-{name}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not problems, problems
+
+
+def test_language_switch(browser, server):
+    context, page = _page(browser, server, "public")
+    try:
+        page.goto("/downloads")
+        page.click("a.lang-switch")
+        page.wait_for_url(re.compile(r".*/downloads$"))
+        assert page.get_attribute("html", "lang") == "en"
+        assert page.locator("h1").inner_text() == "Downloads"
+        page.goto("/")
+        assert page.get_attribute("html", "lang") == "en"
+        assert not _axe(page)
+        page.screenshot(path=str(ARTIFACTS / "public-overview-en.png"), full_page=True)
+        page.click("a.lang-switch")
+        assert page.get_attribute("html", "lang") == "nl"
+    finally:
+        context.close()
+
+
+def test_submit_self_assessment(browser, server):
+    context, page = _page(browser, server, "municipality")
+    try:
+        page.goto(f"/municipalities/{OWN_GM}/assessment")
+        page.check("input[name=value_policy_document][value=yes]")
+        page.check("input[name=value_contact_officer][value=partly]")
+        page.fill("#note_contact_officer", "Aandachtsfunctionaris vanaf 1 maart.")
+        page.click("form.assessment button[type=submit]")
+        page.wait_for_url(re.compile(r".*saved=1$"))
+        assert page.locator("p.notice[role=status]").count() == 1
+        assert "Aandachtsfunctionaris vanaf 1 maart." in page.inner_text("table")
+        assert page.is_checked("input[name=value_policy_document][value=yes]")
+        page.screenshot(path=str(ARTIFACTS / "municipality-assessment-saved.png"), full_page=True)
+        # another municipality's form is not for this user
+        assert page.goto("/municipalities/GM0014/assessment").status == 403
+    finally:
+        context.close()
+
+
+def test_download_a_table(browser, server, tmp_path):
+    context, page = _page(browser, server, "public")
+    try:
+        page.goto("/downloads")
+        with page.expect_download() as info:
+            page.click("a[href*='/sex.csv']")
+        target = tmp_path / "sex.csv"
+        info.value.save_as(target)
+        text = target.read_text("utf-8")
+        assert text.startswith("year,sex,sex_label,persons")
+        cells = [c for line in text.splitlines()[1:] for c in line.split(",")[3:]]
+        assert not [c for c in cells if re.fullmatch(r"[1-9]", c)]
+    finally:
+        context.close()

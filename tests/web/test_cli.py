@@ -1,0 +1,40 @@
+"""``users add/list/disable`` and ``audit verify`` on the command line."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from typer.testing import CliRunner
+
+from traffickingmonitor.errors import UserError
+from traffickingmonitor.publish.web.cli import audit_app, users_app
+
+runner = CliRunner()
+
+
+def test_users_and_audit_commands(tmp_path):
+    db = tmp_path / "monitor.duckdb"  # the state lives beside it; the store itself is not read
+    args = ["--db", str(db)]
+    r = runner.invoke(
+        users_app,
+        ["add", "alice", "--role", "municipality", "--municipality", "GM0363", *args],
+        input="a long password!\na long password!\n",
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "monitor.state.sqlite").exists()
+    r = runner.invoke(users_app, ["list", *args])
+    assert "alice\tmunicipality\tGM0363\tactive" in r.output
+    r = runner.invoke(users_app, ["disable", "alice", *args])
+    assert r.exit_code == 0
+    assert "disabled" in runner.invoke(users_app, ["list", *args]).output
+    r = runner.invoke(
+        users_app, ["add", "bob", "--role", "root", *args], input="x" * 12 + "\n" + "x" * 12 + "\n"
+    )
+    assert isinstance(r.exception, UserError)
+    r = runner.invoke(audit_app, ["verify", *args])
+    assert r.exit_code == 0 and "intact: 2 entries" in r.output
+    with sqlite3.connect(tmp_path / "monitor.state.sqlite") as con:
+        con.execute("UPDATE audit_log SET username = 'mallory' WHERE id = 1")
+    r = runner.invoke(audit_app, ["verify", *args])
+    assert isinstance(r.exception, UserError)
+    assert "broken at entry 1" in str(r.exception)
