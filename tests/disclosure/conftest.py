@@ -1,0 +1,40 @@
+"""The demo edition (synthetic, scale 1) in a store, for the attacker suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class DemoEdition:
+    db: Path
+    report: Path  # report folder written with the edition's default method (suppression)
+    tables: dict  # the unprotected MonitorTables (the truth the attacker is scored against)
+
+
+@pytest.fixture(scope="session")
+def demo_edition(tmp_path_factory) -> DemoEdition:
+    from traffickingmonitor import editions, pipeline, store
+    from traffickingmonitor.intake import api as intake
+    from traffickingmonitor.publish.report import write_report
+    from traffickingmonitor.synthetic.api import write_synthetic_edition
+
+    out = tmp_path_factory.mktemp("disclosure-demo")
+    write_synthetic_edition(out / "data", seed=20240101, scale=1.0)
+    key_path = intake.create_key_file(out / "key")
+    # The tables are the demo's; deterministic linkage and a short bootstrap keep this fast and
+    # independent of the linkage model (its counts are what disclosure control works on).
+    config = {"linkage": {"method": "deterministic"}, "hidden_number": {"n_boot": 40}}
+    db = out / "monitor.duckdb"
+    pipeline.run(out / "data", db, intake.load_key(key_path), config=config)
+    report = out / "report"
+    write_report(db, report, lang="en", pdf=False)
+    con = store.connect(db, read_only=True)
+    try:
+        tables = editions.load_tables(con, editions.get_edition(con).edition_id)
+    finally:
+        con.close()
+    return DemoEdition(db, report, tables)

@@ -1,0 +1,136 @@
+"""The attacker suite: every number the demo edition and a hard municipal case publish, and
+every way to subtract a hidden count back (margins, tables sharing margins, hierarchies, LP
+bounds per hidden cell). Zero recoveries, or the test fails."""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from disclosure_cases import hard_tables
+from traffickingmonitor.disclosure.api import DisclosureRule, protect, protect_edition
+from traffickingmonitor.disclosure.attack import (
+    attack,
+    published_from_csv,
+    published_from_protected,
+    truth_of,
+)
+from traffickingmonitor.publish.report import write_tables
+
+RULE = DisclosureRule()
+
+
+class _DataCells(HTMLParser):
+    """Texts of the data cells (<td>) of every data table (<table class="data ...">)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self._table: str | None = None
+        self._in_td = False
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._table = a.get("class", "")
+        elif tag == "td" and self._table is not None:
+            self._in_td, self._text = True, ""
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._in_td:
+            self.cells.append((self._table, self._text.strip()))
+            self._in_td = False
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._in_td:
+            self._text += data
+
+
+def _csv_numbers(folder) -> set[int]:
+    numbers = set()
+    for path in folder.glob("*.csv"):
+        for v in pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel():
+            if re.fullmatch(r"-?\d+", v or ""):
+                numbers.add(int(v))
+    return numbers
+
+
+def test_demo_outputs_recover_nothing(demo_edition):
+    published = published_from_csv(demo_edition.report / "tables")
+    report = attack(published, RULE.threshold, truth_of(demo_edition.tables), RULE.protection_level)
+    assert report.findings, "the demo edition hides nothing: the suite would prove nothing"
+    assert report.recoveries == []
+    assert report.small_shown == []
+    # the feasible interval of every hidden count is wider than its protection interval
+    for f in report.findings:
+        assert f.high - f.low >= 1
+
+
+def test_demo_html_shows_no_small_count_and_no_number_the_csv_hides(demo_edition):
+    html = (demo_edition.report / "report.html").read_text("utf-8")
+    parser = _DataCells()
+    parser.feed(html)
+    csv_numbers = _csv_numbers(demo_edition.report / "tables")
+    counts = [
+        int(text.replace("\u202f", ""))
+        for table, text in parser.cells
+        if "sources" not in table
+        and "disclosure" not in table
+        and re.fullmatch(r"\d[\d\u202f]*", text)
+    ]
+    assert counts
+    assert [n for n in counts if 0 < n < RULE.threshold] == []
+    # every count in the report is a number the open data publish too
+    assert sorted(set(counts) - csv_numbers) == []
+    assert "<10" in html and ">x<" in html
+
+
+def test_attacker_breaks_the_primary_rule_alone(demo_edition):
+    """The suite has teeth: on the foundation's table-by-table rule it recovers counts."""
+    alone = {tid: protect(t, RULE) for tid, t in demo_edition.tables.items()}
+    report = attack(
+        published_from_protected(alone),
+        RULE.threshold,
+        truth_of(demo_edition.tables),
+        RULE.protection_level,
+    )
+    assert len(report.recoveries) >= 5
+
+
+def _edition_stub():
+    return types.SimpleNamespace(
+        edition_id="hard",
+        created_at=pd.Timestamp("2024-01-01"),
+        code_version="test",
+        inputs_hash="0" * 64,
+        inputs=pd.DataFrame(columns=["file_name", "kind", "file_hash"]),
+    )
+
+
+@pytest.mark.parametrize("persons_per_year", [1200, 4000])
+def test_hard_municipal_case_recovers_nothing(tmp_path, persons_per_year):
+    tables = hard_tables(years=(2023,), persons_per_year=persons_per_year)
+    protected = protect_edition(tables, RULE)
+    folder = write_tables(protected, _edition_stub(), tmp_path / "tables", "en")
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["disclosure"]["method"] == "suppression"
+    report = attack(
+        published_from_csv(folder), RULE.threshold, truth_of(tables), RULE.protection_level
+    )
+    assert len(report.findings) > 100
+    assert report.recoveries == []
+    assert report.small_shown == []
+    # without secondary suppression the province and police-unit totals give cells away
+    alone = {tid: protect(t, RULE) for tid, t in tables.items()}
+    naive = attack(
+        published_from_protected(alone), RULE.threshold, truth_of(tables), RULE.protection_level
+    )
+    assert naive.recoveries
