@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -142,13 +143,15 @@ def create_app(
 
     @app.middleware("http")
     async def who_and_audit(request: Request, call_next):
-        request.state.principal = _principal(request, factory)
+        # Database work off the event loop: one slow write must not stall every other user.
+        request.state.principal = await run_in_threadpool(_principal, request, factory)
         response = await call_next(request)
         path = request.url.path
         if not path.startswith("/static/"):
             p = request.state.principal
             target = path + (f"?{request.url.query}" if request.url.query else "")
-            audit.append(
+            await run_in_threadpool(
+                audit.append,
                 factory,
                 p.username,
                 p.role,

@@ -48,6 +48,7 @@ class EditionData:
         self._tables: dict[str, dict[str, ProtectedTable]] = {}
         self._chapters: dict[tuple[str, str], list[dict]] = {}
         self._csv: dict[tuple[str, str], Path] = {}
+        self._memo: dict[tuple, object] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="tm-web-")
 
     @cached_property
@@ -125,6 +126,13 @@ class EditionData:
                             built.append({"id": chapter.id, "content": content})
                 self._chapters[key] = built
             return self._chapters[key]
+
+    def memo(self, key: tuple, build):
+        """``build()`` once per key: derived views of an immutable edition never change."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = build()
+            return self._memo[key]
 
     def csv_folder(self, edition_id: str, lang: str) -> Path:
         """The open-data folder of the edition (CSV + metadata.json), written once."""

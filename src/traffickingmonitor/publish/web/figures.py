@@ -94,7 +94,7 @@ def _TEXT(lang: str) -> dict:
     }
 
 
-def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str, _env=None):
+def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str):
     """Own figures of the municipality (where an edition has them) and of its regions."""
     own = []
     for table in tables.values():

@@ -92,7 +92,10 @@ def municipality(request: Request, code: str):
     lang = lang_of(request)
     m = _municipality(code)
     tables = data.tables(edition.edition_id)
-    own, region = region_blocks(tables, m, lang, request.app.state.templates)
+    own, region, similar = data.memo(
+        ("municipality", edition.edition_id, code, lang),
+        lambda: (*region_blocks(tables, m, lang), similar_municipalities(tables, m, lang)),
+    )
     return render(
         request,
         "municipality.html.j2",
@@ -100,7 +103,7 @@ def municipality(request: Request, code: str):
         m=m,
         own=own,
         region=region,
-        similar=similar_municipalities(tables, m, lang),
+        similar=similar,
         may_assess=may_read_assessment(principal(request), code),
     )
 
