@@ -18,8 +18,9 @@ class DemoEdition:
 @pytest.fixture(scope="session")
 def demo_edition(tmp_path_factory) -> DemoEdition:
     from traffickingmonitor import editions, pipeline, store
+    from traffickingmonitor.disclosure.api import protect_edition
     from traffickingmonitor.intake import api as intake
-    from traffickingmonitor.publish.report import write_report
+    from traffickingmonitor.publish.report import write_tables
     from traffickingmonitor.synthetic.api import write_synthetic_edition
 
     out = tmp_path_factory.mktemp("disclosure-demo")
@@ -30,11 +31,13 @@ def demo_edition(tmp_path_factory) -> DemoEdition:
     config = {"linkage": {"method": "deterministic"}, "hidden_number": {"n_boot": 40}}
     db = out / "monitor.duckdb"
     pipeline.run(out / "data", db, intake.load_key(key_path), config=config)
-    report = out / "report"
-    write_report(db, report, lang="en", pdf=False)
     con = store.connect(db, read_only=True)
     try:
-        tables = editions.load_tables(con, editions.get_edition(con).edition_id)
+        edition = editions.get_edition(con)
+        tables = editions.load_tables(con, edition.edition_id)
     finally:
         con.close()
+    # the open data exactly as the report writes them (the same single door)
+    report = out / "report"
+    write_tables(protect_edition(tables), edition, report / "tables", "en")
     return DemoEdition(db, report, tables)
