@@ -1,0 +1,53 @@
+"""Editions: the public sees the latest only; staff pick any; what changed is computed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from fastapi.testclient import TestClient
+
+from web_helpers import login, make_app
+
+
+@pytest.fixture(scope="module")
+def two_editions(demo_db, tmp_path_factory):
+    """An app whose store has an older edition besides the demo one (same tables)."""
+    from traffickingmonitor.publish.web.data import EditionData
+
+    app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('ed') / 's.sqlite'}")
+    data = EditionData(demo_db, app.state.data.rule)  # private copy: the shared one stays as is
+    latest = data.latest
+    older = dataclasses.replace(latest, edition_id="2000-01-01.1")
+    data.editions = [older, latest]  # cached_property: the instance attribute wins
+    shared = app.state.data
+    data._tables[older.edition_id] = shared.tables(latest.edition_id)
+    for eid in (older.edition_id, latest.edition_id):  # charts are built once per session
+        data._chapters[(eid, "nl")] = shared.chapters(latest.edition_id, "nl")
+    app.state.data = data
+    return app, older.edition_id, latest.edition_id
+
+
+@pytest.mark.parametrize("role,allowed", [("public", False), ("analyst", True), ("admin", True)])
+def test_older_editions_for_staff_only(two_editions, role, allowed):
+    app, older, latest = two_editions
+    c = TestClient(app)
+    login(c, role)
+    listed = [e["edition_id"] for e in c.get("/api/v1/editions").json()]
+    assert listed == ([latest, older] if allowed else [latest])
+    urls = (
+        f"/api/v1/editions/{older}/tables",
+        f"/?edition={older}",
+        f"/downloads/{older}/totals.csv",
+    )
+    for url in urls:
+        r = c.get(url, follow_redirects=False)
+        assert (r.status_code == 200) == allowed, (role, url, r.status_code)
+
+
+def test_what_changed_since_the_previous_edition(two_editions):
+    app, older, _ = two_editions
+    c = TestClient(app)
+    html = c.get("/").text
+    assert older in html  # the comparison names the previous edition
+    assert "+0" in html  # same tables: every shown count is unchanged
