@@ -5,7 +5,12 @@ from traffickingmonitor.publish.chapters import (
     crime_overlap,
     hidden_number,
     key_figures,
+    local_figures,
     method,
+    municipal_approach,
+    need_effort,
+    perpetrator_chain,
+    programme,
     registered,
     revictimisation,
 )
@@ -18,6 +23,11 @@ CHAPTERS: list[Chapter] = [
     crime_overlap.CHAPTER,
     care_reach.CHAPTER,
     hidden_number.CHAPTER,
+    local_figures.CHAPTER,
+    municipal_approach.CHAPTER,
+    need_effort.CHAPTER,
+    programme.CHAPTER,
+    perpetrator_chain.CHAPTER,
     method.CHAPTER,
 ]
 

@@ -1,0 +1,284 @@
+"""Chapter: local figures, registered persons per municipality and region, with maps."""
+
+from __future__ import annotations
+
+from traffickingmonitor.codes import api as codes
+from traffickingmonitor.publish import local_charts
+from traffickingmonitor.publish.chapters._local import (
+    area_name,
+    fmt_decimal,
+    names,
+    populations,
+    province_codes,
+    rate,
+    shown_values,
+)
+from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.format import shown
+
+TEXT = {
+    "nl": {
+        "title": "Lokale cijfers",
+        "intro": (
+            "Geregistreerde mogelijke slachtoffers naar de gemeente waar de uitbuiting plaatsvond "
+            "en naar hun woongemeente, per gemeente, politie-eenheid, veiligheidsregio en "
+            "provincie, {y0}–{y1} samen (persoonsjaren: wie in twee jaren is gemeld, telt twee "
+            "keer). Cijfers per 100.000 inwoners gebruiken de bevolking op {date} en zijn per "
+            "jaar gemiddeld; ze zijn alleen berekend uit getoonde aantallen."
+        ),
+        "map_municipality": "Slachtoffers per 100.000 inwoners naar gemeente van uitbuiting",
+        "map_province": "Slachtoffers per 100.000 inwoners naar provincie van uitbuiting",
+        "legend": "per 100.000 inwoners per jaar",
+        "zero": "0 (geen)",
+        "hidden": "niet getoond (<{t})",
+        "none": "geen gegevens",
+        "area": {
+            "municipality": "Gemeente",
+            "province": "Provincie",
+            "police_unit": "Politie-eenheid",
+            "safety_region": "Veiligheidsregio",
+        },
+        "exploitation": "Uitbuiting",
+        "residence": "Woonplaats",
+        "rate_expl": "Per 100.000 (uitbuiting)",
+        "rate_res": "Per 100.000 (woonplaats)",
+        "province_col": "Provincie",
+        "summary_map": (
+            "{y0}–{y1}: {shown} gemeenten met getoonde aantallen, {hidden} niet getoond en {zero} "
+            "zonder geregistreerde slachtoffers; het hoogste cijfer heeft {best} ({rate} per "
+            "100.000 inwoners per jaar)."
+        ),
+        "summary_map_none": "{y0}–{y1}: geen gemeente met een aantal dat getoond kan worden.",
+        "summary_region": "{y0}–{y1}: het hoogste cijfer per 100.000 inwoners heeft {best} ({rate}).",
+        "table_police_unit": "Slachtoffers per politie-eenheid",
+        "table_safety_region": "Slachtoffers per veiligheidsregio",
+        "class": "Klasse (per 100.000 inwoners per jaar)",
+        "n_municipalities": "Gemeenten",
+        "class_note": "Per klasse het aantal gemeenten op de kaart; de aantallen per gemeente staan in de volgende tabel.",
+        "table_municipality": "Slachtoffers per gemeente",
+        "map_caption": "(grijs: niet getoond; wit: geen geregistreerde slachtoffers)",
+    },
+    "en": {
+        "title": "Local figures",
+        "intro": (
+            "Registered possible victims by the municipality where the exploitation took place "
+            "and by their municipality of residence, per municipality, police unit, safety region "
+            "and province, {y0}–{y1} pooled (person-years: a person registered in two years counts "
+            "twice). Rates per 100,000 inhabitants use the population on {date} and are averaged "
+            "per year; they are computed from shown counts only."
+        ),
+        "map_municipality": "Victims per 100,000 inhabitants by municipality of exploitation",
+        "map_province": "Victims per 100,000 inhabitants by province of exploitation",
+        "legend": "per 100,000 inhabitants a year",
+        "zero": "0 (none)",
+        "hidden": "not shown (<{t})",
+        "none": "no data",
+        "area": {
+            "municipality": "Municipality",
+            "province": "Province",
+            "police_unit": "Police unit",
+            "safety_region": "Safety region",
+        },
+        "exploitation": "Exploitation",
+        "residence": "Residence",
+        "rate_expl": "Per 100,000 (exploitation)",
+        "rate_res": "Per 100,000 (residence)",
+        "province_col": "Province",
+        "summary_map": (
+            "{y0}–{y1}: {shown} municipalities with shown counts, {hidden} not shown and {zero} "
+            "without registered victims; the highest rate is in {best} ({rate} per 100,000 "
+            "inhabitants a year)."
+        ),
+        "summary_map_none": "{y0}–{y1}: no municipality with a count that can be shown.",
+        "summary_region": "{y0}–{y1}: the highest rate per 100,000 inhabitants is in {best} ({rate}).",
+        "table_police_unit": "Victims per police unit",
+        "table_safety_region": "Victims per safety region",
+        "class": "Class (per 100,000 inhabitants a year)",
+        "n_municipalities": "Municipalities",
+        "class_note": "Per class the number of municipalities on the map; the counts per municipality are in the next table.",
+        "table_municipality": "Victims per municipality",
+        "map_caption": "(grey: not shown; white: no registered victims)",
+    },
+}
+
+
+def area_rows(ctx: ChapterContext, level: str) -> tuple[list, dict, dict]:
+    """Rows of the pooled table of ``level`` and the map values (rate, 0 or "hidden") by code."""
+    table = ctx.tables[f"local_{level}"]
+    frame = table.frame
+    n_years = len(ctx.years)
+    pop = populations(level)
+    expl = shown_values(table, "exploitation")
+    res = shown_values(table, "residence")
+    rows, values, rates = [], {}, {}
+    for i, code in enumerate(frame[level]):
+        r_expl = rate(expl[i], pop.get(code), n_years)
+        r_res = rate(res[i], pop.get(code), n_years)
+        row = [area_name(level, code, ctx.lang)]
+        if level == "municipality":
+            row.append(names("municipality_province").get(code, "–"))
+        row += [
+            shown(frame["exploitation"].iloc[i]),
+            shown(frame["residence"].iloc[i]),
+            fmt_decimal(r_expl, ctx.lang) if code != codes.UNKNOWN else "–",
+            fmt_decimal(r_res, ctx.lang) if code != codes.UNKNOWN else "–",
+        ]
+        rows.append(row)
+        if code == codes.UNKNOWN:
+            continue
+        # the province boundaries are keyed by the CBS code, the tables by name
+        geo = province_codes()[code] if level == "province" else code
+        if expl[i] is None:
+            values[geo] = local_charts.HIDDEN
+        elif expl[i] == 0:
+            values[geo] = 0
+        else:
+            values[geo] = r_expl
+            rates[code] = r_expl
+    return rows, values, rates
+
+
+def class_rows(values: dict, words: dict, lang: str) -> list[list]:
+    """The map's legend as a table: areas not shown, with zero, and per class of shown rates."""
+    shown_rates = [v for v in values.values() if not isinstance(v, str) and v]
+    rows = [
+        [words["hidden"], sum(v == local_charts.HIDDEN for v in values.values())],
+        [words["zero"], sum(v == 0 for v in values.values())],
+    ]
+    edges = local_charts.class_edges(shown_rates)
+    for k in range(len(edges) - 1):
+        n = sum(local_charts.class_of(r, edges) == k for r in shown_rates)
+        rows.append([local_charts.class_label(edges[k], edges[k + 1], _decimal(lang)), n])
+    return rows
+
+
+def _decimal(lang: str) -> str:
+    return "," if lang == "nl" else "."
+
+
+def _header(w: dict, level: str) -> list:
+    head = [w["area"][level]]
+    if level == "municipality":
+        head.append(w["province_col"])
+    return [*head, w["exploitation"], w["residence"], w["rate_expl"], w["rate_res"]]
+
+
+def build(ctx: ChapterContext) -> ChapterContent | None:
+    if "local_municipality" not in ctx.tables:
+        return None
+    w, lang = TEXT[ctx.lang], ctx.lang
+    y0, y1 = ctx.years[0], ctx.last
+    words = {
+        "zero": w["zero"],
+        "hidden": w["hidden"].format(t=ctx.rule.threshold),
+        "none": w["none"],
+    }
+    blocks = []
+    rows, values, rates = area_rows(ctx, "municipality")
+    order = [*sorted(range(len(rows) - 1), key=lambda i: rows[i][0]), len(rows) - 1]
+    n_hidden = sum(v == local_charts.HIDDEN for v in values.values())
+    n_zero = sum(v == 0 for v in values.values())
+    if rates:
+        best = max(rates, key=rates.get)
+        summary = w["summary_map"].format(
+            y0=y0,
+            y1=y1,
+            shown=len(rates),
+            hidden=n_hidden,
+            zero=n_zero,
+            best=area_name("municipality", best, lang),
+            rate=fmt_decimal(rates[best], lang),
+        )
+    else:
+        summary = w["summary_map_none"].format(y0=y0, y1=y1)
+    table = ctx.tables["local_municipality"]
+    blocks.append(
+        Block(
+            id="local-map-municipality",
+            title=f"{w['map_municipality']}, {y0}–{y1}",
+            summary=summary,
+            svg=local_charts.choropleth(
+                "municipality",
+                values,
+                w["legend"],
+                words,
+                names("municipality"),
+                400,
+                _decimal(lang),
+            ),
+            caption=w["map_caption"],
+            header=[w["class"], w["n_municipalities"]],
+            rows=class_rows(values, words, lang),
+            note=w["class_note"],
+        )
+    )
+    # The full list is a block of its own: under the map it would push the map off its page.
+    blocks.append(
+        Block(
+            id="local-municipalities",
+            title=f"{w['table_municipality']}, {y0}–{y1}",
+            chart=False,
+            header=_header(w, "municipality"),
+            rows=[rows[i] for i in order],
+            note=table.source.note(lang),
+            wide=True,
+        )
+    )
+    rows, values, rates = area_rows(ctx, "province")
+    best = max(rates, key=rates.get) if rates else None
+    blocks.append(
+        Block(
+            id="local-map-province",
+            title=f"{w['map_province']}, {y0}–{y1}",
+            summary=(
+                w["summary_region"].format(
+                    y0=y0,
+                    y1=y1,
+                    best=area_name("province", best, lang),
+                    rate=fmt_decimal(rates[best], lang),
+                )
+                if best
+                else w["summary_map_none"].format(y0=y0, y1=y1)
+            ),
+            svg=local_charts.choropleth(
+                "province", values, w["legend"], words, None, 380, _decimal(lang)
+            ),
+            caption=w["map_caption"],
+            header=_header(w, "province"),
+            rows=rows,
+            note=ctx.tables["local_province"].source.note(lang),
+        )
+    )
+    for level in ("police_unit", "safety_region"):
+        if f"local_{level}" not in ctx.tables:
+            continue
+        rows, _, rates = area_rows(ctx, level)
+        best = max(rates, key=rates.get) if rates else None
+        blocks.append(
+            Block(
+                id=f"local-{level.replace('_', '-')}",
+                title=f"{w['table_' + level]}, {y0}–{y1}",
+                summary=(
+                    w["summary_region"].format(
+                        y0=y0,
+                        y1=y1,
+                        best=area_name(level, best, lang),
+                        rate=fmt_decimal(rates[best], lang),
+                    )
+                    if best
+                    else ""
+                ),
+                chart=False,
+                header=_header(w, level),
+                rows=rows,
+                note=ctx.tables[f"local_{level}"].source.note(lang),
+            )
+        )
+    return ChapterContent(
+        title=w["title"],
+        intro=[w["intro"].format(y0=y0, y1=y1, date=codes.REFERENCE_DATE)],
+        blocks=blocks,
+    )
+
+
+CHAPTER = Chapter("local", build)

@@ -1,0 +1,293 @@
+"""Chapter: programme results per action line, with indicators filled in from the monitor."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from traffickingmonitor.analysis.programme import MONITOR_INDICATORS, ON_TRACK, status
+from traffickingmonitor.publish import local_charts
+from traffickingmonitor.publish.chapters._local import fmt_decimal
+from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.format import shown
+
+LINES = {
+    "nl": {
+        1: "bewustwording en preventie",
+        2: "signalering en opsporing",
+        3: "ondersteuning en bescherming van slachtoffers",
+        4: "aanpak van daders",
+        5: "lokale en regionale aanpak",
+    },
+    "en": {
+        1: "awareness and prevention",
+        2: "signalling and detection",
+        3: "support and protection of victims",
+        4: "tackling perpetrators",
+        5: "local and regional approach",
+    },
+}
+INDICATORS = {
+    "awareness_campaign_reach": (
+        "bereik bewustwordingscampagne (%)",
+        "awareness campaign reach (%)",
+    ),
+    "professionals_trained": ("getrainde professionals", "professionals trained"),
+    "school_prevention_sessions": ("preventielessen op scholen", "school prevention sessions"),
+    "registered_possible_victims": (
+        "gemelde mogelijke slachtoffers",
+        "registered possible victims",
+    ),
+    "signals_from_municipalities": ("signalen van gemeenten", "signals from municipalities"),
+    "labour_inspections_with_trafficking_signals": (
+        "arbeidsinspecties met signalen",
+        "labour inspections with trafficking signals",
+    ),
+    "victims_in_categorical_shelter": (
+        "slachtoffers in categorale opvang",
+        "victims in categorical shelter",
+    ),
+    "b8_permits_granted": ("verleende B8-vergunningen", "B8 permits granted"),
+    "care_coordination_coverage": ("dekking zorgcoördinatie (%)", "care coordination coverage (%)"),
+    "police_suspects": ("verdachten bij de politie", "police suspects"),
+    "convictions": ("veroordelingen", "convictions"),
+    "financial_investigations": ("financiële onderzoeken", "financial investigations"),
+    "municipalities_with_approach": (
+        "gemeenten met aanpak (%)",
+        "municipalities with an approach (%)",
+    ),
+    "regional_coordinators": ("regionale coördinatoren", "regional coordinators"),
+    "care_registrations": (
+        "personen gemeld door zorgorganisaties (monitor)",
+        "persons registered by care organisations (monitor)",
+    ),
+    "care_within_90_days": (
+        "slachtoffers met zorg binnen 90 dagen, % (monitor)",
+        "victims with care within 90 days, % (monitor)",
+    ),
+    "revictimisation_5y": (
+        "opnieuw slachtoffer binnen 5 jaar, % (monitor)",
+        "victim again within 5 years, % (monitor)",
+    ),
+    "municipalities_basic_level": (
+        "gemeenten op basisniveau, % (monitor)",
+        "municipalities meeting the basic level, % (monitor)",
+    ),
+}
+TEXT = {
+    "nl": {
+        "title": "Programmaresultaten",
+        "intro": (
+            "De indicatoren van het nationale programma per actielijn: nulmeting, doel, waarde per "
+            "jaar en status. Indicatoren met '(monitor)' zijn door deze monitor zelf berekend uit "
+            "de editie; de andere zijn aangeleverd door het programma."
+        ),
+        "line": "Actielijn {n}: {name}",
+        "indicator": "Indicator",
+        "baseline": "Nulmeting",
+        "target": "Doel",
+        "status_h": "Status {year}",
+        "status": {
+            "on_track": "op koers",
+            "behind": "achter",
+            "no_data": "geen gegevens",
+            "no_target": "geen doel",
+            "target_met": "doel gehaald",
+        },
+        "summary": "{on} van de {n} indicatoren met een doel zijn op koers of gehaald; {behind} lopen achter.",
+        "summary_none": "Geen indicator met een doel en een waarde.",
+        "caption": "(lijn: waarde; oranje: doel; grijs gestreept: nulmeting)",
+        "annex": "Toelichting: status van een indicator",
+        "annex_lines": [
+            "Het programma loopt volgens een rechte lijn van de nulmeting (het jaar voor de eerste "
+            "waarde) naar het doel (in het laatste jaar van het programma). 'Doel gehaald': de "
+            "waarde heeft het doel bereikt; 'op koers': de waarde heeft ten minste {pct}% afgelegd "
+            "van de weg die de rechte lijn in dat jaar heeft afgelegd; anders 'achter'. Zonder "
+            "waarde: 'geen gegevens'; zonder doel: 'geen doel'.",
+            "Uit de monitor: personen gemeld door zorgorganisaties (getoonde aantallen); gemeenten "
+            "op basisniveau (zie Gemeentelijke aanpak; doel 100%); zorg binnen 90 dagen en "
+            "opnieuw slachtoffer binnen 5 jaar uit de cohortanalyses van de hele editie (getoond "
+            "bij het laatste jaar), als de editie die heeft. De nulmeting van een indicator uit "
+            "de monitor is zijn eerste waarde.",
+        ],
+    },
+    "en": {
+        "title": "Programme results",
+        "intro": (
+            "The indicators of the national programme per action line: baseline, target, value "
+            "per year and status. Indicators marked '(monitor)' are computed by this monitor from "
+            "the edition; the others are reported by the programme."
+        ),
+        "line": "Action line {n}: {name}",
+        "indicator": "Indicator",
+        "baseline": "Baseline",
+        "target": "Target",
+        "status_h": "Status {year}",
+        "status": {
+            "on_track": "on track",
+            "behind": "behind",
+            "no_data": "no data",
+            "no_target": "no target",
+            "target_met": "target met",
+        },
+        "summary": "{on} of the {n} indicators with a target are on track or met; {behind} are behind.",
+        "summary_none": "No indicator with both a target and a value.",
+        "caption": "(line: value; orange: target; grey dashed: baseline)",
+        "annex": "Annex: status of an indicator",
+        "annex_lines": [
+            "The programme runs on a straight path from the baseline (the year before the first "
+            "value) to the target (in the last year of the programme). 'Target met': the value "
+            "has reached the target; 'on track': it has covered at least {pct}% of the way the "
+            "straight path has covered by that year; otherwise 'behind'. Without a value: 'no "
+            "data'; without a target: 'no target'.",
+            "From the monitor: persons registered by care organisations (shown counts); "
+            "municipalities meeting the basic level (see Municipal approach; target 100%); care "
+            "within 90 days and victim again within 5 years from the cohort analyses of the whole "
+            "edition (shown at the last year), when the edition has them. The baseline of an "
+            "indicator from the monitor is its first value.",
+        ],
+    },
+}
+
+
+def monitor_rows(ctx: ChapterContext) -> pd.DataFrame:
+    """Indicators computed from the monitor, from shown values only (None: not shown / no data)."""
+    p = ctx.tables
+    rows = []
+    if "programme_monitor" in p:
+        t = p["programme_monitor"]
+        for r in t.frame.itertuples():
+            v = t.shown_count({"indicator": r.indicator, "year": r.year}, "numerator")
+            rows.append((r.action_line, r.indicator, "count", int(r.year), v))
+    if "programme_monitor_municipal" in p:
+        for r in p["programme_monitor_municipal"].frame.itertuples():
+            share = 100 * r.numerator / r.denominator if r.denominator else None
+            rows.append((r.action_line, r.indicator, "percent", int(r.year), share))
+    last = ctx.last
+    care = None
+    if "care_reach" in p:
+        t = p["care_reach"]
+        try:
+            reached = t.shown_count({"group_by": "all", "group": "all", "days": 90}, "reached")
+            persons = t.shown_count({"group_by": "all", "group": "all", "days": 90}, "persons")
+            care = 100 * reached / persons if reached is not None and persons else None
+        except KeyError:
+            care = None
+    rows.append((3, "care_within_90_days", "percent", last, care))
+    revict = None
+    if "revictimisation" in p:
+        t = p["revictimisation"]
+        try:
+            row = {"group_by": "all", "group": "all", "offence_group": "any", "horizon_years": 5}
+            v = t.value(row, "cif_per_10000")
+            revict = None if v is None or isinstance(v, str) else int(v) / 100
+        except KeyError:
+            revict = None
+    rows.append((3, "revictimisation_5y", "percent", last, revict))
+    frame = pd.DataFrame(rows, columns=["action_line", "indicator", "unit", "year", "value"])
+    out = []
+    for code, sub in frame.groupby("indicator", sort=False):
+        sub = sub.sort_values("year").copy()
+        known = sub["value"].dropna()
+        sub["baseline"] = float(known.iloc[0]) if len(known) > 1 else None
+        sub["target"] = MONITOR_INDICATORS.get(code, (0, "", None))[2]
+        out.append(sub)
+    return pd.concat(out, ignore_index=True) if out else frame
+
+
+def _statuses(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["status"] = ""
+    for _, rows in frame.groupby("indicator", sort=False):
+        years = rows["year"].astype(int)
+        b, t = int(years.min()) - 1, int(years.max())
+        for i, r in rows.iterrows():
+            value = None if pd.isna(r["value"]) else float(r["value"])
+            base = None if pd.isna(r["baseline"]) else float(r["baseline"])
+            target = None if pd.isna(r["target"]) else float(r["target"])
+            frame.at[i, "status"] = status(value, base, target, int(r["year"]), b, t)
+    return frame
+
+
+def _fmt(v, unit: str, lang: str) -> str:
+    if v is None or pd.isna(v):
+        return "–"
+    return fmt_decimal(float(v), lang, 1) if unit == "percent" else shown(round(float(v)))
+
+
+def build(ctx: ChapterContext) -> ChapterContent | None:
+    p, lang = ctx.tables, ctx.lang
+    if "programme_indicators" not in p and "programme_monitor" not in p:
+        return None
+    w = TEXT[lang]
+    parts = []
+    if "programme_indicators" in p:
+        given = p["programme_indicators"].frame
+        parts.append(
+            given[["action_line", "indicator", "unit", "year", "baseline", "target", "value"]]
+        )
+    parts.append(monitor_rows(ctx))
+    frame = _statuses(pd.concat(parts, ignore_index=True))
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    years = sorted(int(y) for y in frame["year"].unique())
+    blocks = []
+    for line in sorted(frame["action_line"].astype(int).unique()):
+        sub = frame[frame["action_line"].astype(int) == line]
+        rows, panels, counted = [], [], {"on": 0, "behind": 0, "n": 0}
+        for code, ind in sub.groupby("indicator", sort=False):
+            ind = ind.set_index("year")
+            unit = ind["unit"].iloc[0]
+            label = INDICATORS.get(code, (code, code))[0 if lang == "nl" else 1]
+            latest = ind.dropna(subset=["value"])
+            st = latest["status"].iloc[-1] if len(latest) else "no_data"
+            st_year = int(latest.index[-1]) if len(latest) else years[-1]
+            if st in ("on_track", "target_met", "behind"):
+                counted["n"] += 1
+                counted["on" if st != "behind" else "behind"] += 1
+            rows.append(
+                [
+                    label,
+                    _fmt(ind["baseline"].iloc[0], unit, lang),
+                    _fmt(ind["target"].iloc[0], unit, lang),
+                    *[_fmt(ind["value"].get(y), unit, lang) for y in years],
+                    f"{w['status'][st]} ({st_year})" if len(latest) else w["status"][st],
+                ]
+            )
+            for y, r in ind.iterrows():
+                panels.append(
+                    {
+                        "label": label,
+                        "year": int(y),
+                        "value": None if pd.isna(r["value"]) else float(r["value"]),
+                        "baseline": None if pd.isna(r["baseline"]) else float(r["baseline"]),
+                        "target": None if pd.isna(r["target"]) else float(r["target"]),
+                    }
+                )
+        summary = w["summary"].format(**counted) if counted["n"] else w["summary_none"]
+        blocks.append(
+            Block(
+                id=f"programme-line-{line}",
+                title=w["line"].format(n=line, name=LINES[lang].get(line, "")),
+                summary=summary,
+                svg=local_charts.indicator_panels(pd.DataFrame(panels)),
+                caption=w["caption"],
+                header=[
+                    w["indicator"],
+                    w["baseline"],
+                    w["target"],
+                    *years,
+                    w["status_h"].format(year=""),
+                ],
+                rows=rows,
+                wide=True,
+            )
+        )
+    return ChapterContent(
+        title=w["title"],
+        intro=[w["intro"]],
+        blocks=blocks,
+        outro_title=w["annex"],
+        outro=[line.format(pct=round(100 * ON_TRACK)) for line in w["annex_lines"]],
+    )
+
+
+CHAPTER = Chapter("programme", build)
