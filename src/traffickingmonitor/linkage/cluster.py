@@ -29,6 +29,7 @@ def persons(
     links: pd.DataFrame,
     threshold: float,
     reviews: pd.DataFrame | None = None,
+    same_key: np.ndarray | None = None,
 ) -> Clustering:
     """Person index per row.
 
@@ -42,6 +43,9 @@ def persons(
         Links at or above it join two rows.
     reviews : pandas.DataFrame, optional
         ``row_l``, ``row_r`` and ``decision`` ("match" or "no_match") of reviewed pairs.
+    same_key : numpy.ndarray, optional
+        A key per row (missing: None); rows with the same key are one person whatever their
+        score: the national-id token, which has no typos, as an exact rule.
     """
     keep = links["match_probability"].to_numpy() >= threshold
     edges = pd.DataFrame(
@@ -63,6 +67,9 @@ def persons(
         edges = pd.concat(
             [edges, pd.DataFrame({"a": a[is_match], "b": b[is_match]})], ignore_index=True
         )
+    if same_key is not None:
+        a, b = key_edges(same_key)
+        edges = pd.concat([edges, pd.DataFrame({"a": a, "b": b})], ignore_index=True)
     index = component_index(n, edges["a"].to_numpy(), edges["b"].to_numpy())
     together = (
         int((index[forbidden["a"].to_numpy()] == index[forbidden["b"].to_numpy()]).sum())
@@ -70,6 +77,19 @@ def persons(
         else 0
     )
     return Clustering(index, len(edges), matches, no_matches, together)
+
+
+def key_edges(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges chaining the rows that share a (non-missing) key."""
+    values = pd.Series(keys)
+    rows = np.flatnonzero(values.notna().to_numpy())
+    if len(rows) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes, _ = pd.factorize(values.iloc[rows])
+    order = np.lexsort((rows, codes))
+    rows, codes = rows[order], codes[order]
+    chained = codes[1:] == codes[:-1]
+    return rows[:-1][chained], rows[1:][chained]
 
 
 def component_index(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -140,6 +140,7 @@ def train(
             {"blocking": list(keys), "pairs": min(n_pairs, int(settings.em_max_pairs))}
         )
     trained = _rounded(linker.misc.save_model_to_json())
+    trained.pop("linker_uid", None)  # random per linker: the model should depend on the data only
     tf = {}
     for col in person_model.TF_COLUMNS:
         table = linker.table_management.compute_tf_table(col).as_pandas_dataframe()
@@ -151,52 +152,75 @@ def train(
     return LinkageModel(trained, tf, list(placeholders), settings.threshold, training)
 
 
+class Scorer:
+    """Scores pairs with a trained model: one Splink linker, term frequencies registered once.
+
+    Both a full link (:meth:`within` all registrations) and an incremental one
+    (:meth:`between` existing and new, plus :meth:`within` the new) go through Splink's
+    ``predict_within`` / ``predict_between`` with the model's blocking rules and term
+    frequencies, so the two score every pair alike.
+    """
+
+    def __init__(self, model: LinkageModel, backend: Backend):
+        self.model = model
+        self.backend = backend
+        self._linker = None
+
+    def within(self, frame: pd.DataFrame, floor: float) -> pd.DataFrame:
+        """Every blocked pair within ``frame`` with match probability at least ``floor``."""
+        sdf = self.backend.register(frame)
+        linker = self._linker_for(sdf)
+        if len(frame) < 2:
+            return _links(pd.DataFrame())
+        pred = linker.inference.predict_within(
+            sdf, threshold_match_probability=floor, warning_mode="never"
+        )
+        return _links(pred.as_pandas_dataframe())
+
+    def between(self, existing: pd.DataFrame, new: pd.DataFrame, floor: float) -> pd.DataFrame:
+        """Pairs of a new registration with an existing one or with another new one."""
+        sdf_existing = self.backend.register(existing)
+        sdf_new = self.backend.register(new)
+        linker = self._linker_for(sdf_existing)
+        parts = [
+            linker.inference.predict_between(
+                sdf_existing, sdf_new, threshold_match_probability=floor, warning_mode="never"
+            )
+        ]
+        if len(new) > 1:
+            parts.append(
+                linker.inference.predict_within(
+                    sdf_new, threshold_match_probability=floor, warning_mode="never"
+                )
+            )
+        return pd.concat([_links(p.as_pandas_dataframe()) for p in parts], ignore_index=True)
+
+    def _linker_for(self, sdf):
+        from splink import Linker
+
+        if self._linker is None:
+            linker = Linker(sdf, self.model.splink, log_level=logging.ERROR)
+            for col, rows in self.model.tf.items():
+                table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
+                linker.table_management.register_term_frequency_lookup(
+                    self.backend.register(table), col
+                )
+            self._linker = linker
+        return self._linker
+
+
 def score_all(
     frame: pd.DataFrame, model: LinkageModel, backend: Backend, floor: float
 ) -> pd.DataFrame:
     """Every blocked pair of ``frame`` with match probability at least ``floor``."""
-    linker, _ = _scoring_linker(frame, model, backend)
-    predictions = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
-    return _links(predictions.as_pandas_dataframe())
+    return Scorer(model, backend).within(frame, floor)
 
 
 def score_new(
     existing: pd.DataFrame, new: pd.DataFrame, model: LinkageModel, backend: Backend, floor: float
 ) -> pd.DataFrame:
-    """Pairs of a new registration with an existing one or with another new one.
-
-    Splink's ``predict_between`` (existing x new) and ``predict_within`` (new x new) with the
-    model's own blocking rules and term frequencies: together with the existing links these
-    are exactly the pairs a full re-link would score.
-    """
-    linker, sdf_existing = _scoring_linker(existing, model, backend)
-    sdf_new = backend.register(new)
-    parts = [
-        linker.inference.predict_between(
-            sdf_existing, sdf_new, threshold_match_probability=floor, warning_mode="never"
-        ),
-    ]
-    if len(new) > 1:
-        parts.append(
-            linker.inference.predict_within(
-                sdf_new, threshold_match_probability=floor, warning_mode="never"
-            )
-        )
-    frames = [_links(p.as_pandas_dataframe()) for p in parts]
-    return pd.concat(frames, ignore_index=True) if frames else _links(pd.DataFrame())
-
-
-def _scoring_linker(frame: pd.DataFrame, model: LinkageModel, backend: Backend):
-    from splink import Linker
-
-    sdf = backend.register(frame)
-    linker = Linker(sdf, model.splink, log_level=logging.ERROR)
-    for col, rows in model.tf.items():
-        table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
-        if col == "birth_year":  # pragma: no cover - no integer tf column today
-            table[col] = table[col].astype("Int64")
-        linker.table_management.register_term_frequency_lookup(backend.register(table), col)
-    return linker, sdf
+    """Pairs of a new registration with an existing one or another new one (incremental)."""
+    return Scorer(model, backend).between(existing, new, floor)
 
 
 def _links(pred: pd.DataFrame) -> pd.DataFrame:

@@ -77,8 +77,15 @@ def link_full(
     trained: LinkageModel | None = None,
     reviews: pd.DataFrame | None = None,
     backend: Backend | None = None,
+    scorer: engine.Scorer | None = None,
 ) -> LinkageResult:
-    """Link every registration: train a model (or use ``trained``), score, cluster, fold."""
+    """Link every registration: train a model (or use ``trained``), score, cluster, fold.
+
+    A ``scorer`` (of ``trained``) saves setting up Splink again when many small sets of
+    registrations are linked with one model.
+    """
+    if scorer is not None:
+        trained, backend = scorer.model, scorer.backend
     started = time.perf_counter()
     own = backend is None
     backend = backend or open_backend(settings.backend, spark_master=settings.spark_master)
@@ -99,7 +106,8 @@ def link_full(
         if trained is None:
             trained = engine.train(frame, settings, backend, placeholders)
             mode = "trained on this edition"
-        scored = engine.score_all(frame, trained, backend, settings.link_floor)
+        scorer = scorer if scorer is not None else engine.Scorer(trained, backend)
+        scored = scorer.within(frame, settings.link_floor)
     finally:
         if own:
             backend.close()
@@ -193,7 +201,10 @@ def _result(
     ).dropna()
     rows = rows.astype({"row_l": "int64", "row_r": "int64"})
     review_rows = _review_rows(reviews, position)
-    found = clustering.persons(len(ids), rows, settings.threshold, review_rows)
+    nid = (
+        registrations["nid_token"].to_numpy(dtype=object) if "nid_token" in registrations else None
+    )
+    found = clustering.persons(len(ids), rows, settings.threshold, review_rows, same_key=nid)
     person_id = pd.Series(found.person_index + 1, index=registrations.index, name="person_id")
     folded = _episodes(registrations, person_id, settings.episode_window_days)
     notes = {
@@ -203,6 +214,7 @@ def _result(
         "threshold": settings.threshold,
         "settings": settings.to_dict(),
         "comparisons": list(model.COMPARISONS),
+        "exact_rule": "registrations with the same national-id token are one person",
         "never_compared": ["exploitation form", "registration date", "other exploitation details"],
         "registrations": len(ids),
         "persons": int(person_id.nunique()),

@@ -2,8 +2,9 @@
 
 What two registrations are compared on (each a Splink comparison, its levels best first):
 
-- ``nid``: the keyed hash of the national id, equal or not (a different id is strong
-  evidence of two people; a recording error is allowed for with a fixed m of 0.001).
+- ``nid``: the keyed hash of the national id. Equal ids are one person outright (an exact
+  rule applied at clustering, see ``cluster.persons``); different ids are all but conclusive
+  evidence of two people (a fixed m of one in a million: the id has a check digit).
 - ``name``: the order-free full name token (term-frequency adjusted: a common name is weaker
   evidence), the words of one name within the other (a dropped second given name), family
   and first given name each within one typo (shared deletion-variant hashes), the same but
@@ -252,7 +253,7 @@ def comparisons(dialect: str) -> list:
         ],
     )
     return [
-        stable("nid_token", tf=False, m_else=0.001, label="national id"),
+        stable("nid_token", tf=False, m_else=1e-6, label="national id"),
         name,
         birth,
         stable("sex", tf=False, m_else=0.005, label="sex"),

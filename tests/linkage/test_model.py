@@ -1,0 +1,107 @@
+"""The model run: determinism, settings, what Splink is given, fallbacks."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from linkage_helpers import tokens
+from traffickingmonitor.errors import UserError
+from traffickingmonitor.linkage import api as linkage
+from traffickingmonitor.linkage.linking import link_full
+from traffickingmonitor.linkage.prepare import SPLINK_COLUMNS, common_monthdays, splink_frame
+
+
+def test_same_input_gives_the_same_model_and_persons(linked_edition):
+    again = link_full(linked_edition.registrations, linkage.LinkageSettings())
+    assert again.model_json == linked_edition.linked.model_json
+    assert again.person_id.tolist() == linked_edition.linked.person_id.tolist()
+
+
+def test_the_model_is_trained_with_em_on_several_blocking_rules(linked_edition):
+    notes = linked_edition.linked.notes
+    sessions = notes["training"]["em_sessions"]
+    assert len(sessions) >= 2
+    assert notes["mode"] == "trained on this edition"
+    model = json.loads(linked_edition.linked.model_json)
+    names = [c["output_column_name"] for c in model["splink"]["comparisons"]]
+    assert names == [
+        "nid",
+        "name",
+        "birth",
+        "sex",
+        "nationality",
+        "residence_municipality",
+        "residence_status",
+    ]
+    # Every level of the model has its m and u, estimated or set.
+    for comp in model["splink"]["comparisons"]:
+        for level in comp["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert level["m_probability"] is not None and level["u_probability"] is not None
+    assert set(model["tf"]) == {
+        "name_token",
+        "birth_date_token",
+        "nationality",
+        "residence_municipality",
+    }
+
+
+def test_splink_sees_tokens_and_person_attributes_only(linked_edition):
+    regs = linked_edition.registrations
+    frame = splink_frame(regs, common_monthdays(regs))
+    assert tuple(frame.columns) == SPLINK_COLUMNS
+    forbidden = {
+        "registration_id",
+        "registered_on",
+        "reporting_org",
+        "exploitation_form",
+        "sector",
+        "exploitation_start",
+    }
+    assert not forbidden & set(frame.columns)
+    assert frame["uid"].tolist() == list(range(len(regs)))
+    # "unknown" is missing, not a value two registrations could share.
+    assert not (frame["sex"] == "unknown").any() and not (frame["nationality"] == "unknown").any()
+
+
+def test_the_1_january_placeholder_is_recognised_from_the_data_alone(linked_edition):
+    regs = tokens([{"birth_date": "1990-01-01"}])
+    jan1 = regs["birth_monthday_token"].iloc[0]
+    assert jan1 in common_monthdays(linked_edition.registrations)
+
+
+def test_settings_are_checked():
+    assert linkage.LinkageSettings.from_config(None) == linkage.LinkageSettings()
+    assert linkage.LinkageSettings.from_config({"threshold": 0.9}).threshold == 0.9
+    with pytest.raises(UserError, match="unknown linkage setting"):
+        linkage.LinkageSettings.from_config({"treshold": 0.9})
+    with pytest.raises(UserError, match="backend"):
+        linkage.LinkageSettings.from_config({"backend": "oracle"})
+    with pytest.raises(UserError, match="threshold"):
+        linkage.LinkageSettings.from_config({"threshold": 1.5})
+
+
+def test_deterministic_v0_stays_available_as_a_fallback():
+    regs = tokens(
+        [
+            {"family_name": "Mensah", "given_names": "Ama", "birth_date": "1988-02-11"},
+            {"family_name": "Ama", "given_names": "Mensah", "birth_date": "1988-02-11"},
+            {"family_name": "Mensah", "given_names": "Ama", "birth_date": "1988-02-12"},
+        ]
+    )
+    linked = linkage.link_edition(regs, {"method": "deterministic"})
+    assert linked.person_id.tolist() == [1, 1, 2]
+    assert linked.notes["method"] == "deterministic v0" and linked.model_json is None
+    assert linked.episodes["episode_no"].tolist() == [1, 1, 1]
+
+
+def test_tiny_inputs_link_without_a_model():
+    one = tokens([{"family_name": "Mensah", "given_names": "Ama"}])
+    linked = linkage.link_edition(one)
+    assert linked.person_id.tolist() == [1]
+    empty = linkage.link_edition(one.iloc[:0])
+    assert empty.person_id.empty
+    assert isinstance(empty.links, pd.DataFrame)
