@@ -1,4 +1,11 @@
-"""Users: argon2 password hashes, roles, the demo users, and login rate limiting."""
+"""Users: argon2 password hashes, roles, the demo users, and login rate limiting.
+
+OIDC (extension point, not built yet): an ``/login/oidc`` route would redirect to the
+provider (e.g. with Authlib), and its callback would map the verified ``sub``/``email`` claim
+to a ``User`` row (role and municipality stay managed here) and then set ``session["uid"]``
+exactly as the password login does; every route checks roles through ``access.require``,
+so nothing else changes.
+"""
 
 from __future__ import annotations
 
