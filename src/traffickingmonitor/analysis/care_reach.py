@@ -26,10 +26,9 @@ from traffickingmonitor.analysis.cohort import CARE_EVENTS, Cohort
 from traffickingmonitor.analysis.tables import MonitorTable
 
 WINDOWS = (30, 90, 365)  # days
-MEDIAN_WINDOW = 365  # median days to care among persons reached within this window
 FLAG_WINDOW = 90  # the window on which a group is flagged as falling behind
 MIN_MUNICIPALITY = 50  # persons living in a municipality before it is shown on its own
-CARE_GROUP_BY = ("all", "residence_status", "age_group", "victim_group", "minor", "region")
+CARE_GROUP_BY = ("all", "residence_status", "age_group", "victim_group", "minor", "police_unit")
 
 
 def falls_behind(persons: int, reached: int, national_share: float, z: float = 1.96) -> bool:
@@ -56,85 +55,101 @@ def care_reach_tables(
     windows: tuple[int, ...] = WINDOWS,
     min_municipality: int = MIN_MUNICIPALITY,
 ) -> list[MonitorTable]:
-    """``care_reach`` (reached within 30/90/365 days) and ``care_time`` (median days)."""
+    """Persons followed for each window and persons reached within it, with the median time.
+
+    ``care_reach`` (``days``): all persons; ``care_reach_<characteristic>``: by residence
+    status, age group, victim group, minor/adult and region (``police_unit`` of the
+    municipality of residence), adding up to ``care_reach`` (victim groups overlap);
+    ``care_reach_municipality``: the municipalities with at least ``min_municipality``
+    persons only. ``median_days_x10`` (the row of the longest window): median days to care
+    of the persons reached within it, ×10 so that publication (rounding estimates to tens)
+    leaves whole days.
+    """
     first = cohort.first_day(CARE_EVENTS, after=0)
     follow = cohort.persons["follow_days"].to_numpy()
-    groups = [(gb, g, m) for gb in CARE_GROUP_BY for g, m in cohort.groups(gb)]
-    municipality = cohort.persons["residence_municipality"].astype(str)
-    counts = municipality.value_counts()
-    for code in sorted(counts.index):
-        if code != "unknown" and counts[code] >= min_municipality:
-            groups.append(("municipality", code, (municipality == code).to_numpy()))
-    reach, timing = [], []
-    for group_by, group, mask in groups:
-        if not mask.any():
-            continue
-        for d in windows:
-            followed = mask & (follow >= d)
-            reached = followed & (first <= d)  # NaN compares False: never reached
-            reach.append(
-                {
-                    "group_by": group_by,
-                    "group": group,
-                    "days": int(d),
-                    "persons": int(followed.sum()),
-                    "reached": int(reached.sum()),
-                }
-            )
-        followed = mask & (follow >= MEDIAN_WINDOW)
-        reached = followed & (first <= MEDIAN_WINDOW)
-        timing.append(
-            {
-                "group_by": group_by,
-                "group": group,
-                "persons": int(followed.sum()),
-                "reached": int(reached.sum()),
-                # ×10: publication rounds estimates to tens, which leaves whole days
-                "median_days_x10": float(np.median(first[reached])) * 10
-                if reached.any()
-                else np.nan,
-            }
-        )
-    note_nl = (
-        "Bereikt: start van zorg of opname in de opvang binnen het aantal dagen na de eerste "
-        "registratie. Alleen personen die zo lang gevolgd konden worden. Gemeente: woongemeente, "
-        f"alleen bij ten minste {min_municipality} personen; anders telt de regio (politie-eenheid)."
-    )
-    note_en = (
-        "Reached: start of care or shelter admission within the number of days after the first "
-        "registration. Only persons who could be followed that long. Municipality: of residence, "
-        f"only with at least {min_municipality} persons; otherwise the region (police unit) counts."
-    )
-    return [
-        MonitorTable(
-            "care_reach",
-            "Zorg en opvang na de eerste registratie",
-            "Care and shelter after the first registration",
-            pd.DataFrame(reach),
-            dimensions=("group_by", "group", "days"),
-            counts=("persons", "reached"),
-            overlapping=True,
-            note_nl=note_nl,
-            note_en=note_en,
-            extra={"windows": list(windows), "flag_window": FLAG_WINDOW},
-        ),
-        MonitorTable(
-            "care_time",
-            "Tijd tot zorg of opvang",
-            "Time to care or shelter",
-            pd.DataFrame(timing),
-            dimensions=("group_by", "group"),
-            counts=("persons", "reached"),
-            estimates=("median_days_x10",),
-            overlapping=True,
-            note_nl=(
-                f"Mediaan aantal dagen van eerste registratie tot zorg of opvang, bij wie binnen "
-                f"{MEDIAN_WINDOW} dagen is bereikt (×10: gepubliceerd in hele dagen)."
-            ),
-            note_en=(
-                f"Median days from first registration to care or shelter, of those reached within "
-                f"{MEDIAN_WINDOW} days (×10: published in whole days)."
-            ),
-            extra={"window": MEDIAN_WINDOW},
-        ),
+    longest = max(windows)
+    breakdowns: list[tuple[str, list]] = [
+        (by, cohort.groups("region" if by == "police_unit" else by)) for by in CARE_GROUP_BY
     ]
+    municipality = cohort.persons["residence_municipality"].astype(str)
+    sizes = municipality.value_counts()
+    big = [c for c in sorted(sizes.index) if c != "unknown" and sizes[c] >= min_municipality]
+    breakdowns.append(("municipality", [(c, (municipality == c).to_numpy()) for c in big]))
+    tables = []
+    for by, groups in breakdowns:
+        rows = []
+        for group, mask in groups:
+            if not mask.any():
+                continue
+            for d in windows:
+                followed = mask & (follow >= d)
+                reached = followed & (first <= d)  # NaN compares False: never reached
+                median = np.nan
+                if d == longest and reached.any():
+                    median = float(np.median(first[reached])) * 10
+                rows.append(
+                    {
+                        **({} if by == "all" else {by: group}),
+                        "days": int(d),
+                        "persons": int(followed.sum()),
+                        "reached": int(reached.sum()),
+                        "median_days_x10": median,
+                    }
+                )
+        tid = "care_reach" if by == "all" else f"care_reach_{by}"
+        note_nl, note_en = _NOTES
+        if by == "municipality":
+            note_nl += f" Alleen gemeenten met ten minste {min_municipality} personen."
+            note_en += f" Only municipalities with at least {min_municipality} persons."
+        tables.append(
+            MonitorTable(
+                tid,
+                "Zorg en opvang na de eerste registratie"
+                + ("" if by == "all" else f", naar {_BY_NL[by]}"),
+                "Care and shelter after the first registration"
+                + ("" if by == "all" else f", by {_BY_EN[by]}"),
+                pd.DataFrame(rows),
+                dimensions=("days",) if by == "all" else (by, "days"),
+                counts=("persons", "reached"),
+                estimates=("median_days_x10",),
+                overlapping=by == "victim_group",
+                note_nl=note_nl,
+                note_en=note_en,
+                extra={
+                    "windows": list(windows),
+                    "flag_window": FLAG_WINDOW,
+                    "min_municipality": min_municipality,
+                },
+                # the shown municipalities are a selection: they do not add up to the total
+                margin_of="" if by in ("all", "municipality") else "care_reach",
+            )
+        )
+    return tables
+
+
+_NOTES = (
+    "Bereikt: start van zorg of opname in de opvang binnen het aantal dagen na de eerste "
+    "registratie; alleen personen die zo lang gevolgd konden worden. Regio en gemeente: van de "
+    "woonplaats. median_days_x10: mediaan aantal dagen tot zorg (×10) van wie binnen de langste "
+    "termijn is bereikt.",
+    "Reached: start of care or shelter admission within the number of days after the first "
+    "registration; only persons who could be followed that long. Region and municipality: of "
+    "residence. median_days_x10: median days to care (×10) of those reached within the longest "
+    "window.",
+)
+_BY_NL = {
+    "residence_status": "verblijfsstatus",
+    "age_group": "leeftijdsgroep",
+    "victim_group": "slachtoffergroep",
+    "minor": "minderjarigheid",
+    "police_unit": "regio (politie-eenheid)",
+    "municipality": "gemeente",
+}
+_BY_EN = {
+    "residence_status": "residence status",
+    "age_group": "age group",
+    "victim_group": "victim group",
+    "minor": "minor or adult",
+    "police_unit": "region (police unit)",
+    "municipality": "municipality",
+}

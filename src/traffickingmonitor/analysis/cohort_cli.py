@@ -10,6 +10,9 @@ Only typer is imported at module level: the main CLI imports this module on ever
 from __future__ import annotations
 
 import json
+import os
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -23,12 +26,13 @@ def revictimisation_command(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     threshold: Annotated[
-        int, typer.Option("--threshold", min=2, help="Disclosure threshold.")
-    ] = 10,
+        int | None,
+        typer.Option("--threshold", min=2, help="Disclosure threshold (default: the edition's)."),
+    ] = None,
 ) -> None:
     """Re-victimisation after the first registration (Aalen-Johansen), published values."""
     from traffickingmonitor import editions, store
-    from traffickingmonitor.disclosure.api import PrimaryRule, protect_edition
+    from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
     from traffickingmonitor.errors import UserError
 
     con = store.connect(db, read_only=True)
@@ -43,16 +47,16 @@ def revictimisation_command(
             f"edition {found.edition_id} has no re-victimisation figures"
             + (f": {reason}" if reason else " (made before this analysis existed)")
         )
-    rule = PrimaryRule(threshold)
-    # protect the whole edition, as every output channel does (secondary suppression may
-    # depend on the other tables)
-    protected = protect_edition(tables, rule)["revictimisation"]
-    out = published_revictimisation(protected)
+    # the edition's disclosure rule, over all its tables, as every output channel does:
+    # secondary suppression depends on the other tables
+    rule = rule_from_config(found.config.get("disclosure"), threshold=threshold)
+    with _native_output_to_stderr():
+        protected = protect_edition(tables, rule)
     out = {
         "edition": found.edition_id,
         "cutoff": found.notes.get("revictimisation", {}).get("cutoff"),
         "disclosure": rule.to_dict(),
-        **out,
+        **published_revictimisation(protected),
     }
     if json_out:
         typer.echo(json.dumps(out, allow_nan=False, ensure_ascii=False))
@@ -60,53 +64,89 @@ def revictimisation_command(
     _print_rich(out)
 
 
-def published_revictimisation(table) -> dict:
-    """The published figures of a protected ``revictimisation`` table as plain JSON values.
+@contextmanager
+def _native_output_to_stderr():
+    """Send what native code (the HiGHS solver) prints to stdout to stderr meanwhile.
 
-    ``cohort_size`` and counts are ints or the suppression symbol; ``cif``, ``ci_low`` and
-    ``ci_high`` are fractions, or None where hidden or not estimable.
+    stdout carries the one JSON object of ``--json``; a solver message there would break it.
     """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real file descriptor (e.g. a test runner's capture)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def published_revictimisation(protected: dict) -> dict:
+    """The published re-victimisation figures of an edition as plain JSON values.
+
+    ``protected``: the edition's protected tables. ``cohort_size`` and counts are ints or the
+    symbol of a hidden count; ``cif``, ``ci_low`` and ``ci_high`` are fractions, or None where
+    hidden or not estimable. Horizons are keyed by years (``"5"``).
+    """
+    from traffickingmonitor.analysis.cohort import GROUP_BY
     from traffickingmonitor.analysis.revictimisation import PER
     from traffickingmonitor.disclosure.api import require_protected
 
-    require_protected(table)
-    frame = table.frame
+    main = require_protected(protected["revictimisation"])
+    horizon_months = main.source.extra.get("horizon_months", [12, 24, 60, 84])
 
     def count(v):
-        return v if isinstance(v, str) else (None if v is None else int(v))
+        if v is None or isinstance(v, str):
+            return v
+        return None if v != v else int(v)  # NaN: not a number to publish
 
     def fraction(v):
-        return None if v is None or isinstance(v, str) else round(int(v) / PER, 4)
+        if v is None or isinstance(v, str) or v != v:
+            return None
+        return round(int(v) / PER, 4)
 
-    def horizons(rows) -> dict:
-        return {
-            str(int(r.horizon_years)): {
-                "cif": fraction(r.cif_per_10000),
-                "ci_low": fraction(r.ci_low_per_10000),
-                "ci_high": fraction(r.ci_high_per_10000),
-                "at_risk": count(r.at_risk),
-                "events": count(r.events),
+    def horizons(frame) -> dict:
+        out = {}
+        for m in horizon_months:
+            rows = frame[frame["month"] == m]
+            if rows.empty:
+                continue
+            r = rows.iloc[0]
+            out[f"{m / 12:g}"] = {
+                "cif": fraction(r["cif_per_10000"]),
+                "ci_low": fraction(r["ci_low_per_10000"]),
+                "ci_high": fraction(r["ci_high_per_10000"]),
+                "at_risk": count(r["at_risk"]),
+                "events": count(r["events"]),
             }
-            for r in rows.itertuples()
-        }
+        return out
 
-    overall = frame[(frame["group_by"] == "all") & (frame["offence_group"] == "any")]
-    size = count(overall.iloc[0]["persons"]) if len(overall) else 0
+    def size(frame):
+        rows = frame[frame["month"] == 0]
+        return count(rows.iloc[0]["at_risk"]) if len(rows) else None
+
+    frame = main.frame
+    overall = frame[frame["offence_group"] == "any"]
     by_offence = {
         g: horizons(part)
-        for g, part in frame[
-            (frame["group_by"] == "all") & (frame["offence_group"] != "any")
-        ].groupby("offence_group", sort=False)
+        for g, part in frame[frame["offence_group"] != "any"].groupby("offence_group", sort=False)
     }
     by_group: dict = {}
-    sub = frame[(frame["group_by"] != "all") & (frame["offence_group"] == "any")]
-    for (group_by, group), part in sub.groupby(["group_by", "group"], sort=False):
-        by_group.setdefault(group_by, {})[str(group)] = {
-            "persons": count(part.iloc[0]["persons"]),
-            "horizons": horizons(part),
+    for by in GROUP_BY:
+        table = protected.get(f"revictimisation_{by}")
+        if table is None:
+            continue
+        sub = require_protected(table).frame
+        by_group[by] = {
+            str(g): {"persons": size(part), "horizons": horizons(part)}
+            for g, part in sub.groupby(by, sort=False)
         }
     return {
-        "cohort_size": size,
+        "cohort_size": size(overall),
         "overall": horizons(overall),
         "by_offence_group": by_offence,
         "by_group": by_group,

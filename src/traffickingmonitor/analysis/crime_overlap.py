@@ -32,11 +32,19 @@ OVERLAP_GROUP_BY = ("all", "victim_group", "age_group", "minor", "sex")
 
 
 def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> list[MonitorTable]:
-    """``crime_before_after`` and ``crime_overlap`` (suspects after registration), as counts."""
+    """Counts of persons with victimisation or suspect events around the first registration.
+
+    ``crime_before_after`` (``event_type`` × ``offence_group`` × ``period``): persons with an
+    event in the window; its denominators are the cohort size (before: month 0 of table
+    ``revictimisation``) and the persons followed for the whole window (after: ``persons`` of
+    ``crime_overlap``), which are not repeated here so that no count is published twice.
+    ``crime_overlap`` (``offence_group``): persons followed for the window and suspects among
+    them; ``crime_overlap_<characteristic>``: the same by victim group, age group, minor/adult
+    and sex (rows add up to ``crime_overlap``; victim groups overlap).
+    """
     days = horizon_days(window_years)
     follow = cohort.persons["follow_days"].to_numpy()
     full = follow >= days
-    n_all, n_full = len(follow), int(full.sum())
     rows = []
     suspect_after = {}
     for event_type in EVENT_TYPES:
@@ -46,81 +54,97 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             after = cohort.any_between(event_type, 1, days, group) & full
             if event_type == "suspect":
                 suspect_after[offence] = after
-            rows.append(
-                {
-                    "event_type": event_type,
-                    "offence_group": offence,
-                    "period": "before",
-                    "persons": n_all,
-                    "with_event": int(before.sum()),
-                }
-            )
-            rows.append(
-                {
-                    "event_type": event_type,
-                    "offence_group": offence,
-                    "period": "after",
-                    "persons": n_full,
-                    "with_event": int(after.sum()),
-                }
-            )
-    overlap = []
-    for group_by in OVERLAP_GROUP_BY:
-        for group, mask in cohort.groups(group_by):
-            in_window = mask & full
-            if not mask.any():
-                continue
-            for offence in OFFENCES:
-                overlap.append(
+            for period, hit in (("before", before), ("after", after)):
+                rows.append(
                     {
-                        "group_by": group_by,
-                        "group": group,
+                        "event_type": event_type,
                         "offence_group": offence,
-                        "persons": int(in_window.sum()),
-                        "suspects": int((suspect_after[offence] & in_window).sum()),
+                        "period": period,
+                        "with_event": int(hit.sum()),
                     }
                 )
     window_nl = f"{window_years} jaar"
     window_en = f"{window_years} years"
-    return [
+    tables = [
         MonitorTable(
             "crime_before_after",
             f"Slachtofferschap en verdenking in de {window_nl} voor en na de eerste registratie",
             f"Victimisation and suspicion in the {window_en} before and after the first registration",
             pd.DataFrame(rows),
             dimensions=("event_type", "offence_group", "period"),
-            counts=("persons", "with_event"),
+            counts=("with_event",),
             overlapping=True,
             note_nl=(
-                f"Voor: alle personen, {window_nl} tot de dag van registratie. Na: personen die "
-                f"na registratie {window_nl} gevolgd konden worden. De registratiedag zelf telt "
-                "niet mee. Eén persoon kan in meer delictgroepen voorkomen."
+                f"Personen met een gebeurtenis in de {window_nl} voor of na de eerste registratie "
+                "(de registratiedag zelf telt niet mee). Noemer voor: alle personen (tabel "
+                f"revictimisation, maand 0); na: personen die {window_nl} gevolgd konden worden "
+                "(tabel crime_overlap). Eén persoon kan in meer delictgroepen voorkomen."
             ),
             note_en=(
-                f"Before: all persons, {window_en} up to the day of registration. After: persons "
-                f"who could be followed for {window_en} after registration. The day of "
-                "registration itself is not counted. One person can be in several offence groups."
+                f"Persons with an event in the {window_en} before or after the first registration "
+                "(the day of registration itself is not counted). Denominator before: all persons "
+                f"(table revictimisation, month 0); after: persons who could be followed for "
+                f"{window_en} (table crime_overlap). One person can be in several offence groups."
             ),
             extra={"window_years": window_years},
-        ),
-        MonitorTable(
-            "crime_overlap",
-            f"Verdachte in de {window_nl} na de eerste registratie",
-            f"Suspect in the {window_en} after the first registration",
-            pd.DataFrame(overlap),
-            dimensions=("group_by", "group", "offence_group"),
-            counts=("persons", "suspects"),
-            overlapping=True,
-            note_nl=(
-                f"Personen die na hun eerste registratie {window_nl} gevolgd konden worden, en "
-                "van hen de personen die in die periode als verdachte zijn geregistreerd. Eén "
-                "persoon kan in meer groepen en delictgroepen voorkomen."
-            ),
-            note_en=(
-                f"Persons who could be followed for {window_en} after their first registration, "
-                "and of them the persons recorded as a suspect in that period. One person can be "
-                "in several groups and offence groups."
-            ),
-            extra={"window_years": window_years},
-        ),
+            margin_of="",
+        )
     ]
+    note_nl = (
+        f"Personen die na hun eerste registratie {window_nl} gevolgd konden worden, en van hen "
+        "de personen die in die periode als verdachte zijn geregistreerd. Eén persoon kan in "
+        "meer delictgroepen voorkomen."
+    )
+    note_en = (
+        f"Persons who could be followed for {window_en} after their first registration, and of "
+        "them the persons recorded as a suspect in that period. One person can be in several "
+        "offence groups."
+    )
+    for by in OVERLAP_GROUP_BY:
+        overlap = []
+        for group, mask in cohort.groups(by):
+            in_window = mask & full
+            if not mask.any():
+                continue
+            for offence in OFFENCES:
+                overlap.append(
+                    {
+                        **({} if by == "all" else {by: group}),
+                        "offence_group": offence,
+                        "persons": int(in_window.sum()),
+                        "suspects": int((suspect_after[offence] & in_window).sum()),
+                    }
+                )
+        tid = "crime_overlap" if by == "all" else f"crime_overlap_{by}"
+        tables.append(
+            MonitorTable(
+                tid,
+                f"Verdachte in de {window_nl} na de eerste registratie"
+                + ("" if by == "all" else f", naar {_BY_NL[by]}"),
+                f"Suspect in the {window_en} after the first registration"
+                + ("" if by == "all" else f", by {_BY_EN[by]}"),
+                pd.DataFrame(overlap),
+                dimensions=("offence_group",) if by == "all" else (by, "offence_group"),
+                counts=("persons", "suspects"),
+                overlapping=True if by == "all" else by == "victim_group",
+                note_nl=note_nl,
+                note_en=note_en,
+                extra={"window_years": window_years},
+                margin_of="" if by == "all" else "crime_overlap",
+            )
+        )
+    return tables
+
+
+_BY_NL = {
+    "victim_group": "slachtoffergroep",
+    "age_group": "leeftijdsgroep",
+    "minor": "minderjarigheid",
+    "sex": "geslacht",
+}
+_BY_EN = {
+    "victim_group": "victim group",
+    "age_group": "age group",
+    "minor": "minor or adult",
+    "sex": "sex",
+}

@@ -15,7 +15,7 @@ annex only: it estimates the risk in a world without death and emigration, so it
 
 Published values: proportions are stored per 10,000 persons in ``estimates`` columns, so that the
 disclosure rule's rounding to tens publishes them to one decimal of a percentage point, and a
-proportion is hidden wherever a count in its row (persons, at risk, events) is hidden. A
+proportion is hidden wherever a count in its row (at risk, events) is hidden. A
 horizon that nobody was followed up to has no estimate (NaN).
 """
 
@@ -35,7 +35,7 @@ HORIZONS = (1, 2, 5, 7)  # years
 CURVE_MONTHS = tuple(range(0, 97, 3))  # a point every quarter, up to eight years
 PER = 10_000  # proportions are stored per 10,000 persons
 OUTCOMES = ("any", *codes.OFFENCE_GROUP.order())
-CURVE_GROUP_BY = ("all", "victim_group", "minor", "age_group")
+CURVE_GROUP_BY = ("victim_group", "minor", "age_group")  # drawn as curves
 Z95 = float(stats.norm.isf(0.025))
 
 
@@ -202,119 +202,128 @@ _NOTE_EN = (
 )
 
 
+def _row(fit: CumulativeIncidence, month: int) -> dict:
+    r = fit.at(month_days(month))
+    return {
+        "at_risk": r["at_risk"],
+        "events": r["events"],
+        "competing": r["competing"],
+        "cif_per_10000": r["cif"] * PER,
+        "ci_low_per_10000": r["ci_low"] * PER,
+        "ci_high_per_10000": r["ci_high"] * PER,
+    }
+
+
+ESTIMATES = ("cif_per_10000", "ci_low_per_10000", "ci_high_per_10000")
+
+
 def revictimisation_tables(
     cohort: Cohort, horizons: tuple[int, ...] = HORIZONS, cox: bool = True
 ) -> list[MonitorTable]:
     """The re-victimisation tables of an edition (before disclosure control).
 
-    ``revictimisation``: CIF at each horizon, by characteristic and offence group.
-    ``revictimisation_curve``: CIF every quarter, for the charts (overall, by offence group,
-    and for some characteristics). ``revictimisation_km``: Aalen-Johansen beside
-    1 − Kaplan-Meier (method annex). ``revictimisation_cox``: cause-specific hazard ratios.
+    One table per breakdown, so that disclosure control sees how they add up:
+
+    ``revictimisation`` (``offence_group`` × ``month``): the whole cohort, for any offence and
+    each offence group, every quarter up to eight years (the horizons are months 12, 24, 60,
+    84); with ``competing`` events and 1 − Kaplan-Meier (``km_per_10000``, offence ``any``
+    only) for the method annex. Its row for month 0 (offence ``any``) holds the cohort size.
+    ``revictimisation_<characteristic>``: any offence, by one characteristic, every quarter
+    for the characteristics drawn as curves, else at month 0 (group size) and the horizons;
+    their rows add up to the overall rows (victim groups overlap).
+    ``revictimisation_cox``: cause-specific hazard ratios.
     """
     arrays = _outcome_arrays(cohort)
-    rows, curve, annex = [], [], []
-    for group_by in ("all", *GROUP_BY):
-        for group, mask in cohort.groups(group_by):
-            for outcome in OUTCOMES:
-                if not mask.any():
-                    continue
-                time, status = arrays[outcome]
-                fit = aalen_johansen(time[mask], status[mask])
-                for h in horizons:
-                    r = fit.at(horizon_days(h))
-                    rows.append(
-                        {
-                            "group_by": group_by,
-                            "group": group,
-                            "offence_group": outcome,
-                            "horizon_years": int(h),
-                            "persons": r["persons"],
-                            "at_risk": r["at_risk"],
-                            "events": r["events"],
-                            **_scaled(r),
-                        }
-                    )
-                if group_by in CURVE_GROUP_BY and (group_by == "all" or outcome == "any"):
-                    for m in CURVE_MONTHS:
-                        r = fit.at(month_days(m))
-                        curve.append(
-                            {
-                                "group_by": group_by,
-                                "group": group,
-                                "offence_group": outcome,
-                                "month": m,
-                                "at_risk": r["at_risk"],
-                                "events": r["events"],
-                                **_scaled(r),
-                            }
-                        )
-                if group_by == "all" and outcome == "any":
-                    days = [month_days(m) for m in CURVE_MONTHS]
-                    km = one_minus_km(time, status, days)
-                    for m, day, km_m in zip(CURVE_MONTHS, days, km, strict=True):
-                        r = fit.at(day)
-                        annex.append(
-                            {
-                                "month": m,
-                                "at_risk": r["at_risk"],
-                                "events": r["events"],
-                                "competing": r["competing"],
-                                "aj_per_10000": r["cif"] * PER,
-                                "km_per_10000": km_m * PER,
-                            }
-                        )
-    dims = ("group_by", "group", "offence_group")
-    estimates = ("cif_per_10000", "ci_low_per_10000", "ci_high_per_10000")
+    horizon_months = [round(12 * h) for h in horizons]
+    months = sorted(set(CURVE_MONTHS) | set(horizon_months))
+    overall = []
+    for outcome in OUTCOMES:
+        time, status = arrays[outcome]
+        fit = aalen_johansen(time, status)
+        # month 0 only once: it is the cohort size, the same for every outcome
+        own = months if outcome == "any" else [m for m in months if m > 0]
+        km = (
+            one_minus_km(time, status, [month_days(m) for m in own])
+            if outcome == "any"
+            else np.full(len(own), np.nan)
+        )
+        for m, km_m in zip(own, km, strict=True):
+            overall.append(
+                {"offence_group": outcome, "month": m, **_row(fit, m), "km_per_10000": km_m * PER}
+            )
     tables = [
         MonitorTable(
             "revictimisation",
             "Opnieuw slachtoffer na de eerste registratie",
             "Victimised again after the first registration",
-            pd.DataFrame(rows),
-            dimensions=(*dims, "horizon_years"),
-            counts=("persons", "at_risk", "events"),
-            estimates=estimates,
-            overlapping=True,
-            note_nl=_NOTE_NL + " Eén persoon kan in meer slachtoffergroepen vallen.",
-            note_en=_NOTE_EN + " One person can be in several victim groups.",
-            extra={"per": PER, "horizons": list(horizons)},
-        ),
-        MonitorTable(
-            "revictimisation_curve",
-            "Opnieuw slachtoffer: verloop in de tijd",
-            "Victimised again: over time",
-            pd.DataFrame(curve),
-            dimensions=(*dims, "month"),
-            counts=("at_risk", "events"),
-            estimates=estimates,
-            overlapping=True,
-            note_nl=_NOTE_NL,
-            note_en=_NOTE_EN,
-            extra={"per": PER},
-        ),
-        MonitorTable(
-            "revictimisation_km",
-            "Aalen-Johansen en 1 − Kaplan-Meier (methode)",
-            "Aalen-Johansen and 1 − Kaplan-Meier (method)",
-            pd.DataFrame(annex),
-            dimensions=("month",),
+            pd.DataFrame(overall),
+            dimensions=("offence_group", "month"),
             counts=("at_risk", "events", "competing"),
-            estimates=("aj_per_10000", "km_per_10000"),
-            note_nl=(
-                "1 − Kaplan-Meier behandelt overlijden en emigratie als censurering en "
-                "overschat daardoor het aandeel dat opnieuw slachtoffer wordt; per 10.000."
-            ),
-            note_en=(
-                "1 − Kaplan-Meier treats death and emigration as censoring and so overstates "
-                "the share victimised again; per 10,000."
-            ),
-            extra={"per": PER},
-        ),
+            estimates=(*ESTIMATES, "km_per_10000"),
+            overlapping=True,
+            note_nl=_NOTE_NL
+            + " Maand 0: alle personen. Overleden of geëmigreerd vóór een nieuw slachtofferschap: "
+            "'competing'; km: 1 − Kaplan-Meier (overschat, alleen ter vergelijking).",
+            note_en=_NOTE_EN
+            + " Month 0: all persons. Died or emigrated before a new victimisation: 'competing'; "
+            "km: 1 − Kaplan-Meier (overstates, for comparison only).",
+            extra={"per": PER, "horizons": list(horizons), "horizon_months": horizon_months},
+            margin_of="",
+        )
     ]
+    time, status = arrays["any"]
+    for by in GROUP_BY:
+        own = months if by in CURVE_GROUP_BY else [0, *horizon_months]
+        rows = []
+        for group, mask in cohort.groups(by):
+            if not mask.any():
+                continue
+            fit = aalen_johansen(time[mask], status[mask])
+            for m in own:
+                r = _row(fit, m)
+                del r["competing"]
+                rows.append({by: group, "offence_group": "any", "month": m, **r})
+        tables.append(
+            MonitorTable(
+                f"revictimisation_{by}",
+                f"Opnieuw slachtoffer naar {_BY_NL[by]}",
+                f"Victimised again by {_BY_EN[by]}",
+                pd.DataFrame(rows),
+                dimensions=(by, "offence_group", "month"),
+                counts=("at_risk", "events"),
+                estimates=ESTIMATES,
+                overlapping=by == "victim_group",
+                note_nl=_NOTE_NL
+                + (" Eén persoon kan in meer groepen vallen." if by == "victim_group" else ""),
+                note_en=_NOTE_EN
+                + (" One person can be in several groups." if by == "victim_group" else ""),
+                extra={"per": PER, "horizon_months": horizon_months},
+                margin_of="revictimisation",
+            )
+        )
     if cox:
-        tables.append(cox_table(cohort, *arrays["any"]))
+        tables.append(cox_table(cohort, time, status))
     return tables
+
+
+_BY_NL = {
+    "victim_group": "slachtoffergroep",
+    "sex": "geslacht",
+    "minor": "minderjarigheid",
+    "age_group": "leeftijdsgroep",
+    "nationality_group": "nationaliteit",
+    "residence_status": "verblijfsstatus",
+    "cohort_year": "jaar van eerste registratie",
+}
+_BY_EN = {
+    "victim_group": "victim group",
+    "sex": "sex",
+    "minor": "minor or adult",
+    "age_group": "age group",
+    "nationality_group": "nationality",
+    "residence_status": "residence status",
+    "cohort_year": "year of first registration",
+}
 
 
 # --- cause-specific Cox -----------------------------------------------------------------------
@@ -391,7 +400,6 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
                 "covariate": var,
                 "level": level,
                 "reference": COX_COVARIATES.get(var, "not_" + level),
-                "persons": int(member.sum()),
                 "events": int(event[member].sum()),
                 "hr_x1000": np.exp(beta) * HR_PER if ok else np.nan,
                 "hr_ci_low_x1000": np.exp(beta - Z95 * se) * HR_PER if ok else np.nan,
@@ -404,7 +412,6 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
             "covariate",
             "level",
             "reference",
-            "persons",
             "events",
             "hr_x1000",
             "hr_ci_low_x1000",
@@ -417,7 +424,7 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
         "Risk factors for re-victimisation (cause-specific Cox model)",
         frame,
         dimensions=("covariate", "level", "reference"),
-        counts=("persons", "events"),
+        counts=("events",),
         estimates=("hr_x1000", "hr_ci_low_x1000", "hr_ci_high_x1000"),
         overlapping=True,
         note_nl=(
@@ -429,4 +436,5 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
             "all characteristics together in one model; death and emigration end follow-up."
         ),
         extra={"per": HR_PER},
+        margin_of="",
     )

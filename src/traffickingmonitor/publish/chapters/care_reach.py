@@ -22,7 +22,7 @@ from traffickingmonitor.publish.chapters.cohort_common import (
 )
 from traffickingmonitor.publish.format import shown
 
-BREAKDOWNS = ("residence_status", "age_group", "victim_group", "region", "municipality")
+BREAKDOWNS = ("residence_status", "age_group", "victim_group", "police_unit", "municipality")
 RESIDUAL = ("unknown", "other", "other_unknown")
 FLAG = "▼"
 
@@ -120,13 +120,13 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         return None
     w = TEXT[ctx.lang]
     table = p["care_reach"]
-    raw, num = table.frame, cc.published(table)
+    raw, num = _stacked(ctx)
     num["share"] = cc.share(num["reached"], num["persons"])
     windows = sorted(int(d) for d in raw["days"].unique())
     flag_days = FLAG_WINDOW if FLAG_WINDOW in windows else windows[len(windows) // 2]
-    timing = p.get("care_time")
-    t_raw = timing.frame if timing is not None else None
-    t_num = cc.published(timing) if timing is not None else None
+    # the median sits in the row of the longest window
+    longest = num["days"] == max(windows)
+    t_raw, t_num = raw[longest], num[longest]
 
     def national(d):
         sel = (num["group_by"] == "all") & (num["days"] == d)
@@ -147,6 +147,22 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         intro=[w["intro"].format(flag_days=flag_days, flag=FLAG)],
         blocks=blocks,
     )
+
+
+def _stacked(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The care tables one under the other (``group_by``, ``group``): shown values, numbers."""
+    parts_raw, parts_num = [], []
+    for by in ("all", *BREAKDOWNS):
+        table = ctx.tables.get("care_reach" if by == "all" else f"care_reach_{by}")
+        if table is None:
+            continue
+        for frame, parts in ((table.frame, parts_raw), (cc.published(table), parts_num)):
+            frame["group_by"] = by
+            frame["group"] = "all" if by == "all" else frame[by].astype(str)
+            parts.append(
+                frame[["group_by", "group", "days", "persons", "reached", "median_days_x10"]]
+            )
+    return pd.concat(parts_raw, ignore_index=True), pd.concat(parts_num, ignore_index=True)
 
 
 def _national_block(ctx, w, raw, num, windows, flag_days, t_raw, t_num, table) -> Block:
@@ -269,7 +285,7 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
         summary = w["none"]
     note = ""
     if group_by == "municipality":
-        n = ctx.edition.notes.get("care_reach", {}).get("min_municipality", 50)
+        n = ctx.tables["care_reach_municipality"].source.extra.get("min_municipality", 50)
         note = w["municipality_note"].format(n=n)
     return Block(
         id=f"care-{group_by.replace('_', '-')}",

@@ -18,7 +18,7 @@ GROUP_BY_LABEL = {
         "nationality_group": "Nationaliteit",
         "residence_status": "Verblijfsstatus",
         "cohort_year": "Jaar van eerste registratie",
-        "region": "Regio (politie-eenheid)",
+        "police_unit": "Regio (politie-eenheid)",
         "municipality": "Gemeente",
     },
     "en": {
@@ -30,7 +30,7 @@ GROUP_BY_LABEL = {
         "nationality_group": "Nationality",
         "residence_status": "Residence status",
         "cohort_year": "Year of first registration",
-        "region": "Region (police unit)",
+        "police_unit": "Region (police unit)",
         "municipality": "Municipality",
     },
 }
@@ -51,7 +51,7 @@ def group_label(group_by: str, code, lang: str) -> str:
         return ALL_PERSONS[lang]
     if group_by == "municipality":
         return _municipality_names().get(code, category_label("x", code, lang))
-    if group_by in ("region", "cohort_year"):
+    if group_by in ("police_unit", "cohort_year"):
         return category_label("x", code, lang) if code in ("unknown", "other") else code
     return category_label(group_by, code, lang)
 

@@ -22,6 +22,7 @@ from traffickingmonitor.publish.chapters.cohort_common import (
 from traffickingmonitor.publish.format import shown
 
 RESIDUAL = ("unknown", "other", "other_unknown")
+BREAKDOWNS = ("victim_group", "age_group", "minor", "sex")
 
 TEXT = {
     "nl": {
@@ -138,12 +139,11 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     if cutoff:
         c = pd.Timestamp(cutoff) - pd.Timedelta(days=round(window * 365.25))
         last_full = c.date().isoformat()
+    raw, num = _stacked(ctx)
+    num["share"] = _rows_share(num, "suspects")
     blocks = []
     if "crime_before_after" in p and not p["crime_before_after"].frame.empty:
-        blocks.append(_before_after(ctx, w, window))
-    overlap = p["crime_overlap"]
-    raw, num = overlap.frame, cc.published(overlap)
-    num["share"] = _rows_share(num, "suspects")
+        blocks.append(_before_after(ctx, w, window, raw, num))
     blocks.append(_suspects(ctx, w, window, raw, num))
     blocks.append(_flow(ctx, w, window, raw, num))
     blocks.append(_age(ctx, w, window, raw, num))
@@ -154,10 +154,42 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-def _before_after(ctx, w, window) -> Block:
+def _stacked(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overlap tables one under the other (``group_by``, ``group``): shown values, numbers."""
+    parts_raw, parts_num = [], []
+    for by in ("all", *BREAKDOWNS):
+        table = ctx.tables.get("crime_overlap" if by == "all" else f"crime_overlap_{by}")
+        if table is None:
+            continue
+        for frame, parts in ((table.frame, parts_raw), (cc.published(table), parts_num)):
+            frame["group_by"] = by
+            frame["group"] = "all" if by == "all" else frame[by].astype(str)
+            parts.append(frame[["group_by", "group", "offence_group", "persons", "suspects"]])
+    return pd.concat(parts_raw, ignore_index=True), pd.concat(parts_num, ignore_index=True)
+
+
+def _denominators(ctx, over_raw, over_num) -> dict:
+    """Shown and numeric denominators of the before and after windows (never repeated in the
+    before/after table: the cohort size, and the persons followed for the whole window)."""
+    out = {"before": (None, math.nan), "after": (None, math.nan)}
+    main = ctx.tables.get("revictimisation")
+    if main is not None:
+        f, n = main.frame, cc.published(main)
+        sel = ((f["offence_group"] == "any") & (f["month"] == 0)).to_numpy()
+        if sel.any():
+            out["before"] = (f.loc[sel, "at_risk"].iloc[0], n.loc[sel, "at_risk"].iloc[0])
+    sel = ((over_raw["group_by"] == "all") & (over_raw["offence_group"] == "any")).to_numpy()
+    if sel.any():
+        out["after"] = (over_raw.loc[sel, "persons"].iloc[0], over_num.loc[sel, "persons"].iloc[0])
+    return out
+
+
+def _before_after(ctx, w, window, over_raw, over_num) -> Block:
     lang = ctx.lang
     table = ctx.tables["crime_before_after"]
     raw, num = table.frame, cc.published(table)
+    dens = _denominators(ctx, over_raw, over_num)
+    num["persons"] = num["period"].map(lambda p: dens[p][1])
     num["share"] = _rows_share(num, "with_event")
     offences = list(dict.fromkeys(raw["offence_group"]))
 
@@ -168,11 +200,6 @@ def _before_after(ctx, w, window) -> Block:
             & (num["period"] == period)
         )
         return num.loc[sel, col].iloc[0] if sel.any() else math.nan
-
-    def raw_get(event_type, period, col):
-        sel = (raw["event_type"] == event_type) & (raw["offence_group"] == "any")
-        sel &= raw["period"] == period
-        return raw.loc[sel, col].iloc[0] if sel.any() else None
 
     chart_rows, rows = [], []
     for g in offences:
@@ -198,8 +225,8 @@ def _before_after(ctx, w, window) -> Block:
         [
             w["persons_row"],
             *[
-                shown(raw_get(et, pe, "persons"))
-                for et in ("victimisation", "suspect")
+                shown(dens[pe][0])
+                for _ in ("victimisation", "suspect")
                 for pe in ("before", "after")
             ],
         ],

@@ -23,7 +23,8 @@ from traffickingmonitor.publish.chapters.cohort_common import (
 )
 from traffickingmonitor.publish.format import shown
 
-MAIN_HORIZON = 5
+MAIN_HORIZON = 5  # years: the monitor's headline
+CURVE_GROUP_BY = ("victim_group", "minor", "age_group")  # drawn as curves, the others as dots
 SUBGROUPS = (
     "victim_group",
     "minor",
@@ -72,13 +73,14 @@ TEXT = {
             "({p1}), gevolgd door een {g2} ({p2})."
         ),
         "offence_col": "Soort delict",
-        "by": "Opnieuw slachtoffer binnen vijf jaar, naar {dim}",
+        "by": "Opnieuw slachtoffer naar {dim}",
         "by_summary": (
             "Binnen vijf jaar werd {hi} het vaakst opnieuw slachtoffer ({p_hi}), {lo} het minst "
             "vaak ({p_lo}); alle personen: {p_all}."
         ),
         "by_caption": "(punt en lijn: percentage met 95%-interval; stippellijn: alle personen)",
         "persons": "Personen",
+        "curve_caption": "(cumulatief percentage; punten met minder dan de drempel in de risicopopulatie weggelaten)",
         "category": "Categorie",
         "the_group": "de groep",
         "cox": "Risicofactoren voor opnieuw slachtofferschap (voor analisten)",
@@ -153,13 +155,14 @@ TEXT = {
             "followed by a {g2} ({p2})."
         ),
         "offence_col": "Type of offence",
-        "by": "Victimised again within five years, by {dim}",
+        "by": "Victimised again, by {dim}",
         "by_summary": (
             "Within five years, {hi} were most often victimised again ({p_hi}), {lo} least "
             "often ({p_lo}); all persons: {p_all}."
         ),
         "by_caption": "(dot and line: percentage with 95% interval; dashed line: all persons)",
         "persons": "Persons",
+        "curve_caption": "(cumulative percentage; points with fewer persons at risk than the threshold left out)",
         "category": "Category",
         "the_group": "the group",
         "cox": "Risk factors for re-victimisation (for analysts)",
@@ -202,8 +205,15 @@ TEXT = {
 
 
 def _estimate(row, threshold: int) -> tuple[float, float, float] | None:
-    """(cif, low, high) as fractions when the row's estimate and counts may be shown."""
-    if any(math.isnan(row[c]) for c in ("persons", "at_risk", "events", "cif_per_10000")):
+    """(cif, low, high) as fractions when the row's estimate and its counts may be shown.
+
+    The counts it rests on (at risk, events) must be shown and at least ``threshold`` persons
+    must still be at risk; otherwise there is no percentage at all (never a 0% or 100% from
+    a hidden denominator).
+    """
+    if row is None:
+        return None
+    if any(math.isnan(row[c]) for c in ("at_risk", "events", "cif_per_10000")):
         return None
     if row["at_risk"] < threshold:
         return None
@@ -219,9 +229,16 @@ def _cell(row, threshold: int, lang: str) -> str:
     return "–" if est is None else pct_interval(*est, lang)
 
 
-def _at(frame: pd.DataFrame, h: int):
-    rows = frame[frame["horizon_years"] == h]
+def _at(frame: pd.DataFrame, month: int):
+    rows = frame[frame["month"] == month]
     return rows.iloc[0] if len(rows) else None
+
+
+def _month_label(month: int, lang: str) -> str:
+    return years_label(month // 12, lang) if month % 12 == 0 else f"{month} mnd"
+
+
+ALL_LABEL = {"nl": "alle personen", "en": "all persons"}
 
 
 def build(ctx: ChapterContext) -> ChapterContent | None:
@@ -231,32 +248,33 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     threshold = ctx.rule.threshold
     table = ctx.tables["revictimisation"]
     raw, num = table.frame, cc.published(table)
-    horizons = sorted(int(h) for h in raw["horizon_years"].unique())
+    months = list(table.source.extra.get("horizon_months", [12, 24, 60, 84]))
     notes = ctx.edition.notes.get("revictimisation", {})
-    years = sorted(raw.loc[raw["group_by"] == "cohort_year", "group"].astype(str).unique())
+    years = []
+    if "revictimisation_cohort_year" in ctx.tables:
+        years = sorted(
+            ctx.tables["revictimisation_cohort_year"].frame["cohort_year"].astype(str).unique()
+        )
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else "".join(years)
-    main = MAIN_HORIZON if MAIN_HORIZON in horizons else horizons[-1]
+    main = MAIN_HORIZON * 12 if MAIN_HORIZON * 12 in months else months[-1]
 
-    overall_mask = (raw["group_by"] == "all") & (raw["offence_group"] == "any")
-    o_raw, o_num = raw[overall_mask], num[overall_mask]
+    overall = raw["offence_group"] == "any"
+    o_raw, o_num = raw[overall], num[overall]
     blocks = [
-        _overall_block(ctx, w, o_raw, o_num, horizons, span, threshold),
-        _offence_block(ctx, w, raw, num, horizons, threshold),
+        _overall_block(ctx, w, o_raw, o_num, months, span, threshold),
+        _offence_block(ctx, w, raw, num, months, threshold),
     ]
-    overall_main = _at(o_num, main)
-    reference = _estimate(overall_main, threshold) if overall_main is not None else None
+    reference = _estimate(_at(o_num, main), threshold)
     for group_by in SUBGROUPS:
-        mask = (raw["group_by"] == group_by) & (raw["offence_group"] == "any")
-        if mask.any():
+        sub = ctx.tables.get(f"revictimisation_{group_by}")
+        if sub is not None and not sub.frame.empty:
             blocks.append(
-                _subgroup_block(
-                    ctx, w, group_by, raw[mask], num[mask], horizons, main, reference, threshold
-                )
+                _subgroup_block(ctx, w, group_by, sub, months, main, reference, threshold)
             )
     if "revictimisation_cox" in ctx.tables and not ctx.tables["revictimisation_cox"].frame.empty:
         blocks.append(_cox_block(ctx, w))
-    if "revictimisation_km" in ctx.tables and not ctx.tables["revictimisation_km"].frame.empty:
-        blocks.append(_method_block(ctx, w, threshold))
+    if "km_per_10000" in raw:
+        blocks.append(_method_block(ctx, w, o_raw, o_num, months, main, threshold))
     intro = [
         w["intro"].format(cutoff=notes.get("cutoff", "–")),
         w["intro_method"].format(threshold=threshold),
@@ -264,47 +282,47 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     return ChapterContent(title=w["title"], intro=intro, blocks=[b for b in blocks if b])
 
 
-def _overall_block(ctx, w, o_raw, o_num, horizons, span, threshold) -> Block:
+def _curve(num: pd.DataFrame, threshold: int, series: str | None = None) -> pd.DataFrame:
+    """Drawable curve points; with ``series``, each line starts at (0, 0%), true by definition
+    (the table keeps month 0 once, for the cohort size)."""
+    points = cc.curve_points(num, threshold)
+    if series and not points.empty:
+        start = points.drop_duplicates(subset=[series])
+        start = start.assign(month=0, years=0.0, cif=0.0, ci_low=0.0, ci_high=0.0)
+        points = pd.concat([start, points[points["month"] > 0]], ignore_index=True)
+    return points
+
+
+def _overall_block(ctx, w, o_raw, o_num, months, span, threshold) -> Block:
     lang = ctx.lang
-    curve = ctx.tables.get("revictimisation_curve")
-    svg = None
-    if curve is not None:
-        c = cc.published(curve)
-        c = c[(c["group_by"] == "all") & (c["offence_group"] == "any")]
-        svg = cc.cif_curves(
-            cc.curve_points(c, threshold),
-            None,
-            {},
-            {"x": w["axis_x"], "y": w["axis_y"]},
-            band=True,
-        )
+    svg = cc.cif_curves(
+        _curve(o_num, threshold), None, {}, {"x": w["axis_x"], "y": w["axis_y"]}, band=True
+    )
     rows = []
-    for h in horizons:
-        r_raw, r_num = _at(o_raw, h), _at(o_num, h)
+    for m in months:
+        r_raw, r_num = _at(o_raw, m), _at(o_num, m)
         if r_raw is None:
             continue
         rows.append(
             [
-                years_label(h, lang),
+                _month_label(m, lang),
                 shown(r_raw["at_risk"]),
                 shown(r_raw["events"]),
                 _cell(r_num, threshold, lang),
             ]
         )
     summary = w["overall_none"]
-    r5 = _at(o_num, MAIN_HORIZON)
-    est5 = _estimate(r5, threshold) if r5 is not None else None
-    if est5 is not None:
-        persons = shown(o_raw.iloc[0]["persons"])
+    est5 = _estimate(_at(o_num, MAIN_HORIZON * 12), threshold)
+    size = _at(o_raw, 0)
+    if est5 is not None and size is not None:
         summary = w["overall_summary"].format(
-            persons=persons,
+            persons=shown(size["at_risk"]),
             years=span,
             p5=percent(est5[0], lang, 1),
             low=percent(est5[1], lang, 1),
             high=percent(est5[2], lang, 1),
         )
-        r7 = _at(o_num, 7)
-        est7 = _estimate(r7, threshold) if r7 is not None else None
+        est7 = _estimate(_at(o_num, 84), threshold)
         summary += w["overall_summary_7"].format(p7=percent(est7[0], lang, 1)) if est7 else "."
     return Block(
         id="revictimisation-overall",
@@ -318,36 +336,34 @@ def _overall_block(ctx, w, o_raw, o_num, horizons, span, threshold) -> Block:
     )
 
 
-def _offence_block(ctx, w, raw, num, horizons, threshold) -> Block:
+def _offence_block(ctx, w, raw, num, months, threshold) -> Block:
     lang = ctx.lang
-    mask = (raw["group_by"] == "all") & (raw["offence_group"] != "any")
+    mask = raw["offence_group"] != "any"
     f_raw, f_num = raw[mask], num[mask]
     offences = list(dict.fromkeys(f_raw["offence_group"]))
     labels = {g: offence_label(g, lang) for g in offences}
-    svg = None
-    curve = ctx.tables.get("revictimisation_curve")
-    if curve is not None:
-        c = cc.published(curve)
-        c = c[(c["group_by"] == "all") & (c["offence_group"] != "any")]
-        svg = cc.cif_curves(
-            cc.curve_points(c, threshold),
-            "offence_group",
-            labels,
-            {"x": w["axis_x"], "y": w["axis_y"]},
-        )
+    svg = cc.cif_curves(
+        _curve(f_num, threshold, series="offence_group"),
+        "offence_group",
+        labels,
+        {"x": w["axis_x"], "y": w["axis_y"]},
+    )
     rows, at_main = [], []
     for g in offences:
         part = f_num[f_num["offence_group"] == g]
-        cells = []
-        for h in horizons:
-            r = _at(part, h)
-            cells.append("–" if r is None else _cell(r, threshold, lang))
-        rows.append([labels[g], *cells])
-        r = _at(part, MAIN_HORIZON)
-        est = _estimate(r, threshold) if r is not None else None
+        rows.append(
+            [
+                labels[g],
+                *[
+                    _cell(_at(part, m), threshold, lang) if _at(part, m) is not None else "–"
+                    for m in months
+                ],
+            ]
+        )
+        est = _estimate(_at(part, MAIN_HORIZON * 12), threshold)
         if est is not None and g != "other":
             at_main.append((est[0], g))
-    summary = TEXT[lang]["overall_none"]
+    summary = w["overall_none"]
     if len(at_main) >= 2:
         (p1, g1), (p2, g2) = sorted(at_main, reverse=True)[:2]
         summary = w["offence_summary"].format(
@@ -358,40 +374,60 @@ def _offence_block(ctx, w, raw, num, horizons, threshold) -> Block:
         title=w["offence"],
         summary=summary,
         svg=svg,
-        header=[w["offence_col"], *[years_label(h, lang) for h in horizons]],
+        header=[w["offence_col"], *[_month_label(m, lang) for m in months]],
         rows=rows,
         wide=True,
     )
 
 
-def _subgroup_block(ctx, w, group_by, g_raw, g_num, horizons, main, reference, threshold):
+def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold):
     lang = ctx.lang
     dim = GROUP_BY_LABEL[lang][group_by]
-    groups = list(dict.fromkeys(g_raw["group"].astype(str)))
+    raw, num = table.frame, cc.published(table)
+    codes_ = list(dict.fromkeys(raw[group_by].astype(str)))
+    labels = {g: group_label(group_by, g, lang) for g in codes_}
     rows, dots, ranked = [], [], []
-    for g in groups:
-        sel = g_raw["group"].astype(str) == g
-        part_raw, part_num = g_raw[sel], g_num[sel]
-        label = group_label(group_by, g, lang)
-        cells = []
-        for h in horizons:
-            r = _at(part_num, h)
-            cells.append("–" if r is None else _cell(r, threshold, lang))
-        rows.append([label, shown(part_raw.iloc[0]["persons"]), *cells])
-        r = _at(part_num, main)
-        est = _estimate(r, threshold) if r is not None else None
+    for g in codes_:
+        sel = (raw[group_by].astype(str) == g).to_numpy()
+        part_raw, part_num = raw[sel], num[sel]
+        size = _at(part_raw, 0)
+        rows.append(
+            [
+                labels[g],
+                shown(size["at_risk"]) if size is not None else "–",
+                *[
+                    _cell(_at(part_num, m), threshold, lang)
+                    if _at(part_num, m) is not None
+                    else "–"
+                    for m in months
+                ],
+            ]
+        )
+        est = _estimate(_at(part_num, main), threshold)
         if est is not None and g not in RESIDUAL:
             dots.append(
-                {"label": label, "value": 100 * est[0], "low": 100 * est[1], "high": 100 * est[2]}
+                {
+                    "label": labels[g],
+                    "value": 100 * est[0],
+                    "low": 100 * est[1],
+                    "high": 100 * est[2],
+                }
             )
-            ranked.append((est[0], label))
-    svg = cc.interval_dots(
-        pd.DataFrame(dots, columns=["label", "value", "low", "high"]),
-        100 * reference[0] if reference else None,
-        TEXT[lang]["axis_y"],
-        ALL_LABEL[lang],
-    )
-    summary = TEXT[lang]["overall_none"]
+            ranked.append((est[0], labels[g]))
+    caption = w["by_caption"]
+    if group_by in CURVE_GROUP_BY:
+        points = _curve(num, threshold)
+        points = points[~points[group_by].astype(str).isin(RESIDUAL)]
+        svg = cc.cif_curves(points, group_by, labels, {"x": w["axis_x"], "y": w["axis_y"]})
+        caption = w["curve_caption"]
+    else:
+        svg = cc.interval_dots(
+            pd.DataFrame(dots, columns=["label", "value", "low", "high"]),
+            100 * reference[0] if reference else None,
+            w["axis_y"],
+            ALL_LABEL[lang],
+        )
+    summary = w["overall_none"]
     if len(ranked) >= 2 and reference:
         (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
         summary = w["by_summary"].format(
@@ -406,14 +442,12 @@ def _subgroup_block(ctx, w, group_by, g_raw, g_num, horizons, main, reference, t
         title=w["by"].format(dim=dim.lower()),
         summary=summary,
         svg=svg,
-        caption=w["by_caption"],
-        header=[dim, w["persons"], *[years_label(h, lang) for h in horizons]],
+        caption=caption,
+        header=[dim, w["persons"], *[_month_label(m, lang) for m in months]],
         rows=rows,
+        note=table.source.note(lang),
         wide=True,
     )
-
-
-ALL_LABEL = {"nl": "alle personen", "en": "all persons"}
 
 
 def _hr(v) -> str:
@@ -424,6 +458,7 @@ def _cox_block(ctx, w) -> Block:
     lang = ctx.lang
     table = ctx.tables["revictimisation_cox"]
     raw, num = table.frame, cc.published(table)
+    fmt = (lambda v: _hr(v).replace(".", ",")) if lang == "nl" else _hr
     rows, best = [], None
     for i in raw.index:
         r_raw, r_num = raw.loc[i], num.loc[i]
@@ -432,27 +467,21 @@ def _cox_block(ctx, w) -> Block:
         level_label = group_label(var, level, lang)
         ref_label = w["not_in"] if ref.startswith("not_") else group_label(var, ref, lang)
         hr, low, high = (r_num[c] for c in ("hr_x1000", "hr_ci_low_x1000", "hr_ci_high_x1000"))
-        fmt = (lambda v: _hr(v).replace(".", ",")) if lang == "nl" else _hr
         rows.append(
             [
                 GROUP_BY_LABEL[lang].get(var, var),
                 level_label,
                 ref_label,
-                shown(r_raw["persons"]),
                 shown(r_raw["events"]),
                 fmt(hr),
                 "–" if math.isnan(low) or math.isnan(high) else f"{fmt(low)}–{fmt(high)}",
             ]
         )
-        if (
-            not math.isnan(low)
-            and low > 1000
-            and level not in RESIDUAL
-            and (best is None or hr > best[0])
-        ):
-            best = (hr, level_label, ref_label, fmt)
+        significant = not math.isnan(low) and low > 1000
+        if significant and level not in RESIDUAL and (best is None or hr > best[0]):
+            best = (hr, level_label, ref_label)
     if best:
-        summary = w["cox_summary"].format(level=best[1], hr=best[3](best[0]), ref=best[2])
+        summary = w["cox_summary"].format(level=best[1], hr=fmt(best[0]), ref=best[2])
     else:
         summary = w["cox_summary_none"]
     return Block(
@@ -465,7 +494,6 @@ def _cox_block(ctx, w) -> Block:
             w["cox_covariate"],
             w["cox_level"],
             w["cox_reference"],
-            w["persons"],
             w["events"],
             w["cox_hr"],
             w["cox_interval"],
@@ -475,39 +503,36 @@ def _cox_block(ctx, w) -> Block:
     )
 
 
-def _method_block(ctx, w, threshold) -> Block:
+def _method_block(ctx, w, o_raw, o_num, months, main, threshold) -> Block:
     lang = ctx.lang
-    table = ctx.tables["revictimisation_km"]
-    raw, num = table.frame, cc.published(table)
-    ok = num["at_risk"].notna() & (num["at_risk"] >= threshold)
-    long = []
-    for key, col in (("aj", "aj_per_10000"), ("km", "km_per_10000")):
-        long.append(
-            pd.DataFrame(
-                {
-                    "years": num.loc[ok, "month"] / 12,
-                    "series": key,
-                    "value": num.loc[ok, col] / cc.PER * 100,
-                }
-            )
+    ok = o_num["at_risk"].notna() & (o_num["at_risk"] >= threshold)
+    ok &= o_num["cif_per_10000"].notna() & o_num["km_per_10000"].notna()
+    long = [
+        pd.DataFrame(
+            {
+                "years": o_num.loc[ok, "month"] / 12,
+                "series": key,
+                "value": o_num.loc[ok, col] / cc.PER * 100,
+            }
         )
+        for key, col in (("aj", "cif_per_10000"), ("km", "km_per_10000"))
+    ]
     svg = cc.two_curves(
         pd.concat(long), {"aj": w["aj"], "km": w["km"]}, {"x": w["axis_x"], "y": w["axis_y"]}
     )
     rows = []
     summary = w["method_text"]
-    for m in (12, 24, 60, 84):
-        sel = num["month"] == m
-        if not sel.any():
+    for m in months:
+        r_raw, r_num = _at(o_raw, m), _at(o_num, m)
+        if r_raw is None:
             continue
-        r_raw, r_num = raw[sel].iloc[0], num[sel].iloc[0]
-        good = ok[sel].iloc[0] and not math.isnan(r_num["aj_per_10000"])
-        aj = r_num["aj_per_10000"] / cc.PER if good else None
+        good = bool(ok[o_num["month"] == m].any())
+        aj = r_num["cif_per_10000"] / cc.PER if good else None
         km = r_num["km_per_10000"] / cc.PER if good else None
         diff = 100 * (km - aj) if good else None
         rows.append(
             [
-                years_label(m // 12, lang),
+                _month_label(m, lang),
                 shown(r_raw["at_risk"]),
                 shown(r_raw["competing"]),
                 percent(aj, lang, 1) or "–",
@@ -515,7 +540,7 @@ def _method_block(ctx, w, threshold) -> Block:
                 number(diff, lang) if diff is not None else "–",
             ]
         )
-        if m == 60 and good and not isinstance(r_raw["competing"], str):
+        if m == main and good and not math.isnan(r_num["competing"]):
             summary = w["method_summary"].format(
                 km=percent(km, lang, 1),
                 diff=number(diff, lang),
@@ -527,7 +552,14 @@ def _method_block(ctx, w, threshold) -> Block:
         title=w["method"],
         summary=summary,
         svg=svg,
-        header=[w["years_col"], w["at_risk"], w["competing"], w["aj"], w["km"], w["difference"]],
+        header=[
+            w["years_col"],
+            w["at_risk"],
+            w["competing"],
+            "Aalen-Johansen",
+            w["km"],
+            w["difference"],
+        ],
         rows=rows,
         note=w["method_text"],
         wide=True,
