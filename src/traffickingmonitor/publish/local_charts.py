@@ -255,7 +255,17 @@ def gap_chart(frame: pd.DataFrame, words: dict) -> str | None:
         return None
     order = list(df["unit"])
     y = alt.Y("unit:N", title=None, sort=order)
-    x = alt.X("gap:Q", title=words["axis"], scale=alt.Scale(type="log"))
+    values = pd.concat([df["low"], df["high"], df["registered"]]).dropna()
+    lo, hi = float(values[values > 0].min()), float(values.max())
+    ticks = [
+        t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if lo / 2 <= t <= hi * 2
+    ]
+    x = alt.X(
+        "gap:Q",
+        title=words["axis"],
+        scale=alt.Scale(type="log"),
+        axis=alt.Axis(values=ticks, format="~s"),
+    )
     base = alt.Chart(df).properties(width=WIDTH - 160, height=24 * len(df))
     rule = base.mark_rule(color=PALETTE[1], strokeWidth=2).encode(y=y, x=x, x2="high:Q")
     rule_low = base.mark_rule(color=PALETTE[1], strokeWidth=2).encode(y=y, x="low:Q", x2="gap:Q")

@@ -162,7 +162,6 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 if reg is None
                 else fmt_decimal(reg_year, lang, 0),
                 f"{shown(table.frame.loc[i, 'estimate'])} ({interval(cols['ci_low'][i], cols['ci_high'][i])})",
-                f"{shown(table.frame.loc[i, 'gap'])} ({interval(cols['gap_low'][i], cols['gap_high'][i])})",
                 f"{fmt_decimal(rate[0], lang)} ({fmt_decimal(rate[1], lang)}–{fmt_decimal(rate[2], lang)})"
                 if ranked and rate[0] is not None
                 else "–",
@@ -204,7 +203,6 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             w["rank"],
             w["registered"],
             w["estimate"],
-            w["gap"],
             w["gap_rate"],
             w["care"],
             w["score"].format(year=ayear),
