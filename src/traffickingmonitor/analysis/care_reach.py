@@ -96,6 +96,8 @@ def care_reach_tables(
                         "median_days_x10": median,
                     }
                 )
+        if not rows:  # e.g. no municipality large enough to be shown
+            continue
         tid = "care_reach" if by == "all" else f"care_reach_{by}"
         note_nl, note_en = _NOTES
         if by == "municipality":

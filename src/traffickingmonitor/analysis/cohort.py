@@ -136,8 +136,10 @@ reg AS (
     FROM registrations r JOIN ep USING (file_hash, registration_id)
 ),
 ev AS (
-    SELECT row_number() OVER () AS ev_no, registration_id, nid_token, name_token,
-           birth_date_token, birth_year, event_date, event_type, offence_group
+    -- an empty registration_id (a CSV's empty field) names no registration
+    SELECT row_number() OVER () AS ev_no, nullif(trim(registration_id), '') AS registration_id,
+           nid_token, name_token, birth_date_token, birth_year, event_date, event_type,
+           offence_group
     FROM events WHERE list_contains($hashes, file_hash)
 ),
 by_id AS (
@@ -225,13 +227,14 @@ def load_cohort(
     first = con.execute(_FIRST_REGISTRATION, {"edition": edition_id}).df()
     py = person_years_frame if person_years_frame is not None else person_years(con, edition_id)
     linked = ev["linked_by"].value_counts().to_dict()
-    ev = ev[ev["person_id"].notna()]
+    # the extract's last date, whoever it is about: it says how far the data reach
     if cutoff is not None:
         cut = pd.Timestamp(cutoff).date()
     elif len(ev):
         cut = pd.Timestamp(ev["event_date"].max()).date()
     else:
         cut = None
+    ev = ev[ev["person_id"].notna()]
     return from_frames(
         first,
         py,

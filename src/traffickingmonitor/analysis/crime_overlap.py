@@ -115,6 +115,8 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
                         "suspects": int((suspect_after[offence] & in_window).sum()),
                     }
                 )
+        if not overlap:
+            continue
         tid = "crime_overlap" if by == "all" else f"crime_overlap_{by}"
         tables.append(
             MonitorTable(

@@ -32,7 +32,10 @@ from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
 
 HORIZONS = (1, 2, 5, 7)  # years
-CURVE_MONTHS = tuple(range(0, 97, 3))  # a point every quarter, up to eight years
+CURVE_MONTHS = tuple(range(0, 97, 3))  # the overall curve: a point every quarter, to 8 years
+# The curves of offence groups and subgroups: every half year (fewer cells for disclosure
+# control to protect; their smaller numbers change less from quarter to quarter anyway).
+SUB_CURVE_MONTHS = tuple(range(0, 97, 6))
 PER = 10_000  # proportions are stored per 10,000 persons
 OUTCOMES = ("any", *codes.OFFENCE_GROUP.order())
 CURVE_GROUP_BY = ("victim_group", "minor", "age_group")  # drawn as curves
@@ -236,12 +239,13 @@ def revictimisation_tables(
     arrays = _outcome_arrays(cohort)
     horizon_months = [round(12 * h) for h in horizons]
     months = sorted(set(CURVE_MONTHS) | set(horizon_months))
+    sub_months = sorted(set(SUB_CURVE_MONTHS) | set(horizon_months))
     overall = []
     for outcome in OUTCOMES:
         time, status = arrays[outcome]
         fit = aalen_johansen(time, status)
         # month 0 only once: it is the cohort size, the same for every outcome
-        own = months if outcome == "any" else [m for m in months if m > 0]
+        own = months if outcome == "any" else [m for m in sub_months if m > 0]
         km = (
             one_minus_km(time, status, [month_days(m) for m in own])
             if outcome == "any"
@@ -273,7 +277,7 @@ def revictimisation_tables(
     ]
     time, status = arrays["any"]
     for by in GROUP_BY:
-        own = months if by in CURVE_GROUP_BY else [0, *horizon_months]
+        own = sub_months if by in CURVE_GROUP_BY else [0, *horizon_months]
         rows = []
         for group, mask in cohort.groups(by):
             if not mask.any():
@@ -283,6 +287,8 @@ def revictimisation_tables(
                 r = _row(fit, m)
                 del r["competing"]
                 rows.append({by: group, "offence_group": "any", "month": m, **r})
+        if not rows:
+            continue
         tables.append(
             MonitorTable(
                 f"revictimisation_{by}",

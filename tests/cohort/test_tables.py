@@ -1,0 +1,143 @@
+"""Cohort tables: how they add up, and what a small group may (not) show."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cohort_helpers import make_cohort, random_cohort
+from traffickingmonitor.analysis.care_reach import care_reach_tables, falls_behind
+from traffickingmonitor.analysis.crime_overlap import crime_overlap_tables
+from traffickingmonitor.analysis.revictimisation import revictimisation_tables
+
+
+@pytest.fixture(scope="module")
+def tables():
+    """600 persons, plus four of sex 'other' / status 'b8_permit' who all have every event.
+
+    Four persons all victimised, suspected and reached would be "100%": they must show as
+    hidden, never as a percentage.
+    """
+    persons, events = random_cohort()
+    tiny = pd.DataFrame(
+        {
+            "person_id": [9001, 9002, 9003, 9004],
+            "t0": pd.Timestamp("2017-03-01"),
+            "sex": "other",
+            "minor": "adult",
+            "victim_group": "labour",
+            "residence_status": "b8_permit",
+        }
+    )
+    tiny_events = pd.DataFrame(
+        [
+            (pid, pd.Timestamp("2017-03-01") + pd.Timedelta(days=d), kind, group)
+            for pid in tiny["person_id"]
+            for d, kind, group in (
+                (10, "victimisation", "property"),
+                (0, "care_start", None),
+                (20, "suspect", "drugs"),
+            )
+        ],
+        columns=["person_id", "event_date", "event_type", "offence_group"],
+    )
+    cohort = make_cohort(
+        pd.concat([persons, tiny], ignore_index=True),
+        pd.concat([events, tiny_events], ignore_index=True),
+    )
+    return (
+        revictimisation_tables(cohort, cox=False)
+        + crime_overlap_tables(cohort)
+        + care_reach_tables(cohort)
+    )
+
+
+def _by_id(tables):
+    return {t.table_id: t for t in tables}
+
+
+def test_breakdowns_add_up_to_their_margin(tables):
+    """The declared margins hold (disclosure control relies on them)."""
+    t = _by_id(tables)
+    checks = {
+        "revictimisation_sex": (
+            "revictimisation",
+            ["offence_group", "month"],
+            ["at_risk", "events"],
+        ),
+        "revictimisation_minor": (
+            "revictimisation",
+            ["offence_group", "month"],
+            ["at_risk", "events"],
+        ),
+        "revictimisation_residence_status": (
+            "revictimisation",
+            ["offence_group", "month"],
+            ["at_risk", "events"],
+        ),
+        "crime_overlap_sex": ("crime_overlap", ["offence_group"], ["persons", "suspects"]),
+        "care_reach_residence_status": ("care_reach", ["days"], ["persons", "reached"]),
+    }
+    for child, (margin, keys, cols) in checks.items():
+        assert t[child].margin_of == margin
+        summed = t[child].frame.groupby(keys)[cols].sum()
+        total = t[margin].frame.set_index(keys)[cols].loc[summed.index]
+        pd.testing.assert_frame_equal(summed, total, check_dtype=False, obj=child)
+    # victim groups overlap: declared so, each at most the margin
+    vg = t["revictimisation_victim_group"]
+    assert vg.overlapping
+
+
+def test_a_group_too_small_to_publish_is_hidden_never_0_or_100_percent(
+    tables, chapter_context, fast_charts
+):
+    from traffickingmonitor.publish.chapters import care_reach, crime_overlap, revictimisation
+
+    ctx = chapter_context(tables)
+    sex = ctx.tables["revictimisation_sex"].frame
+    other = sex[sex["sex"] == "other"]
+    assert other.loc[other["month"] == 0, "at_risk"].tolist() == ["<10"]
+    later = other[other["month"] > 0]
+    assert (later["events"] == "<10").all()  # all four, by the first quarter: hidden
+    assert later["cif_per_10000"].map(lambda v: isinstance(v, str)).all()
+    for chapter in (revictimisation, crime_overlap, care_reach):
+        content = chapter.build(ctx)
+        assert content is not None and content.blocks
+        for block in content.blocks:
+            for row in block.rows:
+                hidden_denominator = len(row) > 1 and str(row[1]).startswith(("<", "x"))
+                if hidden_denominator:
+                    assert not any("%" in str(c) for c in row), (block.id, row)
+    # the rows of the tiny groups are there, with their percentages hidden
+    care = care_reach.build(ctx)
+    status = next(b for b in care.blocks if b.id == "care-residence-status")
+    b8 = next(r for r in status.rows if "B8" in r[0])
+    assert b8[1] == "<10" and "%" not in "".join(map(str, b8[2:]))
+    overlap = crime_overlap.build(ctx)
+    assert all("100%" not in str(c) for b in overlap.blocks for r in b.rows for c in r)
+
+
+def test_chapters_are_written_in_both_languages(tables, chapter_context, fast_charts):
+    from traffickingmonitor.publish.chapters import care_reach, crime_overlap, revictimisation
+
+    titles = {}
+    for lang in ("nl", "en"):
+        ctx = chapter_context(tables, lang)
+        contents = [c.build(ctx) for c in (revictimisation, crime_overlap, care_reach)]
+        titles[lang] = [c.title for c in contents]
+        for content in contents:
+            for block in content.blocks:
+                assert block.title and block.summary, block.id
+                assert block.rows, block.id
+    assert titles["nl"] == [
+        "Opnieuw slachtoffer",
+        "Slachtoffer en verdachte: overlap met criminaliteit",
+        "Zorg en opvang: bereikt de hulp alle slachtoffers?",
+    ]
+    assert titles["en"][0] == "Re-victimisation"
+
+
+def test_falls_behind_needs_the_whole_interval_below_the_national_share():
+    assert falls_behind(600, 200, 0.6)  # 33%, interval well below 60%
+    assert not falls_behind(20, 10, 0.6)  # 50% of 20: the interval reaches 60%
+    assert not falls_behind(0, 0, 0.6)
