@@ -10,6 +10,7 @@ import types
 from html.parser import HTMLParser
 
 import pandas as pd
+import pytest
 
 from disclosure_cases import hard_tables
 from traffickingmonitor.disclosure.api import DisclosureRule, protect, protect_edition
@@ -73,6 +74,7 @@ def test_demo_outputs_recover_nothing(demo_edition):
         assert f.high - f.low >= 1
 
 
+@pytest.mark.slow
 def test_demo_html_shows_no_small_count_and_no_number_the_csv_hides(demo_edition, tmp_path):
     from traffickingmonitor.publish.report import write_report
 

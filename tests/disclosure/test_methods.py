@@ -27,6 +27,7 @@ def test_rule_from_edition_config():
         rule_from_config({"budget": 1})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["suppression", "rounding", "dp"])
 def test_every_channel_follows_the_method(demo_edition, tmp_path, method):
     from traffickingmonitor.publish.report import write_report
@@ -79,6 +80,7 @@ def test_check_fails_on_the_primary_rule_alone(demo_edition, monkeypatch):
     assert any(line.lstrip().startswith("FAIL") for line in result.lines())
 
 
+@pytest.mark.slow
 def test_disclosure_check_command(demo_edition):
     import typer
     from typer.testing import CliRunner
@@ -98,6 +100,7 @@ def test_disclosure_check_command(demo_edition):
     assert res.exit_code != 0
 
 
+@pytest.mark.slow
 def test_registered_cli_when_available(demo_edition):
     res = run_cli("disclosure-check", "--db", demo_edition.db)
     if "No such command" in res.stderr:

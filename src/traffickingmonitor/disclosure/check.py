@@ -57,9 +57,9 @@ def check_tables(
         for tid, p in protected.items():
             status = p.status
             counts = [c for c in p.source.counts if c in status]
-            bad = ~status[counts].isin([NOISY, WITHHELD]).to_numpy()
+            bad = ~status[counts].isin([NOISY, WITHHELD]).to_numpy(dtype=bool)
             est_bad = (
-                (~status[list(p.source.estimates)].isin([WITHHELD])).to_numpy().sum()
+                (~status[list(p.source.estimates)].isin([WITHHELD]).to_numpy(dtype=bool)).sum()
                 if p.source.estimates
                 else 0
             )
