@@ -21,7 +21,7 @@ import numpy as np
 
 from traffickingmonitor.errors import UserError
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 Progress = Callable[[str, int, int], None]
 """progress(step, done, total): called as each step advances."""
 
@@ -411,6 +411,10 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
                 org: int((regs.org == i).sum()) for i, org in enumerate(ORGS)
             },
             "registered_persons": n_reg,
+            "latent_per_monitor_group": {
+                str(d.year): {g: int(np.sum(d.group == k)) for k, g in enumerate(detection.STRATA)}
+                for d in dets
+            },
             "events": summary.events,
             "events_observed": summary.events_observed,
         },
@@ -424,6 +428,7 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
             }
             for d in dets
         },
+        "detection_model": detection.model_description(dets),
         "events_model": {
             "a_high": ev.params.a_high,
             "a_low": ev.params.a_low,

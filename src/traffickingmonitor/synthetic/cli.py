@@ -26,7 +26,7 @@ def parse_years(text: str) -> tuple[int, int]:
 
 
 def synth_command(
-    out: Path = typer.Option(..., "--out", help="Output directory (created if missing)."),  # noqa: B008
+    out: Path = typer.Option(..., "--out", help="Output directory (created if missing)."),
     seed: int = typer.Option(20240101, "--seed", help="Random seed (same seed, same files)."),
     years: str = typer.Option("2016-2020", "--years", help="Registration years, e.g. 2016-2020."),
     scale: float = typer.Option(1.0, "--scale", help="Multiplier of the latent population."),

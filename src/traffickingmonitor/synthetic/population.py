@@ -4,9 +4,9 @@ Each year holds the victims who continue from the year before (exploitation that
 victims. A new victim gets a nationality (year-specific weights: 2019 had many Nigerian and
 Ugandan asylum seekers), then exploitation form(s) by the nationality's region profile, sex and
 age by form, a residence status, a sector, the country and (in the Netherlands) municipality of
-exploitation weighted by population, a residence municipality and a detection frailty (some
-victims are simply more visible, to every organisation). All arrays are numpy, one row per
-person; dates are int32 days since 1970-01-01.
+exploitation weighted by population and a residence municipality. There is no detection
+frailty: how visible a victim is follows from these characteristics (:mod:`detection`). All
+arrays are numpy, one row per person; dates are int32 days since 1970-01-01.
 """
 
 from __future__ import annotations
@@ -226,6 +226,13 @@ NAT_CATEGORY = np.array(
     dtype=np.int8,
 )
 
+# The minor probabilities of the region profiles are scaled by (the year's registered minor
+# share / MINOR_REFERENCE): the latent share of minors follows the registered one, so that the
+# calibration needs only a small minor offset (an offset that all organisations share, i.e.
+# heterogeneity within the victim groups). Minors are registered more often than their latent
+# share because they are over-represented in well-registered groups (Dutch sexual exploitation).
+MINOR_REFERENCE = 0.14
+
 # How much more hidden (less visible) a nationality category is than its registered share
 # suggests; the latent nationality mix is target share x hiddenness.
 _HIDDEN = np.array([0.75, 1.0, 0.9, 1.3, 1.1, 1.2, 1.2, 1.2, 1.2])
@@ -370,7 +377,9 @@ def new_persons(
     sex[(rng.random(n) < 0.004) & np.isin(combo, (COMBO_S, COMBO_SL))] = SEX_O
 
     # age on 1 July of the year
+    # minors: more in the years with more registered minors (see MINOR_REFERENCE)
     p_minor = np.array([r.minor for r in regions])[region, combo]
+    p_minor = np.minimum(p_minor * (targets.minor[1] / targets.total) / MINOR_REFERENCE, 0.95)
     minor = rng.random(n) < p_minor
     age = np.where(
         minor,
@@ -449,8 +458,6 @@ def new_persons(
 
     # start of exploitation: up to a few years before the year
     expl_start = (day(year, 1, 1) + rng.integers(-3 * 365, 300, n)).astype(np.int32)
-    z = rng.standard_normal(n).astype(np.float32)  # detection frailty (visibility)
-    z_ref = rng.standard_normal(n).astype(np.float32)  # police-care referral link
     return {
         "nat": nat,
         "combo": combo,
@@ -463,8 +470,6 @@ def new_persons(
         "res_muni": res_muni,
         "sector": sector,
         "expl_start": expl_start,
-        "z": z,
-        "z_ref": z_ref,
         "first_year": np.full(n, year, np.int16),
     }
 

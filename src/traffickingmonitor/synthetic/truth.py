@@ -206,7 +206,6 @@ def person_columns(
     combo = persons["combo"][p]
     form_idx = np.array([FORM_STRINGS.index(";".join(c)) for c in COMBOS], dtype=np.int64)[combo]
     form_idx[(persons["organ"][p])] = FORM_STRINGS.index("organ_removal")
-    z = np.round(persons["z"][p].astype(np.float64), 3)
     return {
         "person_id": pids_reg,
         "family_name": writer.codes(family, pool_array),
@@ -228,7 +227,6 @@ def person_columns(
         "first_registration_id": first_ids,
         "first_registered_on": writer.dates(t0),
         "risk_class": writer.codes(ev.risk_class, RISK_CLASSES),
-        "visibility": pa.array(np.char.mod("%.3f", z), pa.string()),
     }
 
 
