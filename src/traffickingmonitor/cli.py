@@ -35,6 +35,22 @@ KeyFileOption = typer.Option(
 )
 
 
+DISCLOSURE_METHODS = ("suppression", "rounding", "dp")
+DisclosureOption = typer.Option(
+    None,
+    "--disclosure",
+    help="Disclosure control: suppression (default), rounding (base 5) or dp (OpenDP noise).",
+)
+
+
+def _disclosure_method(value: str) -> str:
+    if value not in DISCLOSURE_METHODS:
+        raise UserError(
+            f"--disclosure must be one of {', '.join(DISCLOSURE_METHODS)}, not {value!r}"
+        )
+    return value
+
+
 @contextmanager
 def progress_steps() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
     """Rich progress bars, one per pipeline step."""
@@ -59,14 +75,16 @@ def run_command(
     input_dir: Path = typer.Argument(..., help="Folder with data standard v1 files."),
     db: Path = typer.Option(..., "--db", help="DuckDB store file (created if absent)."),
     key_file: Path | None = KeyFileOption,
+    disclosure: str | None = DisclosureOption,
 ) -> None:
     """Import every standard file in INPUT_DIR, link, analyse and record a new edition."""
     from traffickingmonitor import pipeline
     from traffickingmonitor.intake import api as intake
 
     key = intake.load_key(key_file)
+    config = {"disclosure": _disclosure_method(disclosure)} if disclosure else {}
     with progress_steps() as step:
-        summary = pipeline.run(input_dir, db, key, step=step)
+        summary = pipeline.run(input_dir, db, key, config=config, step=step)
     _print_run(summary)
 
 
@@ -88,8 +106,11 @@ def report_command(
     out: Path = typer.Option(..., "--out", help="Output folder."),
     lang: str = typer.Option("nl", "--lang", help="nl or en."),
     edition: str | None = typer.Option(None, "--edition", help="Edition id (default: the latest)."),
-    threshold: int = typer.Option(10, "--threshold", min=2, help="Disclosure threshold."),
+    threshold: int | None = typer.Option(
+        None, "--threshold", min=2, help="Disclosure threshold (default: the edition's, 10)."
+    ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write report.pdf."),
+    disclosure: str | None = DisclosureOption,
 ) -> None:
     """Write report.html, report.pdf and tables/*.csv (protected) for an edition."""
     from traffickingmonitor.publish import api as publish
@@ -98,7 +119,14 @@ def report_command(
         raise UserError(f"--lang must be nl or en, not {lang!r}")
     with progress_steps() as step:
         written = publish.write_report(
-            db, out, lang=lang, edition_id=edition, threshold=threshold, pdf=pdf, step=step
+            db,
+            out,
+            lang=lang,
+            edition_id=edition,
+            threshold=threshold,
+            pdf=pdf,
+            step=step,
+            disclosure=_disclosure_method(disclosure) if disclosure else None,
         )
     console.print(f"report of edition [bold]{written.edition_id}[/bold]: {written.html}")
     if written.pdf:
