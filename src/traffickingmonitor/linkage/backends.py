@@ -5,6 +5,7 @@ The person model is the same on both; only the SQL dialect of a few custom level
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from dataclasses import dataclass, field
 
@@ -12,6 +13,8 @@ import pandas as pd
 
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage.prepare import ARRAY_COLUMNS, SPLINK_COLUMNS
+
+_TABLE_NUMBERS = itertools.count()
 
 
 @dataclass
@@ -24,7 +27,8 @@ class Backend:
 
     def register(self, frame: pd.DataFrame, name: str | None = None):
         """Register a Splink input (or a lookup table) and return the SplinkDataFrame."""
-        name = name or f"tm_input_{len(self._names)}"
+        # Unique across backends: a Spark session (and its temporary views) is shared.
+        name = name or f"tm_input_{next(_TABLE_NUMBERS)}"
         self._names.append(name)
         if self.dialect == "spark":
             frame = _to_spark(self.db_api.spark, frame)
@@ -74,7 +78,7 @@ def _spark_api(master: str):
     spark = (
         SparkSession.builder.master(master)
         .appName("traffickingmonitor-linkage")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()

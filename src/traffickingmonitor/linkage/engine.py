@@ -66,6 +66,33 @@ class LinkageModel:
             version=data.get("version", MODEL_VERSION),
         )
 
+    def settings_for(self, dialect: str) -> dict:
+        """The Splink settings for a backend's SQL dialect, with this model's parameters.
+
+        The custom comparison levels are written per dialect, so a model trained on DuckDB
+        is rebuilt for Spark (and back) from the person model with the same parameters.
+        """
+        if self.splink.get("sql_dialect") == dialect:
+            return self.splink
+        rules = [
+            r["blocking_rule"] if isinstance(r, dict) else r
+            for r in self.splink["blocking_rules_to_generate_predictions"]
+        ]
+        fresh = person_model.settings_dict(dialect, rules)
+        fresh["probability_two_random_records_match"] = self.splink[
+            "probability_two_random_records_match"
+        ]
+        for new_comp, old_comp in zip(
+            fresh["comparisons"], self.splink["comparisons"], strict=True
+        ):
+            for new_level, old_level in zip(
+                new_comp["comparison_levels"], old_comp["comparison_levels"], strict=True
+            ):
+                for key in ("m_probability", "u_probability"):
+                    if key in old_level:
+                        new_level[key] = old_level[key]
+        return fresh
+
     @property
     def prior(self) -> float:
         return float(self.splink["probability_two_random_records_match"])
@@ -199,7 +226,9 @@ class Scorer:
         from splink import Linker
 
         if self._linker is None:
-            linker = Linker(sdf, self.model.splink, log_level=logging.ERROR)
+            linker = Linker(
+                sdf, self.model.settings_for(self.backend.dialect), log_level=logging.ERROR
+            )
             for col, rows in self.model.tf.items():
                 table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
                 linker.table_management.register_term_frequency_lookup(

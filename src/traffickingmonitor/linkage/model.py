@@ -263,15 +263,19 @@ def comparisons(dialect: str) -> list:
     ]
 
 
-def settings_dict(dialect: str, blocking: list[BlockingRule], *, max_iterations: int = 20) -> dict:
-    """Untrained Splink settings of the person model as a plain dict."""
+def settings_dict(
+    dialect: str, blocking: list[BlockingRule | str], *, max_iterations: int = 20
+) -> dict:
+    """Untrained Splink settings of the person model as a plain dict (blocking as rules or SQL)."""
     from splink import SettingsCreator
 
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="uid",
         comparisons=comparisons(dialect),
-        blocking_rules_to_generate_predictions=[b.sql for b in blocking],
+        blocking_rules_to_generate_predictions=[
+            b if isinstance(b, str) else b.sql for b in blocking
+        ],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
         max_iterations=max_iterations,
