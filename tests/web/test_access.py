@@ -15,6 +15,7 @@ STAFF = {"analyst", "admin"}
 # ``test_matrix_covers_every_route`` fails when a new route is added without its row.
 MATRIX = [
     ("GET", "/", "/", ALL),
+    ("GET", "/chapters", "/chapters", ALL),
     ("GET", "/chapters/{chapter_id}", "/chapters/registered", ALL),
     ("GET", "/municipalities", "/municipalities", ALL),
     ("GET", "/municipalities/{code}", f"/municipalities/{OWN_GM}", ALL),

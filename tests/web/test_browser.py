@@ -98,7 +98,7 @@ def _axe(page) -> list[dict]:
 def _pages(role: str, chapters: list[str]) -> list[tuple[str, bool]]:
     """(page, check it) per role: every page is opened; axe and a screenshot run on the public
     pages once (as the public) and on the pages a role adds, so the suite stays quick."""
-    public = ["/", *[f"/chapters/{c}" for c in chapters], "/municipalities"]
+    public = ["/", "/chapters", *[f"/chapters/{c}" for c in chapters], "/municipalities"]
     public += [f"/municipalities/{OWN_GM}", "/downloads", "/method"]
     if role == "public":
         return [(p, True) for p in [*public, "/login"]]

@@ -51,6 +51,13 @@ def overview(request: Request):
     )
 
 
+@router.get("/chapters", response_class=HTMLResponse)
+def chapter_index(request: Request):
+    edition = _edition(request)
+    chapters = request.app.state.data.chapters(edition.edition_id, lang_of(request))
+    return render(request, "chapters.html.j2", edition=edition, chapters=chapters)
+
+
 @router.get("/chapters/{chapter_id}", response_class=HTMLResponse)
 def chapter(request: Request, chapter_id: str):
     data = request.app.state.data
@@ -58,7 +65,16 @@ def chapter(request: Request, chapter_id: str):
     chapters = data.chapters(edition.edition_id, lang_of(request))
     for n, ch in enumerate(chapters, start=1):
         if ch["id"] == chapter_id:
-            return render(request, "chapter.html.j2", edition=edition, ch=ch, n=n, c=ch["content"])
+            return render(
+                request,
+                "chapter.html.j2",
+                edition=edition,
+                ch=ch,
+                n=n,
+                c=ch["content"],
+                prev_ch=chapters[n - 2] if n > 1 else None,
+                next_ch=chapters[n] if n < len(chapters) else None,
+            )
     raise HTTPException(404, "no such chapter")
 
 
