@@ -17,6 +17,12 @@ from traffickingmonitor.analysis.cohort_cli import revictimisation_command
 from traffickingmonitor.analysis.mse.cli import estimate_command
 from traffickingmonitor.disclosure.cli import disclosure_check_command
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.linkage.cli import (
+    linkage_quality_command,
+    review_export_command,
+    review_import_command,
+)
+from traffickingmonitor.publish.web.cli import audit_app, serve_command, users_app
 from traffickingmonitor.synthetic.cli import synth_command
 
 app = typer.Typer(
@@ -164,6 +170,12 @@ def demo_command(
     seed: int = typer.Option(20240101, "--seed"),
     scale: float = typer.Option(1.0, "--scale"),
     lang: str = typer.Option("nl", "--lang", help="nl or en."),
+    serve: bool = typer.Option(
+        False,
+        "--serve",
+        help="Then start the dashboard on http://127.0.0.1:8000 with the demo users.",
+    ),
+    port: int = typer.Option(8000, "--port", help="Port of the dashboard (with --serve)."),
 ) -> None:
     """Synthetic demo edition end to end: synth + run + report, in one go."""
     from traffickingmonitor import pipeline
@@ -201,12 +213,23 @@ def demo_command(
     if written.pdf:
         typer.echo(f"pdf:    {written.pdf.resolve()}")
     typer.echo(f"tables: {written.tables_dir.resolve()}")
+    serve_hint = f"traffickingmonitor serve --db {db} --demo-users"
+    if serve:
+        serve_command(db=db, host="127.0.0.1", port=port, state=None, threshold=10, demo_users=True)
+    else:
+        typer.echo(f"dashboard: {serve_hint}")
 
 
 app.command("estimate")(estimate_command)
 app.command("synth")(synth_command)
 app.command("revictimisation")(revictimisation_command)
 app.command("disclosure-check")(disclosure_check_command)
+app.command("linkage-quality")(linkage_quality_command)
+app.command("review-export")(review_export_command)
+app.command("review-import")(review_import_command)
+app.command("serve")(serve_command)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -6,6 +6,13 @@ users and roles, the municipal self-assessment and a hash-chained audit log. Onl
 ``ProtectedTable`` objects from ``disclosure.protect_edition`` reach a page or a response.
 """
 
-from traffickingmonitor.publish.web.app import create_app
-
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str):
+    # Lazy: the CLI imports this package at every start, FastAPI and SQLAlchemy cost seconds.
+    if name == "create_app":
+        from traffickingmonitor.publish.web.app import create_app
+
+        return create_app
+    raise AttributeError(name)
