@@ -115,6 +115,15 @@ def link_edition(
     reviews = context.reviews if context is not None else None
     if settings.method == "deterministic":
         return _deterministic(registrations, settings)
+    if len(registrations) < settings.min_registrations and not (
+        settings.incremental and context and context.previous
+    ):
+        result = _deterministic(registrations, settings)
+        result.notes["why"] = (
+            f"{len(registrations)} registrations: too few to estimate the probabilistic model "
+            f"(at least {settings.min_registrations})"
+        )
+        return result
     if settings.incremental and context is not None and context.previous is not None:
         return link_incremental(registrations, settings, context.previous, reviews=reviews)
     return link_full(registrations, settings, reviews=reviews)

@@ -24,15 +24,25 @@ class Backend:
     dialect: str
     db_api: object
     _names: list[str] = field(default_factory=list)
+    _registered: dict = field(default_factory=dict)
 
     def register(self, frame: pd.DataFrame, name: str | None = None):
-        """Register a Splink input (or a lookup table) and return the SplinkDataFrame."""
+        """Register a Splink input (or a lookup table) and return the SplinkDataFrame.
+
+        The same frame object is registered once (training and scoring share it): copying a
+        million rows with their token sets into the database takes seconds.
+        """
+        if name is None and id(frame) in self._registered:
+            return self._registered[id(frame)][1]
         # Unique across backends: a Spark session (and its temporary views) is shared.
         name = name or f"tm_input_{next(_TABLE_NUMBERS)}"
         self._names.append(name)
+        source = frame
         if self.dialect == "spark":
             frame = _to_spark(self.db_api.spark, frame)
-        return self.db_api.register(frame, table_name=name)
+        sdf = self.db_api.register(frame, table_name=name)
+        self._registered[id(source)] = (source, sdf)  # the frame is kept: its id stays unique
+        return sdf
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table the backend holds (for the test that no identifier reaches Splink)."""

@@ -44,6 +44,9 @@ class LinkageSettings:
     incremental : bool
         Link only new registrations to the persons of the latest edition, with its model,
         when that edition's registrations are all still present.
+    min_registrations : int
+        Fewer registrations than this are linked by the exact rules of linkage v0: too few
+        pairs to estimate a model from.
     spark_master : str
         Spark master URL for the Spark backend.
     """
@@ -60,6 +63,7 @@ class LinkageSettings:
     link_floor: float = 0.01
     review_band: tuple[float, float] = (0.3, 0.99)
     incremental: bool = False
+    min_registrations: int = 200
     spark_master: str = "local[2]"
 
     @classmethod
