@@ -71,10 +71,14 @@ def care_reach_tables(
     breakdowns: list[tuple[str, list]] = [
         (by, cohort.groups("region" if by == "police_unit" else by)) for by in CARE_GROUP_BY
     ]
-    municipality = cohort.persons["residence_municipality"].astype(str)
-    sizes = municipality.value_counts()
-    big = [c for c in sorted(sizes.index) if c != "unknown" and sizes[c] >= min_municipality]
-    breakdowns.append(("municipality", [(c, (municipality == c).to_numpy()) for c in big]))
+    municipality = pd.Categorical(cohort.persons["residence_municipality"].astype(str))
+    sizes = np.bincount(municipality.codes, minlength=len(municipality.categories))
+    big = [
+        (c, municipality.codes == i)
+        for i, c in enumerate(municipality.categories)
+        if c != "unknown" and sizes[i] >= min_municipality
+    ]
+    breakdowns.append(("municipality", big))
     tables = []
     for by, groups in breakdowns:
         rows = []

@@ -62,6 +62,7 @@ class Cohort:
     events: pd.DataFrame
     cutoff: dt.date | None
     notes: dict = field(default_factory=dict)
+    _groups: dict = field(default_factory=dict, repr=False)  # group_by -> groups() result
 
     def __len__(self) -> int:
         return len(self.persons)
@@ -75,14 +76,26 @@ class Cohort:
         first = ev.loc[mask].groupby("person_id")["day"].min()
         return self.persons["person_id"].map(first).to_numpy(dtype=float)
 
-    def any_between(self, event_type: str, low: int, high: int, offence_group: str | None = None):
-        """Per person: whether an event of this type falls on a day in [low, high]."""
+    def any_between(self, event_types, low: int, high: int) -> dict[tuple[str, str], np.ndarray]:
+        """Per event type and offence group (and ``any``): which persons have such an event on
+        a day in [low, high], as boolean arrays aligned with ``persons`` (one pass)."""
         ev = self.events
-        mask = (ev["event_type"] == event_type) & ev["day"].between(low, high)
-        if offence_group is not None:
-            mask &= ev["offence_group"] == offence_group
-        hit = set(ev.loc[mask, "person_id"])
-        return self.persons["person_id"].isin(hit).to_numpy()
+        mask = ev["event_type"].isin(list(event_types)) & ev["day"].between(low, high)
+        sub = ev.loc[mask, ["person_id", "event_type", "offence_group"]]
+        where = pd.Index(self.persons["person_id"]).get_indexer(sub["person_id"])
+        sub = sub.assign(pos=where)
+        out = {}
+        n = len(self.persons)
+        for event_type in event_types:
+            rows = sub[sub["event_type"] == event_type]
+            hit = np.zeros(n, bool)
+            hit[rows["pos"].to_numpy()] = True
+            out[(event_type, "any")] = hit
+            for group, part in rows.groupby("offence_group"):
+                hit = np.zeros(n, bool)
+                hit[part["pos"].to_numpy()] = True
+                out[(event_type, str(group))] = hit
+        return out
 
     def exit_day(self) -> np.ndarray:
         """First death or emigration after the first registration (competing events), or NaN."""
@@ -93,20 +106,32 @@ class Cohort:
 
         ``all`` gives the whole cohort. A person can be in several victim groups.
         """
+        if group_by not in self._groups:
+            self._groups[group_by] = self._make_groups(group_by)
+        return self._groups[group_by]
+
+    def _make_groups(self, group_by: str) -> list[tuple[str, np.ndarray]]:
         p = self.persons
         if group_by == "all":
             return [("all", np.ones(len(p), bool))]
         if group_by == "victim_group":
-            order = codes.VICTIM_GROUP.order()
-            return [(g, p["victim_groups"].map(lambda v, g=g: g in v).to_numpy()) for g in order]
-        values = p[group_by].astype(str)
+            member = p["victim_groups"].explode()  # index: the person's row (a RangeIndex)
+            pos = member.index.to_numpy()
+            out = []
+            for g in codes.VICTIM_GROUP.order():
+                mask = np.zeros(len(p), bool)
+                mask[pos[(member == g).to_numpy()]] = True
+                out.append((g, mask))
+            return out
+        values = pd.Categorical(p[group_by].astype(str))
         order = _ORDERS.get(group_by)
-        present = sorted(values.unique())
+        present = sorted(values.categories)
         if order is not None:
             present = [c for c in order if c in set(present)] + [
                 c for c in present if c not in order
             ]
-        return [(c, (values == c).to_numpy()) for c in present]
+        codes_ = values.codes
+        return [(c, codes_ == values.categories.get_loc(c)) for c in present]
 
 
 _ORDERS = {

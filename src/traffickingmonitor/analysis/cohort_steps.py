@@ -4,7 +4,8 @@ The three steps share one cohort per edition (kept in ``StepInput.cache``). Sett
 from the edition's configuration under ``cohort``: ``cutoff`` (YYYY-MM-DD; default the last
 event date), ``horizons`` (years, default 1, 2, 5, 7), ``window_years`` (before/after window,
 default 5), ``min_municipality`` (persons before a municipality is shown, default 50),
-``cox`` (default true).
+``cox`` (default true), ``curve_min_count`` (curve points between the horizons need counts of
+0 or at least this, default 10).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def run_revictimisation(inputs):
     settings = cohort_config(inputs.config)
     horizons = tuple(int(h) for h in settings.get("horizons", revictimisation.HORIZONS))
     tables = revictimisation.revictimisation_tables(
-        cohort, horizons=horizons, cox=bool(settings.get("cox", True))
+        cohort,
+        horizons=horizons,
+        cox=bool(settings.get("cox", True)),
+        min_count=int(settings.get("curve_min_count", revictimisation.CURVE_MIN_COUNT)),
     )
     return _result(tables, cohort.notes)
 

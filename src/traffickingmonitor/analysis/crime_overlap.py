@@ -19,6 +19,7 @@ where they are published, from shown counts.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.cohort import Cohort, horizon_days
@@ -45,16 +46,18 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
     days = horizon_days(window_years)
     follow = cohort.persons["follow_days"].to_numpy()
     full = follow >= days
+    before = cohort.any_between(EVENT_TYPES, -days, -1)
+    after = cohort.any_between(EVENT_TYPES, 1, days)
+    none = np.zeros(len(full), bool)
     rows = []
     suspect_after = {}
     for event_type in EVENT_TYPES:
         for offence in OFFENCES:
-            group = None if offence == "any" else offence
-            before = cohort.any_between(event_type, -days, -1, group)
-            after = cohort.any_between(event_type, 1, days, group) & full
+            b = before.get((event_type, offence), none)
+            a = after.get((event_type, offence), none) & full
             if event_type == "suspect":
-                suspect_after[offence] = after
-            for period, hit in (("before", before), ("after", after)):
+                suspect_after[offence] = a
+            for period, hit in (("before", b), ("after", a)):
                 rows.append(
                     {
                         "event_type": event_type,

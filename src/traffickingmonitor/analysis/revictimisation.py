@@ -36,6 +36,7 @@ CURVE_MONTHS = tuple(range(0, 97, 3))  # the overall curve: a point every quarte
 # The curves of offence groups and subgroups: every half year (fewer cells for disclosure
 # control to protect; their smaller numbers change less from quarter to quarter anyway).
 SUB_CURVE_MONTHS = tuple(range(0, 97, 6))
+CURVE_MIN_COUNT = 10  # curve points between the horizons: counts 0 or at least this
 PER = 10_000  # proportions are stored per 10,000 persons
 OUTCOMES = ("any", *codes.OFFENCE_GROUP.order())
 CURVE_GROUP_BY = ("victim_group", "minor", "age_group")  # drawn as curves
@@ -220,8 +221,19 @@ def _row(fit: CumulativeIncidence, month: int) -> dict:
 ESTIMATES = ("cif_per_10000", "ci_low_per_10000", "ci_high_per_10000")
 
 
+def _drawable(row: dict, min_count: int) -> bool:
+    """Whether a curve point between the horizons is worth a row: every count in it is 0 or at
+    least ``min_count`` (a point with fewer is never drawn; as a row it would only give
+    disclosure control cells to hide)."""
+    counts = [row["at_risk"], row["events"], row.get("competing", 0)]
+    return row["at_risk"] >= min_count and all(c == 0 or c >= min_count for c in counts)
+
+
 def revictimisation_tables(
-    cohort: Cohort, horizons: tuple[int, ...] = HORIZONS, cox: bool = True
+    cohort: Cohort,
+    horizons: tuple[int, ...] = HORIZONS,
+    cox: bool = True,
+    min_count: int = CURVE_MIN_COUNT,
 ) -> list[MonitorTable]:
     """The re-victimisation tables of an edition (before disclosure control).
 
@@ -235,8 +247,13 @@ def revictimisation_tables(
     for the characteristics drawn as curves, else at month 0 (group size) and the horizons;
     their rows add up to the overall rows (victim groups overlap).
     ``revictimisation_cox``: cause-specific hazard ratios.
+
+    Month 0 and the horizons are always there; a curve point between them only when its
+    counts are 0 or at least ``min_count`` (the default disclosure threshold): smaller ones
+    could not be drawn anyway.
     """
     arrays = _outcome_arrays(cohort)
+    fixed = {0, *(round(12 * h) for h in horizons)}
     horizon_months = [round(12 * h) for h in horizons]
     months = sorted(set(CURVE_MONTHS) | set(horizon_months))
     sub_months = sorted(set(SUB_CURVE_MONTHS) | set(horizon_months))
@@ -252,9 +269,11 @@ def revictimisation_tables(
             else np.full(len(own), np.nan)
         )
         for m, km_m in zip(own, km, strict=True):
-            overall.append(
-                {"offence_group": outcome, "month": m, **_row(fit, m), "km_per_10000": km_m * PER}
-            )
+            r = _row(fit, m)
+            if m in fixed or _drawable(r, min_count):
+                overall.append(
+                    {"offence_group": outcome, "month": m, **r, "km_per_10000": km_m * PER}
+                )
     tables = [
         MonitorTable(
             "revictimisation",
@@ -276,8 +295,11 @@ def revictimisation_tables(
         )
     ]
     time, status = arrays["any"]
+    # A breakdown's rows at a month add up to the overall row of that month, so a month is
+    # kept for every group or for none: the months the overall curve keeps.
+    kept = {r["month"] for r in overall if r["offence_group"] == "any"}
     for by in GROUP_BY:
-        own = sub_months if by in CURVE_GROUP_BY else [0, *horizon_months]
+        own = [m for m in sub_months if m in kept] if by in CURVE_GROUP_BY else sorted(fixed)
         rows = []
         for group, mask in cohort.groups(by):
             if not mask.any():
