@@ -128,12 +128,13 @@ def similar_municipalities(
     others = frame[frame["code"] != m["code"]].copy()
     others["distance"] = (others["population"].map(math.log) - math.log(m["population"])).abs()
     nearest = others.nsmallest(n, "distance").sort_values("population", ascending=False)
+    # The first table with a municipality dimension (persons per municipality, if any).
     local = next(
         (
             (t, d)
             for t in tables.values()
             for d in MUNICIPALITY_DIMS
-            if d in t.source.dimensions and "year" in t.source.dimensions
+            if d in t.source.dimensions and t.source.counts
         ),
         None,
     )
@@ -143,9 +144,10 @@ def similar_municipalities(
         if local is not None:
             table, dim = local
             frame_t = table.frame
-            last = frame_t["year"].max()
-            hit = frame_t[(frame_t[dim] == r.code) & (frame_t["year"] == last)]
-            if len(hit) == 1 and table.source.counts:
+            hit = frame_t[frame_t[dim] == r.code]
+            if "year" in frame_t.columns:
+                hit = hit[hit["year"] == frame_t["year"].max()]
+            if len(hit) == 1:
                 figure = _cell(hit.iloc[0][table.source.counts[0]])
         rows.append(
             {
