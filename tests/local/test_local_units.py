@@ -50,7 +50,9 @@ def test_score_and_basic_level_follow_the_stated_rules():
     }
     answers["GM0599"].update(dict.fromkeys(ma.BASIC_LEVEL, "yes"), trained_staff="no")
     for m, crit in answers.items():
-        rows += [{"municipality": m, "year": 2024, "criterion": c, "value": v} for c, v in crit.items()]
+        rows += [
+            {"municipality": m, "year": 2024, "criterion": c, "value": v} for c, v in crit.items()
+        ]
     status = ma.municipality_status(pd.DataFrame(rows)).set_index("municipality")
     assert status.at["GM0363", "score"] == 100.0 and status.at["GM0363", "basic_level"] == "yes"
     # 4 yes + 4 partly + 1 no over 9 answers
@@ -114,7 +116,9 @@ def _person_years(rng, n=3000) -> pd.DataFrame:
 
 def _hidden(py: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for (year, group), n in py.assign(g=py["victim_groups"].str[0]).groupby(["year", "g"]).size().items():
+    for (year, group), n in (
+        py.assign(g=py["victim_groups"].str[0]).groupby(["year", "g"]).size().items()
+    ):
         rows.append(
             {
                 "year": year,
@@ -139,7 +143,9 @@ def test_need_effort_allocates_the_national_estimate_and_ranks_with_intervals():
     assert (out["ci_low"] <= out["estimate"]).all() and (out["estimate"] <= out["ci_high"]).all()
     ranked = out.dropna(subset=["rank"])
     assert sorted(ranked["rank"].astype(int)) == list(range(1, 11))
-    assert (ranked["rank_low"] <= ranked["rank"]).all() and (ranked["rank"] <= ranked["rank_high"]).all()
+    assert (ranked["rank_low"] <= ranked["rank"]).all() and (
+        ranked["rank"] <= ranked["rank_high"]
+    ).all()
     assert out.loc[out["police_unit"] == "unknown", "rank"].isna().all()
     # ranks follow the gap per 100,000 inhabitants
     rate = ranked["gap"] / ranked["population"]

@@ -207,7 +207,7 @@ def indicator_panels(frame: pd.DataFrame) -> str | None:
     df["year"] = df["year"].astype(int)
     base = alt.Chart(df).properties(width=150, height=80)
     line = base.mark_line(point=True, color=PALETTE[0]).encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=8)),
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=-90, labelFontSize=8)),
         y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
     )
     target = base.mark_rule(color=PALETTE[1]).encode(y="mean(target):Q")

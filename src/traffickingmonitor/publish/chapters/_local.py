@@ -75,3 +75,8 @@ def area_name(level: str, code: str, lang: str) -> str:
     if code == "NL":
         return "Nederland" if lang == "nl" else "Netherlands"
     return names(level).get(code, code)
+
+
+def of_all(n: int, total: int, lang: str) -> str:
+    """ "n of total" areas: a count of municipalities, never mistaken for a count of persons."""
+    return f"{n} {'van' if lang == 'nl' else 'of'} {total}"

@@ -8,6 +8,7 @@ from traffickingmonitor.publish.chapters._local import (
     area_name,
     fmt_decimal,
     names,
+    of_all,
     populations,
     province_codes,
     rate,
@@ -142,13 +143,21 @@ def class_rows(values: dict, words: dict, lang: str) -> list[list]:
     """The map's legend as a table: areas not shown, with zero, and per class of shown rates."""
     shown_rates = [v for v in values.values() if not isinstance(v, str) and v]
     rows = [
-        [words["hidden"], sum(v == local_charts.HIDDEN for v in values.values())],
-        [words["zero"], sum(v == 0 for v in values.values())],
+        [
+            words["hidden"],
+            of_all(sum(v == local_charts.HIDDEN for v in values.values()), len(values), lang),
+        ],
+        [words["zero"], of_all(sum(v == 0 for v in values.values()), len(values), lang)],
     ]
     edges = local_charts.class_edges(shown_rates)
     for k in range(len(edges) - 1):
         n = sum(local_charts.class_of(r, edges) == k for r in shown_rates)
-        rows.append([local_charts.class_label(edges[k], edges[k + 1], _decimal(lang)), n])
+        rows.append(
+            [
+                local_charts.class_label(edges[k], edges[k + 1], _decimal(lang)),
+                of_all(n, len(values), lang),
+            ]
+        )
     return rows
 
 
@@ -258,20 +267,24 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             Block(
                 id=f"local-{level.replace('_', '-')}",
                 title=f"{w['table_' + level]}, {y0}–{y1}",
-                summary=(
-                    w["summary_region"].format(
-                        y0=y0,
-                        y1=y1,
-                        best=area_name(level, best, lang),
-                        rate=fmt_decimal(rates[best], lang),
-                    )
-                    if best
-                    else ""
-                ),
+                # a table-only block (the report's convention): no summary line, a wide table
                 chart=False,
+                wide=True,
                 header=_header(w, level),
                 rows=rows,
-                note=ctx.tables[f"local_{level}"].source.note(lang),
+                note=" ".join(
+                    [
+                        w["summary_region"].format(
+                            y0=y0,
+                            y1=y1,
+                            best=area_name(level, best, lang),
+                            rate=fmt_decimal(rates[best], lang),
+                        )
+                        if best
+                        else "",
+                        ctx.tables[f"local_{level}"].source.note(lang),
+                    ]
+                ).strip(),
             )
         )
     return ChapterContent(

@@ -7,7 +7,7 @@ import pandas as pd
 from traffickingmonitor.analysis.municipal_approach import BASIC_LEVEL, MIN_ANSWERED, NATIONAL
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
-from traffickingmonitor.publish.chapters._local import area_name, fmt_decimal, names
+from traffickingmonitor.publish.chapters._local import area_name, fmt_decimal, names, of_all
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import pct
 
@@ -169,7 +169,6 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             header=[w["criterion"], *years],
             rows=table_rows,
             note=p["approach_shares"].source.note(lang),
-            wide=True,
         )
     ]
     latest = status[status["year"] == last].set_index("municipality")
@@ -183,7 +182,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             [
                 area_name("municipality", m, lang),
                 names("municipality_province").get(m, "–"),
-                *[fmt_decimal(wide.at[m, y], lang, 0) for y in years],
+                *[fmt_decimal(wide.at[m, y], lang, 1) for y in years],
                 w[latest.at[m, "basic_level"]],
             ]
         )
@@ -191,12 +190,17 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     scored = [v for v in values.values() if v]
     edges = local_charts.class_edges(scored)
     class_rows = [
-        [w["map_none"], sum(v is None for v in values.values())],
-        [w["map_zero"], sum(v == 0 for v in values.values())],
+        [w["map_none"], of_all(sum(v is None for v in values.values()), len(values), lang)],
+        [w["map_zero"], of_all(sum(v == 0 for v in values.values()), len(values), lang)],
     ]
     for k in range(len(edges) - 1):
         n = sum(local_charts.class_of(v, edges) == k for v in scored)
-        class_rows.append([local_charts.class_label(edges[k], edges[k + 1], decimal), n])
+        class_rows.append(
+            [
+                local_charts.class_label(edges[k], edges[k + 1], decimal),
+                of_all(n, len(values), lang),
+            ]
+        )
     blocks.append(
         Block(
             id="approach-map",
@@ -244,6 +248,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             id="approach-provinces",
             title=w["by_province"],
             chart=False,
+            wide=True,
             header=[w["province"], *years],
             rows=prov_rows,
         )
@@ -258,12 +263,13 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             Block(
                 id="approach-movers",
                 title=w["movers"].format(last=last),
-                summary=w["movers_summary"].format(
+                chart=False,
+                wide=True,
+                note=w["movers_summary"].format(
                     up=int((ch["direction"] == "up").sum()),
                     down=int((ch["direction"] == "down").sum()),
                     last=last,
                 ),
-                chart=False,
                 header=[
                     w["municipality"],
                     w["direction"],
@@ -274,8 +280,8 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                     [
                         r.name,
                         w[r.direction],
-                        fmt_decimal(r.score_from, lang, 0),
-                        fmt_decimal(r.score_to, lang, 0),
+                        fmt_decimal(r.score_from, lang, 1),
+                        fmt_decimal(r.score_to, lang, 1),
                     ]
                     for r in moved.itertuples()
                 ],

@@ -160,7 +160,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})" if ranked else "–",
                 shown(table.frame.loc[i, "registered"])
                 if reg is None
-                else fmt_decimal(reg_year, lang, 0),
+                else fmt_decimal(reg_year, lang, 1),
                 f"{shown(table.frame.loc[i, 'estimate'])} ({interval(cols['ci_low'][i], cols['ci_high'][i])})",
                 f"{fmt_decimal(rate[0], lang)} ({fmt_decimal(rate[1], lang)}–{fmt_decimal(rate[2], lang)})"
                 if ranked and rate[0] is not None
@@ -210,7 +210,6 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         ],
         rows=rows,
         note=table.source.note(lang),
-        wide=True,
     )
     return ChapterContent(
         title=w["title"],

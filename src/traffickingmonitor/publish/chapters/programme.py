@@ -149,6 +149,29 @@ TEXT = {
 }
 
 
+#: Where the cohort tables keep the whole cohort's figure (one table per breakdown, or the
+#: older layout with ``group_by``/``group`` columns).
+CARE_ROWS = ({"days": 90}, {"group_by": "all", "group": "all", "days": 90})
+REVICTIMISATION_ROWS = (
+    {"offence_group": "any", "month": 60},
+    {"group_by": "all", "group": "all", "offence_group": "any", "horizon_years": 5},
+)
+
+
+def _first_shown(table, column: str, candidates) -> float | None:
+    """The shown value of ``column`` in the first candidate row the table has (None: hidden)."""
+    frame = table.frame
+    for row in candidates:
+        if not all(k in frame.columns for k in row):
+            continue
+        try:
+            v = table.value(row, column)
+        except KeyError:
+            continue
+        return None if v is None or isinstance(v, str) or pd.isna(v) else float(v)
+    return None
+
+
 def monitor_rows(ctx: ChapterContext) -> pd.DataFrame:
     """Indicators computed from the monitor, from shown values only (None: not shown / no data)."""
     p = ctx.tables
@@ -165,23 +188,14 @@ def monitor_rows(ctx: ChapterContext) -> pd.DataFrame:
     last = ctx.last
     care = None
     if "care_reach" in p:
-        t = p["care_reach"]
-        try:
-            reached = t.shown_count({"group_by": "all", "group": "all", "days": 90}, "reached")
-            persons = t.shown_count({"group_by": "all", "group": "all", "days": 90}, "persons")
-            care = 100 * reached / persons if reached is not None and persons else None
-        except KeyError:
-            care = None
+        reached = _first_shown(p["care_reach"], "reached", CARE_ROWS)
+        persons = _first_shown(p["care_reach"], "persons", CARE_ROWS)
+        care = 100 * reached / persons if reached is not None and persons else None
     rows.append((3, "care_within_90_days", "percent", last, care))
     revict = None
     if "revictimisation" in p:
-        t = p["revictimisation"]
-        try:
-            row = {"group_by": "all", "group": "all", "offence_group": "any", "horizon_years": 5}
-            v = t.value(row, "cif_per_10000")
-            revict = None if v is None or isinstance(v, str) else int(v) / 100
-        except KeyError:
-            revict = None
+        v = _first_shown(p["revictimisation"], "cif_per_10000", REVICTIMISATION_ROWS)
+        revict = None if v is None else v / 100
     rows.append((3, "revictimisation_5y", "percent", last, revict))
     frame = pd.DataFrame(rows, columns=["action_line", "indicator", "unit", "year", "value"])
     out = []
@@ -278,7 +292,6 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                     w["status_h"].format(year=""),
                 ],
                 rows=rows,
-                wide=True,
             )
         )
     return ChapterContent(
