@@ -16,6 +16,7 @@ from traffickingmonitor.linkage.deterministic import RULES, link_deterministic
 from traffickingmonitor.linkage.engine import LinkageModel
 from traffickingmonitor.linkage.episodes import episode_table, fold_episodes
 from traffickingmonitor.linkage.linking import (
+    LINK_COLUMNS,
     LinkageResult,
     PreviousLinkage,
     link_full,
@@ -141,4 +142,6 @@ def _deterministic(registrations: pd.DataFrame, settings: LinkageSettings) -> Li
         "rules": [list(r) for r in RULES],
         "persons": int(person_id.nunique()),
     }
-    return LinkageResult(person_id, notes, None, folded, None)
+    # No scored pairs without a model, but an empty frame keeps the store writer uniform.
+    links = pd.DataFrame(columns=list(LINK_COLUMNS))
+    return LinkageResult(person_id, notes, None, folded, links)
