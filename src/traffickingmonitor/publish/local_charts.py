@@ -250,6 +250,9 @@ def gap_chart(frame: pd.DataFrame, words: dict) -> str | None:
     log scale: the upper limits are several times the estimate, the registered figure a
     fraction of it, and both must stay readable.
     """
+    # Under differential privacy the estimates are withheld: no unit has a gap to draw.
+    if frame.empty or "gap" not in frame:
+        return None
     df = frame.dropna(subset=["gap"])
     if df.empty:
         return None
