@@ -28,6 +28,9 @@ class Block:
     rows: list = field(default_factory=list)
     note: str = ""
     wide: bool = False
+    # False when the table's numbers are scores, rates or numbers of municipalities rather
+    # than counts of persons: they are marked so that small-count checks tell them apart.
+    person_counts: bool = True
 
 
 @dataclass

@@ -204,6 +204,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     blocks.append(
         Block(
             id="local-map-municipality",
+            person_counts=False,
             title=f"{w['map_municipality']}, {y0}–{y1}",
             summary=summary,
             svg=local_charts.choropleth(
@@ -238,6 +239,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     blocks.append(
         Block(
             id="local-map-province",
+            person_counts=False,
             title=f"{w['map_province']}, {y0}–{y1}",
             summary=(
                 w["summary_region"].format(

@@ -161,6 +161,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     blocks = [
         Block(
             id="approach-trend",
+            person_counts=False,
             title=f"{w['trend']}, {y0}–{last}",
             summary=w["trend_summary"].format(
                 last=last, share=s_last, n=n_last, d=d_last, share0=s0, y0=y0
@@ -204,6 +205,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     blocks.append(
         Block(
             id="approach-map",
+            person_counts=False,
             title=f"{w['map']}, {last}",
             summary=w["map_summary"].format(
                 last=last,
@@ -228,6 +230,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     blocks.append(
         Block(
             id="approach-municipalities",
+            person_counts=False,
             title=w["all_municipalities"].format(y0=y0, last=last),
             chart=False,
             header=[w["municipality"], w["province"], *years, w["basic_h"].format(last=last)],
@@ -246,6 +249,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     blocks.append(
         Block(
             id="approach-provinces",
+            person_counts=False,
             title=w["by_province"],
             chart=False,
             wide=True,
@@ -262,6 +266,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         blocks.append(
             Block(
                 id="approach-movers",
+                person_counts=False,
                 title=w["movers"].format(last=last),
                 chart=False,
                 wide=True,
