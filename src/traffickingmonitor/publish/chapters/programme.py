@@ -280,6 +280,9 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         blocks.append(
             Block(
                 id=f"programme-line-{line}",
+                # Indicator values (baselines, targets, trainings, percentages), not counts of
+                # persons; the person counts behind computed indicators are in their own tables.
+                person_counts=False,
                 title=w["line"].format(n=line, name=LINES[lang].get(line, "")),
                 summary=summary,
                 svg=local_charts.indicator_panels(pd.DataFrame(panels)),
