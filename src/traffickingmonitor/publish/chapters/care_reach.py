@@ -48,7 +48,8 @@ TEXT = {
         "persons": "Personen",
         "reached": "Bereikt",
         "share": "Aandeel",
-        "median": "Mediaan dagen tot zorg",
+        "median": "Mediane tijd tot zorg",
+        "n_days": "{n} dagen",
         "behind": "Achter",
         "axis": "% bereikt binnen {d} dagen",
         "axis_national": "% bereikt",
@@ -88,7 +89,8 @@ TEXT = {
         "persons": "Persons",
         "reached": "Reached",
         "share": "Share",
-        "median": "Median days to care",
+        "median": "Median time to care",
+        "n_days": "{n} days",
         "behind": "Behind",
         "axis": "% reached within {d} days",
         "axis_national": "% reached",
@@ -257,7 +259,9 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
         if t_num is not None:
             m = (t_num["group_by"] == group_by) & (t_raw["group"].astype(str) == grp)
             if m.any():
-                median = _median(t_num.loc[m, "median_days_x10"].iloc[0])
+                days = _median(t_num.loc[m, "median_days_x10"].iloc[0])
+                # with its unit: a number of days, not a count of persons
+                median = "–" if days == "–" else w["n_days"].format(n=days)
         rows.append([label, persons_cell, *cells, median, FLAG if flag else ""])
     svg = cc.grouped_bars(
         pd.DataFrame(chart_rows, columns=["label", "series", "value", "flag"]),
