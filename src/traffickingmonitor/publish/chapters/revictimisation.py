@@ -75,8 +75,8 @@ TEXT = {
         "offence_col": "Soort delict",
         "by": "Opnieuw slachtoffer naar {dim}",
         "by_summary": (
-            "Binnen vijf jaar werd {hi} het vaakst opnieuw slachtoffer ({p_hi}), {lo} het minst "
-            "vaak ({p_lo}); alle personen: {p_all}."
+            "Binnen vijf jaar werd het vaakst opnieuw slachtoffer: {hi} ({p_hi}); het minst vaak: "
+            "{lo} ({p_lo}); alle personen: {p_all}."
         ),
         "by_caption": "(punt en lijn: percentage met 95%-interval; stippellijn: alle personen)",
         "persons": "Personen",
@@ -157,8 +157,8 @@ TEXT = {
         "offence_col": "Type of offence",
         "by": "Victimised again, by {dim}",
         "by_summary": (
-            "Within five years, {hi} were most often victimised again ({p_hi}), {lo} least "
-            "often ({p_lo}); all persons: {p_all}."
+            "Within five years, the share victimised again is highest for {hi} ({p_hi}) and "
+            "lowest for {lo} ({p_lo}); all persons: {p_all}."
         ),
         "by_caption": "(dot and line: percentage with 95% interval; dashed line: all persons)",
         "persons": "Persons",
