@@ -20,7 +20,9 @@ def test_national_id_and_name_birth_date_link_transitively():
 
 
 def test_numbering_follows_first_appearance():
-    regs = pd.DataFrame({"nid_token": ["z", "y", "z", "x"], "name_token": None, "birth_date_token": None})
+    regs = pd.DataFrame(
+        {"nid_token": ["z", "y", "z", "x"], "name_token": None, "birth_date_token": None}
+    )
     assert link_persons(regs).tolist() == [1, 2, 1, 3]
 
 

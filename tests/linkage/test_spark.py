@@ -35,7 +35,8 @@ def sample(linked_edition) -> pd.DataFrame:
 
 
 def test_spark_trains_and_scores_like_duckdb(sample):
-    settings = linkage.LinkageSettings(backend="spark", u_max_pairs=2e4)
+    # Fewer EM iterations: each is a Spark job, and the test is about the backend, not the fit.
+    settings = linkage.LinkageSettings(backend="spark", u_max_pairs=2e4, em_max_iterations=4)
     on_spark = link_full(sample, settings)
     assert on_spark.notes["backend"] == "spark"
     assert len(on_spark.notes["training"]["em_sessions"]) >= 2

@@ -138,7 +138,9 @@ def train(
     from splink import Linker, block_on
 
     blocking = choose_blocking(frame, settings)
-    untrained = person_model.settings_dict(backend.dialect, blocking)
+    untrained = person_model.settings_dict(
+        backend.dialect, blocking, max_iterations=settings.em_max_iterations
+    )
     linker = Linker(backend.register(frame), untrained, log_level=logging.ERROR)
     training: dict = {"blocking": [b.sql for b in blocking], "em_sessions": []}
 

@@ -31,6 +31,8 @@ class LinkageSettings:
         Seed of the random sample that estimates the u probabilities (same input, same model).
     u_max_pairs, em_max_pairs : float
         Pairs sampled to estimate u; pairs at most per EM session (a deterministic sample).
+    em_max_iterations : int
+        Iterations at most per EM session.
     deterministic_recall : float
         Assumed share of true matches that the near-certain rules (same national id; same
         name and birth date) find; sets the prior probability of a match.
@@ -58,6 +60,7 @@ class LinkageSettings:
     seed: int = 1
     u_max_pairs: float = 1e6
     em_max_pairs: float = 5e6
+    em_max_iterations: int = 20
     deterministic_recall: float = 0.5
     wide_pairs_per_record: float = 20.0
     link_floor: float = 0.01
