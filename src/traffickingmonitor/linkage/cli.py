@@ -48,7 +48,11 @@ def linkage_quality_command(
     if links is not None:
         thresholds = tuple(t for t in linkage.DEFAULT_SWEEP if t >= floor)
         result["sweep"] = linkage.threshold_sweep(
-            assignment["registration_id"], links, truth_frame, thresholds
+            assignment["registration_id"],
+            links,
+            truth_frame,
+            thresholds,
+            same_key=assignment["nid_token"],
         )
     if json_out:
         typer.echo(json.dumps(result, indent=2))

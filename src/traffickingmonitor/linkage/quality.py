@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.errors import UserError
-from traffickingmonitor.linkage.cluster import component_index
+from traffickingmonitor.linkage.cluster import component_index, key_edges
 
 DEFAULT_SWEEP = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 
@@ -111,12 +111,14 @@ def threshold_sweep(
     links: pd.DataFrame,
     truth: Path | pd.DataFrame,
     thresholds: tuple[float, ...] = DEFAULT_SWEEP,
+    same_key: pd.Series | None = None,
 ) -> list[dict]:
     """Quality at each threshold, re-clustering the kept links (F1 by threshold).
 
     ``links`` holds ``registration_id_l``, ``registration_id_r`` and ``match_probability``
     (an edition's ``edition_links``); thresholds below the edition's link floor would miss
-    links and are the caller's to avoid.
+    links and are the caller's to avoid. ``same_key`` (aligned with ``registration_ids``, e.g.
+    the national-id token) joins registrations outright, as the edition's exact rule does.
     """
     ids = pd.Series(registration_ids).astype(str).reset_index(drop=True)
     position = pd.Series(np.arange(len(ids)), index=ids)
@@ -126,10 +128,13 @@ def threshold_sweep(
     a, b = a[ok].astype(np.int64), b[ok].astype(np.int64)
     p = links["match_probability"].to_numpy()[ok]
     truth_frame = read_truth(truth)
+    key_a, key_b = key_edges(same_key.to_numpy(dtype=object)) if same_key is not None else ([], [])
     out = []
     for t in thresholds:
         keep = p >= t
-        labels = component_index(len(ids), a[keep], b[keep])
+        labels = component_index(
+            len(ids), np.concatenate([a[keep], key_a]), np.concatenate([b[keep], key_b])
+        )
         q = quality_against_truth(
             pd.DataFrame({"registration_id": ids, "person_id": labels}), truth_frame
         )

@@ -129,9 +129,9 @@ def load_model(con: duckdb.DuckDBPyConnection, edition_id: str) -> LinkageModel 
 
 
 def load_assignment(con: duckdb.DuckDBPyConnection, edition_id: str) -> pd.DataFrame:
-    """``registration_id, person_id`` of an edition, in registration order."""
+    """``registration_id, person_id`` (and the ``nid_token``) of an edition, in registration order."""
     frame = con.execute(
-        "SELECT p.registration_id, p.person_id FROM edition_persons p "
+        "SELECT p.registration_id, p.person_id, r.nid_token FROM edition_persons p "
         "JOIN registrations r USING (file_hash, registration_id) WHERE p.edition_id = ? "
         "ORDER BY r.registered_on, p.registration_id",
         [edition_id],
