@@ -38,3 +38,13 @@ def test_users_and_audit_commands(tmp_path):
     r = runner.invoke(audit_app, ["verify", *args])
     assert isinstance(r.exception, UserError)
     assert "broken at entry 1" in str(r.exception)
+
+
+def test_users_add_oidc_needs_no_password(tmp_path):
+    args = ["--db", str(tmp_path / "monitor.duckdb")]
+    r = runner.invoke(users_app, ["add", "p.devries", "--role", "analyst", "--oidc", *args])
+    assert r.exit_code == 0, r.output
+    assert "Password" not in r.output  # not asked
+    with sqlite3.connect(tmp_path / "monitor.state.sqlite") as con:
+        (hash_,) = con.execute("SELECT password_hash FROM users").fetchone()
+    assert hash_ == "!oidc"

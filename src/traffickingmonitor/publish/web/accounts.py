@@ -1,10 +1,7 @@
 """Users: argon2 password hashes, roles, the demo users, and login rate limiting.
 
-OIDC (extension point, not built yet): an ``/login/oidc`` route would redirect to the
-provider (e.g. with Authlib), and its callback would map the verified ``sub``/``email`` claim
-to a ``User`` row (role and municipality stay managed here) and then set ``session["uid"]``
-exactly as the password login does; every route checks roles through ``access.require``,
-so nothing else changes.
+OIDC login (optional) lives in ``oidc.py``; its users are ``User`` rows without a password
+(``add_user(..., oidc=True)``), logged in through ``session["uid"]`` like everyone else.
 """
 
 from __future__ import annotations
@@ -50,10 +47,21 @@ def check_password(user: User | None, password: str) -> bool:
 
 
 def add_user(
-    db: Session, username: str, password: str, role: str, municipality: str | None = None
+    db: Session,
+    username: str,
+    password: str | None,
+    role: str,
+    municipality: str | None = None,
+    *,
+    oidc: bool = False,
 ) -> User:
-    """Create a user; raises ``UserError`` on a bad name, role, municipality or password."""
+    """Create a user; raises ``UserError`` on a bad name, role, municipality or password.
+
+    ``oidc=True``: a user who logs in with OpenID Connect only (no password; linked to the
+    provider's identity at the first login, see ``oidc.resolve_user``).
+    """
     from traffickingmonitor.codes.api import municipality_codes
+    from traffickingmonitor.publish.web.oidc import NO_PASSWORD
 
     username = username.strip().lower()
     if not _USERNAME.match(username):
@@ -67,13 +75,13 @@ def add_user(
             raise UserError(f"a municipality user needs a CBS code GM#### (got {municipality!r})")
     elif municipality:
         raise UserError("only a municipality user is bound to a municipality")
-    if len(password) < 12:
+    if not oidc and len(password or "") < 12:
         raise UserError("the password must have at least 12 characters")
     if db.scalar(select(User).where(User.username == username)):
         raise UserError(f"user {username!r} exists already")
     user = User(
         username=username,
-        password_hash=hash_password(password),
+        password_hash=NO_PASSWORD if oidc else hash_password(password),
         role=role,
         municipality=municipality if role == "municipality" else None,
         active=True,

@@ -24,6 +24,7 @@ from traffickingmonitor.publish.web import audit
 from traffickingmonitor.publish.web.accounts import LoginLimiter, seed_demo_users
 from traffickingmonitor.publish.web.data import EditionData
 from traffickingmonitor.publish.web.data import shared as shared_data
+from traffickingmonitor.publish.web.oidc import OIDCSettings
 from traffickingmonitor.publish.web.state import User, make_engine, session_factory
 from traffickingmonitor.publish.web.words import LANGS, WORDS
 
@@ -84,6 +85,7 @@ def create_app(
     threshold: int = 10,
     demo_users: bool = False,
     login_attempts: int = 5,
+    oidc: OIDCSettings | None = None,
 ) -> FastAPI:
     """Build the dashboard and API.
 
@@ -104,6 +106,9 @@ def create_app(
         Seed the demo users (demo only).
     login_attempts
         Failed logins allowed per client and per username in five minutes.
+    oidc
+        OpenID Connect login besides the password login (off when None; ``serve`` reads
+        ``OIDCSettings.from_env()``).
     """
     from traffickingmonitor.publish.web import api, pages
     from traffickingmonitor.publish.web.state import default_state_url
@@ -137,7 +142,13 @@ def create_app(
     app.state.templates = environment()
     app.state.limiter = LoginLimiter(attempts=login_attempts)
 
+    app.state.oidc = oidc
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    if oidc is not None:
+        from traffickingmonitor.publish.web import oidc as oidc_routes
+
+        app.state.oidc_client = oidc_routes.make_client(oidc)
+        app.include_router(oidc_routes.router)
     app.include_router(pages.router)
     app.include_router(api.router)
 
@@ -248,6 +259,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         "csrf_token": csrf_token(request),
         "path": request.url.path,
         "nav_chapters": chapters,
+        "oidc_login": app.state.oidc is not None,
     }
     html = app.state.templates.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status_code)

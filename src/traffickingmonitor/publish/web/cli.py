@@ -51,6 +51,7 @@ def serve_command(
     import uvicorn
 
     from traffickingmonitor.publish.web.app import create_app
+    from traffickingmonitor.publish.web.oidc import OIDCSettings
 
     if not db.exists():
         raise UserError(f"no store at {db}: run `traffickingmonitor run` or `demo` first")
@@ -62,6 +63,7 @@ def serve_command(
         secure_cookies=host not in LOOPBACK,
         threshold=threshold,
         demo_users=demo_users,
+        oidc=OIDCSettings.from_env(),
     )
     typer.echo(f"Serving {db} on http://{host}:{port}/ (Ctrl+C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
@@ -85,15 +87,18 @@ def users_add(
     ),
     db: Path = typer.Option(..., "--db", help="The DuckDB store (locates the state)."),
     state: str | None = typer.Option(None, "--state", help="SQLAlchemy URL of the state."),
-    password: str = typer.Option(
-        ..., "--password", prompt=True, hide_input=True, confirmation_prompt=True
+    password: str | None = typer.Option(None, "--password", hide_input=True),
+    oidc: bool = typer.Option(
+        False, "--oidc", help="Logs in with OpenID Connect only (no password)."
     ),
 ) -> None:
-    """Add a user (asks for the password)."""
+    """Add a user (asks for the password, unless --oidc)."""
     from traffickingmonitor.publish.web import accounts, audit
 
+    if not oidc and password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _session(db, state) as s:
-        user = accounts.add_user(s, username, password, role, municipality)
+        user = accounts.add_user(s, username, password, role, municipality, oidc=oidc)
     from traffickingmonitor.publish.web.state import make_engine, session_factory
 
     audit.append(
@@ -102,7 +107,7 @@ def users_add(
         "admin",
         "user add",
         user.username,
-        role,
+        role + (" (oidc)" if oidc else ""),
     )
     typer.echo(
         f"added {user.username} ({user.role}{', ' + user.municipality if user.municipality else ''})"
