@@ -23,13 +23,17 @@ attacker test suite does.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from traffickingmonitor.disclosure.model import EditionModel, _mat
 
@@ -131,9 +135,11 @@ def suppress(
         if not prim.any():
             continue
         # smallest sensitive cells first: they need the widest relative protection
+        audit = None  # rebuilt whenever the pattern changes
         for p in sorted(np.flatnonzero(prim), key=lambda i: comp.v[i]):
             need_up, need_dn = _needs(comp.v[p], threshold, protection_level)
-            lo, hi = _bounds(comp, hidden, prim, p, threshold)
+            audit = audit or _Audit(comp, hidden, prim, threshold)
+            lo, hi = audit.bounds(p)
             if lo <= comp.v[p] - need_dn + 1e-6 and hi >= comp.v[p] + need_up - 1e-6:
                 continue
             add, fell_back = _protect(
@@ -142,14 +148,19 @@ def suppress(
             result.milps += 1
             result.fallbacks += fell_back
             hidden |= add
+            audit = None
         # helper cells an attacker can compute exactly protect nothing: show them
+        audit = None
         for g in np.flatnonzero(hidden & ~prim):
-            lo, hi = _bounds(comp, hidden, prim, g, threshold)
+            audit = audit or _Audit(comp, hidden, prim, threshold)
+            lo, hi = audit.bounds(g)
             if hi - lo < 1e-6:
                 hidden[g] = False
+                audit = None
         g_hidden[gl] = hidden
+        audit = _Audit(comp, hidden, prim, threshold) if hidden.any() else None
         for g in np.flatnonzero(hidden):
-            lo, hi = _bounds(comp, hidden, prim, g, threshold)
+            lo, hi = audit.bounds(g)
             need_up, need_dn = _needs(comp.v[g], threshold, protection_level)
             result.bounds.append(
                 Bound(
@@ -187,21 +198,78 @@ def _attacker_constraints(comp: _Component, hidden, prim, threshold):
     return a_eq, b_eq, a_ub, b_ub
 
 
-def _bounds(comp: _Component, hidden, prim, g, threshold) -> tuple[float, float]:
-    a_eq, b_eq, a_ub, b_ub = _attacker_constraints(comp, hidden, prim, threshold)
-    out = []
-    row = comp.S[g].toarray().ravel()
-    for sign in (1.0, -1.0):
-        res = linprog(
-            sign * row, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs"
-        )
-        if res.status == 3:  # unbounded: no upper limit at all
-            out.append(-math.inf if sign > 0 else math.inf)
-        elif res.status != 0:
-            raise RuntimeError(f"audit LP failed: {res.message}")
-        else:
-            out.append(sign * res.fun)
-    return out[0], out[1]
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Send file descriptor 1 to /dev/null for a moment.
+
+    HiGHS writes a licence banner (first instance in a process) and, inside scipy's
+    ``milp``, debugging lines straight to descriptor 1, past Python: they would land in the
+    middle of the CLI's progress bars.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _quiet_highs() -> highspy.Highs:
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+class _Audit:
+    """The attacker's LP for one hidden pattern, solved for one cell after another.
+
+    The constraints stay; only the objective changes, so HiGHS starts each solve from the
+    previous basis. One model per pattern instead of two fresh LPs per cell is what keeps
+    the audit of an edition (hundreds of hidden cells) to seconds.
+    """
+
+    def __init__(self, comp: _Component, hidden, prim, threshold):
+        a_eq, b_eq, a_ub, b_ub = _attacker_constraints(comp, hidden, prim, threshold)
+        a = sp.vstack([a_eq, a_ub]).tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = comp.n, a.shape[0]
+        lp.col_cost_ = np.zeros(comp.n)
+        lp.col_lower_ = np.zeros(comp.n)
+        lp.col_upper_ = np.full(comp.n, highspy.kHighsInf)
+        lp.row_lower_ = np.concatenate([b_eq, np.full(len(b_ub), -highspy.kHighsInf)])
+        lp.row_upper_ = np.concatenate([b_eq, b_ub])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr
+        lp.a_matrix_.index_ = a.indices
+        lp.a_matrix_.value_ = a.data
+        self._h = _quiet_highs()
+        self._h.passModel(lp)
+        self._comp = comp
+        self._cols = np.arange(comp.n, dtype=np.int32)
+
+    def bounds(self, g) -> tuple[float, float]:
+        h = self._h
+        h.changeColsCost(self._comp.n, self._cols, self._comp.S[g].toarray().ravel())
+        out = []
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            h.changeObjectiveSense(sense)
+            h.run()
+            status = h.getModelStatus()
+            # the true values satisfy every constraint, so "unbounded or infeasible" is unbounded
+            if status in (
+                highspy.HighsModelStatus.kUnbounded,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                out.append(-math.inf if sense == highspy.ObjSense.kMinimize else math.inf)
+            elif status != highspy.HighsModelStatus.kOptimal:
+                raise RuntimeError(f"audit LP failed: {h.modelStatusToString(status)}")
+            else:
+                out.append(h.getInfo().objective_function_value)
+        return out[0], out[1]
 
 
 def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit):
@@ -260,13 +328,14 @@ def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit):
     lb = np.concatenate([-comp.a, -comp.a, np.zeros(K)])
     ub = np.concatenate([np.full(2 * n, np.inf), np.ones(K)])
     integrality = np.concatenate([np.zeros(2 * n), np.ones(K)])
-    res = milp(
-        cost,
-        constraints=LinearConstraint(A, lo, hi),
-        integrality=integrality,
-        bounds=Bounds(lb, ub),
-        options={"time_limit": time_limit, "disp": False},
-    )
+    with _quiet_stdout():
+        res = milp(
+            cost,
+            constraints=LinearConstraint(A, lo, hi),
+            integrality=integrality,
+            bounds=Bounds(lb, ub),
+            options={"time_limit": time_limit, "disp": False},
+        )
     add = np.zeros(G, bool)
     if res.x is not None:
         x = res.x[2 * n :]
