@@ -41,7 +41,7 @@ BASE = {
         ("birth year only", {"birth_date": None, "birth_year": 1995}),
         (
             "day and month transposed",
-            {"birth_date": "1995-08-08", "_other": {"birth_date": "1995-06-07"}},
+            {"birth_date": "1995-06-08", "_other": {"birth_date": "1995-08-06"}},
         ),
         ("1 January placeholder", {"birth_date": "1995-01-01"}),
         ("birth year off by one", {"birth_date": "1996-08-08"}),
@@ -129,3 +129,28 @@ def test_persons_are_numbered_by_first_registration(scorer):
     ]
     linked = link_full(tokens(rows), SETTINGS, scorer=scorer)
     assert linked.person_id.tolist() == [1, 2, 2, 1]
+
+
+def test_a_single_shared_name_word_is_no_dropped_second_given_name(scorer):
+    # "Nakato Nakato" has one word, which is in "Nakato Byaruhanga": namesakes of a small
+    # name pool, not a dropped second given name; the 1 January dates say only the year.
+    a = {
+        "family_name": "Nakato",
+        "given_names": "Byaruhanga",
+        "birth_date": "1989-10-22",
+        "nationality": "UG",
+    }
+    b = {**a, "given_names": "Nakato", "birth_date": "1989-01-01"}
+    c = {**a, "family_name": "Kiggundu", "given_names": "Nakato", "birth_date": "1990-01-01"}
+    assert not same_person(scorer, a, b)
+    assert not same_person(scorer, b, c)
+
+
+def test_an_agreeing_nationality_adds_nothing_to_agreeing_names(trained_model):
+    levels = dict(trained_model.levels())["nationality"]
+    labels = [label for label, _ in levels]
+    named = labels.index("nationality equal, both named (implied by the names)")
+    assert levels[named][1] == 0.0
+    missing_name = labels.index("nationality equal, a name missing")
+    assert levels[missing_name][1] > 0
+    assert levels[-1][1] < 0  # a different nationality still counts against

@@ -10,6 +10,7 @@ import pytest
 from linkage_helpers import tokens
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage import api as linkage
+from traffickingmonitor.linkage.engine import term_frequencies
 from traffickingmonitor.linkage.linking import link_full
 from traffickingmonitor.linkage.prepare import SPLINK_COLUMNS, common_monthdays, splink_frame
 
@@ -41,12 +42,24 @@ def test_the_model_is_trained_with_em_on_several_blocking_rules(linked_edition):
         for level in comp["comparison_levels"]:
             if not level.get("is_null_level"):
                 assert level["m_probability"] is not None and level["u_probability"] is not None
-    assert set(model["tf"]) == {
-        "name_token",
-        "birth_date_token",
-        "nationality",
-        "residence_municipality",
-    }
+    assert set(model["tf"]) == {"name_token", "birth_date_token", "residence_municipality"}
+    # Term frequencies are counted over people: a name on five registrations of one person
+    # (joined by the exact rules) is as common as a name on one.
+    assert model["training"]["term_frequencies"].startswith("per person")
+
+
+def test_term_frequencies_count_people_not_registrations():
+    rows = [
+        {"family_name": "Mensah", "given_names": "Ama", "birth_date": "1988-02-11"},
+        {"family_name": "Mensah", "given_names": "Ama", "birth_date": "1988-02-11"},
+        {"family_name": "Mensah", "given_names": "Ama", "birth_date": "1988-02-11"},
+        {"family_name": "Boateng", "given_names": "Kofi", "birth_date": "1990-05-06"},
+    ]
+    regs = tokens(rows)
+    tf = dict(
+        (value, share) for value, share in term_frequencies(splink_frame(regs, []))["name_token"]
+    )
+    assert sorted(tf.values()) == [0.5, 0.5]
 
 
 def test_splink_sees_tokens_and_person_attributes_only(linked_edition):

@@ -1,6 +1,6 @@
 """Public face of ``linkage``: registrations in, persons and episodes out, with measured quality.
 
->>> linked = link_edition(registrations, {"threshold": 0.93})
+>>> linked = link_edition(registrations, {"threshold": 0.7})
 >>> linked.person_id, linked.episodes, linked.notes["estimate"]
 
 The pipeline calls :func:`link_edition` with :func:`edition_context` (clerical decisions, the

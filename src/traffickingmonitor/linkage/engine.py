@@ -37,7 +37,7 @@ class LinkageModel:
     splink: dict
     tf: dict[str, list[list]] = field(default_factory=dict)  # column -> [[value, tf], ...]
     placeholders: list[str] = field(default_factory=list)  # month-day tokens
-    threshold: float = 0.93
+    threshold: float = LinkageSettings.threshold
     training: dict = field(default_factory=dict)  # what was estimated, for the method annex
     version: int = MODEL_VERSION
 
@@ -61,7 +61,7 @@ class LinkageModel:
             splink=data["splink"],
             tf=data.get("tf", {}),
             placeholders=data.get("placeholders", []),
-            threshold=data.get("threshold", 0.93),
+            threshold=data.get("threshold", LinkageSettings.threshold),
             training=data.get("training", {}),
             version=data.get("version", MODEL_VERSION),
         )
@@ -142,7 +142,15 @@ def train(
         backend.dialect, blocking, max_iterations=settings.em_max_iterations
     )
     linker = Linker(backend.register(frame), untrained, log_level=logging.ERROR)
-    training: dict = {"blocking": [b.sql for b in blocking], "em_sessions": []}
+    training: dict = {
+        "blocking": [b.sql for b in blocking],
+        "em_sessions": [],
+        "term_frequencies": "per person (registrations with the same exact keys counted once)",
+    }
+    tf = term_frequencies(frame)
+    for col, rows in tf.items():
+        table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
+        linker.table_management.register_term_frequency_lookup(backend.register(table), col)
 
     deterministic = pairs_sharing(frame, ("nid_token",)) + pairs_sharing(
         frame, ("name_token", "birth_date_token")
@@ -170,15 +178,30 @@ def train(
         )
     trained = _rounded(linker.misc.save_model_to_json())
     trained.pop("linker_uid", None)  # random per linker: the model should depend on the data only
+    return LinkageModel(trained, tf, list(placeholders), settings.threshold, training)
+
+
+def term_frequencies(frame: pd.DataFrame) -> dict[str, list[list]]:
+    """Term frequency of each value of the term-frequency columns, counted over people.
+
+    Splink counts registrations; but a person registered five times does not make her name
+    or birth date five times as common, and counting her reports would weaken exactly the
+    evidence that joins them. Registrations that the exact rules of linkage v0 join (same
+    national id; same name and birth date) count once per value.
+    """
+    from traffickingmonitor.linkage.deterministic import link_deterministic
+
+    person = link_deterministic(frame)
     tf = {}
     for col in person_model.TF_COLUMNS:
-        table = linker.table_management.compute_tf_table(col).as_pandas_dataframe()
-        table = table.dropna(subset=[col]).sort_values(col)
+        values = pd.DataFrame({"p": person, "v": frame[col].to_numpy()}).dropna()
+        counts = values.drop_duplicates().groupby("v").size()
+        share = (counts / max(int(counts.sum()), 1)).sort_index()
         tf[col] = [
             [_plain(v), round(float(t), _SIGNIFICANT)]
-            for v, t in zip(table[col], table[f"tf_{col}"], strict=True)
+            for v, t in zip(share.index, share.to_numpy(), strict=True)
         ]
-    return LinkageModel(trained, tf, list(placeholders), settings.threshold, training)
+    return tf
 
 
 class Scorer:

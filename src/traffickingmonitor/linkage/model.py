@@ -5,24 +5,32 @@ What two registrations are compared on (each a Splink comparison, its levels bes
 - ``nid``: the keyed hash of the national id. Equal ids are one person outright (an exact
   rule applied at clustering, see ``cluster.persons``); different ids are all but conclusive
   evidence of two people (a fixed m of one in a million: the id has a check digit).
-- ``name``: the order-free full name token (term-frequency adjusted: a common name is weaker
-  evidence), the words of one name within the other (a dropped second given name), family
-  and first given name each within one typo (shared deletion-variant hashes), the same but
-  swapped, phonetic codes, then family or first given name alone.
-- ``birth``: exact date (term-frequency adjusted, so the 1 January placeholder counts for
-  little), day and month transposed, year off by one in the same month, the same year with a
-  date missing, the same year where one date is a common placeholder, the same year, years
-  one apart.
-- ``sex``, ``nationality`` (term-frequency adjusted), ``residence_municipality``
-  (term-frequency adjusted) and ``residence_status`` (a change from asylum seeker or
-  undocumented to a permit is a usual change, not a contradiction).
+- ``name``: the order-free full name token (term-frequency adjusted at half weight: a common
+  name is weaker evidence), a dropped second given name (family and first given name agree
+  and every word of one name is in the other, both of two words or more: a single shared
+  word is what namesakes from a small name pool have), family and first given name equal but
+  other given names differ, family and first given name each within one typo (shared
+  deletion-variant hashes), the same but swapped, phonetic codes, then family or first given
+  name alone.
+- ``birth``: the same year where a date is a common placeholder (1 January; before the exact
+  level, so equal placeholders are no exact date), exact date (term-frequency adjusted at
+  half weight), day and month transposed, year off by one in the same month (real dates
+  only), the same year with a date missing, the same year with different dates, years one
+  apart.
+- ``sex``; ``nationality``: names come from the name pools of a culture, so next to two
+  names an equal nationality is implied by them and neutral (m = u, fixed); it is evidence
+  where a name is missing, and a different nationality always counts against;
+  ``residence_municipality`` (term-frequency adjusted) and ``residence_status`` (a change
+  from asylum seeker or undocumented to a permit is a usual change, not a contradiction).
+
+Term frequencies are counted over people, not registrations (``engine.term_frequencies``).
 
 Never the exploitation form, the registration date or anything else about the exploitation:
 a re-registration years later, for another exploitation, must stay the same person, because
 that re-victimisation is what the monitor measures.
 
 The ``else`` levels of the nearly stable attributes (national id, sex, nationality, residence
-municipality) have fixed m probabilities: clean data would drive their estimate to zero, and
+municipality, residence status) have fixed m probabilities: clean data would drive their estimate to zero, and
 a zero would let one recording error veto any link (and underflows Splink's EM).
 """
 
@@ -43,9 +51,13 @@ COMPARISONS: tuple[str, ...] = (
 TF_COLUMNS: tuple[str, ...] = (
     "name_token",
     "birth_date_token",
-    "nationality",
     "residence_municipality",
 )
+# Half-weight term-frequency adjustments for the name and the birth date: the frequencies are
+# counted over people (see ``engine.term_frequencies``), but a person's registrations that the
+# exact rules cannot join (a birth date or a name missing) still count as several people, so
+# a full adjustment would mark exactly the names and dates of re-registered people as common.
+TF_WEIGHT = 0.5
 
 # Compatible in birth year, sex and nationality (or unknown): a pair that fails this would get
 # a strongly negative weight anyway, so the looser blocking rules skip it.
@@ -115,11 +127,17 @@ def _overlap(left: str, right: str, dialect: str) -> str:
     return f'list_has_any("{left}_l", "{right}_r")'
 
 
-def _subset(column: str, dialect: str) -> str:
-    """SQL: every element of one array is in the other (either way round)."""
+def _subset(column: str, dialect: str, min_size: int = 2) -> str:
+    """SQL: every element of one array is in the other (either way round), both of ``min_size``.
+
+    A one-word name inside a longer one ("Nakato" in "Nakato Byaruhanga") is no evidence of a
+    dropped second given name: a single shared word is what namesakes of a small name pool have.
+    """
     if dialect == "spark":
-        return f"(size(array_except(`{column}_l`, `{column}_r`)) = 0 OR size(array_except(`{column}_r`, `{column}_l`)) = 0)"
-    return f'(list_has_all("{column}_l", "{column}_r") OR list_has_all("{column}_r", "{column}_l"))'
+        sizes = f"size(`{column}_l`) >= {min_size} AND size(`{column}_r`) >= {min_size}"
+        return f"({sizes} AND (size(array_except(`{column}_l`, `{column}_r`)) = 0 OR size(array_except(`{column}_r`, `{column}_l`)) = 0))"
+    sizes = f'len("{column}_l") >= {min_size} AND len("{column}_r") >= {min_size}'
+    return f'({sizes} AND (list_has_all("{column}_l", "{column}_r") OR list_has_all("{column}_r", "{column}_l")))'
 
 
 def _q(column: str, side: str, dialect: str) -> str:
@@ -143,10 +161,22 @@ def comparisons(dialect: str) -> list:
         comparison_levels=[
             cll.NullLevel("name_token"),
             cll.ExactMatchLevel("name_token", term_frequency_adjustments=True).configure(
-                label_for_charts="full name exact (order-free)", m_probability=0.75
+                label_for_charts="full name exact (order-free)",
+                m_probability=0.75,
+                tf_adjustment_weight=TF_WEIGHT,
             ),
             custom(
-                _subset("name_word_tokens", dialect), "all words of one name in the other", 0.08
+                f"{_subset('name_word_tokens', dialect)} AND "
+                f"{_overlap('family_variant_tokens', 'family_variant_tokens', dialect)} AND "
+                f"{_overlap('given_variant_tokens', 'given_variant_tokens', dialect)}",
+                "same first given name, all words of one name in the other",
+                0.08,
+            ),
+            custom(
+                f"{c('family_token', 'l')} = {c('family_token', 'r')} AND "
+                f"{c('given_variant_tokens', 'l')} = {c('given_variant_tokens', 'r')}",
+                "same family and first given name, other given names differ",
+                0.02,
             ),
             custom(
                 f"{_overlap('family_variant_tokens', 'family_variant_tokens', dialect)} AND "
@@ -179,12 +209,24 @@ def comparisons(dialect: str) -> list:
     )
     year_l, year_r = c("birth_year", "l"), c("birth_year", "r")
     date_l, date_r = c("birth_date_token", "l"), c("birth_date_token", "r")
+    common_l, common_r = c("birth_md_common", "l"), c("birth_md_common", "r")
+    # A placeholder (1 January) says no more than the year: a pair with one is "the same
+    # year, a placeholder" before any date level (equal placeholders are no exact date), and
+    # the month of a placeholder is no evidence either.
+    real_dates = f"NOT {common_l} AND NOT {common_r}"
     birth = cl.CustomComparison(
         output_column_name="birth",
         comparison_levels=[
             cll.NullLevel("birth_year"),
+            custom(
+                f"{year_l} = {year_r} AND ({common_l} OR {common_r})",
+                "same year, a date a common placeholder",
+                0.1,
+            ),
             cll.ExactMatchLevel("birth_date_token", term_frequency_adjustments=True).configure(
-                label_for_charts="birth date exact", m_probability=0.65
+                label_for_charts="birth date exact",
+                m_probability=0.65,
+                tf_adjustment_weight=TF_WEIGHT,
             ),
             custom(
                 f"({date_l} = {c('birth_date_swapped_token', 'r')} "
@@ -194,7 +236,7 @@ def comparisons(dialect: str) -> list:
             ),
             custom(
                 f"{c('birth_month_token', 'l')} = {c('birth_month_token', 'r')} "
-                f"AND abs({year_l} - {year_r}) = 1",
+                f"AND abs({year_l} - {year_r}) = 1 AND {real_dates}",
                 "year off by one, same month",
                 0.05,
             ),
@@ -203,12 +245,7 @@ def comparisons(dialect: str) -> list:
                 "same year, a date missing",
                 0.07,
             ),
-            custom(
-                f"{year_l} = {year_r} AND ({c('birth_md_common', 'l')} OR {c('birth_md_common', 'r')})",
-                "same year, one date a common placeholder",
-                0.1,
-            ),
-            custom(f"{year_l} = {year_r}", "same year, dates differ", 0.02),
+            custom(f"{year_l} = {year_r}", "same year, dates differ", 0.005),
             custom(f"abs({year_l} - {year_r}) = 1", "years one apart", 0.03),
             cll.ElseLevel().configure(label_for_charts="birth years differ", m_probability=0.001),
         ],
@@ -229,6 +266,34 @@ def comparisons(dialect: str) -> list:
             ],
         )
 
+    # Names come from name pools of a culture: two registrations whose names agree share a
+    # nationality anyway, so an equal nationality is evidence only where a name is missing.
+    # Counting it again next to agreeing names (by its term frequency, a lot for a rare
+    # nationality) would double the evidence of namesakes. With both names present the
+    # level is neutral (m = u, fixed); a different nationality still counts against.
+    both_named = f"{c('name_token', 'l')} IS NOT NULL AND {c('name_token', 'r')} IS NOT NULL"
+    nationality = cl.CustomComparison(
+        output_column_name="nationality",
+        comparison_levels=[
+            cll.NullLevel("nationality"),
+            cll.CustomLevel(
+                f"{c('nationality', 'l')} = {c('nationality', 'r')} AND {both_named}",
+                label_for_charts="nationality equal, both named (implied by the names)",
+            ).configure(
+                m_probability=0.5,
+                u_probability=0.5,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            cll.ExactMatchLevel("nationality").configure(
+                label_for_charts="nationality equal, a name missing", m_probability=0.1
+            ),
+            cll.ElseLevel().configure(
+                label_for_charts="nationality differs", m_probability=0.01, fix_m_probability=True
+            ),
+        ],
+    )
+
     status = cl.CustomComparison(
         output_column_name="residence_status",
         comparison_levels=[
@@ -248,7 +313,9 @@ def comparisons(dialect: str) -> list:
                 0.15,
             ),
             cll.ElseLevel().configure(
-                label_for_charts="residence status differs", m_probability=0.05
+                label_for_charts="residence status differs",
+                m_probability=0.01,
+                fix_m_probability=True,
             ),
         ],
     )
@@ -257,7 +324,7 @@ def comparisons(dialect: str) -> list:
         name,
         birth,
         stable("sex", tf=False, m_else=0.005, label="sex"),
-        stable("nationality", tf=True, m_else=0.01, label="nationality"),
+        nationality,
         stable("residence_municipality", tf=True, m_else=0.05, label="residence municipality"),
         status,
     ]

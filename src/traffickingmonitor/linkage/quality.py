@@ -16,7 +16,7 @@ import pandas as pd
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage.cluster import component_index, key_edges
 
-DEFAULT_SWEEP = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
+DEFAULT_SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 
 
 def read_truth(truth: Path | pd.DataFrame) -> pd.DataFrame:

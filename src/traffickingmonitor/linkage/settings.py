@@ -55,7 +55,7 @@ class LinkageSettings:
 
     method: str = "splink"
     backend: str = "duckdb"
-    threshold: float = 0.93
+    threshold: float = 0.7
     episode_window_days: int = 90
     seed: int = 1
     u_max_pairs: float = 1e6
