@@ -175,6 +175,7 @@ def test_every_request_is_audited(app, clients):
     from traffickingmonitor.publish.web import audit
 
     clients["analyst"].get("/api/v1/editions")
+    app.state.audit.flush()  # access entries are written in batches
     from sqlalchemy import select
 
     from traffickingmonitor.publish.web.state import AuditEntry

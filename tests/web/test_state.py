@@ -75,3 +75,58 @@ def test_assessment_history_keeps_every_change(factory):
         current, history = assessments.load(db, "GM0363", 2024)
     assert current["policy_document"] == {"value": "yes", "note": "adopted"}
     assert [h["value"] for h in history] == ["yes", "partly"]
+
+
+def test_audit_writer_keeps_order_and_chain(factory):
+    """Queued access entries and direct security entries end up in one unbroken chain."""
+    import threading
+
+    from sqlalchemy import select
+
+    from traffickingmonitor.publish.web.state import AuditEntry
+
+    writer = audit.AuditWriter(factory, interval=0.01)
+
+    def access(k):
+        for i in range(100):
+            writer.submit("u", "public", "http GET", f"/{k}/{i}", "200")
+
+    threads = [threading.Thread(target=access, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(10):
+        audit.append(factory, "admin", "admin", "login", f"/login/{i}")
+    for t in threads:
+        t.join()
+    writer.flush()
+    with factory() as db:
+        result = audit.verify(db)
+        targets = [e.target for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert result.ok and result.entries == 310
+    for k in range(3):  # each thread's entries in the order it submitted them
+        mine = [t for t in targets if t.startswith(f"/{k}/")]
+        assert mine == [f"/{k}/{i}" for i in range(100)]
+
+
+_APPEND = """
+import sys
+from traffickingmonitor.publish.web import audit
+from traffickingmonitor.publish.web.state import make_engine, session_factory
+factory = session_factory(make_engine(sys.argv[1]))
+for i in range(60):
+    audit.append(factory, sys.argv[2], "public", "http GET", f"/{i}", "200")
+"""
+
+
+def test_audit_chain_stays_linear_across_processes(factory, state_url):
+    """``serve --workers N``: several processes append to one log at the same time."""
+    import subprocess
+    import sys
+
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _APPEND, state_url, f"worker{k}"]) for k in range(3)
+    ]
+    assert [p.wait(120) for p in procs] == [0, 0, 0]
+    with factory() as db:
+        result = audit.verify(db)
+    assert result.ok and result.entries == 180, result

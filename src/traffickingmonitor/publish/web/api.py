@@ -2,6 +2,10 @@
 
 Every number comes from a ``ProtectedTable`` (``EditionData.tables`` goes through
 ``protect_edition``); a hidden count is the rule's symbol, e.g. ``"<10"``, never a number.
+
+An edition never changes, so a response body is computed once per edition, table, format and
+filter (a bounded cache) after the access check; the handlers are ``async`` and only the
+first build of an edition's tables goes to the thread pool.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.disclosure.api import require_protected
 from traffickingmonitor.publish.web.access import edition_for, visible_editions
@@ -63,8 +68,18 @@ ERRORS = {
 }
 
 
+JSON = "application/json"
+
+
+async def _protected(request: Request, edition) -> dict:
+    data = request.app.state.data
+    if not data.tables_ready(edition.edition_id):
+        await run_in_threadpool(data.tables, edition.edition_id)
+    return data.tables(edition.edition_id)
+
+
 @router.get("/editions", response_model=list[EditionOut], summary="Editions you may see")
-def editions(request: Request):
+async def editions(request: Request):
     latest = request.app.state.data.latest
     return [
         EditionOut(
@@ -100,9 +115,16 @@ def _info(tid: str, t) -> TableInfo:
     responses=ERRORS,
     summary="Protected tables of an edition",
 )
-def tables(request: Request, edition_id: str):
+async def tables(request: Request, edition_id: str):
     edition = edition_for(request, edition_id)
-    return [_info(tid, t) for tid, t in request.app.state.data.tables(edition.edition_id).items()]
+    protected = await _protected(request, edition)
+    body = request.app.state.data.memo(
+        ("api tables", edition.edition_id),
+        lambda: (
+            "[" + ",".join(_info(tid, t).model_dump_json() for tid, t in protected.items()) + "]"
+        ),
+    )
+    return Response(body, media_type=JSON)
 
 
 @router.get(
@@ -117,7 +139,7 @@ def tables(request: Request, edition_id: str):
     },
     summary="One protected table, optionally filtered",
 )
-def table(
+async def table(
     request: Request,
     edition_id: str,
     table_id: str,
@@ -129,7 +151,7 @@ def table(
     ] = [],  # noqa: B006 - FastAPI copies the default
 ):
     edition = edition_for(request, edition_id)
-    protected = request.app.state.data.tables(edition.edition_id)
+    protected = await _protected(request, edition)
     if table_id not in protected:
         raise HTTPException(404, f"no table {table_id!r} in edition {edition.edition_id}")
     t = require_protected(protected[table_id])
@@ -145,21 +167,31 @@ def table(
         if "year" not in t.source.dimensions:
             raise HTTPException(400, "this table has no year")
         filters["year"] = str(year)
-    frame = t.frame
-    for dim, value in filters.items():
-        frame = frame[frame[dim].astype(str) == value]
+
+    def build() -> str:
+        frame = t.frame
+        for dim, value in filters.items():
+            frame = frame[frame[dim].astype(str) == value]
+        if format == "csv":
+            return frame.to_csv(index=False)
+        return TableOut(
+            edition_id=edition.edition_id,
+            table=_info(table_id, t),
+            disclosure={
+                k: v for k, v in t.rule.to_dict().items() if not isinstance(v, (dict, list))
+            },
+            filters=filters,
+            rows=json.loads(frame.to_json(orient="records")),
+        ).model_dump_json()
+
+    key = (edition.edition_id, table_id, format, tuple(sorted(filters.items())))
+    body = request.app.state.data.responses.get(key, build)
     if format == "csv":
         return Response(
-            frame.to_csv(index=False),
+            body,
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{edition.edition_id}_{table_id}.csv"'
             },
         )
-    return TableOut(
-        edition_id=edition.edition_id,
-        table=_info(table_id, t),
-        disclosure={k: v for k, v in t.rule.to_dict().items() if not isinstance(v, (dict, list))},
-        filters=filters,
-        rows=json.loads(frame.to_json(orient="records")),
-    )
+    return Response(body, media_type=JSON)

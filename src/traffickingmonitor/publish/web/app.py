@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # packaged templates do not change while serving (no stat per page)
     )
     env.filters["chart_svg"] = _chart_svg
     return env
@@ -86,6 +88,7 @@ def create_app(
     demo_users: bool = False,
     login_attempts: int = 5,
     oidc: OIDCSettings | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the dashboard and API.
 
@@ -109,6 +112,9 @@ def create_app(
     oidc
         OpenID Connect login besides the password login (off when None; ``serve`` reads
         ``OIDCSettings.from_env()``).
+    warm
+        Build the latest edition's protected tables and chapters at start-up, before the
+        first request is accepted (``serve`` does; tests build on first use).
     """
     from traffickingmonitor.publish.web import api, pages
     from traffickingmonitor.publish.web.state import default_state_url
@@ -120,7 +126,15 @@ def create_app(
         with factory() as db:
             seed_demo_users(db)
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if warm:
+            await run_in_threadpool(app.state.data.warm)
+        yield
+        await run_in_threadpool(app.state.audit.flush)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Trafficking victim monitor API",
         version="1",
         description=(
@@ -152,35 +166,8 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.router)
 
-    @app.middleware("http")
-    async def who_and_audit(request: Request, call_next):
-        # Database work off the event loop: one slow write must not stall every other user.
-        request.state.principal = await run_in_threadpool(_principal, request, factory)
-        response = await call_next(request)
-        path = request.url.path
-        if not path.startswith("/static/"):
-            p = request.state.principal
-            target = path + (f"?{request.url.query}" if request.url.query else "")
-            await run_in_threadpool(
-                audit.append,
-                factory,
-                p.username,
-                p.role,
-                f"http {request.method}",
-                target[:2000],
-                str(response.status_code),
-            )
-        # Pages are per user: no shared caches; no framing; no sniffing.
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'; form-action 'self'"
-        )
-        return response
-
+    app.state.audit = audit.AuditWriter(factory)
+    app.add_middleware(WhoAndAudit)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key
@@ -207,6 +194,69 @@ def create_app(
         return error_page(request, 400)
 
     return app
+
+
+_HEADERS = [
+    # Pages are per user: no shared caches; no framing; no sniffing.
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"frame-ancestors 'none'; form-action 'self'",
+    ),
+]
+
+
+class WhoAndAudit:
+    """Who is asking (``request.state.principal``), the access entry in the audit log and the
+    security headers of every response.
+
+    Plain ASGI (no ``BaseHTTPMiddleware``: that costs a task and a stream per request). The
+    user is looked up off the event loop, and only when the session has one; the audit entry
+    is queued (``AuditWriter``) rather than written while the client waits.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        factory = request.app.state.db
+        if request.session.get("uid") is None:
+            principal = PUBLIC
+        else:
+            principal = await run_in_threadpool(_principal, request, factory)
+        request.state.principal = principal
+        path = scope["path"]
+        status = [500]
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k not in _HEADER_NAMES]
+                if not any(k == b"cache-control" for k, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers + _HEADERS}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            if not path.startswith("/static/"):
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = path + (f"?{query}" if query else "")
+                p = request.state.principal
+                request.app.state.audit.submit(
+                    p.username, p.role, f"http {scope['method']}", target[:2000], str(status[0])
+                )
+
+
+_HEADER_NAMES = {k for k, _ in _HEADERS}
 
 
 def _principal(request: Request, factory: sessionmaker) -> Principal:
@@ -237,6 +287,20 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+class _LazyCsrf:
+    """The CSRF token, made (and put in the session) only when a template prints it: a page
+    without a form then leaves the session alone, and ``public_page`` knows it may keep it."""
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    def __str__(self) -> str:
+        self.request.state.csrf_used = True
+        return csrf_token(self.request)
+
+    __html__ = __str__
+
+
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     from traffickingmonitor.publish.labels import TEXT
 
@@ -256,7 +320,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         "t": TEXT[lang],
         "rule": data.rule,
         "user": principal,
-        "csrf_token": csrf_token(request),
+        "csrf_token": _LazyCsrf(request),
         "path": request.url.path,
         "nav_chapters": chapters,
         "oidc_login": app.state.oidc is not None,

@@ -46,27 +46,91 @@ def serve_command(
     demo_users: bool = typer.Option(
         False, "--demo-users", help="Seed the demo users (demo only, never in production)."
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        help="Server processes (about one per core); each holds the latest edition in memory.",
+    ),
 ) -> None:
     """Dashboard and API of the monitor: protected figures, per role."""
     import uvicorn
 
-    from traffickingmonitor.publish.web.app import create_app
     from traffickingmonitor.publish.web.oidc import OIDCSettings
 
+    if not isinstance(workers, int):  # called as a function (``demo --serve``)
+        workers = 1
     if not db.exists():
         raise UserError(f"no store at {db}: run `traffickingmonitor run` or `demo` first")
-    # Over plain HTTP a Secure cookie is never sent back; on loopback that is acceptable,
-    # anywhere else a TLS-terminating proxy is expected in front.
-    app = create_app(
-        db,
-        _state_url(db, state),
-        secure_cookies=host not in LOOPBACK,
-        threshold=threshold,
-        demo_users=demo_users,
-        oidc=OIDCSettings.from_env(),
+    oidc = OIDCSettings.from_env()  # a configuration error stops here, before any worker
+    config = {
+        "db": str(db.resolve()),
+        "state": _state_url(db, state),
+        # Over plain HTTP a Secure cookie is never sent back; on loopback that is acceptable,
+        # anywhere else a TLS-terminating proxy is expected in front.
+        "secure_cookies": host not in LOOPBACK,
+        "threshold": threshold,
+    }
+    typer.echo(
+        f"Serving {db} on http://{host}:{port}/ with {workers} worker(s) (Ctrl+C stops); "
+        "the latest edition is built first"
     )
-    typer.echo(f"Serving {db} on http://{host}:{port}/ (Ctrl+C stops)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    if workers <= 1:
+        app = _create(config, demo_users=demo_users, oidc=oidc)
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        return
+    # Several processes: what must happen once happens here (the state's tables, the demo
+    # users, one session key for all), then every worker builds its app from the environment.
+    import json
+    import os
+    import secrets
+
+    from traffickingmonitor.publish.web.state import make_engine, session_factory
+
+    engine = make_engine(config["state"])
+    if demo_users:
+        from traffickingmonitor.publish.web.accounts import seed_demo_users
+
+        with session_factory(engine)() as s:
+            seed_demo_users(s)
+    engine.dispose()
+    os.environ.setdefault("TRAFFICKINGMONITOR_SECRET_KEY", secrets.token_urlsafe(32))
+    os.environ[_WORKER_ENV] = json.dumps(config)
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+    )
+
+
+_WORKER_ENV = "TRAFFICKINGMONITOR_WEB_WORKER"
+
+
+def _create(config: dict, demo_users: bool = False, oidc=None):
+    from traffickingmonitor.publish.web.app import create_app
+
+    return create_app(
+        Path(config["db"]),
+        config["state"],
+        secure_cookies=config["secure_cookies"],
+        threshold=config["threshold"],
+        demo_users=demo_users,
+        oidc=oidc,
+        warm=True,
+    )
+
+
+def worker_app():
+    """The app of one ``serve --workers N`` process (uvicorn calls it in each worker)."""
+    import json
+    import os
+
+    from traffickingmonitor.publish.web.oidc import OIDCSettings
+
+    return _create(json.loads(os.environ[_WORKER_ENV]), oidc=OIDCSettings.from_env())
 
 
 users_app = typer.Typer(help="Users of the dashboard: add, list, disable.", no_args_is_help=True)

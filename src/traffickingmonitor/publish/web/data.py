@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 
@@ -38,6 +39,40 @@ def shared(db: Path, rule: PrimaryRule) -> EditionData:
         return _SHARED[key]
 
 
+class Lru:
+    """A bounded cache (least recently used out) for results keyed by request parameters."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def peek(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, key, build):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()  # outside the lock: two first requests may both build, that is all
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
 class EditionData:
     """Read-only view of the store: editions, their protected tables and chapters."""
 
@@ -49,6 +84,8 @@ class EditionData:
         self._chapters: dict[tuple[str, str], list[dict]] = {}
         self._csv: dict[tuple[str, str], Path] = {}
         self._memo: dict[tuple, object] = {}
+        self.responses = Lru()  # API bodies by edition, table, format, filters
+        self.public_pages = Lru(2048)  # HTML of pages as the public sees them
         self._tmp = tempfile.TemporaryDirectory(prefix="tm-web-")
 
     @cached_property
@@ -80,6 +117,10 @@ class EditionData:
         return self.editions[i - 1] if i > 0 else None
 
     def tables(self, edition_id: str) -> dict[str, ProtectedTable]:
+        # Built ones without the lock: a build of another edition holds it for seconds.
+        done = self._tables.get(edition_id)
+        if done is not None:
+            return done
         with self._lock:
             if edition_id not in self._tables:
                 from traffickingmonitor import editions, store
@@ -107,6 +148,9 @@ class EditionData:
         from traffickingmonitor.publish.labels import TEXT
 
         key = (edition_id, lang)
+        done = self._chapters.get(key)
+        if done is not None:
+            return done
         with self._lock:
             if key not in self._chapters:
                 years = self.years(edition_id)
@@ -127,8 +171,26 @@ class EditionData:
                 self._chapters[key] = built
             return self._chapters[key]
 
+    def ready(self, edition_id: str, lang: str) -> bool:
+        """Tables and chapters of the edition in ``lang`` are built (no work left)."""
+        return (edition_id, lang) in self._chapters
+
+    def tables_ready(self, edition_id: str) -> bool:
+        return edition_id in self._tables
+
+    def has_memo(self, key: tuple) -> bool:
+        return key in self._memo
+
+    def warm(self, langs=("nl", "en")) -> None:
+        """Build the latest edition's tables and chapters (``serve`` does it at start-up)."""
+        if self.latest is not None:
+            for lang in langs:
+                self.chapters(self.latest.edition_id, lang)
+
     def memo(self, key: tuple, build):
         """``build()`` once per key: derived views of an immutable edition never change."""
+        if key in self._memo:
+            return self._memo[key]
         with self._lock:
             if key not in self._memo:
                 self._memo[key] = build()

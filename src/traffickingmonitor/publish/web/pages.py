@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.publish.web import accounts, assessments, audit
 from traffickingmonitor.publish.web.access import (
@@ -24,17 +27,58 @@ from traffickingmonitor.publish.web.words import LANGS
 router = APIRouter(include_in_schema=False)
 
 
-def _edition(request: Request):
+def public_page(handler):
+    """Serve the public's copy of a page from memory once it has been rendered.
+
+    For a visitor without login a page depends only on its path, query (edition, language)
+    and language cookie, and an edition never changes: the HTML is kept (bounded cache) unless
+    it carries a CSRF token. Logged-in users always get a page rendered for them.
+    """
+
+    @functools.wraps(handler)
+    async def page(request: Request, **kwargs):
+        if principal(request).logged_in:
+            return await handler(request, **kwargs)
+        key = (lang_of(request), request.url.path, request.url.query)
+        cache = request.app.state.data.public_pages
+        body = cache.peek(key)
+        if body is not None:
+            return HTMLResponse(body)
+        response = await handler(request, **kwargs)
+        if (
+            response.status_code == 200
+            and isinstance(response, HTMLResponse)
+            and not getattr(request.state, "csrf_used", False)
+        ):
+            cache.put(key, response.body)
+        return response
+
+    return page
+
+
+async def _edition(request: Request):
+    """The edition asked for, its chapters (and the latest's, for the menu) built.
+
+    The pages are ``async``: once an edition is built (at start-up by ``serve``, or by the
+    first request, off the event loop) a page is a few dictionary look-ups and a template,
+    cheaper on the loop than a hop to the thread pool.
+    """
     data = request.app.state.data
     if data.latest is None:
         raise HTTPException(404, "the store has no editions")
-    return edition_for(request, request.query_params.get("edition"))
+    edition = edition_for(request, request.query_params.get("edition"))
+    lang = lang_of(request)
+    for e in {edition.edition_id, data.latest.edition_id}:
+        if not data.ready(e, lang):
+            await run_in_threadpool(data.chapters, e, lang)
+    return edition
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request):
+@public_page
+async def overview(request: Request):
     data = request.app.state.data
-    edition = _edition(request)
+    edition = await _edition(request)
     lang = lang_of(request)
     chapters = data.chapters(edition.edition_id, lang)
     key = next((c for c in chapters if c["id"] == "key-figures"), None)
@@ -52,16 +96,18 @@ def overview(request: Request):
 
 
 @router.get("/chapters", response_class=HTMLResponse)
-def chapter_index(request: Request):
-    edition = _edition(request)
+@public_page
+async def chapter_index(request: Request):
+    edition = await _edition(request)
     chapters = request.app.state.data.chapters(edition.edition_id, lang_of(request))
     return render(request, "chapters.html.j2", edition=edition, chapters=chapters)
 
 
 @router.get("/chapters/{chapter_id}", response_class=HTMLResponse)
-def chapter(request: Request, chapter_id: str):
+@public_page
+async def chapter(request: Request, chapter_id: str):
     data = request.app.state.data
-    edition = _edition(request)
+    edition = await _edition(request)
     chapters = data.chapters(edition.edition_id, lang_of(request))
     for n, ch in enumerate(chapters, start=1):
         if ch["id"] == chapter_id:
@@ -91,27 +137,34 @@ def municipalities(request: Request):
     return render(request, "municipalities.html.j2", municipalities=rows)
 
 
-def _municipality(code: str) -> dict:
+@functools.cache
+def _municipality_rows() -> dict[str, dict]:
     from traffickingmonitor.codes.api import municipalities as table
 
-    frame = table()
-    hit = frame[frame["code"] == code]
-    if hit.empty:
+    return {r["code"]: r for r in table().to_dict("records")}
+
+
+def _municipality(code: str) -> dict:
+    row = _municipality_rows().get(code)
+    if row is None:
         raise HTTPException(404, "no such municipality")
-    return hit.iloc[0].to_dict()
+    return dict(row)
 
 
 @router.get("/municipalities/{code}", response_class=HTMLResponse)
-def municipality(request: Request, code: str):
+@public_page
+async def municipality(request: Request, code: str):
     data = request.app.state.data
-    edition = _edition(request)
+    edition = await _edition(request)
     lang = lang_of(request)
     m = _municipality(code)
     tables = data.tables(edition.edition_id)
-    own, region, similar = data.memo(
-        ("municipality", edition.edition_id, code, lang),
-        lambda: (*region_blocks(tables, m, lang), similar_municipalities(tables, m, lang)),
-    )
+    key = ("municipality", edition.edition_id, code, lang)
+    build = lambda: (*region_blocks(tables, m, lang), similar_municipalities(tables, m, lang))  # noqa: E731
+    if data.has_memo(key):
+        own, region, similar = data.memo(key, build)
+    else:  # the first visit builds the figures off the event loop
+        own, region, similar = await run_in_threadpool(data.memo, key, build)
     return render(
         request,
         "municipality.html.j2",
@@ -172,18 +225,22 @@ async def save_assessment(request: Request, code: str):
 
 
 @router.get("/downloads", response_class=HTMLResponse)
-def downloads(request: Request):
+@public_page
+async def downloads(request: Request):
     data = request.app.state.data
-    edition = _edition(request)
+    edition = await _edition(request)
     lang = lang_of(request)
-    tables = [
-        {
-            "id": tid,
-            "title": t.title(lang),
-            "suppressed": int(t.suppressed.to_numpy().sum()),
-        }
-        for tid, t in data.tables(edition.edition_id).items()
-    ]
+    tables = data.memo(
+        ("downloads", edition.edition_id, lang),
+        lambda: [
+            {
+                "id": tid,
+                "title": t.title(lang),
+                "suppressed": int(t.suppressed.to_numpy().sum()),
+            }
+            for tid, t in data.tables(edition.edition_id).items()
+        ],
+    )
     return render(request, "downloads.html.j2", edition=edition, tables=tables)
 
 
@@ -201,8 +258,9 @@ def download(request: Request, edition_id: str, file_name: str):
 
 
 @router.get("/method", response_class=HTMLResponse)
-def method(request: Request):
-    edition = _edition(request)
+@public_page
+async def method(request: Request):
+    edition = await _edition(request)
     chapters = request.app.state.data.chapters(edition.edition_id, lang_of(request))
     method_chapter = next((ch["content"] for ch in chapters if ch["id"] == "method"), None)
     # The method chapter's own partial (definitions, linkage, sources) when it has one.
@@ -326,6 +384,7 @@ async def set_active(request: Request, username: str):
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_page(request: Request):
     require(request, "admin")
+    request.app.state.audit.flush()  # the queued access entries first
     with request.app.state.db() as db:
         check = audit.verify(db)
         entries = audit.recent(db, 200)
