@@ -1,3 +1,5 @@
 from traffickingmonitor.cli import main
 
-main()
+# guarded: worker processes (the bootstrap's fork server) import the main module again
+if __name__ == "__main__":
+    main()

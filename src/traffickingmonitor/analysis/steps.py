@@ -21,6 +21,7 @@ from traffickingmonitor.analysis.hidden_number import (
     list_frame,
 )
 from traffickingmonitor.analysis.local_steps import LOCAL_STEPS
+from traffickingmonitor.analysis.mse.bootstrap import workers_from_fork_server
 from traffickingmonitor.analysis.tables import MonitorTable
 
 
@@ -53,9 +54,10 @@ def _descriptive(inputs: StepInput) -> StepResult:
 
 
 def _hidden_number(inputs: StepInput) -> StepResult:
-    # One worker: forking beside an open DuckDB connection is not safe.
-    settings = HiddenNumberSettings(**{"n_jobs": 1, **inputs.config.get("hidden_number", {})})
-    result = estimate_hidden_number(list_frame(inputs.person_years), settings)
+    settings = HiddenNumberSettings(**inputs.config.get("hidden_number", {}))
+    # every core, with workers that are never a fork of this process (it has the store open)
+    with workers_from_fork_server():
+        result = estimate_hidden_number(list_frame(inputs.person_years), settings)
     # need versus effort allocates this estimate to the regions
     inputs.cache["hidden_number"] = {t.table_id: t for t in result.tables}
     return StepResult(result.tables, result.notes)

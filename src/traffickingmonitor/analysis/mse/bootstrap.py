@@ -11,6 +11,8 @@ only, never on the number of workers.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import multiprocessing as mp
 import os
@@ -93,6 +95,36 @@ def default_jobs() -> int:
     return max(1, n)
 
 
+_START_METHOD: contextvars.ContextVar[str] = contextvars.ContextVar("start_method", default="fork")
+
+
+@contextlib.contextmanager
+def workers_from_fork_server():
+    """Within this block, bootstrap workers are forked from a clean server process.
+
+    A plain fork (the default: workers start instantly and inherit imports) copies the
+    state of the caller's other threads, which is not safe where e.g. a DuckDB connection
+    is open, as in the pipeline. The fork server is started once per process (it imports
+    this module) and then forks workers as quickly as fork does; like ``spawn``, it needs
+    the main module to be importable without side effects (``if __name__ == "__main__"``).
+    """
+    token = _START_METHOD.set("forkserver")
+    try:
+        yield
+    finally:
+        _START_METHOD.reset(token)
+
+
+def _context():
+    method = _START_METHOD.get()
+    if method not in mp.get_all_start_methods():
+        return None  # not POSIX: the platform's default
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
 def run_many(layout: Layout, procedure: Procedure, Y: np.ndarray, n_jobs: int | None) -> np.ndarray:
     """Estimate on each row of ``Y``, in worker processes when worth it."""
     n_jobs = default_jobs() if n_jobs is None else max(1, int(n_jobs))
@@ -100,9 +132,7 @@ def run_many(layout: Layout, procedure: Procedure, Y: np.ndarray, n_jobs: int | 
         return _run_chunk((layout, procedure, Y))
     n_chunks = min(len(Y), n_jobs * 4)
     parts = np.array_split(np.arange(len(Y)), n_chunks)
-    # fork: workers start instantly and inherit imports; elsewhere the default works.
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as ex:
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=_context()) as ex:
         out = list(ex.map(_run_chunk, [(layout, procedure, Y[p]) for p in parts]))
     return np.concatenate(out)
 
