@@ -7,7 +7,23 @@ from pathlib import Path
 
 import pytest
 
-CORE = ["totals", "victim_group", "exploitation_form", "sex", "age_group", "minor", "nationality_group", "top_nationalities", "residence_status", "reporting_org", "org_overlap", "police_unit", "province", "hidden_number", "hidden_number_sensitivity"]
+CORE = [
+    "totals",
+    "victim_group",
+    "exploitation_form",
+    "sex",
+    "age_group",
+    "minor",
+    "nationality_group",
+    "top_nationalities",
+    "residence_status",
+    "reporting_org",
+    "org_overlap",
+    "police_unit",
+    "province",
+    "hidden_number",
+    "hidden_number_sensitivity",
+]
 
 
 @dataclass
