@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -50,21 +51,79 @@ def _paths(edition: str) -> list[str]:
     ]
 
 
-async def _user(client, paths, stop_at, latencies, errors, rng) -> None:
-    while time.perf_counter() < stop_at:
-        path = rng.choice(paths)
-        t0 = time.perf_counter()
+class _Connection:
+    """One keep-alive HTTP/1.1 connection of one simulated user (a browser holds its own).
+
+    Deliberately small: httpx costs the client about 3 ms of CPU per request, which on a
+    2-core machine shared with the server shows up in the measured latency.
+    """
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def get(self, path: str) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode("latin-1")
+        )
         try:
-            r = await client.get(path)
-            ok = r.status_code == 200
-        except Exception:  # a refused or dropped connection is an error, not a crash
-            ok = False
-        latencies.append((path, time.perf_counter() - t0))
-        if not ok:
-            errors.append(path)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ", 2)[1])
+            headers = dict(
+                (k.strip().lower(), v.strip())
+                for k, _, v in (line.partition(":") for line in lines[1:] if line)
+            )
+            if "content-length" in headers:
+                await self.reader.readexactly(int(headers["content-length"]))
+            elif headers.get("transfer-encoding") == "chunked":
+                while True:
+                    size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                    await self.reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            if headers.get("connection") == "close":
+                await self.close()
+            return status
+        except Exception:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
 
 
-async def _run(base: str, users: int, duration: float, seed: int) -> tuple:
+async def _user(base, paths, stop_at, latencies, errors, rng, client_kind) -> None:
+    import httpx
+
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    if client_kind == "httpx":
+        conn = httpx.AsyncClient(base_url=base, timeout=30)
+    else:
+        conn = _Connection(host, int(port))
+    try:
+        while time.perf_counter() < stop_at:
+            path = rng.choice(paths)
+            t0 = time.perf_counter()
+            try:
+                if client_kind == "httpx":
+                    ok = (await conn.get(path)).status_code == 200
+                else:
+                    ok = await asyncio.wait_for(conn.get(path), 30) == 200
+            except Exception:  # a refused or dropped connection is an error, not a crash
+                ok = False
+            latencies.append((path, time.perf_counter() - t0))
+            if not ok:
+                errors.append(path)
+    finally:
+        await (conn.aclose() if client_kind == "httpx" else conn.close())
+
+
+async def _run(base: str, users: int, duration: float, seed: int, client_kind: str) -> tuple:
     import httpx
 
     # The server builds the edition before it answers: the first answer may take minutes.
@@ -77,17 +136,15 @@ async def _run(base: str, users: int, duration: float, seed: int) -> tuple:
     load = os.getloadavg()
     latencies: list[float] = []
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=users)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        t0 = time.perf_counter()
-        stop_at = t0 + duration
-        await asyncio.gather(
-            *[
-                _user(client, paths, stop_at, latencies, errors, random.Random(seed + i))
-                for i in range(users)
-            ]
-        )
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stop_at = t0 + duration
+    await asyncio.gather(
+        *[
+            _user(base, paths, stop_at, latencies, errors, random.Random(seed + i), client_kind)
+            for i in range(users)
+        ]
+    )
+    elapsed = time.perf_counter() - t0
     return latencies, errors, elapsed, load
 
 
@@ -98,53 +155,77 @@ def _pct(sorted_values: list[float], q: float) -> float:
     return sorted_values[i]
 
 
+def _start_server(stack: contextlib.ExitStack, db: Path, workers: int) -> str:
+    """``serve`` on a free loopback port until the stack closes; its base URL."""
+    tmp = stack.enter_context(tempfile.TemporaryDirectory())
+    state = f"sqlite:///{Path(tmp) / 'state.sqlite'}"
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "traffickingmonitor", "serve", "--db", str(db)),
+            *("--state", state, "--port", str(port), "--workers", str(workers)),
+            "--demo-users",
+        ],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+    )
+
+    def stop():
+        server.terminate()
+        server.wait(30)
+
+    stack.callback(stop)
+    return _wait_for(f"http://127.0.0.1:{port}", server)
+
+
+def _wait_for(base: str, server=None) -> str:
+    host, port = base.removeprefix("http://").rstrip("/").rsplit(":", 1)
+    deadline = time.monotonic() + 1800
+    while True:
+        try:
+            socket.create_connection((host, int(port)), timeout=1).close()
+            return base
+        except OSError:
+            if time.monotonic() > deadline or (server and server.poll() is not None):
+                raise SystemExit("the server did not start") from None
+            time.sleep(0.2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, required=True, help="the DuckDB store to serve")
+    ap.add_argument("--db", type=Path, help="the DuckDB store to serve")
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--duration", type=float, default=120.0, help="seconds (bounded: max 600)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2, help="server processes")
+    ap.add_argument(
+        "--client",
+        choices=("lean", "httpx"),
+        default="lean",
+        help="lean: one small keep-alive connection per user (default); httpx: AsyncClient per user",
+    )
+    ap.add_argument(
+        "--url", help="measure a server already running there (e.g. http://127.0.0.1:8000)"
+    )
     args = ap.parse_args()
+    if not args.url and not args.db:
+        ap.error("--db (or --url of a running server) is needed")
     duration = min(args.duration, 600.0)
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        state = f"sqlite:///{Path(tmp) / 'state.sqlite'}"
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "traffickingmonitor", "serve", "--db", str(args.db)),
-                *("--state", state, "--port", str(port), "--workers", str(args.workers)),
-                "--demo-users",
-            ],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.DEVNULL,
+    t_start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        base = _wait_for(args.url) if args.url else _start_server(stack, args.db, args.workers)
+        latencies, errors, elapsed, load_before = asyncio.run(
+            _run(base.rstrip("/"), args.users, duration, args.seed, args.client)
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 1800
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("the server did not start") from None
-                    time.sleep(0.2)
-            t_start = time.perf_counter()
-            latencies, errors, elapsed, load_before = asyncio.run(
-                _run(base, args.users, duration, args.seed)
-            )
-            load_after = os.getloadavg()
-            t_start = time.perf_counter() - t_start - elapsed
-        finally:
-            server.terminate()
-            server.wait(10)
+        load_after = os.getloadavg()
+        t_start = time.perf_counter() - t_start - elapsed
     ms = sorted(x * 1000 for _, x in latencies)
     by_path: dict[str, list[float]] = {}
     for path, x in latencies:
         by_path.setdefault(path, []).append(x * 1000)
     print(
-        f"users {args.users}, workers {args.workers}, duration {elapsed:.1f} s, "
+        f"users {args.users}, workers {'?' if args.url else args.workers}, "
+        f"client {args.client}, duration {elapsed:.1f} s, "
         f"requests {len(ms)} (start-up and warm-up {t_start:.0f} s)"
     )
     print(
