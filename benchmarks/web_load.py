@@ -171,8 +171,12 @@ def _start_server(stack: contextlib.ExitStack, db: Path, workers: int) -> str:
     )
 
     def stop():
-        server.terminate()
-        server.wait(30)
+        server.terminate()  # it writes its last audit entries before it ends
+        try:
+            server.wait(300)
+        except subprocess.TimeoutExpired:
+            print("the server did not stop in 300 s: killed")
+            server.kill()
 
     stack.callback(stop)
     return _wait_for(f"http://127.0.0.1:{port}", server)
@@ -219,6 +223,10 @@ def main() -> None:
         )
         load_after = os.getloadavg()
         t_start = time.perf_counter() - t_start - elapsed
+        _report(args, latencies, errors, elapsed, t_start, load_before, load_after)
+
+
+def _report(args, latencies, errors, elapsed, t_start, load_before, load_after) -> None:
     ms = sorted(x * 1000 for _, x in latencies)
     by_path: dict[str, list[float]] = {}
     for path, x in latencies:

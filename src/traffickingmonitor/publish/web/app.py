@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from contextlib import asynccontextmanager
@@ -251,9 +252,12 @@ class WhoAndAudit:
                 query = scope.get("query_string", b"").decode("latin-1")
                 target = path + (f"?{query}" if query else "")
                 p = request.state.principal
-                request.app.state.audit.submit(
+                writer = request.app.state.audit
+                writer.submit(
                     p.username, p.role, f"http {scope['method']}", target[:2000], str(status[0])
                 )
+                while writer.behind:  # back-pressure: the log never falls far behind
+                    await asyncio.sleep(0.005)
 
 
 _HEADER_NAMES = {k for k, _ in _HEADERS}

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from traffickingmonitor.publish.web.state import AuditEntry, utcnow
@@ -56,22 +56,27 @@ def _write(factory: sessionmaker, entries: list[tuple]) -> None:
         _lock_chain(db)
         last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
         prev = last or GENESIS
+        rows = []
         for username, role, action, target, detail in entries:
             at = utcnow()
             h = entry_hash(prev, at, username, role, action, target, detail)
-            db.add(
-                AuditEntry(
-                    at=at,
-                    username=username,
-                    role=role,
-                    action=action,
-                    target=target,
-                    detail=detail,
-                    prev_hash=prev,
-                    hash=h,
-                )
+            rows.append(
+                {
+                    "at": at,
+                    "username": username,
+                    "role": role,
+                    "action": action,
+                    "target": target,
+                    "detail": detail,
+                    "prev_hash": prev,
+                    "hash": h,
+                }
             )
             prev = h
+        # Multi-row INSERTs in the given order (ids follow it): one statement per 500 entries
+        # (an executemany would give up and wait for the GIL again at every row).
+        for i in range(0, len(rows), 500):
+            db.execute(insert(AuditEntry).values(rows[i : i + 500]))
 
 
 def append(
@@ -88,8 +93,15 @@ class AuditWriter:
     writer looks every ``interval`` seconds and writes what has come in, in one transaction.
     """
 
-    def __init__(self, factory: sessionmaker, interval: float = 0.05, batch: int = 1000):
+    def __init__(
+        self,
+        factory: sessionmaker,
+        interval: float = 0.05,
+        batch: int = 2000,
+        max_backlog: int = 5000,
+    ):
         self.factory = factory
+        self.max_backlog = max_backlog
         self.interval = interval
         self.batch = batch
         self._pending: deque = deque()
@@ -98,6 +110,12 @@ class AuditWriter:
 
     def submit(self, username: str, role: str, action: str, target: str, detail: str = "") -> None:
         self._pending.append((username, role, action, target, detail))
+
+    @property
+    def behind(self) -> bool:
+        """More than ``max_backlog`` entries wait: the server should slow down (the log may
+        lag a moment behind the requests, never far)."""
+        return len(self._pending) > self.max_backlog
 
     def flush(self, timeout: float = 60.0) -> None:
         """Wait until every entry submitted so far is written."""
