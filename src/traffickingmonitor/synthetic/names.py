@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from traffickingmonitor.synthetic import name_morphology as morph
+
 
 def _w(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
@@ -295,12 +297,23 @@ CULTURES: dict[str, Culture] = {
             "Van Nam, Van Hung, Minh Tuan, Duc Anh, Van Long, Quang Huy, Van Thanh, Minh Duc,"
             "Van Hai, Hoang Nam"
         ),
-        _w("Nguyen, Tran, Le, Pham, Hoang, Phan, Vu, Dang, Bui, Do, Ho, Ngo, Duong, Ly"),
+        _w(
+            "Nguyen, Tran, Le, Pham, Hoang, Phan, Vu, Dang, Bui, Do, Ho, Ngo, Duong, Ly, Huynh,"
+            "Truong, Vo, Dinh, Lam, Mai, Trinh, Dao, Cao, Luong, Luu, Ha, Ta, Quach, Thai, Chau,"
+            "Ton, Kieu, Tong, Lai, Khuc, Tieu, Doan, Van"
+        ),
     ),
     "chinese": Culture(
         _w("Li Na, Xiu Ying, Mei Ling, Jing, Yan, Hui, Fang, Xiao Hong, Min, Ling"),
         _w("Wei, Jun, Lei, Qiang, Hao, Ming, Jian, Tao, Yong, Bo"),
-        _w("Wang, Li, Zhang, Liu, Chen, Yang, Huang, Zhao, Wu, Zhou, Xu, Sun, Ma, Zhu"),
+        _w(
+            "Wang, Li, Zhang, Liu, Chen, Yang, Huang, Zhao, Wu, Zhou, Xu, Sun, Ma, Zhu, Hu, Guo,"
+            "He, Gao, Lin, Luo, Zheng, Liang, Xie, Song, Tang, Han, Feng, Deng, Cao, Peng, Zeng,"
+            "Xiao, Tian, Dong, Pan, Yuan, Cai, Jiang, Yu, Du, Ye, Cheng, Wei, Su, Lü, Ding, Ren,"
+            "Lu, Yao, Shen, Zhong, Cui, Tan, Fan, Jin, Shi, Liao, Jia, Xia, Fu, Fang, Bai, Zou,"
+            "Meng, Xiong, Qin, Qiu, Hou, Yin, Xue, Yan, Duan, Lei, Long, Shao, Qian, Hao, Kong,"
+            "Kang, Mao, Wan, Gu, Lai, Mo, Tao, Chang, Hong, Kuang, Ou, Wen, Niu, Zhuang, Gong"
+        ),
     ),
     "thai": Culture(
         _w("Siriporn, Malee, Nittaya, Pornthip, Supaporn, Wanida, Sunisa, Kanya, Ratana, Jintana"),
@@ -418,16 +431,33 @@ def _female_family(name: str, rule: str) -> str:
             if name.endswith(a):
                 return name[: -len(a)] + b
         return name
-    if rule in ("bg", "ua") and name.endswith(("ov", "ev", "in")):
-        return name + "a"
+    if rule in ("bg", "ua"):
+        if name.endswith(("ov", "ev", "in")):
+            return name + "a"
+        for a, b in (("skyi", "ska"), ("ski", "ska")):
+            if name.endswith(a):
+                return name[: -len(a)] + b
+        return name
     if rule == "cz":
         if name.endswith("ý"):
             return name[:-1] + "á"
         if name.endswith("a"):
             return name[:-1] + "ová"
+        if name.endswith(("ek", "ec")) and len(name) > 4:
+            return name[:-2] + name[-1] + "ová"
         return name if name[-1] in "eiouáéíóú" else name + "ová"
     if rule == "baltic":
-        for a, b in (("kas", "kienė"), ("us", "ienė"), ("š", "a"), ("is", "e"), ("s", "a")):
+        for a, b in (
+            ("kas", "kienė"),
+            ("ons", "one"),
+            ("āns", "āne"),
+            ("us", "ienė"),
+            ("š", "a"),
+            ("is", "e"),
+            ("ys", "ienė"),
+            ("as", "ienė"),
+            ("s", "a"),
+        ):
             if name.endswith(a):
                 return name[: -len(a)] + b
     return name
@@ -454,11 +484,13 @@ class NamePool:
 
 @dataclass
 class _CultureIndex:
+    name: str
     female: np.ndarray
     male: np.ndarray
     family_f: np.ndarray
     family_m: np.ndarray
     second_given: float
+    family_female: str
 
 
 def build_pool() -> tuple[NamePool, dict[str, _CultureIndex]]:
@@ -466,13 +498,42 @@ def build_pool() -> tuple[NamePool, dict[str, _CultureIndex]]:
     index: dict[str, _CultureIndex] = {}
     for name, c in CULTURES.items():
         index[name] = _CultureIndex(
+            name=name,
             female=pool.intern_many(c.female),
             male=pool.intern_many(c.male),
             family_f=pool.intern_many(_female_family(f, c.family_female) for f in c.family),
             family_m=pool.intern_many(c.family),
             second_given=c.second_given,
+            family_female=c.family_female,
         )
     return pool, index
+
+
+def _draw_ranks(rng: np.random.Generator, key: str, head: int, n: int) -> np.ndarray:
+    """Ranks (0 = most common) of ``n`` names: Zipf-Mandelbrot over the head and the tail."""
+    p = morph.rank_weights(key, head)
+    return rng.choice(len(p), size=n, p=p)
+
+
+def _materialise(
+    pool: NamePool,
+    key: str,
+    ranks: np.ndarray,
+    head_ids: np.ndarray,
+    transform=None,
+) -> np.ndarray:
+    """Pool indices of the names of ``ranks``: the curated head, then invented names."""
+    uniq, inv = np.unique(ranks, return_inverse=True)
+    ids = np.empty(len(uniq), np.int32)
+    in_head = uniq < len(head_ids)
+    ids[in_head] = head_ids[uniq[in_head]]
+    tail = uniq[~in_head]
+    if len(tail):
+        strs = morph.invent(key, tail)
+        if transform is not None:
+            strs = [transform(x) for x in strs]
+        ids[~in_head] = pool.intern_many(strs)
+    return ids[inv]
 
 
 def assign_names(
@@ -485,7 +546,9 @@ def assign_names(
     """(family, given_names, first_given) indices into ``pool`` for each person.
 
     ``culture`` holds indices into CULTURE_NAMES; ``female`` is a bool array (persons of sex
-    other draw from either list).
+    other draw from either list). Family names follow a long-tailed frequency per culture
+    (see :mod:`traffickingmonitor.synthetic.name_morphology`); a woman gets the female form
+    of the same family name where the language has one.
     """
     n = len(culture)
     family = np.empty(n, np.int32)
@@ -493,19 +556,41 @@ def assign_names(
     second = np.full(n, -1, np.int32)
     for ci, cname in enumerate(CULTURE_NAMES):
         ix = index[cname]
-        for is_f in (True, False):
-            sel = np.flatnonzero((culture == ci) & (female == is_f))
+        sel_all = np.flatnonzero(culture == ci)
+        if len(sel_all) == 0:
+            continue
+        ranks = _draw_ranks(rng, cname, len(ix.family_m), len(sel_all))
+        is_f = female[sel_all]
+        for want_f in (True, False):
+            part = is_f == want_f
+            if not part.any():
+                continue
+            rule = ix.family_female
+            family[sel_all[part]] = _materialise(
+                pool,
+                cname,
+                ranks[part],
+                ix.family_f if want_f else ix.family_m,
+                (lambda x, rule=rule: _female_family(x, rule)) if want_f and rule else None,
+            )
+        for is_fem in (True, False):
+            sel = sel_all[is_f == is_fem]
             if len(sel) == 0:
                 continue
-            given = ix.female if is_f else ix.male
-            fam = ix.family_f if is_f else ix.family_m
-            # common names are more common: Zipf-like weights over the list order
-            gw = 1.0 / np.arange(1, len(given) + 1) ** 0.6
-            fw = 1.0 / np.arange(1, len(fam) + 1) ** 0.5
-            first[sel] = given[rng.choice(len(given), size=len(sel), p=gw / gw.sum())]
-            family[sel] = fam[rng.choice(len(fam), size=len(sel), p=fw / fw.sum())]
-            two = rng.random(len(sel)) < ix.second_given
-            sec = given[rng.choice(len(given), size=len(sel), p=gw / gw.sum())]
+            given = ix.female if is_fem else ix.male
+            key = f"{cname}:{'female' if is_fem else 'male'}"
+            if key in morph.TAILS:
+                first[sel] = _materialise(
+                    pool, key, _draw_ranks(rng, key, len(given), len(sel)), given
+                )
+                sec = _materialise(pool, key, _draw_ranks(rng, key, len(given), len(sel)), given)
+                two = rng.random(len(sel)) < ix.second_given
+            else:
+                # common names are more common: Zipf-like weights over the list order
+                gw = 1.0 / np.arange(1, len(given) + 1) ** 0.6
+                first[sel] = given[rng.choice(len(given), size=len(sel), p=gw / gw.sum())]
+                two = rng.random(len(sel)) < ix.second_given
+                sec = given[rng.choice(len(given), size=len(sel), p=gw / gw.sum())]
             ok = two & (sec != first[sel])
             second[sel[ok]] = sec[ok]
     # given_names string: the first given name, or "first second"
