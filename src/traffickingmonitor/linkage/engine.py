@@ -176,9 +176,35 @@ def train(
         training["em_sessions"].append(
             {"blocking": list(keys), "pairs": min(n_pairs, int(settings.em_max_pairs))}
         )
-    trained = _rounded(linker.misc.save_model_to_json())
+    trained = linker.misc.save_model_to_json()
+    _u_of_non_matches(trained, 1.0 / settings.u_max_pairs)
+    training["u"] = "random pairs, less the matches among them (prior times m)"
+    trained = _rounded(trained)
     trained.pop("linker_uid", None)  # random per linker: the model should depend on the data only
     return LinkageModel(trained, tf, list(placeholders), settings.threshold, training)
+
+
+def _u_of_non_matches(splink: dict, resolution: float) -> None:
+    """Correct u for the matches among random pairs (in place).
+
+    Random sampling estimates u as the share of random pairs in a level, but random pairs are
+    a mixture: a share ``p`` (the prior) are matches, so that share is ``p m + (1 - p) u``.
+    Where names are diverse, most random pairs that agree on the full name (or the national
+    id, or name within a typo) are the same person registered twice, and the sampled share
+    overstates u, the agreement of two different people, several times over. The corrected
+    u keeps at least a twentieth of the sampled share and no less than the sample can
+    resolve; levels with a fixed u are left alone. The u of a comparison still sums to one.
+    """
+    p = float(splink.get("probability_two_random_records_match") or 0.0)
+    if not 0.0 < p < 1.0:
+        return
+    for comp in splink["comparisons"]:
+        for lvl in comp["comparison_levels"]:
+            m, u = lvl.get("m_probability"), lvl.get("u_probability")
+            if lvl.get("is_null_level") or lvl.get("fix_u_probability") or m is None or u is None:
+                continue
+            corrected = (u - p * m) / (1.0 - p)
+            lvl["u_probability"] = min(u, max(corrected, u / 20.0, resolution))
 
 
 def term_frequencies(frame: pd.DataFrame) -> dict[str, list[list]]:
@@ -194,8 +220,14 @@ def term_frequencies(frame: pd.DataFrame) -> dict[str, list[list]]:
     person = link_deterministic(frame)
     tf = {}
     for col in person_model.TF_COLUMNS:
-        values = pd.DataFrame({"p": person, "v": frame[col].to_numpy()}).dropna()
-        counts = values.drop_duplicates().groupby("v").size()
+        if col == "name_token":
+            # people with a name, told apart by birth year: a registration without a year is
+            # one of them, not another person (the exact rules cannot join it)
+            values = pd.DataFrame({"v": frame[col].to_numpy(), "y": frame["birth_year"].to_numpy()})
+            counts = values.dropna(subset=["v"]).groupby("v")["y"].nunique().clip(lower=1)
+        else:
+            values = pd.DataFrame({"p": person, "v": frame[col].to_numpy()}).dropna()
+            counts = values.drop_duplicates().groupby("v").size()
         share = (counts / max(int(counts.sum()), 1)).sort_index()
         tf[col] = [
             [_plain(v), round(float(t), _SIGNIFICANT)]
