@@ -253,7 +253,7 @@ class Scorer:
     def within(self, frame: pd.DataFrame, floor: float) -> pd.DataFrame:
         """Every blocked pair within ``frame`` with match probability at least ``floor``."""
         sdf = self.backend.register(frame)
-        linker = self._linker_for(sdf)
+        linker = self._linker_for(sdf, frame)
         if len(frame) < 2:
             return _links(pd.DataFrame())
         pred = linker.inference.predict_within(
@@ -265,7 +265,7 @@ class Scorer:
         """Pairs of a new registration with an existing one or with another new one."""
         sdf_existing = self.backend.register(existing)
         sdf_new = self.backend.register(new)
-        linker = self._linker_for(sdf_existing)
+        linker = self._linker_for(sdf_existing, existing, new)
         parts = [
             linker.inference.predict_between(
                 sdf_existing, sdf_new, threshold_match_probability=floor, warning_mode="never"
@@ -279,20 +279,40 @@ class Scorer:
             )
         return pd.concat([_links(p.as_pandas_dataframe()) for p in parts], ignore_index=True)
 
-    def _linker_for(self, sdf):
+    def _linker_for(self, sdf, *frames: pd.DataFrame):
         from splink import Linker
 
         if self._linker is None:
-            linker = Linker(
+            self._linker = Linker(
                 sdf, self.model.settings_for(self.backend.dialect), log_level=logging.ERROR
             )
-            for col, rows in self.model.tf.items():
-                table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
-                linker.table_management.register_term_frequency_lookup(
-                    self.backend.register(table), col
-                )
-            self._linker = linker
+        for col, rows in self.model.tf.items():
+            table = _with_unseen(pd.DataFrame(rows, columns=[col, f"tf_{col}"]), col, frames)
+            self._linker.table_management.register_term_frequency_lookup(
+                self.backend.register(table), col
+            )
         return self._linker
+
+
+def _with_unseen(table: pd.DataFrame, col: str, frames: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
+    """The model's term frequencies plus the values of ``frames`` it has not seen, as rare.
+
+    Splink adjusts nothing for a value missing from the table: the level's average u would
+    apply, and u is the agreement of two different people, mostly on rare names. A value the
+    training data never had counts as seen once (the smallest frequency of the table), not as
+    rarer than any seen: a common name can be missing from a small edition.
+    """
+    if table.empty:
+        return table
+    values = [f[col] for f in frames if col in f]
+    if not values:
+        return table
+    present = pd.unique(pd.concat(values, ignore_index=True).dropna())
+    unseen = pd.Index(present).difference(pd.Index(table[col]))
+    if unseen.empty:
+        return table
+    extra = pd.DataFrame({col: unseen.to_numpy(), f"tf_{col}": table[f"tf_{col}"].min()})
+    return pd.concat([table, extra], ignore_index=True)
 
 
 def score_all(

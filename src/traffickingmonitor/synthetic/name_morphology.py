@@ -45,6 +45,9 @@ class Tail:
     s: float = 1.0  # Zipf exponent
     vocabulary: int = 150_000  # ranks in all (head included); capped at the head without templates
     weights: tuple[float, ...] = ()  # explicit head shares (overrides q and s for the head)
+    # linking syllables, put before the last part of a template of two parts or more (often
+    # none): they multiply the invented names, so that a million people still have rare ones
+    infix: tuple[str, ...] = ()
 
 
 def _t(weight: float, *slots: str) -> tuple[float, tuple[tuple[str, ...], ...]]:
@@ -116,6 +119,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=15,
+        infix=_o("_, _, _, _, _, a, o, oe, ie, ra, ka, ma, sa, di, wa"),
     ),
     "maghreb": Tail(
         (
@@ -144,6 +148,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=20,
+        infix=_o("_, _, _, _, _, ab, an, ar, ad, am, ir, ou, al, ak"),
     ),
     "turkish": Tail(
         (
@@ -160,6 +165,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=6,
+        infix=_o("_, _, _, _, _, er, ay, al, can, han, taş, tan, ak"),
     ),
     "nigerian": Tail(
         (
@@ -193,6 +199,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=40,
+        infix=_o("_, _, _, _, _, la, ri, ye, ma, wa, chi, ko, de, mo, ni"),
     ),
     "ghanaian": Tail(
         (
@@ -212,6 +219,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=10,
+        infix=_o("_, _, _, _, _, a, o, ko, fo, ma, kwa, dua, si, te"),
     ),
     "ugandan": Tail(
         (
@@ -238,6 +246,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=30,
+        infix=_o("_, _, _, _, _, ba, ka, mu, ki, nya, bi, ga, si, tu"),
     ),
     "horn": Tail(
         (
@@ -259,6 +268,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=20,
+        infix=_o("_, _, _, _, _, gi, ni, ta, me, ha, ze, ab, sel"),
     ),
     "westafrican": Tail(
         (
@@ -272,6 +282,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=5,
+        infix=_o("_, _, _, _, _, n, r, l, m, nd, ss, k, ng"),
     ),
     "polish": Tail(
         (
@@ -291,6 +302,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=20,
+        infix=_o("_, _, _, _, _, ow, ew, in, ar, el, ic, usz, ul, an, ecz"),
     ),
     "romanian": Tail(
         (
@@ -306,6 +318,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=15,
+        infix=_o("_, _, _, _, _, ar, ul, an, ic, ov, aș, in, el, ag"),
     ),
     "bulgarian": Tail(
         (
@@ -320,6 +333,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=8,
+        infix=_o("_, _, _, _, _, ch, an, in, ar, ak, ets, ush, ik, ol"),
     ),
     "hungarian": Tail(
         (
@@ -344,10 +358,10 @@ TAILS: dict[str, Tail] = {
                 "Pásztor, Bakos, Dudás, Major, Orbán, Virág, Barna, Soós, Tamás, Nemes, Balla,"
                 "Faragó, Kerekes, Borbély, Barta, Szekeres, Csonka, Mezei, Márton, Sárközi, Berki,"
                 "Márkus, Nyári, Kolompár, Rostás, Csikós, Ballagó, Szénási, Dobos, Kardos, Bíró",
-                "_",
             ),
         ),
         q=5,
+        infix=_o("_, _, _, _, _, fal, hegy, vár, halm, falv, szeg, lak, ker, tel"),
     ),
     "baltic": Tail(
         (
@@ -377,6 +391,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=20,
+        infix=_o("_, _, _, _, _, in, el, ait, ul, an, ausk, ev, ik"),
     ),
     "czsk": Tail(
         (
@@ -393,6 +408,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=15,
+        infix=_o("_, _, _, _, _, ov, an, ič, ín, ař, eč, ul, ot"),
     ),
     "ukrainian": Tail(
         (
@@ -409,6 +425,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=30,
+        infix=_o("_, _, _, _, _, an, ov, ch, yn, ar, uk, iv, et, ol"),
     ),
     "balkan": Tail(
         (
@@ -430,6 +447,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=15,
+        infix=_o("_, _, _, _, _, an, ov, ar, ak, ol, ij, in, eg"),
     ),
     "western": Tail(
         (
@@ -468,6 +486,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=40,
+        infix=_o("_, _, _, _, _, en, el, ing, er, a, ert, and, ol"),
     ),
     "iberian": Tail(
         (
@@ -493,6 +512,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=6,
+        infix=_o("_, _, _, _, _, ad, ar, iñ, ed, ol, in, uel, ell"),
     ),
     "thai": Tail(
         (
@@ -559,6 +579,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=5,
+        infix=_o("_, _, _, _, _, a, an, ar, ee, ik, in, u, ra"),
     ),
     "mideast": Tail(
         (
@@ -584,6 +605,7 @@ TAILS: dict[str, Tail] = {
             ),
         ),
         q=15,
+        infix=_o("_, _, _, _, _, al, an, ar, ol, ab, ou, am, ir"),
     ),
     "vietnamese": Tail(
         # approximate shares (%) of the common Vietnamese family names
@@ -711,11 +733,14 @@ def invent(culture: str, ranks: np.ndarray) -> list[str]:
         for k in range(max_slots)
     ]
     picks = np.stack(picks, axis=1) if max_slots else np.empty((len(r), 0), np.uint64)
+    infix = (_mix(base ^ np.uint64(0x1F1F)) >> np.uint64(16)).tolist()
     out = []
     templates = [s for _, s in t.templates]
-    for ti, row in zip(which.tolist(), picks.tolist(), strict=True):
+    for ti, row, h_in in zip(which.tolist(), picks.tolist(), infix, strict=True):
         slots = templates[ti]
         parts = [opts[h % len(opts)] for opts, h in zip(slots, row, strict=False)]
+        if t.infix and len(parts) >= 2:
+            parts.insert(len(parts) - 1, t.infix[h_in % len(t.infix)])
         out.append(_assemble(parts))
     return out
 
