@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +55,45 @@ def test_result_depends_on_seed_only_not_on_workers():
     assert not np.array_equal(one.replicates, other.replicates)
     # Selection is rerun: replicates differ in model, so estimates spread widely.
     assert np.ptp(one.replicates) > 50
+
+
+_SCRIPT = """
+from pathlib import Path
+from traffickingmonitor.analysis.mse import CaptureTable
+from traffickingmonitor.analysis.mse import bootstrap as boot
+from traffickingmonitor.analysis.mse.design import Layout
+
+with open({log!r}, "a") as f:  # a side effect of running this file
+    f.write("ran\\n")
+table = CaptureTable.from_csv({data!r})
+layout = Layout.for_table(table)
+proc = boot.Procedure("stepwise", layout.base_terms())
+with boot.workers_from_fork_server():
+    res = boot.bootstrap(layout, table.counts, proc, 268.78, n_boot=40, seed=7, n_jobs=2)
+print(res.low, res.high)
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_runs_once_whether_or_not_it_guards_its_main(tmp_path, guarded):
+    """Workers of the fork server import the main module: an unguarded script would run again
+    in each of them, so its bootstrap runs in-process, with the same result."""
+    log = tmp_path / "runs.log"
+    code = _SCRIPT.format(log=str(log), data=str(DATA / "korea_comfort_women_3lists.csv"))
+    if guarded:
+        body = "\n".join("    " + line for line in code.strip().splitlines())
+        code = f"def main():\n{body}\n\n\nif __name__ == '__main__':\n    main()\n"
+    script = tmp_path / "script.py"
+    script.write_text(code)
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    )
+    table = CaptureTable.from_csv(DATA / "korea_comfort_women_3lists.csv")
+    layout = Layout.for_table(table)
+    proc = boot.Procedure("stepwise", layout.base_terms())
+    serial = boot.bootstrap(layout, table.counts, proc, 268.78, n_boot=40, seed=7, n_jobs=1)
+    assert out.stdout.split() == [str(serial.low), str(serial.high)]
+    assert log.read_text() == "ran\n"
 
 
 def test_bca_reported_with_seed_and_conditional_alongside():

@@ -16,8 +16,11 @@ import contextvars
 import math
 import multiprocessing as mp
 import os
+import re
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.stats import norm
@@ -105,14 +108,28 @@ def workers_from_fork_server():
     A plain fork (the default: workers start instantly and inherit imports) copies the
     state of the caller's other threads, which is not safe where e.g. a DuckDB connection
     is open, as in the pipeline. The fork server is started once per process (it imports
-    this module) and then forks workers as quickly as fork does; like ``spawn``, it needs
-    the main module to be importable without side effects (``if __name__ == "__main__"``).
+    this module) and then forks workers as quickly as fork does. Like ``spawn``, every
+    worker imports the main module again; where that module is a script without an
+    ``if __name__ == "__main__"`` guard, its code would run again in every worker, so the
+    work is done in this process instead.
     """
-    token = _START_METHOD.set("forkserver")
+    token = _START_METHOD.set("forkserver" if _main_is_guarded() else "serial")
     try:
         yield
     finally:
         _START_METHOD.reset(token)
+
+
+def _main_is_guarded() -> bool:
+    """Whether worker processes may import the main module (it runs nothing on import)."""
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    if path is None:
+        return True  # interactive, a notebook, python -c: nothing is imported again
+    try:
+        source = Path(path).read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(re.search(r"""if\s+__name__\s*==\s*['"]__main__['"]""", source))
 
 
 def _context():
@@ -128,7 +145,7 @@ def _context():
 def run_many(layout: Layout, procedure: Procedure, Y: np.ndarray, n_jobs: int | None) -> np.ndarray:
     """Estimate on each row of ``Y``, in worker processes when worth it."""
     n_jobs = default_jobs() if n_jobs is None else max(1, int(n_jobs))
-    if n_jobs == 1 or len(Y) < 8:
+    if n_jobs == 1 or len(Y) < 8 or _START_METHOD.get() == "serial":
         return _run_chunk((layout, procedure, Y))
     n_chunks = min(len(Y), n_jobs * 4)
     parts = np.array_split(np.arange(len(Y)), n_chunks)
