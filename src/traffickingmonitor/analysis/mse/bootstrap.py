@@ -99,6 +99,8 @@ def default_jobs() -> int:
 
 
 _START_METHOD: contextvars.ContextVar[str] = contextvars.ContextVar("start_method", default="fork")
+# the pools of a workers_from_fork_server block, by number of workers
+_POOL: contextvars.ContextVar[dict | None] = contextvars.ContextVar("pool", default=None)
 
 
 @contextlib.contextmanager
@@ -114,9 +116,14 @@ def workers_from_fork_server():
     work is done in this process instead.
     """
     token = _START_METHOD.set("forkserver" if _main_is_guarded() else "serial")
+    # one pool for the whole block: a pipeline runs dozens of bootstraps
+    pool_token = _POOL.set({})
     try:
         yield
     finally:
+        for ex in _POOL.get().values():
+            ex.shutdown()
+        _POOL.reset(pool_token)
         _START_METHOD.reset(token)
 
 
@@ -149,9 +156,14 @@ def run_many(layout: Layout, procedure: Procedure, Y: np.ndarray, n_jobs: int | 
         return _run_chunk((layout, procedure, Y))
     n_chunks = min(len(Y), n_jobs * 4)
     parts = np.array_split(np.arange(len(Y)), n_chunks)
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=_context()) as ex:
-        out = list(ex.map(_run_chunk, [(layout, procedure, Y[p]) for p in parts]))
-    return np.concatenate(out)
+    chunks = [(layout, procedure, Y[p]) for p in parts]
+    pools = _POOL.get()
+    if pools is None:
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=_context()) as ex:
+            return np.concatenate(list(ex.map(_run_chunk, chunks)))
+    if n_jobs not in pools:
+        pools[n_jobs] = ProcessPoolExecutor(max_workers=n_jobs, mp_context=_context())
+    return np.concatenate(list(pools[n_jobs].map(_run_chunk, chunks)))
 
 
 @dataclass
