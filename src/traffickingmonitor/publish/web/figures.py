@@ -7,6 +7,7 @@ computed between two shown counts.
 from __future__ import annotations
 
 import math
+import re
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.publish.labels import category_label
@@ -69,29 +70,60 @@ def table_block(table: ProtectedTable, where: dict, lang: str, title: str) -> di
     for _, r in frame.iterrows():
         rows.append(
             [category_label(d, r[d], lang) if d != "year" else int(r[d]) for d in dims]
-            + [_cell(r[c]) for c in cols]
+            + [_cell(r[c], _scale(c), lang) for c in cols]
         )
     return {"title": title, "header": header, "rows": rows}
 
 
-def _cell(v):
+def _scale(column: str) -> int:
+    """Columns stored as integers times 10 or 1,000 (``median_days_x10``): the divisor."""
+    match = re.search(r"_x(10+)$", column)
+    return int(match.group(1)) if match else 1
+
+
+def _cell(v, scale: int = 1, lang: str = "nl"):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    return v if isinstance(v, str) else f"{int(v):,}".replace(",", " ")
+    if isinstance(v, str):
+        return v
+    if scale > 1:
+        text = f"{v / scale:.{len(str(scale)) - 1}f}"
+        return text.replace(".", ",") if lang == "nl" else text
+    return f"{int(v):,}".replace(",", " ")
 
 
 def _TEXT(lang: str) -> dict:
     from traffickingmonitor.publish.web.words import WORDS
 
     w = WORDS[lang]
+    nl = lang == "nl"
     return {
         "year": w["year"],
         "persons": w["persons"],
-        "registrations": "Meldingen" if lang == "nl" else "Registrations",
+        "registrations": "Meldingen" if nl else "Registrations",
         "province": w["province"],
         "police_unit": w["police_unit"],
         "safety_region": w["safety_region"],
+        **{c: names[0 if nl else 1] for c, names in _COLUMNS.items()},
     }
+
+
+# headers of count and estimate columns that are not persons or registrations
+_COLUMNS = {
+    "exploitation": ("Naar plaats van uitbuiting", "By place of exploitation"),
+    "residence": ("Naar woonplaats", "By place of residence"),
+    "days": ("Binnen dagen", "Within days"),
+    "reached": ("Bereikt", "Reached"),
+    "median_days_x10": ("Mediaan dagen tot zorg", "Median days to care"),
+    "registered": ("Geregistreerd", "Registered"),
+    "care_starts": ("Met zorgstart", "With care start"),
+    "estimate": ("Schatting", "Estimate"),
+    "ci_low": ("95%-interval, van", "95% interval, from"),
+    "ci_high": ("95%-interval, tot", "95% interval, to"),
+    "gap": ("Verschil", "Gap"),
+    "gap_low": ("Verschil, van", "Gap, from"),
+    "gap_high": ("Verschil, tot", "Gap, to"),
+}
 
 
 def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str):

@@ -1,0 +1,24 @@
+"""Tables on the municipality page: readable headers, scaled columns shown in their unit."""
+
+from __future__ import annotations
+
+import re
+
+from traffickingmonitor.publish.web.figures import _cell, _scale
+
+
+def test_columns_stored_times_ten_are_shown_in_their_unit():
+    assert _scale("median_days_x10") == 10 and _scale("hr_x1000") == 1000
+    assert _scale("persons") == 1 and _scale("max_x2") == 1
+    assert _cell(230, 10, "nl") == "23,0" and _cell(230, 10, "en") == "23.0"
+    assert _cell(1250, 1000, "en") == "1.250"
+    assert _cell(1234) == "1 234" and _cell("<10", 10) == "<10" and _cell(None) == "–"
+
+
+def test_municipality_page_has_no_raw_column_names(clients):
+    page = clients["public"].get("/municipalities/GM0363")
+    assert page.status_code == 200
+    headers = re.findall(r"<th[^>]*>\s*([^<]*?)\s*</th>", page.text)
+    assert headers, "the page shows no table"
+    raw = [h for h in headers if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|[a-z_]+", h)]
+    assert raw == []
