@@ -105,6 +105,16 @@ def get_edition(con: duckdb.DuckDBPyConnection, edition_id: str | None = None) -
     raise UserError(f"no edition {edition_id!r} in the store (latest: {known})")
 
 
+def read_edition(db, edition_id: str | None = None) -> tuple[Edition, dict[str, MonitorTable]]:
+    """An edition (the latest by default) and its unprotected tables, from a store file."""
+    con = store.connect(db, read_only=True)
+    try:
+        edition = get_edition(con, edition_id)
+        return edition, load_tables(con, edition.edition_id)
+    finally:
+        con.close()
+
+
 def load_tables(con: duckdb.DuckDBPyConnection, edition_id: str) -> dict[str, MonitorTable]:
     rows = con.execute(
         "SELECT table_id, meta, data FROM edition_tables WHERE edition_id = ? ORDER BY rowid",

@@ -6,20 +6,11 @@ import json
 
 import pytest
 
+from traffickingmonitor.intake.schema import EVENTS
+
 from helpers import KEY, make_input_dir, registration, write_csv
 
-EVENT_COLUMNS = [
-    "registration_id",
-    "national_id",
-    "family_name",
-    "given_names",
-    "birth_date",
-    "birth_year",
-    "event_date",
-    "event_type",
-    "offence_group",
-    "source",
-]
+EVENT_COLUMNS = EVENTS.names
 
 
 def _event(**kw) -> dict:
@@ -158,7 +149,7 @@ def test_an_edition_without_events_has_no_cohort_tables_and_the_cli_says_so(tmp_
     import typer
     from typer.testing import CliRunner
 
-    from traffickingmonitor import editions, pipeline, store
+    from traffickingmonitor import editions, pipeline
     from traffickingmonitor.analysis.cohort_cli import revictimisation_command
     from traffickingmonitor.errors import UserError
     from traffickingmonitor.intake.pseudonymise import Key
@@ -166,11 +157,7 @@ def test_an_edition_without_events_has_no_cohort_tables_and_the_cli_says_so(tmp_
     db = tmp_path / "s.duckdb"
     summary = pipeline.run(make_input_dir(tmp_path), db, Key(KEY.encode()))
     assert "skipped" in summary.notes["revictimisation"]
-    con = store.connect(db, read_only=True)
-    try:
-        tables = editions.load_tables(con, summary.edition_id)
-    finally:
-        con.close()
+    _, tables = editions.read_edition(db, summary.edition_id)
     assert not any(t.startswith(("revictimisation", "crime_", "care_")) for t in tables)
     app = typer.Typer()
     app.command("revictimisation")(revictimisation_command)

@@ -82,15 +82,11 @@ def test_with_the_true_persons_the_estimate_is_the_truth_and_covers_the_calibrat
 
 def test_the_edition_estimate_covers_the_generator_truth(synthetic, truth):
     """The pipeline's own estimate (intake, linkage, events by registration id) at five years."""
-    from traffickingmonitor import editions, store
+    from traffickingmonitor import editions
 
     persons, events, fitted = truth
-    con = store.connect(synthetic.db, read_only=True)
-    try:
-        edition = editions.get_edition(con)
-        main = editions.load_tables(con, edition.edition_id)["revictimisation"].frame
-    finally:
-        con.close()
+    edition, tables = editions.read_edition(synthetic.db)
+    main = tables["revictimisation"].frame
     cif, low, high = _at(main, 60)
     empirical = _empirical_share(persons, events, 5)
     size = int(main[(main["offence_group"] == "any") & (main["month"] == 0)]["at_risk"].iloc[0])
@@ -109,7 +105,7 @@ def test_cli_json_contract(synthetic):
     import typer
     from typer.testing import CliRunner
 
-    from traffickingmonitor import editions, store
+    from traffickingmonitor import editions
     from traffickingmonitor.analysis.cohort_cli import revictimisation_command
 
     app = typer.Typer()
@@ -120,11 +116,7 @@ def test_cli_json_contract(synthetic):
     out = json.loads(result.stdout)
     assert isinstance(out["cohort_size"], int) and out["cohort_size"] > 4000
     assert set(out["overall"]) == {"1", "2", "5", "7"}
-    con = store.connect(synthetic.db, read_only=True)
-    try:
-        main = editions.load_tables(con, editions.get_edition(con).edition_id)["revictimisation"]
-    finally:
-        con.close()
+    main = editions.read_edition(synthetic.db)[1]["revictimisation"]
     previous = 0.0
     for years, h in out["overall"].items():
         assert 0 <= h["ci_low"] <= h["cif"] <= h["ci_high"] <= 1

@@ -35,7 +35,7 @@ class DemoEdition:
 
 @pytest.fixture(scope="session")
 def demo_edition(tmp_path_factory) -> DemoEdition:
-    from traffickingmonitor import editions, pipeline, store
+    from traffickingmonitor import editions, pipeline
     from traffickingmonitor.disclosure.api import protect_edition
     from traffickingmonitor.intake import api as intake
     from traffickingmonitor.publish.report import write_tables
@@ -49,12 +49,7 @@ def demo_edition(tmp_path_factory) -> DemoEdition:
     config = {"linkage": {"method": "deterministic"}, "hidden_number": {"n_boot": 40}}
     db = out / "monitor.duckdb"
     pipeline.run(out / "data", db, intake.load_key(key_path), config=config)
-    con = store.connect(db, read_only=True)
-    try:
-        edition = editions.get_edition(con)
-        tables = editions.load_tables(con, edition.edition_id)
-    finally:
-        con.close()
+    edition, tables = editions.read_edition(db)
     # The attacker suite plays on the registered-victims and hidden-number tables (whose
     # relations it knows); the other chapters' tables go through the same engine in the
     # channel tests and `disclosure-check`, which are marked slow.

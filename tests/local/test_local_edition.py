@@ -13,7 +13,7 @@ from html import unescape
 import pandas as pd
 import pytest
 
-from traffickingmonitor import editions, pipeline, store
+from traffickingmonitor import editions, pipeline
 from traffickingmonitor.analysis import municipal_approach as ma
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import PrimaryRule, protect_edition
@@ -33,12 +33,7 @@ def edition(tmp_path_factory):
     db = tmp_path_factory.mktemp("local_db") / "m.duckdb"
     config = {"hidden_number": {"n_boot": 60}}
     pipeline.run(data, db, Key(KEY.encode()), config=config)
-    con = store.connect(db, read_only=True)
-    try:
-        e = editions.get_edition(con)
-        tables = editions.load_tables(con, e.edition_id)
-    finally:
-        con.close()
+    e, tables = editions.read_edition(db)
     return data, e, tables
 
 

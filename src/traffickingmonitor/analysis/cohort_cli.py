@@ -31,16 +31,11 @@ def revictimisation_command(
     ] = None,
 ) -> None:
     """Re-victimisation after the first registration (Aalen-Johansen), published values."""
-    from traffickingmonitor import editions, store
+    from traffickingmonitor import editions
     from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
     from traffickingmonitor.errors import UserError
 
-    con = store.connect(db, read_only=True)
-    try:
-        found = editions.get_edition(con, edition)
-        tables = editions.load_tables(con, found.edition_id)
-    finally:
-        con.close()
+    found, tables = editions.read_edition(db, edition)
     if "revictimisation" not in tables:
         reason = found.notes.get("revictimisation", {}).get("skipped")
         raise UserError(

@@ -106,13 +106,8 @@ def check_tables(
 def check_edition(
     db: Path, edition_id: str | None = None, method: str | None = None
 ) -> CheckResult:
-    from traffickingmonitor import editions, store
+    from traffickingmonitor import editions
 
-    con = store.connect(db, read_only=True)
-    try:
-        edition = editions.get_edition(con, edition_id)
-        tables = editions.load_tables(con, edition.edition_id)
-    finally:
-        con.close()
+    edition, tables = editions.read_edition(db, edition_id)
     rule = rule_from_config(edition.config.get("disclosure"), method=method)
     return check_tables(tables, rule, edition.edition_id)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from traffickingmonitor import editions, store
+from traffickingmonitor import editions
 from traffickingmonitor.disclosure.api import (
     PrimaryRule,
     ProtectedTable,
@@ -51,12 +51,7 @@ def write_report(
     disclosure: str | None = None,
 ) -> WrittenReport:
     step = step or (lambda d, t: lambda n=1: None)
-    con = store.connect(db, read_only=True)
-    try:
-        edition = editions.get_edition(con, edition_id)
-        tables = editions.load_tables(con, edition.edition_id)
-    finally:
-        con.close()
+    edition, tables = editions.read_edition(db, edition_id)
     # the edition's method (config key "disclosure"); the report command may override it
     rule = rule_from_config(
         edition.config.get("disclosure"), threshold=threshold, method=disclosure
