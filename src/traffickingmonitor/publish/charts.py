@@ -122,13 +122,6 @@ def bar_chart(
     return to_svg(_config(chart))
 
 
-def warm_up_charts() -> None:
-    """Start vl-convert's engine (the first chart of a process costs about two seconds)."""
-    import vl_convert as vlc
-
-    vlc.vegalite_to_svg({"mark": "point", "data": {"values": [{}]}})
-
-
 def to_svg(chart: alt.Chart) -> str:
     import vl_convert as vlc
 

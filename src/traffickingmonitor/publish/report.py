@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -26,7 +25,6 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
-from traffickingmonitor.publish.charts import warm_up_charts
 from traffickingmonitor.publish.labels import TEXT, category_label
 
 
@@ -56,12 +54,7 @@ def write_report(
     rule = rule_from_config(
         edition.config.get("disclosure"), threshold=threshold, method=disclosure
     )
-    # vl-convert starts its JavaScript engine on first use (about two seconds): let it start
-    # on the other core while the tables are protected
-    warm = threading.Thread(target=warm_up_charts, daemon=True)
-    warm.start()
     protected = protect_edition(tables, rule)
-    warm.join()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
