@@ -42,7 +42,15 @@ def test_the_model_is_trained_with_em_on_several_blocking_rules(linked_edition):
         for level in comp["comparison_levels"]:
             if not level.get("is_null_level"):
                 assert level["m_probability"] is not None and level["u_probability"] is not None
-    assert set(model["tf"]) == {"name_token", "birth_date_token", "residence_municipality"}
+    assert set(model["tf"]) == {
+        "name_token",
+        "birth_date_token",
+        "nationality",
+        "residence_municipality",
+    }
+    # A value the tables lack is held by one other person: 1 / N, never less than any value.
+    for col, rows in model["tf"].items():
+        assert 0 < model["tf_unseen"][col] <= max(u for _, u in rows) + 1e-12
     # Term frequencies are counted over people: a name on five registrations of one person
     # (joined by the exact rules) is as common as a name on one.
     assert model["training"]["term_frequencies"].startswith("per person")
@@ -59,7 +67,25 @@ def test_term_frequencies_count_people_not_registrations():
     tf = dict(
         (value, share) for value, share in term_frequencies(splink_frame(regs, []))["name_token"]
     )
-    assert sorted(tf.values()) == [0.5, 0.5]
+    # two people, each name held by no other: u = (1 - 1 + a) / 2, a = 1/2 (Good-Turing with
+    # no name held twice), the same for both names however often each was registered
+    assert sorted(tf.values()) == [0.25, 0.25]
+
+
+def test_term_frequencies_count_the_other_holders_of_a_value():
+    # Ten people: one name held by three of them, the others by one each (no name held by
+    # two: a = 1/7). Another person holds the common name with chance (3 - 1 + a) / 10, a
+    # name no other person holds with chance a / 10 (the record itself is no other holder).
+    rows = [
+        {"family_name": "Mensah", "given_names": "Ama", "birth_date": f"19{80 + i}-02-11"}
+        for i in range(3)
+    ] + [
+        {"family_name": f"Boateng{chr(97 + i)}", "given_names": "Kofi", "birth_date": "1990-05-06"}
+        for i in range(7)
+    ]
+    shares = sorted(u for _, u in term_frequencies(splink_frame(tokens(rows), []))["name_token"])
+    assert shares[0] == pytest.approx((1 / 7) / 10)
+    assert shares[-1] == pytest.approx((2 + 1 / 7) / 10)
 
 
 def test_splink_sees_tokens_and_person_attributes_only(linked_edition):

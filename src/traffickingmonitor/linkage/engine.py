@@ -37,6 +37,8 @@ class LinkageModel:
     splink: dict
     tf: dict[str, list[list]] = field(default_factory=dict)  # column -> [[value, tf], ...]
     placeholders: list[str] = field(default_factory=list)  # month-day tokens
+    # column -> u of a value the tables lack (held by one other person); {}: the tables' least
+    tf_unseen: dict[str, float] = field(default_factory=dict)
     threshold: float = LinkageSettings.threshold
     training: dict = field(default_factory=dict)  # what was estimated, for the method annex
     version: int = MODEL_VERSION
@@ -49,6 +51,7 @@ class LinkageModel:
                 "placeholders": self.placeholders,
                 "training": self.training,
                 "tf": self.tf,
+                "tf_unseen": self.tf_unseen,
                 "splink": self.splink,
             },
             sort_keys=True,
@@ -60,6 +63,7 @@ class LinkageModel:
         return cls(
             splink=data["splink"],
             tf=data.get("tf", {}),
+            tf_unseen=data.get("tf_unseen", {}),
             placeholders=data.get("placeholders", []),
             threshold=data.get("threshold", LinkageSettings.threshold),
             training=data.get("training", {}),
@@ -147,7 +151,7 @@ def train(
         "em_sessions": [],
         "term_frequencies": "per person (registrations with the same exact keys counted once)",
     }
-    tf = term_frequencies(frame)
+    tf, tf_unseen = term_frequency_tables(frame)
     for col, rows in tf.items():
         table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
         linker.table_management.register_term_frequency_lookup(backend.register(table), col)
@@ -181,7 +185,14 @@ def train(
     training["u"] = "random pairs, less the matches among them (prior times m)"
     trained = _rounded(trained)
     trained.pop("linker_uid", None)  # random per linker: the model should depend on the data only
-    return LinkageModel(trained, tf, list(placeholders), settings.threshold, training)
+    return LinkageModel(
+        trained,
+        tf,
+        list(placeholders),
+        tf_unseen=tf_unseen,
+        threshold=settings.threshold,
+        training=training,
+    )
 
 
 def _u_of_non_matches(splink: dict, resolution: float) -> None:
@@ -208,17 +219,38 @@ def _u_of_non_matches(splink: dict, resolution: float) -> None:
 
 
 def term_frequencies(frame: pd.DataFrame) -> dict[str, list[list]]:
-    """Term frequency of each value of the term-frequency columns, counted over people.
+    """Per term-frequency column, ``[value, u]`` rows (see :func:`term_frequency_tables`)."""
+    return term_frequency_tables(frame)[0]
 
-    Splink counts registrations; but a person registered five times does not make her name
-    or birth date five times as common, and counting her reports would weaken exactly the
-    evidence that joins them. Registrations that the exact rules of linkage v0 join (same
-    national id; same name and birth date) count once per value.
+
+def term_frequency_tables(frame: pd.DataFrame) -> tuple[dict[str, list[list]], dict[str, float]]:
+    """Per value of each term-frequency column, its u: how likely another person has it.
+
+    Splink's term frequency of a value is its share of the records, the record itself
+    included; but two records that agree on a value are two people only if *another* person
+    has it too. A name that one person alone holds would count as held by one other, more
+    common than the level's own u says an average name is, and the adjustment would weaken
+    exactly the rare names that join a person's reports (the more so the larger the edition).
+    So a value held by ``c`` of ``N`` people has u = (c - 1 + a) / N: the others who hold it,
+    plus ``a`` (:func:`unseen_holders`) for the holders the counts cannot see.
+
+    People are counted, not registrations: a person registered five times does not make her
+    name or birth date five times as common. Registrations that the exact rules of linkage
+    v0 join (same national id; same name and birth date) count once per value, and a name
+    counts once per birth year (a registration without a year is one of those people).
+
+    The nationality counts only where a name is missing (see ``model``): its u there is the
+    chance that a random pair has a name missing times the chance that the other person has
+    the nationality, so the table holds that product.
+
+    Returns the tables and, per column, the u of a value they lack (one other holder, 1 / N):
+    nothing is known of such a value's other holders, so it is taken as neither rare nor
+    common (:class:`Scorer`).
     """
     from traffickingmonitor.linkage.deterministic import link_deterministic
 
     person = link_deterministic(frame)
-    tf = {}
+    tf, unseen = {}, {}
     for col in person_model.TF_COLUMNS:
         if col == "name_token":
             # people with a name, told apart by birth year: a registration without a year is
@@ -228,12 +260,37 @@ def term_frequencies(frame: pd.DataFrame) -> dict[str, list[list]]:
         else:
             values = pd.DataFrame({"p": person, "v": frame[col].to_numpy()}).dropna()
             counts = values.drop_duplicates().groupby("v").size()
-        share = (counts / max(int(counts.sum()), 1)).sort_index()
+        people = max(int(counts.sum()), 1)
+        scale = _share_of_pairs_name_missing(frame) if col == "nationality" else 1.0
+        share = ((counts - 1 + unseen_holders(counts)) / people * scale).sort_index()
         tf[col] = [
             [_plain(v), round(float(t), _SIGNIFICANT)]
             for v, t in zip(share.index, share.to_numpy(), strict=True)
         ]
-    return tf
+        unseen[col] = round(scale / people, _SIGNIFICANT)
+    return tf, unseen
+
+
+def unseen_holders(counts: pd.Series) -> float:
+    """Expected holders of a value among the others where the counts show none (Good-Turing).
+
+    A value held by one person in ``N`` would be held by ``2 n2 / n1`` people among another
+    ``N`` (``n1``, ``n2``: how many values one and two people hold): the Good-Turing count of
+    a value seen once. Few namesakes make a name seen once nearly unique; birth dates, which
+    many people share, are seen again far more often. At most one (Splink's own share).
+    """
+    sizes = counts.value_counts()
+    n1, n2 = int(sizes.get(1, 0)), int(sizes.get(2, 0))
+    # no value held twice: as if one were (a count of none is no certainty of none)
+    return min(1.0, max(2.0 * n2, 1.0) / n1) if n1 else 1.0
+
+
+def _share_of_pairs_name_missing(frame: pd.DataFrame) -> float:
+    """Share of pairs of registrations in which a name is missing (one or both)."""
+    if len(frame) == 0:
+        return 1.0
+    named = float(frame["name_token"].notna().mean())
+    return max(1.0 - named * named, 1.0 / len(frame))
 
 
 class Scorer:
@@ -287,20 +344,29 @@ class Scorer:
                 sdf, self.model.settings_for(self.backend.dialect), log_level=logging.ERROR
             )
         for col, rows in self.model.tf.items():
-            table = _with_unseen(pd.DataFrame(rows, columns=[col, f"tf_{col}"]), col, frames)
+            table = _with_unseen(
+                pd.DataFrame(rows, columns=[col, f"tf_{col}"]),
+                col,
+                frames,
+                self.model.tf_unseen.get(col),
+            )
             self._linker.table_management.register_term_frequency_lookup(
                 self.backend.register(table), col
             )
         return self._linker
 
 
-def _with_unseen(table: pd.DataFrame, col: str, frames: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
-    """The model's term frequencies plus the values of ``frames`` it has not seen, as rare.
+def _with_unseen(
+    table: pd.DataFrame, col: str, frames: tuple[pd.DataFrame, ...], share: float | None = None
+) -> pd.DataFrame:
+    """The model's term frequencies plus the values of ``frames`` it has not seen.
 
     Splink adjusts nothing for a value missing from the table: the level's average u would
-    apply, and u is the agreement of two different people, mostly on rare names. A value the
-    training data never had counts as seen once (the smallest frequency of the table), not as
-    rarer than any seen: a common name can be missing from a small edition.
+    apply, and u is the agreement of two different people, mostly on rare names. Nothing is
+    known of an unseen value's other holders: it counts as held by one other person
+    (``share``, kept with the model), neither as rare as a value the counts show no other
+    holder of nor as common as any: a common name can be missing from a small edition. A
+    model without that share takes the least of the table.
     """
     if table.empty:
         return table
@@ -311,7 +377,8 @@ def _with_unseen(table: pd.DataFrame, col: str, frames: tuple[pd.DataFrame, ...]
     unseen = pd.Index(present).difference(pd.Index(table[col]))
     if unseen.empty:
         return table
-    extra = pd.DataFrame({col: unseen.to_numpy(), f"tf_{col}": table[f"tf_{col}"].min()})
+    tf = table[f"tf_{col}"].min() if share is None else share
+    extra = pd.DataFrame({col: unseen.to_numpy(), f"tf_{col}": tf})
     return pd.concat([table, extra], ignore_index=True)
 
 

@@ -19,11 +19,15 @@ What two registrations are compared on (each a Splink comparison, its levels bes
   apart.
 - ``sex``; ``nationality``: names come from the name pools of a culture, so next to two
   names an equal nationality is implied by them and neutral (m = u, fixed); it is evidence
-  where a name is missing, and a different nationality always counts against;
-  ``residence_municipality`` (term-frequency adjusted) and ``residence_status`` (a change
-  from asylum seeker or undocumented to a permit is a usual change, not a contradiction).
+  where a name is missing (term-frequency adjusted: a nationality a quarter of the people
+  have is weak evidence, a rare one strong), and a different nationality always counts
+  against; ``residence_municipality`` (term-frequency adjusted) and ``residence_status``
+  (a citizen's status next to an equal nationality is implied by it and neutral, m = u
+  fixed; a change from asylum seeker or undocumented to a permit is a usual change, not a
+  contradiction).
 
-Term frequencies are counted over people, not registrations (``engine.term_frequencies``).
+Term frequencies are counted over people, not registrations, and give the chance that
+*another* person holds a value (``engine.term_frequency_tables``).
 
 Never the exploitation form, the registration date or anything else about the exploitation:
 a re-registration years later, for another exploitation, must stay the same person, because
@@ -51,6 +55,7 @@ COMPARISONS: tuple[str, ...] = (
 TF_COLUMNS: tuple[str, ...] = (
     "name_token",
     "birth_date_token",
+    "nationality",
     "residence_municipality",
 )
 # Half-weight term-frequency adjustments for the name and the birth date: the frequencies are
@@ -118,6 +123,7 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 
 _IRREGULAR = "('asylum_seeker', 'undocumented')"
 _SETTLED = "('b8_permit', 'residence_permit')"
+_CITIZEN = "('nl_citizen', 'eu_citizen')"
 
 
 def _overlap(left: str, right: str, dialect: str) -> str:
@@ -285,7 +291,7 @@ def comparisons(dialect: str) -> list:
                 fix_m_probability=True,
                 fix_u_probability=True,
             ),
-            cll.ExactMatchLevel("nationality").configure(
+            cll.ExactMatchLevel("nationality", term_frequency_adjustments=True).configure(
                 label_for_charts="nationality equal, a name missing", m_probability=0.1
             ),
             cll.ElseLevel().configure(
@@ -294,10 +300,25 @@ def comparisons(dialect: str) -> list:
         ],
     )
 
+    # A citizen's status (Dutch or EU citizen) follows from the nationality: next to an
+    # equal nationality an equal citizen's status says nothing more (m = u, fixed), or the
+    # nationality of two nameless reports would count twice. Other statuses (asylum seeker,
+    # undocumented, a permit) are evidence of their own.
+    status_l, status_r = c("residence_status", "l"), c("residence_status", "r")
     status = cl.CustomComparison(
         output_column_name="residence_status",
         comparison_levels=[
             cll.NullLevel("residence_status"),
+            cll.CustomLevel(
+                f"{status_l} = {status_r} AND {status_l} IN {_CITIZEN} "
+                f"AND {c('nationality', 'l')} = {c('nationality', 'r')}",
+                label_for_charts="a citizen's status equal, nationality equal (implied by it)",
+            ).configure(
+                m_probability=0.5,
+                u_probability=0.5,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             cll.ExactMatchLevel("residence_status").configure(
                 label_for_charts="residence status equal", m_probability=0.8
             ),
