@@ -47,3 +47,61 @@ def hard_tables(years=(2022, 2023), persons_per_year=1200, seed=7) -> dict[str, 
             muni.groupby(["year", "police_unit"], as_index=False)["persons"].sum(),
         ),
     }
+
+
+def local_year_tables(
+    years=(2021, 2022, 2023), persons_per_year=800, seed=5, hidden_as_x=True
+) -> dict[str, MonitorTable]:
+    """Local figures as the edition has them: persons per municipality and province, pooled
+    over the years and per year, all margins of one total (few persons per municipality-year)."""
+    rng = np.random.default_rng(seed)
+    ref = codes.municipalities()
+    weights = ref["population"].to_numpy(float)
+    rows = []
+    for year in years:
+        n = rng.multinomial(persons_per_year, weights / weights.sum())
+        rows += [
+            {"year": year, "municipality": c, "exploitation": int(k)}
+            for c, k in zip(ref["code"], n, strict=True)
+        ]
+    per_year = pd.DataFrame(rows)
+    per_year["province"] = per_year["municipality"].map(ref.set_index("code")["province"])
+
+    def table(tid, dims, frame, **extra):
+        return MonitorTable(
+            tid,
+            tid,
+            tid,
+            frame.reset_index(drop=True),
+            dimensions=dims,
+            counts=("exploitation",),
+            margin_of="" if tid == "local_total" else "local_total",
+            extra=extra,
+        )
+
+    return {
+        "local_total": table(
+            "local_total", (), pd.DataFrame({"exploitation": [int(per_year["exploitation"].sum())]})
+        ),
+        "local_municipality": table(
+            "local_municipality",
+            ("municipality",),
+            per_year.groupby("municipality", as_index=False)["exploitation"].sum(),
+        ),
+        "local_province": table(
+            "local_province",
+            ("province",),
+            per_year.groupby("province", as_index=False)["exploitation"].sum(),
+        ),
+        "local_municipality_year": table(
+            "local_municipality_year",
+            ("year", "municipality"),
+            per_year[["year", "municipality", "exploitation"]],
+            hidden_as_x=hidden_as_x,
+        ),
+        "local_province_year": table(
+            "local_province_year",
+            ("year", "province"),
+            per_year.groupby(["year", "province"], as_index=False)["exploitation"].sum(),
+        ),
+    }

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from disclosure_cases import hard_tables
+from disclosure_cases import hard_tables, local_year_tables
 from traffickingmonitor.disclosure.api import DisclosureRule, protect, protect_edition
 from traffickingmonitor.disclosure.attack import (
     attack,
@@ -141,3 +141,31 @@ def test_hard_municipal_case_recovers_nothing(tmp_path):
         published_from_protected(alone), RULE.threshold, truth_of(tables), RULE.protection_level
     )
     assert naive.recoveries
+
+
+def test_local_figures_per_year_recover_nothing(tmp_path):
+    # 800 persons a year over 342 municipalities: a pooled municipality and its years,
+    # regions per year and pooled, all one population
+    tables = local_year_tables()
+    protected = protect_edition(tables, RULE)
+    folder = write_tables(protected, _edition_stub(), tmp_path / "tables", "en")
+    report = attack(
+        published_from_csv(folder), RULE.threshold, truth_of(tables), RULE.protection_level
+    )
+    small_years = int(tables["local_municipality_year"].frame["exploitation"].between(1, 9).sum())
+    assert sum(f.table_id == "local_municipality_year" for f in report.findings) >= small_years
+    assert report.recoveries == []
+    assert report.small_shown == []
+
+
+def test_small_municipality_years_shown_as_small_give_their_sum_away():
+    # why the municipality-year table shows hidden cells as "x": each "<10" tells "at least
+    # 1", so a pooled municipality of 2 persons in two years is known to be at least 2
+    tables = local_year_tables(hidden_as_x=False)
+    report = attack(
+        published_from_protected(protect_edition(tables, RULE)),
+        RULE.threshold,
+        truth_of(tables),
+        RULE.protection_level,
+    )
+    assert any(f.table_id == "local_municipality" for f in report.recoveries)

@@ -95,12 +95,65 @@ def test_rates_only_from_shown_counts(report, protected):
             continue
         _, expl, _, rate, _ = cells[names[code]]
         if table.suppressed["exploitation"].iloc[i]:
-            assert expl == "<10" and rate == "–"
+            assert expl in ("<10", "x") and rate == "–"
         elif int(frame["exploitation"].iloc[i]) > 0:
             expected = 100_000 * int(frame["exploitation"].iloc[i]) / 3 / population[code]
             assert float(rate) == pytest.approx(expected, abs=0.05)
             checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("level", ["municipality", "police_unit", "safety_region", "province"])
+def test_yearly_local_tables_add_up_to_the_pooled_and_the_total(edition, level):
+    tables = edition[2]
+    yearly = tables[f"local_{level}_year"].frame
+    pooled = tables[f"local_{level}"].frame.set_index(level)
+    total = tables["local_total"].frame
+    assert sorted(yearly["year"].unique()) == [2018, 2019, 2020]
+    for basis in ("exploitation", "residence"):
+        summed = yearly.groupby(level)[basis].sum()
+        pd.testing.assert_series_equal(
+            summed.sort_index(), pooled[basis].sort_index(), check_names=False
+        )
+        assert int(yearly[basis].sum()) == int(total[basis].iloc[0])
+        # every level splits each year's persons alike
+        per_year = yearly.groupby("year")[basis].sum()
+        other = tables["local_province_year"].frame.groupby("year")[basis].sum()
+        pd.testing.assert_series_equal(per_year, other, check_names=False)
+
+
+def test_municipality_year_shows_hidden_cells_as_x_and_hides_every_small_count(edition, protected):
+    source = edition[2]["local_municipality_year"].frame
+    shown = protected["local_municipality_year"].frame
+    for basis in ("exploitation", "residence"):
+        small = source[basis].between(1, 9)
+        assert small.sum() > 100  # nearly every municipality-year is small
+        assert (shown.loc[small, basis] == "x").all()
+        assert not (shown[basis] == "<10").any()
+    # the region tables per year keep the small-count symbol
+    regions = edition[2]["local_safety_region_year"].frame
+    small = regions["exploitation"].between(1, 9)
+    assert small.any()
+    assert (protected["local_safety_region_year"].frame.loc[small, "exploitation"] == "<10").all()
+
+
+def test_report_has_the_yearly_local_tables(report, protected):
+    html = report[0]
+    for block in ("local-province-year", "local-police-unit-year", "local-safety-region-year"):
+        start = html.index(f'id="{block}"')
+        section = html[start : html.index("</section>", start)]
+        assert all(f">{y}<" in section for y in (2018, 2019, 2020)), block
+    start = html.index('id="local-municipality-year"')
+    section = html[start : html.index("</section>", start)]
+    table = protected["local_municipality_year"]
+    frame = table.frame
+    visible = frame[
+        ~table.suppressed["exploitation"]
+        & (pd.to_numeric(frame["exploitation"], errors="coerce") > 0)
+    ]
+    names = codes.municipalities().set_index("code")["name"]
+    for code in set(visible["municipality"]) - {codes.UNKNOWN}:
+        assert f">{names[code]}<" in unescape(section)
 
 
 def test_approach_monitor_has_all_342_municipalities_with_the_trend(report, edition):

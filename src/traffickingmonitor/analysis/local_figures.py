@@ -80,18 +80,41 @@ def areas(level: str) -> list[str]:
     return [*sorted(codes.municipalities()[column].unique()), codes.UNKNOWN]
 
 
-def local_tables(con, edition_id: str) -> list[MonitorTable]:
-    """One table per area level: persons of all the edition's years together, per area.
+def _per_area(places: pd.DataFrame, level: str) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            b: area_of(places[b], level).value_counts().reindex(areas(level), fill_value=0)
+            for b in BASES
+        }
+    ).astype(int)
+    frame.index.name = level
+    return frame.reset_index()
 
-    Disclosure control must see how these tables hang together: every level is a margin of
-    ``local_total`` (all person-years of the edition, one row) and the areas are levels of its
-    geographic hierarchy, so a hidden municipality cannot be recovered from its province. The
-    tables are pooled over the years only: a year dimension beside 342 municipalities makes
-    secondary suppression of the edition take minutes (persons per police unit and province per
-    year are in the descriptive tables).
+
+_NOTE_NL = (
+    "Personen naar gemeente van uitbuiting en naar woongemeente (de eerste die in het jaar "
+    "bekend is){pooled}; 'onbekend': geen Nederlandse gemeente bekend."
+)
+_NOTE_EN = (
+    "Persons by municipality of exploitation and by municipality of residence (the first "
+    "known in the year){pooled}; 'unknown': no Dutch municipality known."
+)
+
+
+def local_tables(con, edition_id: str) -> list[MonitorTable]:
+    """Per area level two tables: persons per area pooled over the edition's years, and per
+    area and year.
+
+    Disclosure control must see how these tables hang together: every table is a margin of
+    ``local_total`` (all person-years of the edition, one row), with the areas levels of its
+    geographic hierarchy and the year a dimension of its own, so a hidden municipality cannot
+    be recovered from its province, nor a hidden year from the pooled years. Persons per
+    municipality and year are nearly all below the threshold; that table shows every hidden
+    cell as ``x`` (see :func:`traffickingmonitor.disclosure.primary.small_symbol`).
     """
     places = person_places(con, edition_id)
     years = sorted(places["year"].unique())
+    span = [int(years[0]), int(years[-1])]
     total = pd.DataFrame({b: [len(places)] for b in BASES})
     tables = [
         MonitorTable(
@@ -105,33 +128,40 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
         )
     ]
     for level, (_, nl, en) in LEVELS.items():
-        frame = pd.DataFrame(
-            {
-                b: area_of(places[b], level).value_counts().reindex(areas(level), fill_value=0)
-                for b in BASES
-            }
-        ).astype(int)
-        frame.index.name = level
         tables.append(
             MonitorTable(
                 f"local_{level}",
-                f"Geregistreerde personen per {nl}, {years[0]}–{years[-1]} samen",
-                f"Registered persons per {en}, {years[0]}–{years[-1]} pooled",
-                frame.reset_index(),
+                f"Geregistreerde personen per {nl}, {span[0]}–{span[1]} samen",
+                f"Registered persons per {en}, {span[0]}–{span[1]} pooled",
+                _per_area(places, level),
                 dimensions=(level,),
                 counts=BASES,
-                note_nl=(
-                    "Personen naar gemeente van uitbuiting en naar woongemeente (de eerste die in "
-                    "het jaar bekend is), alle jaren samen (persoonsjaren); 'onbekend': geen "
-                    "Nederlandse gemeente bekend."
-                ),
-                note_en=(
-                    "Persons by municipality of exploitation and by municipality of residence "
-                    "(the first known in the year), all years together (person-years); "
-                    "'unknown': no Dutch municipality known."
-                ),
+                note_nl=_NOTE_NL.format(pooled=", alle jaren samen (persoonsjaren)"),
+                note_en=_NOTE_EN.format(pooled=", all years together (person-years)"),
                 margin_of="local_total",
-                extra={"years": [int(years[0]), int(years[-1])]},
+                extra={"years": span},
+            )
+        )
+    for level, (_, nl, en) in LEVELS.items():
+        frame = pd.concat(
+            [
+                _per_area(group, level).assign(year=int(year))
+                for year, group in places.groupby("year")
+            ],
+            ignore_index=True,
+        )
+        tables.append(
+            MonitorTable(
+                f"local_{level}_year",
+                f"Geregistreerde personen per {nl} en jaar",
+                f"Registered persons per {en} and year",
+                frame[["year", level, *BASES]],
+                dimensions=("year", level),
+                counts=BASES,
+                note_nl=_NOTE_NL.format(pooled=""),
+                note_en=_NOTE_EN.format(pooled=""),
+                margin_of="local_total",
+                extra={"years": span, "hidden_as_x": level == "municipality"},
             )
         )
     return tables

@@ -12,8 +12,10 @@ repeated here unnoticed. What the attacker knows:
 * in a table where one person can be in several rows, each row is at most the total and the
   rows together at least the total; registrations per organisation add up (one organisation
   per registration);
-* municipalities make up police units, safety regions and provinces (CBS 2023); ages 0-11
-  and 12-17 are the minors; countries make up nationality groups and "other" in the top
+* municipalities make up police units, safety regions and provinces (CBS 2023); in the local
+  figures (persons by municipality of exploitation and of residence) every area's count,
+  pooled or of a year, is the sum of its municipalities' counts of those years, and all of
+  them together are the edition's person-years; ages 0-11 and 12-17 are the minors; countries make up nationality groups and "other" in the top
   nationalities is every country not named;
 * the same persons under two names (criminal group = criminal form = first-ranked criminal;
   labour group = labour form; other/unknown group = first-ranked other/unknown; sexual form
@@ -33,7 +35,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from traffickingmonitor.codes import api as codes
 
@@ -231,6 +232,7 @@ def attack(
                     lp.at_most({tot: 1.0, **{v: -1.0 for v in inner}})
 
     _geography(lp, tables, rows)
+    _local(lp, tables, rows)
     _age(lp, rows)
     _nationality(lp, rows)
     _relations(lp, rows)
@@ -240,7 +242,7 @@ def attack(
             lp.at_most({v: 1.0, r: -1.0})
 
     a_eq, a_ub = lp.matrices()
-    bounds = list(zip(lp.lb, lp.ub, strict=True))
+    solver = _Solver(a_eq, a_ub, lp.lb, lp.ub)
     for (tid, pos, col), v in cell.items():
         if lp.lb[v] == lp.ub[v]:
             continue
@@ -248,33 +250,14 @@ def attack(
             continue
         t = by_id[tid]
         shown = str(t.frame.reset_index(drop=True).at[pos, col])
-        lohi = []
-        for sign in (1.0, -1.0):
-            c = np.zeros(lp.n)
-            c[v] = sign
-            res = linprog(
-                c,
-                A_eq=a_eq if a_eq.shape[0] else None,
-                b_eq=np.zeros(a_eq.shape[0]) if a_eq.shape[0] else None,
-                A_ub=a_ub if a_ub.shape[0] else None,
-                b_ub=np.zeros(a_ub.shape[0]) if a_ub.shape[0] else None,
-                bounds=bounds,
-                method="highs",
-            )
-            if res.status == 3:
-                lohi.append(-math.inf if sign > 0 else math.inf)
-            elif res.status != 0:
-                raise RuntimeError(f"the published tables are inconsistent: {res.message}")
-            else:
-                lohi.append(sign * res.fun)
-        lo, hi = lohi
+        lo, hi = solver.range(v)
         true = truth.get((tid, pos, col)) if truth else None
         problem = ""
         if hi - lo < 1 - 1e-6:
             problem = f"pinned down to {lo:g}"
         elif rounding_base and true is not None and not lo <= true <= hi:
             problem = f"true value {true} outside {lo:g}..{hi:g}: the attacker model is wrong"
-        elif shown == symbol and true is not None:
+        elif not rounding_base and true is not None and 0 < true < threshold:  # "<10" or "x"
             need_lo = max(1, true - protection_level)
             need_hi = min(threshold - 1, true + protection_level)
             if lo > need_lo + 1e-6 or hi < need_hi - 1e-6:
@@ -285,6 +268,78 @@ def attack(
             )
         )
     return report
+
+
+class _Solver:
+    """min and max of one unknown after another over the same constraints (HiGHS; only the
+    objective changes between solves, so each starts from the previous basis)."""
+
+    def __init__(self, a_eq, a_ub, lb, ub):
+        import highspy
+
+        self._hs = highspy
+        a = sp.vstack([a_eq, a_ub]).tocsc()
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = a.shape[1], a.shape[0]
+        model.col_cost_ = np.zeros(a.shape[1])
+        model.col_lower_ = np.asarray(lb, float)
+        model.col_upper_ = np.where(np.isinf(ub), highspy.kHighsInf, np.asarray(ub, float))
+        model.row_lower_ = np.concatenate(
+            [np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -highspy.kHighsInf)]
+        )
+        model.row_upper_ = np.zeros(a.shape[0])
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = a.indptr
+        model.a_matrix_.index_ = a.indices
+        model.a_matrix_.value_ = a.data
+        self._h = _highs(highspy)
+        self._h.passModel(model)
+        self._n = a.shape[1]
+        self._last: int | None = None
+
+    def range(self, v: int) -> tuple[float, float]:
+        hs, h = self._hs, self._h
+        if self._last is not None:
+            h.changeColCost(self._last, 0.0)
+        h.changeColCost(v, 1.0)
+        self._last = v
+        out = []
+        for sense in (hs.ObjSense.kMinimize, hs.ObjSense.kMaximize):
+            h.changeObjectiveSense(sense)
+            h.run()
+            status = h.getModelStatus()
+            if status in (
+                hs.HighsModelStatus.kUnbounded,
+                hs.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                out.append(-math.inf if sense == hs.ObjSense.kMinimize else math.inf)
+            elif status != hs.HighsModelStatus.kOptimal:
+                raise RuntimeError(
+                    f"the published tables are inconsistent: {h.modelStatusToString(status)}"
+                )
+            else:
+                out.append(h.getInfo().objective_function_value)
+        return out[0], out[1]
+
+
+def _highs(highspy):
+    import contextlib
+    import os
+    import sys
+
+    # HiGHS prints a licence banner to descriptor 1 when its first instance starts
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null, contextlib.suppress(Exception):
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("simplex_strategy", 4)  # objective changes keep the basis primal feasible
+    return h
 
 
 def _row(frame: pd.DataFrame, t: Published, pos: int) -> dict:
@@ -318,6 +373,46 @@ def _geography(lp: _LP, tables: list[Published], rows) -> None:
                 for (y, cat), v in cells.items():
                     if y == year:
                         lp.equal(members.get(cat, []), [v])
+
+
+LOCAL_COUNTS = ("exploitation", "residence")
+
+
+def _local(lp: _LP, tables: list[Published], rows) -> None:
+    """Local figures: one unknown per municipality and year (per count); each published cell
+    is the sum of the unknowns of its area and years."""
+    local = [t for t in tables if t.table_id.startswith("local_")]
+    if not local:
+        return
+    ref = codes.municipalities().set_index("code")
+    years = sorted({int(y) for t in local if "year" in t.dimensions for y in t.frame["year"]}) or [
+        None
+    ]
+    places = [*ref.index, "unknown"]
+
+    def area(level: str | None, code: str):
+        if level is None:
+            return None
+        if level == "municipality" or code == "unknown":
+            return code
+        return ref.at[code, level]
+
+    for col in LOCAL_COUNTS:
+        members: dict[tuple, list[int]] = defaultdict(list)
+        for code in places:
+            for year in years:
+                v = lp.var()
+                for level in (None, "municipality", *GEO_LEVELS):
+                    members[(level, area(level, code), year)].append(v)
+                    if year is not None:
+                        members[(level, area(level, code), None)].append(v)
+        for t in local:
+            if col not in t.counts:
+                continue
+            level = next((d for d in t.dimensions if d != "year"), None)
+            for (year, cat), v in rows(t.table_id, col).items():
+                key = (level, cat, None if year is None else int(year))
+                lp.equal(members.get(key, []), [v])
 
 
 def _age(lp: _LP, rows) -> None:

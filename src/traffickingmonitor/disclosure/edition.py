@@ -5,11 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.model import EditionModel, build_model
-from traffickingmonitor.disclosure.primary import ProtectedTable, apply_pattern, primary_mask
+from traffickingmonitor.disclosure.primary import (
+    ProtectedTable,
+    apply_pattern,
+    primary_mask,
+    small_symbol,
+)
 from traffickingmonitor.disclosure.rule import DisclosureRule
 from traffickingmonitor.disclosure.secondary import SuppressionResult, suppress
 
@@ -72,12 +78,20 @@ def protect_edition_details(
         bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])
         for c in model.cells
     ]
+    banded = [small_symbol(tables[c.table_id]) for c in model.cells]
     result = suppress(
         model,
         pd.Series(primary, dtype=bool).to_numpy(),
         threshold=rule.threshold,
         protection_level=rule.protection_level,
+        banded=np.asarray(banded, bool),
     )
+    notes = list(model.notes)
+    if result.unprotectable:
+        notes.append(
+            f"{result.unprotectable} sensitive cells cannot be protected by suppression: the "
+            "symbols of the cells they are made of tell too much (show those as x)"
+        )
     protected = {}
     for tid, table in tables.items():
         pmask = masks[tid]
@@ -86,6 +100,4 @@ def protect_edition_details(
             if t == tid and result.secondary[idx]:
                 smask.iloc[row, smask.columns.get_loc(col)] = True
         protected[tid] = apply_pattern(table, rule, pmask, smask)
-    return EditionProtection(
-        protected, rule, time.perf_counter() - t0, model, result, list(model.notes)
-    )
+    return EditionProtection(protected, rule, time.perf_counter() - t0, model, result, notes)

@@ -126,11 +126,22 @@ def primary_mask(table: MonitorTable, rule: DisclosureRule) -> pd.DataFrame:
     return mask
 
 
+def small_symbol(table: MonitorTable) -> bool:
+    """Whether a primary cell of ``table`` is shown as ``<t`` (telling 1..t-1).
+
+    A table of mostly small counts (persons per municipality and year) shows every hidden
+    cell as ``x``: a page of ``<10`` would tell that each of those cells is at least 1, and
+    then their sum (a municipality's persons over the years) could not be protected downwards.
+    """
+    return not table.extra.get("hidden_as_x", False)
+
+
 def apply_pattern(
     table: MonitorTable, rule: DisclosureRule, primary: pd.DataFrame, secondary: pd.DataFrame
 ) -> ProtectedTable:
     """The published table for a suppression pattern (primary ``<t``, secondary ``x``)."""
     frame = table.frame.copy()
+    symbol = rule.symbol if small_symbol(table) else rule.secondary_symbol
     cols = [*table.counts, *table.estimates]
     suppressed = pd.DataFrame(False, index=frame.index, columns=cols)
     status = pd.DataFrame("", index=frame.index, columns=cols, dtype=object)
@@ -138,7 +149,7 @@ def apply_pattern(
         p = primary[col].to_numpy()
         s = secondary[col].to_numpy() & ~p
         shown = frame[col].astype(object)
-        shown = shown.where(~p, rule.symbol).where(~s, rule.secondary_symbol)
+        shown = shown.where(~p, symbol).where(~s, rule.secondary_symbol)
         frame[col] = shown
         suppressed[col] = p | s
         status.loc[p, col] = PRIMARY

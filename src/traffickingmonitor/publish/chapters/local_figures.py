@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import (
@@ -58,6 +60,23 @@ TEXT = {
         "class_note": "Per klasse het aantal gemeenten op de kaart; de aantallen per gemeente staan in de volgende tabel.",
         "table_municipality": "Slachtoffers per gemeente",
         "map_caption": "(grijs: niet getoond; wit: geen geregistreerde slachtoffers)",
+        "table_year": "Slachtoffers per {area} en jaar",
+        "basis": "Naar",
+        "year_note": (
+            "Per jaar: de personen van dat jaar, naar gemeente van uitbuiting en naar "
+            "woongemeente; x: niet getoond."
+        ),
+        "table_municipality_year": "Gemeenten met een getoond aantal in een jaar",
+        "municipality_year_note": (
+            "Per gemeente en jaar zijn bijna alle aantallen kleiner dan {t}; die tabel toont elk "
+            "verborgen aantal als x (ook de kleine, zodat hun som over de jaren beschermd "
+            "blijft). Hier de {n} gemeenten met ten minste één getoond aantal in een jaar; alle "
+            "{all} gemeenten staan in tables/local_municipality_year.csv en in het dashboard."
+        ),
+        "municipality_year_none": (
+            "Geen gemeente heeft in een jaar een aantal dat getoond kan worden; alle gemeenten "
+            "staan in tables/local_municipality_year.csv en in het dashboard."
+        ),
     },
     "en": {
         "title": "Local figures",
@@ -99,6 +118,24 @@ TEXT = {
         "class_note": "Per class the number of municipalities on the map; the counts per municipality are in the next table.",
         "table_municipality": "Victims per municipality",
         "map_caption": "(grey: not shown; white: no registered victims)",
+        "table_year": "Victims per {area} and year",
+        "basis": "By",
+        "year_note": (
+            "Per year: the persons of that year, by municipality of exploitation and by "
+            "municipality of residence; x: not shown."
+        ),
+        "table_municipality_year": "Municipalities with a shown count in a year",
+        "municipality_year_note": (
+            "Per municipality and year nearly all counts are below {t}; that table shows every "
+            "hidden count as x (the small ones too, so that their sum over the years stays "
+            "protected). Here the {n} municipalities with at least one count shown in a year; "
+            "all {all} municipalities are in tables/local_municipality_year.csv and in the "
+            "dashboard."
+        ),
+        "municipality_year_none": (
+            "No municipality has a count that can be shown in any year; all municipalities "
+            "are in tables/local_municipality_year.csv and in the dashboard."
+        ),
     },
 }
 
@@ -289,11 +326,76 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 ).strip(),
             )
         )
+    blocks += _yearly_blocks(ctx, w)
     return ChapterContent(
         title=w["title"],
         intro=[w["intro"].format(y0=y0, y1=y1, date=codes.REFERENCE_DATE)],
         blocks=blocks,
     )
+
+
+def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
+    """Per year: a table per region level (both bases), and the municipalities with a shown
+    count in a year (the whole table is too sparse to print: nearly every cell is hidden)."""
+    blocks = []
+    for level in ("province", "police_unit", "safety_region"):
+        table = ctx.tables.get(f"local_{level}_year")
+        if table is None:
+            continue
+        years = sorted(int(y) for y in table.frame["year"].unique())
+        rows = []
+        for code in dict.fromkeys(table.frame[level]):
+            for basis in ("exploitation", "residence"):
+                cells = [shown(table.value({"year": y, level: code}, basis)) for y in years]
+                rows.append([area_name(level, code, ctx.lang), w[basis], *cells])
+        blocks.append(
+            Block(
+                id=f"local-{level.replace('_', '-')}-year",
+                title=w["table_year"].format(area=w["area"][level].lower()),
+                chart=False,
+                wide=True,
+                header=[w["area"][level], w["basis"], *map(str, years)],
+                rows=rows,
+                note=w["year_note"],
+            )
+        )
+    table = ctx.tables.get("local_municipality_year")
+    if table is None:
+        return blocks
+    frame = table.frame
+    years = sorted(int(y) for y in frame["year"].unique())
+    shown_any = frame.loc[
+        ~table.suppressed["exploitation"] & (pd.to_numeric(frame["exploitation"], errors="coerce") > 0)
+        | ~table.suppressed["residence"] & (pd.to_numeric(frame["residence"], errors="coerce") > 0),
+        "municipality",
+    ]
+    codes_shown = sorted(
+        (c for c in set(shown_any) if c != codes.UNKNOWN),
+        key=lambda c: area_name("municipality", c, ctx.lang),
+    )
+    rows = []
+    for code in codes_shown:
+        for basis in ("exploitation", "residence"):
+            cells = [shown(table.value({"year": y, "municipality": code}, basis)) for y in years]
+            rows.append([area_name("municipality", code, ctx.lang), w[basis], *cells])
+    n_all = frame["municipality"].nunique() - int(codes.UNKNOWN in set(frame["municipality"]))
+    note = (
+        w["municipality_year_note"].format(t=ctx.rule.threshold, n=len(codes_shown), all=n_all)
+        if rows
+        else w["municipality_year_none"]
+    )
+    blocks.append(
+        Block(
+            id="local-municipality-year",
+            title=w["table_municipality_year"],
+            chart=False,
+            wide=True,
+            header=[w["area"]["municipality"], w["basis"], *map(str, years)],
+            rows=rows,
+            note=note,
+        )
+    )
+    return blocks
 
 
 CHAPTER = Chapter("local", build)
