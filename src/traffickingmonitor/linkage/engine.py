@@ -181,6 +181,7 @@ def train(
             {"blocking": list(keys), "pairs": min(n_pairs, int(settings.em_max_pairs))}
         )
     trained = linker.misc.save_model_to_json()
+    _u_of_unobserved_levels(trained, 1.0 / settings.u_max_pairs)
     _u_of_non_matches(trained, 1.0 / settings.u_max_pairs)
     training["u"] = "random pairs, less the matches among them (prior times m)"
     trained = _rounded(trained)
@@ -193,6 +194,18 @@ def train(
         threshold=settings.threshold,
         training=training,
     )
+
+
+def _u_of_unobserved_levels(splink: dict, resolution: float) -> None:
+    """Give a level that no random pair fell in the least u the sample resolves (in place).
+
+    Splink scores such a level with a u of one in a million but saves the model without it;
+    a re-loaded model would then score it differently from the one that was trained.
+    """
+    for comp in splink["comparisons"]:
+        for lvl in comp["comparison_levels"]:
+            if not lvl.get("is_null_level") and lvl.get("u_probability") is None:
+                lvl["u_probability"] = resolution
 
 
 def _u_of_non_matches(splink: dict, resolution: float) -> None:

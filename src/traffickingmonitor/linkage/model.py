@@ -10,8 +10,9 @@ What two registrations are compared on (each a Splink comparison, its levels bes
   and every word of one name is in the other, both of two words or more: a single shared
   word is what namesakes from a small name pool have), family and first given name equal but
   other given names differ, family and first given name each within one typo (shared
-  deletion-variant hashes), the same but swapped, phonetic codes, then family or first given
-  name alone.
+  deletion-variant hashes), the same but swapped, all words of one name in the other in
+  another order (swapped and a second given name dropped; both of two words or more),
+  phonetic codes, then family or first given name alone.
 - ``birth``: the same year where a date is a common placeholder (1 January; before the exact
   level, so equal placeholders are no exact date), exact date (term-frequency adjusted at
   half weight), day and month transposed, year off by one in the same month (real dates
@@ -194,6 +195,11 @@ def comparisons(dialect: str) -> list:
                 f"{_overlap('family_variant_tokens', 'given_variant_tokens', dialect)} AND "
                 f"{_overlap('given_variant_tokens', 'family_variant_tokens', dialect)}",
                 "names swapped, each within one typo",
+                0.005,
+            ),
+            custom(
+                _subset("name_word_tokens", dialect),
+                "all words of one name in the other, in another order",
                 0.005,
             ),
             cll.And(
