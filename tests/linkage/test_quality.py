@@ -56,12 +56,12 @@ def test_the_national_edition_is_linked_within_the_goal(linked_edition):
         }
     )
     q = linkage.quality_against_truth(assignment, linked_edition.truth)
-    # The goal: pairwise F1 at least 0.98 and persons within 1% of the truth. Persons are
-    # within 1%; F1 is about 0.979 on this edition (0.983 on seeds 7 and 11), one or two
-    # pairs short: most of what is left are registrations without a name, which nothing else
-    # joins to the person, and names with a typo in each of two reports.
+    # The goal: pairwise F1 at least 0.98 and persons within 1% of the truth. F1 is about
+    # 0.984 on this edition (0.986 and 0.984 on seeds 7 and 11); most of what is left are
+    # registrations without a name, which nothing else joins to the person, and names with
+    # a typo in each of two reports.
     assert abs(q["persons"] - q["true_persons"]) <= 0.01 * q["true_persons"]
-    assert q["f1"] >= 0.975
+    assert q["f1"] >= 0.98
     assert q["precision"] >= 0.98 and q["recall"] >= 0.96
     assert q["true_persons_split"] < 0.02 and q["persons_merging"] < 0.02
     # v0 over-counts persons by several percent: the model must do better.
