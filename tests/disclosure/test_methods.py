@@ -60,6 +60,26 @@ def test_every_channel_follows_the_method(demo_edition, tmp_path, method):
         assert "ε = 1" in html
         hn = pd.read_csv(written.tables_dir / "hidden_number.csv", dtype=str, keep_default_na=False)
         assert (hn["estimate"] == "").all()
+        # persons by municipality (pooled and per year) are person counts: noisy, not withheld
+        for name in ("local_municipality.csv", "local_municipality_year.csv"):
+            local = pd.read_csv(written.tables_dir / name, dtype=str, keep_default_na=False)
+            assert local["exploitation"].str.fullmatch(r"\d+").all(), name
+            assert "exploitation_accuracy95" in local.columns
+
+
+def test_dp_sensitivity_of_tables_pooled_over_years():
+    from disclosure_cases import local_year_tables
+    from traffickingmonitor.disclosure.noise import sensitivity
+
+    tables = local_year_tables(years=(2021, 2022, 2023))
+    tables["local_municipality"].extra["pooled_years"] = 3
+    rule = DisclosureRule(method="dp", max_years_per_person=5)
+    # a person counts once in each of up to three pooled years, in one row a year
+    assert sensitivity(tables["local_municipality"], rule, {}) == 3
+    assert sensitivity(tables["local_municipality_year"], rule, {}) == 3
+    assert sensitivity(tables["local_municipality"], DisclosureRule(method="dp"), {}) == min(
+        3, DisclosureRule().max_years_per_person
+    )
 
 
 @pytest.mark.parametrize("method", ["suppression", "rounding", "dp"])

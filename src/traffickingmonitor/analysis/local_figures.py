@@ -125,6 +125,7 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
             dimensions=(),
             counts=BASES,
             margin_of="",
+            extra={"years": span, "pooled_years": len(years), "person_counts": list(BASES)},
         )
     ]
     for level, (_, nl, en) in LEVELS.items():
@@ -139,7 +140,7 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 note_nl=_NOTE_NL.format(pooled=", alle jaren samen (persoonsjaren)"),
                 note_en=_NOTE_EN.format(pooled=", all years together (person-years)"),
                 margin_of="local_total",
-                extra={"years": span},
+                extra={"years": span, "pooled_years": len(years), "person_counts": list(BASES)},
             )
         )
     for level, (_, nl, en) in LEVELS.items():
@@ -161,7 +162,11 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 note_nl=_NOTE_NL.format(pooled=""),
                 note_en=_NOTE_EN.format(pooled=""),
                 margin_of="local_total",
-                extra={"years": span, "hidden_as_x": level == "municipality"},
+                extra={
+                    "years": span,
+                    "person_counts": list(BASES),
+                    "hidden_as_x": level == "municipality",
+                },
             )
         )
     return tables

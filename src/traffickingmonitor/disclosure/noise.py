@@ -29,14 +29,16 @@ ALPHA = 0.05  # accuracy is the half-width of a 95% interval
 
 
 def person_columns(tables: dict[str, MonitorTable]) -> dict[str, list[str]]:
-    """Count columns that count persons (directly or via their margin's column)."""
+    """Count columns that count persons (directly, via their margin's column, or declared in
+    ``extra["person_counts"]``: persons by municipality of exploitation, of residence)."""
     linkage = resolve_linkage(tables)
     out = {}
     for tid, t in tables.items():
         cols = []
         for c in t.counts:
             mapped = linkage[tid].margin_columns.get(c, c)
-            if mapped == "persons" or (t.unit == "persons" and c == "persons"):
+            declared = c in t.extra.get("person_counts", ())
+            if declared or mapped == "persons" or (t.unit == "persons" and c == "persons"):
                 cols.append(c)
         out[tid] = cols
     return out
@@ -57,10 +59,12 @@ def sensitivity(table: MonitorTable, rule: DisclosureRule, total_categories: dic
                 per_year *= max(1, table.frame[d].nunique())
             elif total is not None:
                 per_year *= 2  # their own row and the total row
-    years = (
-        min(rule.max_years_per_person, table.frame["year"].nunique())
+    # a table pooled over years (``extra["pooled_years"]``) counts a person once per year
+    years = min(
+        rule.max_years_per_person,
+        table.frame["year"].nunique()
         if "year" in table.frame
-        else 1
+        else int(table.extra.get("pooled_years", 1)),
     )
     return per_year * max(1, years)
 
