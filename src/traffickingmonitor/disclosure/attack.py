@@ -15,8 +15,9 @@ repeated here unnoticed. What the attacker knows:
 * municipalities make up police units, safety regions and provinces (CBS 2023); in the local
   figures (persons by municipality of exploitation and of residence) every area's count,
   pooled or of a year, is the sum of its municipalities' counts of those years, and all of
-  them together are the edition's person-years; ages 0-11 and 12-17 are the minors; countries make up nationality groups and "other" in the top
-  nationalities is every country not named;
+  them together are the edition's person-years;
+* ages 0-11 and 12-17 are the minors; countries make up nationality groups and "other" in
+  the top nationalities is every country not named;
 * the same persons under two names (criminal group = criminal form = first-ranked criminal;
   labour group = labour form; other/unknown group = first-ranked other/unknown; sexual form
   = domestic + cross-border sexual), persons per organisation = 1 n1 + 2 n2 + (3..5) n3+, and
@@ -292,9 +293,11 @@ class _Solver:
         model.a_matrix_.start_ = a.indptr
         model.a_matrix_.index_ = a.indices
         model.a_matrix_.value_ = a.data
-        self._h = _highs(highspy)
+        # the solver only; the model above is the attacker's own
+        from traffickingmonitor.disclosure.secondary import _quiet_highs
+
+        self._h = _quiet_highs()
         self._h.passModel(model)
-        self._n = a.shape[1]
         self._last: int | None = None
 
     def range(self, v: int) -> tuple[float, float]:
@@ -320,26 +323,6 @@ class _Solver:
             else:
                 out.append(h.getInfo().objective_function_value)
         return out[0], out[1]
-
-
-def _highs(highspy):
-    import contextlib
-    import os
-    import sys
-
-    # HiGHS prints a licence banner to descriptor 1 when its first instance starts
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as null, contextlib.suppress(Exception):
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("simplex_strategy", 4)  # objective changes keep the basis primal feasible
-    return h
 
 
 def _row(frame: pd.DataFrame, t: Published, pos: int) -> dict:
