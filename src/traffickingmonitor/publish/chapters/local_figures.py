@@ -27,7 +27,8 @@ TEXT = {
             "en naar hun woongemeente, per gemeente, politie-eenheid, veiligheidsregio en "
             "provincie, {y0}–{y1} samen (persoonsjaren: wie in twee jaren is gemeld, telt twee "
             "keer). Cijfers per 100.000 inwoners gebruiken de bevolking op {date} en zijn per "
-            "jaar gemiddeld; ze zijn alleen berekend uit getoonde aantallen."
+            "jaar gemiddeld; ze zijn alleen berekend uit getoonde aantallen. Achteraan dezelfde "
+            "aantallen per jaar."
         ),
         "map_municipality": "Slachtoffers per 100.000 inwoners naar gemeente van uitbuiting",
         "map_province": "Slachtoffers per 100.000 inwoners naar provincie van uitbuiting",
@@ -85,7 +86,8 @@ TEXT = {
             "and by their municipality of residence, per municipality, police unit, safety region "
             "and province, {y0}–{y1} pooled (person-years: a person registered in two years counts "
             "twice). Rates per 100,000 inhabitants use the population on {date} and are averaged "
-            "per year; they are computed from shown counts only."
+            "per year; they are computed from shown counts only. At the end, the same counts "
+            "per year."
         ),
         "map_municipality": "Victims per 100,000 inhabitants by municipality of exploitation",
         "map_province": "Victims per 100,000 inhabitants by province of exploitation",
@@ -365,7 +367,8 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
     frame = table.frame
     years = sorted(int(y) for y in frame["year"].unique())
     shown_any = frame.loc[
-        ~table.suppressed["exploitation"] & (pd.to_numeric(frame["exploitation"], errors="coerce") > 0)
+        ~table.suppressed["exploitation"]
+        & (pd.to_numeric(frame["exploitation"], errors="coerce") > 0)
         | ~table.suppressed["residence"] & (pd.to_numeric(frame["residence"], errors="coerce") > 0),
         "municipality",
     ]
