@@ -294,7 +294,7 @@ def unseen_holders(counts: pd.Series) -> float:
     """
     sizes = counts.value_counts()
     n1, n2 = int(sizes.get(1, 0)), int(sizes.get(2, 0))
-    # no value held twice: as if one were (a count of none is no certainty of none)
+    # no value held twice: as if half of one were (a count of none is no certainty of none)
     return min(1.0, max(2.0 * n2, 1.0) / n1) if n1 else 1.0
 
 
