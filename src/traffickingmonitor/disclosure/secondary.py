@@ -38,6 +38,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from traffickingmonitor.disclosure.model import EditionModel, _mat
 
 MILP_TIME_LIMIT = 5.0  # seconds per sensitive cell; then the best pattern found so far
+# random weightings of the sensitive cells solved up front (``_Audit.explore``); the pattern
+# does not depend on them, only how many cells need an LP of their own
+EXPLORE_DIRECTIONS = 6
 
 
 @dataclass
@@ -183,12 +186,13 @@ def suppress(
             continue
         comp.banded = g_banded[gl]
         audit = _Audit(comp, hidden, threshold)
+        audit.explore(np.flatnonzero(prim), EXPLORE_DIRECTIONS)
         # smallest sensitive cells first: they need the widest relative protection
         for p in sorted(np.flatnonzero(prim), key=lambda i: comp.v[i]):
             need_up, need_dn = _needs(comp.v[p], threshold, protection_level)
             if audit.reaches(p, comp.v[p] - need_dn, comp.v[p] + need_up):
                 continue
-            add, fell_back, tries = _protect_nearby(
+            add, points, fell_back, tries = _protect_nearby(
                 comp, hidden, prim, p, threshold, need_up, need_dn, time_limit
             )
             result.milps += tries
@@ -198,6 +202,8 @@ def suppress(
                 continue
             hidden |= add
             audit.hide(np.flatnonzero(add))
+            for point in points:
+                audit.see(point)
         # helper cells an attacker can compute exactly protect nothing: show them
         for g in np.flatnonzero(hidden & ~prim):
             if audit.exact(g):
@@ -316,10 +322,25 @@ class _Audit:
             return -math.inf if sense == highspy.ObjSense.kMinimize else math.inf
         if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(f"audit LP failed: {h.modelStatusToString(status)}")
-        seen = self._comp.S @ np.asarray(h.getSolution().col_value)
-        np.minimum(self._low_seen, seen, out=self._low_seen)
-        np.maximum(self._high_seen, seen, out=self._high_seen)
+        self.see(np.asarray(h.getSolution().col_value))
         return h.getInfo().objective_function_value
+
+    def explore(self, cells, directions: int, seed: int = 0) -> None:
+        """Solve for a few random weightings of ``cells`` (both senses): each solution moves
+        many cells at once, so most of their ranges are proven without a solve of their own."""
+        rng = np.random.default_rng(seed)
+        S = self._comp.S[np.asarray(cells)]
+        for _ in range(directions):
+            weights = rng.uniform(0.5, 1.5, S.shape[0]) * rng.choice((-1.0, 1.0), S.shape[0])
+            self._h.changeColsCost(self._comp.n, self._cols, np.asarray(S.T @ weights).ravel())
+            for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+                self._solve(None, sense)
+
+    def see(self, point: np.ndarray) -> None:
+        """Take ``point`` (values of the unknowns the attacker cannot rule out) as seen."""
+        values = self._comp.S @ point
+        np.minimum(self._low_seen, values, out=self._low_seen)
+        np.maximum(self._high_seen, values, out=self._high_seen)
 
     def _objective(self, g) -> None:
         self._h.changeColsCost(self._comp.n, self._cols, self._comp.S[g].toarray().ravel())
@@ -371,7 +392,8 @@ def _nearby(comp: _Component, p: int, max_cells: int, rounds: int = 2) -> np.nda
 
 #: Neighbourhood sizes tried in turn (see ``_nearby``); ``None`` is the whole component.
 NEIGHBOURHOODS: tuple[int | None, ...] = (64, 512, None)
-NEARBY_TIME_LIMIT = 0.3  # seconds per MILP near a cell; then its best pattern so far
+NEARBY_TIME_LIMIT = 0.1  # seconds per MILP near a cell; then its best pattern so far
+SMALL_COMPONENT = 400  # unknowns: up to this, a MILP over the whole component is cheap
 
 
 def _protect_nearby(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit):
@@ -383,23 +405,24 @@ def _protect_nearby(comp, hidden, prim, p, threshold, need_up, need_dn, time_lim
     is small: a sensitive municipality-year among thousands of atoms then costs a MILP of a
     few hundred variables instead of one over the whole country and every year.
 
-    Returns (cells to hide or ``None`` when no pattern can protect ``p``, 1 if the LP
-    relaxation had to stand in for the MILP, MILPs).
+    Returns (cells to hide or ``None`` when no pattern can protect ``p``, the values of the
+    unknowns after the two perturbations, 1 if the LP relaxation had to stand in for the
+    MILP, MILPs).
     """
     tries = 0
-    for size in NEIGHBOURHOODS:
+    for size in NEIGHBOURHOODS if comp.n > SMALL_COMPONENT else (None,):
         cols = None if size is None else _nearby(comp, p, size)
         if cols is not None and len(cols) > comp.n // 2:
             cols = None
         tries += 1
         # near p, a good pattern soon is worth more than the cheapest one late
         limit = time_limit if cols is None else min(time_limit, NEARBY_TIME_LIMIT)
-        add = _protect(comp, hidden, prim, p, threshold, need_up, need_dn, limit, cols)
-        if add is not None:
-            return add, 0, tries
+        found = _protect(comp, hidden, prim, p, threshold, need_up, need_dn, limit, cols)
+        if found is not None:
+            return *found, 0, tries
         if cols is None:
             break
-    return _protect_relaxed(comp, hidden, prim, p, threshold, need_up, need_dn), 1, tries
+    return _protect_relaxed(comp, hidden, prim, p, threshold, need_up, need_dn), [], 1, tries
 
 
 def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols):
@@ -472,7 +495,8 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
 
 def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None):
     """Cells to hide so that ``p`` can move ``need_up`` up and ``need_dn`` down unseen, with
-    only the unknowns ``cols`` moving; ``None`` when no such pattern was found in time."""
+    only the unknowns ``cols`` moving, and the two perturbed points (feasible for the attacker
+    once those cells are hidden); ``None`` when no such pattern was found in time."""
     cost, constraints, bounds, integrality, cand, _, n = _protection_problem(
         comp, hidden, prim, p, threshold, need_up, need_dn, cols
     )
@@ -488,7 +512,13 @@ def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, col
         return None
     add = np.zeros(len(comp.v), bool)
     add[cand[res.x[2 * n :] > 0.5]] = True
-    return add
+    cols = np.arange(comp.n) if cols is None else cols
+    points = []
+    for k in range(2):
+        point = comp.a.copy()
+        point[cols] += res.x[k * n : (k + 1) * n]
+        points.append(point)
+    return add, points
 
 
 def _protect_relaxed(comp, hidden, prim, p, threshold, need_up, need_dn):
