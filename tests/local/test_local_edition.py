@@ -139,10 +139,11 @@ def test_municipality_year_shows_hidden_cells_as_x_and_hides_every_small_count(e
 
 def test_report_has_the_yearly_local_tables(report, protected):
     html = report[0]
-    for block in ("local-province-year", "local-police-unit-year", "local-safety-region-year"):
-        start = html.index(f'id="{block}"')
-        section = html[start : html.index("</section>", start)]
-        assert all(f">{y}<" in section for y in (2018, 2019, 2020)), block
+    start = html.index('id="local-province-year"')
+    section = html[start : html.index("</section>", start)]
+    assert all(f">{y}<" in section for y in (2018, 2019, 2020))
+    assert section.count('<th scope="row">') == 2 * len(protected["local_province"].frame)
+    assert "local_police_unit_year.csv" in section  # the other levels: CSV and dashboard
     start = html.index('id="local-municipality-year"')
     section = html[start : html.index("</section>", start)]
     table = protected["local_municipality_year"]

@@ -28,7 +28,7 @@ TEXT = {
             "provincie, {y0}–{y1} samen (persoonsjaren: wie in twee jaren is gemeld, telt twee "
             "keer). Cijfers per 100.000 inwoners gebruiken de bevolking op {date} en zijn per "
             "jaar gemiddeld; ze zijn alleen berekend uit getoonde aantallen. Achteraan dezelfde "
-            "aantallen per jaar."
+            "aantallen per jaar (provincies, en gemeenten met een getoond aantal)."
         ),
         "map_municipality": "Slachtoffers per 100.000 inwoners naar gemeente van uitbuiting",
         "map_province": "Slachtoffers per 100.000 inwoners naar provincie van uitbuiting",
@@ -65,7 +65,9 @@ TEXT = {
         "basis": "Naar",
         "year_note": (
             "Per jaar: de personen van dat jaar, naar gemeente van uitbuiting en naar "
-            "woongemeente; x: niet getoond."
+            "woongemeente; x: niet getoond. Per politie-eenheid en veiligheidsregio per jaar: "
+            "tables/local_police_unit_year.csv, tables/local_safety_region_year.csv en het "
+            "dashboard."
         ),
         "table_municipality_year": "Gemeenten met een getoond aantal in een jaar",
         "municipality_year_note": (
@@ -87,7 +89,7 @@ TEXT = {
             "and province, {y0}–{y1} pooled (person-years: a person registered in two years counts "
             "twice). Rates per 100,000 inhabitants use the population on {date} and are averaged "
             "per year; they are computed from shown counts only. At the end, the same counts "
-            "per year."
+            "per year (provinces, and municipalities with a shown count)."
         ),
         "map_municipality": "Victims per 100,000 inhabitants by municipality of exploitation",
         "map_province": "Victims per 100,000 inhabitants by province of exploitation",
@@ -124,7 +126,9 @@ TEXT = {
         "basis": "By",
         "year_note": (
             "Per year: the persons of that year, by municipality of exploitation and by "
-            "municipality of residence; x: not shown."
+            "municipality of residence; x: not shown. Per police unit and safety region per "
+            "year: tables/local_police_unit_year.csv, tables/local_safety_region_year.csv and "
+            "the dashboard."
         ),
         "table_municipality_year": "Municipalities with a shown count in a year",
         "municipality_year_note": (
@@ -336,27 +340,35 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
+def _per_year(ctx: ChapterContext, w: dict, table, level: str, areas) -> tuple[list, list]:
+    """Header and rows (an area's two bases, one column per year) of a per-year table."""
+    years = sorted(int(y) for y in table.frame["year"].unique())
+    rows = []
+    for code in areas:
+        for basis in ("exploitation", "residence"):
+            cells = [shown(table.value({"year": y, level: code}, basis)) for y in years]
+            rows.append([area_name(level, code, ctx.lang), w[basis], *cells])
+    return [w["area"][level], w["basis"], *map(str, years)], rows
+
+
 def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
-    """Per year: a table per region level (both bases), and the municipalities with a shown
-    count in a year (the whole table is too sparse to print: nearly every cell is hidden)."""
+    """Per year: provinces (both bases) and the municipalities with a shown count in a year.
+
+    Police units and safety regions per year are in the CSV tables and on the dashboard's
+    region pages; the municipality-year table is too sparse to print (nearly every cell is
+    hidden). Each printed row costs typesetting time, which the demo must keep under a minute.
+    """
     blocks = []
-    for level in ("province", "police_unit", "safety_region"):
-        table = ctx.tables.get(f"local_{level}_year")
-        if table is None:
-            continue
-        years = sorted(int(y) for y in table.frame["year"].unique())
-        rows = []
-        for code in dict.fromkeys(table.frame[level]):
-            for basis in ("exploitation", "residence"):
-                cells = [shown(table.value({"year": y, level: code}, basis)) for y in years]
-                rows.append([area_name(level, code, ctx.lang), w[basis], *cells])
+    table = ctx.tables.get("local_province_year")
+    if table is not None:
+        header, rows = _per_year(ctx, w, table, "province", dict.fromkeys(table.frame["province"]))
         blocks.append(
             Block(
-                id=f"local-{level.replace('_', '-')}-year",
-                title=w["table_year"].format(area=w["area"][level].lower()),
+                id="local-province-year",
+                title=w["table_year"].format(area=w["area"]["province"].lower()),
                 chart=False,
                 wide=True,
-                header=[w["area"][level], w["basis"], *map(str, years)],
+                header=header,
                 rows=rows,
                 note=w["year_note"],
             )
@@ -365,25 +377,19 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
     if table is None:
         return blocks
     frame = table.frame
-    years = sorted(int(y) for y in frame["year"].unique())
-    shown_any = frame.loc[
-        ~table.suppressed["exploitation"]
-        & (pd.to_numeric(frame["exploitation"], errors="coerce") > 0)
-        | ~table.suppressed["residence"] & (pd.to_numeric(frame["residence"], errors="coerce") > 0),
-        "municipality",
-    ]
-    codes_shown = sorted(
-        (c for c in set(shown_any) if c != codes.UNKNOWN),
+    shown_somewhere = pd.Series(False, index=frame.index)
+    for basis in ("exploitation", "residence"):
+        shown_somewhere |= ~table.suppressed[basis] & (
+            pd.to_numeric(frame[basis], errors="coerce") > 0
+        )
+    municipalities = sorted(
+        set(frame.loc[shown_somewhere, "municipality"]) - {codes.UNKNOWN},
         key=lambda c: area_name("municipality", c, ctx.lang),
     )
-    rows = []
-    for code in codes_shown:
-        for basis in ("exploitation", "residence"):
-            cells = [shown(table.value({"year": y, "municipality": code}, basis)) for y in years]
-            rows.append([area_name("municipality", code, ctx.lang), w[basis], *cells])
+    header, rows = _per_year(ctx, w, table, "municipality", municipalities)
     n_all = frame["municipality"].nunique() - int(codes.UNKNOWN in set(frame["municipality"]))
     note = (
-        w["municipality_year_note"].format(t=ctx.rule.threshold, n=len(codes_shown), all=n_all)
+        w["municipality_year_note"].format(t=ctx.rule.threshold, n=len(municipalities), all=n_all)
         if rows
         else w["municipality_year_none"]
     )
@@ -393,7 +399,7 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
             title=w["table_municipality_year"],
             chart=False,
             wide=True,
-            header=[w["area"]["municipality"], w["basis"], *map(str, years)],
+            header=header,
             rows=rows,
             note=note,
         )
