@@ -158,6 +158,26 @@ def test_local_figures_per_year_recover_nothing(tmp_path):
     assert report.small_shown == []
 
 
+def test_local_figures_per_year_engine_audit_and_near_cell_patterns(monkeypatch):
+    from traffickingmonitor.disclosure import secondary
+    from traffickingmonitor.disclosure.api import protect_edition_details
+
+    tables = local_year_tables(persons_per_year=500, seed=9)
+    fast = protect_edition_details(tables, RULE)
+    assert fast.suppression.unprotectable == 0
+    assert all(b.ok for b in fast.suppression.bounds)  # the engine's own LP audit
+    # without the up-front directions and with every MILP over the whole component: the
+    # shortcuts only spare solves, and a pattern found near a cell protects as well
+    monkeypatch.setattr(secondary, "EXPLORE_DIRECTIONS", 0)
+    monkeypatch.setattr(secondary, "NEIGHBOURHOODS", (None,))
+    plain = protect_edition_details(tables, RULE)
+    assert all(b.ok for b in plain.suppression.bounds)
+    assert fast.suppression.primary.sum() == plain.suppression.primary.sum()
+    assert abs(int(fast.suppression.hidden.sum()) - int(plain.suppression.hidden.sum())) <= 0.05 * (
+        int(plain.suppression.hidden.sum())
+    )
+
+
 def test_small_municipality_years_shown_as_small_give_their_sum_away():
     # why the municipality-year table shows hidden cells as "x": each "<10" tells "at least
     # 1", so a pooled municipality of 2 persons in two years is known to be at least 2
