@@ -390,9 +390,11 @@ def _nearby(comp: _Component, p: int, max_cells: int, rounds: int = 2) -> np.nda
     return np.flatnonzero(near)
 
 
-#: Neighbourhood sizes tried in turn (see ``_nearby``); ``None`` is the whole component.
-NEIGHBOURHOODS: tuple[int | None, ...] = (64, 512, None)
-NEARBY_TIME_LIMIT = 0.1  # seconds per MILP near a cell; then its best pattern so far
+#: Neighbourhoods tried in turn, as (``max_cells``, ``rounds``) of ``_nearby``; ``None`` is the
+#: whole component.
+NEIGHBOURHOODS: tuple[tuple[int, int] | None, ...] = ((64, 1), (64, 2), (512, 2), None)
+# branch-and-bound nodes per MILP near a cell; then its best pattern so far
+NEARBY_NODE_LIMIT = 50
 SMALL_COMPONENT = 400  # unknowns: up to this, a MILP over the whole component is cheap
 
 
@@ -411,13 +413,16 @@ def _protect_nearby(comp, hidden, prim, p, threshold, need_up, need_dn, time_lim
     """
     tries = 0
     for size in NEIGHBOURHOODS if comp.n > SMALL_COMPONENT else (None,):
-        cols = None if size is None else _nearby(comp, p, size)
+        cols = None if size is None else _nearby(comp, p, *size)
         if cols is not None and len(cols) > comp.n // 2:
             cols = None
         tries += 1
-        # near p, a good pattern soon is worth more than the cheapest one late
-        limit = time_limit if cols is None else min(time_limit, NEARBY_TIME_LIMIT)
-        found = _protect(comp, hidden, prim, p, threshold, need_up, need_dn, limit, cols)
+        # near p, a good pattern soon is worth more than the cheapest one late; a limit in
+        # branch-and-bound nodes, not seconds, keeps the pattern the same on every machine
+        nodes = None if cols is None else NEARBY_NODE_LIMIT
+        found = _protect(
+            comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols, nodes
+        )
         if found is not None:
             return *found, 0, tries
         if cols is None:
@@ -493,7 +498,7 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
     return cost, constraints, Bounds(lb, ub), integrality, cand, S, n
 
 
-def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None):
+def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None, nodes=None):
     """Cells to hide so that ``p`` can move ``need_up`` up and ``need_dn`` down unseen, with
     only the unknowns ``cols`` moving, and the two perturbed points (feasible for the attacker
     once those cells are hidden); ``None`` when no such pattern was found in time."""
@@ -506,7 +511,11 @@ def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, col
             constraints=constraints,
             integrality=integrality,
             bounds=bounds,
-            options={"time_limit": time_limit, "disp": False},
+            options={
+                "time_limit": time_limit,
+                "disp": False,
+                **({"node_limit": nodes} if nodes is not None else {}),
+            },
         )
     if res.x is None:
         return None
