@@ -92,7 +92,7 @@ def run_raw(work: Path) -> dict:
         log_level=logging.ERROR,
     )
     # The same term-frequency tables (counted over people) through Splink's own lookup API.
-    for col, rows in engine.term_frequencies(frame).items():
+    for col, rows in engine.term_frequency_tables(frame)[0].items():
         table = pd.DataFrame(rows, columns=[col, f"tf_{col}"])
         linker.table_management.register_term_frequency_lookup(
             db_api.register(table, table_name=f"tf_lookup_{col}"), col

@@ -10,18 +10,25 @@ from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
 
 
-def hard_tables(years=(2022, 2023), persons_per_year=1200, seed=7) -> dict[str, MonitorTable]:
-    rng = np.random.default_rng(seed)
+def _municipality_rows(rng, year: int, persons: int, column: str) -> list[dict]:
+    """``persons`` spread over the municipalities by population (one multinomial draw)."""
     ref = codes.municipalities()
     weights = ref["population"].to_numpy(float)
+    n = rng.multinomial(persons, weights / weights.sum())
+    return [
+        {"year": year, "municipality": code, column: int(k)}
+        for code, k in zip(ref["code"], n, strict=True)
+    ]
+
+
+def hard_tables(years=(2022, 2023), persons_per_year=1200, seed=7) -> dict[str, MonitorTable]:
+    rng = np.random.default_rng(seed)
     rows = []
     for year in years:
-        n = rng.multinomial(persons_per_year, weights / weights.sum())
-        for code, k in zip(ref["code"], n, strict=True):
-            rows.append({"year": year, "municipality": code, "persons": int(k)})
+        rows += _municipality_rows(rng, year, persons_per_year, "persons")
         rows.append({"year": year, "municipality": "unknown", "persons": int(rng.integers(3, 30))})
     muni = pd.DataFrame(rows)
-    level = ref.set_index("code")
+    level = codes.municipalities().set_index("code")
     muni["province"] = muni["municipality"].map(level["province"]).fillna("unknown")
     muni["police_unit"] = muni["municipality"].map(level["police_unit"]).fillna("unknown")
 
@@ -55,17 +62,12 @@ def local_year_tables(
     """Local figures as the edition has them: persons per municipality and province, pooled
     over the years and per year, all margins of one total (few persons per municipality-year)."""
     rng = np.random.default_rng(seed)
-    ref = codes.municipalities()
-    weights = ref["population"].to_numpy(float)
     rows = []
     for year in years:
-        n = rng.multinomial(persons_per_year, weights / weights.sum())
-        rows += [
-            {"year": year, "municipality": c, "exploitation": int(k)}
-            for c, k in zip(ref["code"], n, strict=True)
-        ]
+        rows += _municipality_rows(rng, year, persons_per_year, "exploitation")
     per_year = pd.DataFrame(rows)
-    per_year["province"] = per_year["municipality"].map(ref.set_index("code")["province"])
+    province = codes.municipalities().set_index("code")["province"]
+    per_year["province"] = per_year["municipality"].map(province)
 
     def table(tid, dims, frame, **extra):
         return MonitorTable(

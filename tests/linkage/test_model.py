@@ -10,7 +10,7 @@ import pytest
 from linkage_helpers import tokens
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage import api as linkage
-from traffickingmonitor.linkage.engine import term_frequencies
+from traffickingmonitor.linkage.engine import term_frequency_tables
 from traffickingmonitor.linkage.linking import link_full
 from traffickingmonitor.linkage.prepare import SPLINK_COLUMNS, common_monthdays, splink_frame
 
@@ -65,7 +65,8 @@ def test_term_frequencies_count_people_not_registrations():
     ]
     regs = tokens(rows)
     tf = dict(
-        (value, share) for value, share in term_frequencies(splink_frame(regs, []))["name_token"]
+        (value, share)
+        for value, share in term_frequency_tables(splink_frame(regs, []))[0]["name_token"]
     )
     # two people, each name held by no other: u = (1 - 1 + a) / 2, a = 1/2 (Good-Turing with
     # no name held twice), the same for both names however often each was registered
@@ -83,7 +84,9 @@ def test_term_frequencies_count_the_other_holders_of_a_value():
         {"family_name": f"Boateng{chr(97 + i)}", "given_names": "Kofi", "birth_date": "1990-05-06"}
         for i in range(7)
     ]
-    shares = sorted(u for _, u in term_frequencies(splink_frame(tokens(rows), []))["name_token"])
+    shares = sorted(
+        u for _, u in term_frequency_tables(splink_frame(tokens(rows), []))[0]["name_token"]
+    )
     assert shares[0] == pytest.approx((1 / 7) / 10)
     assert shares[-1] == pytest.approx((2 + 1 / 7) / 10)
 

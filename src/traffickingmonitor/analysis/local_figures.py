@@ -115,6 +115,9 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
     places = person_places(con, edition_id)
     years = sorted(places["year"].unique())
     span = [int(years[0]), int(years[-1])]
+    # person counts (for noise), and for the pooled tables: a person counts once a year
+    per_year = {"years": span, "person_counts": list(BASES)}
+    pooled = {**per_year, "pooled_years": len(years)}
     total = pd.DataFrame({b: [len(places)] for b in BASES})
     tables = [
         MonitorTable(
@@ -125,7 +128,7 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
             dimensions=(),
             counts=BASES,
             margin_of="",
-            extra={"years": span, "pooled_years": len(years), "person_counts": list(BASES)},
+            extra={**pooled},
         )
     ]
     for level, (_, nl, en) in LEVELS.items():
@@ -140,7 +143,7 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 note_nl=_NOTE_NL.format(pooled=", alle jaren samen (persoonsjaren)"),
                 note_en=_NOTE_EN.format(pooled=", all years together (person-years)"),
                 margin_of="local_total",
-                extra={"years": span, "pooled_years": len(years), "person_counts": list(BASES)},
+                extra={**pooled},
             )
         )
     for level, (_, nl, en) in LEVELS.items():
@@ -162,11 +165,7 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 note_nl=_NOTE_NL.format(pooled=""),
                 note_en=_NOTE_EN.format(pooled=""),
                 margin_of="local_total",
-                extra={
-                    "years": span,
-                    "person_counts": list(BASES),
-                    "hidden_as_x": level == "municipality",
-                },
+                extra={**per_year, "hidden_as_x": level == "municipality"},
             )
         )
     return tables

@@ -38,6 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from traffickingmonitor.codes import api as codes
+from traffickingmonitor.disclosure import highs
 
 GEO_LEVELS = {"police_unit", "safety_region", "province"}
 ORGS = codes.REPORTING_ORG.order()
@@ -154,8 +155,9 @@ def attack(
     report = AttackReport(threshold)
     cell: dict[tuple[str, int, str], int] = {}
     by_id = {t.table_id: t for t in tables}
+    frames = {t.table_id: t.frame.reset_index(drop=True) for t in tables}
     for t in tables:
-        f = t.frame.reset_index(drop=True)
+        f = frames[t.table_id]
         for col in t.counts:
             if col not in f:
                 continue
@@ -180,7 +182,7 @@ def attack(
         t = by_id.get(tid)
         if t is None:
             return {}
-        f = t.frame.reset_index(drop=True)
+        f = frames[tid]
         dims = [d for d in t.dimensions if d != "year"]
         out = {}
         for pos in range(len(f)):
@@ -249,8 +251,8 @@ def attack(
             continue
         if rounding_base and not (truth and 0 < truth.get((tid, pos, col), 0) < threshold):
             continue
-        t = by_id[tid]
-        shown = str(t.frame.reset_index(drop=True).at[pos, col])
+        t, f = by_id[tid], frames[tid]
+        shown = str(f.at[pos, col])
         lo, hi = solver.range(v)
         true = truth.get((tid, pos, col)) if truth else None
         problem = ""
@@ -263,66 +265,30 @@ def attack(
             need_hi = min(threshold - 1, true + protection_level)
             if lo > need_lo + 1e-6 or hi < need_hi - 1e-6:
                 problem = f"interval {lo:g}..{hi:g} narrower than {need_lo}..{need_hi}"
-        report.findings.append(
-            Finding(
-                tid, _row(t.frame.reset_index(drop=True), t, pos), col, shown, lo, hi, true, problem
-            )
-        )
+        report.findings.append(Finding(tid, _row(f, t, pos), col, shown, lo, hi, true, problem))
     return report
 
 
 class _Solver:
-    """min and max of one unknown after another over the same constraints (HiGHS; only the
-    objective changes between solves, so each starts from the previous basis)."""
+    """min and max of one unknown after another over the same constraints (only the objective
+    changes between solves, so each starts from the previous basis)."""
 
     def __init__(self, a_eq, a_ub, lb, ub):
-        import highspy
-
-        self._hs = highspy
-        a = sp.vstack([a_eq, a_ub]).tocsc()
-        model = highspy.HighsLp()
-        model.num_col_, model.num_row_ = a.shape[1], a.shape[0]
-        model.col_cost_ = np.zeros(a.shape[1])
-        model.col_lower_ = np.asarray(lb, float)
-        model.col_upper_ = np.where(np.isinf(ub), highspy.kHighsInf, np.asarray(ub, float))
-        model.row_lower_ = np.concatenate(
-            [np.zeros(a_eq.shape[0]), np.full(a_ub.shape[0], -highspy.kHighsInf)]
-        )
-        model.row_upper_ = np.zeros(a.shape[0])
-        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = a.indptr
-        model.a_matrix_.index_ = a.indices
-        model.a_matrix_.value_ = a.data
-        # the solver only; the model above is the attacker's own
-        from traffickingmonitor.disclosure.secondary import _quiet_highs
-
-        self._h = _quiet_highs()
-        self._h.passModel(model)
+        n_eq, n_ub = a_eq.shape[0], a_ub.shape[0]
+        lower = np.concatenate([np.zeros(n_eq), np.full(n_ub, -highs.INF)])
+        self._h = highs.load_lp(sp.vstack([a_eq, a_ub]), lb, ub, lower, np.zeros(n_eq + n_ub))
         self._last: int | None = None
 
     def range(self, v: int) -> tuple[float, float]:
-        hs, h = self._hs, self._h
         if self._last is not None:
-            h.changeColCost(self._last, 0.0)
-        h.changeColCost(v, 1.0)
+            self._h.changeColCost(self._last, 0.0)
+        self._h.changeColCost(v, 1.0)
         self._last = v
-        out = []
-        for sense in (hs.ObjSense.kMinimize, hs.ObjSense.kMaximize):
-            h.changeObjectiveSense(sense)
-            h.run()
-            status = h.getModelStatus()
-            if status in (
-                hs.HighsModelStatus.kUnbounded,
-                hs.HighsModelStatus.kUnboundedOrInfeasible,
-            ):
-                out.append(-math.inf if sense == hs.ObjSense.kMinimize else math.inf)
-            elif status != hs.HighsModelStatus.kOptimal:
-                raise RuntimeError(
-                    f"the published tables are inconsistent: {h.modelStatusToString(status)}"
-                )
-            else:
-                out.append(h.getInfo().objective_function_value)
-        return out[0], out[1]
+        failure = "the published tables are inconsistent"
+        return (
+            highs.optimum(self._h, highs.MINIMIZE, failure),
+            highs.optimum(self._h, highs.MAXIMIZE, failure),
+        )
 
 
 def _row(frame: pd.DataFrame, t: Published, pos: int) -> dict:

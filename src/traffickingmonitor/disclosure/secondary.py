@@ -16,25 +16,22 @@ totals are hidden last) such that both perturbations exist with ``|S_c y| <= M x
 Hiding more cells only enlarges the attacker's feasible set, so the perturbations found for
 earlier cells stay valid: the pattern that results protects every sensitive cell. A cell that
 appears in several tables (the same persons, e.g. Limburg as province and as police unit)
-is one unknown expression in the model and is hidden everywhere at once. The audit then
-re-computes the attacker's bounds for every hidden cell with linear programs, exactly as the
-attacker test suite does.
+is one unknown expression in the model and is hidden everywhere at once. The engine's own
+audit (``SuppressionResult.bounds``, on demand) re-computes the attacker's bounds for every
+hidden cell with linear programs, as the attacker test suite does.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from traffickingmonitor.disclosure import highs
 from traffickingmonitor.disclosure.model import EditionModel, _mat
 
 MILP_TIME_LIMIT = 5.0  # seconds per sensitive cell; then the best pattern found so far
@@ -117,7 +114,6 @@ class _Component:
     """
 
     def __init__(self, model: EditionModel, var_idx, cell_idx, group_of, groups):
-        self.vars = var_idx
         local = {v: i for i, v in enumerate(var_idx)}
         self.n = len(var_idx)
         gids = sorted({int(group_of[c]) for c in cell_idx})
@@ -226,34 +222,6 @@ def _needs(value: float, threshold: int, level: int) -> tuple[float, float]:
     return up, down
 
 
-@contextlib.contextmanager
-def _quiet_stdout():
-    """Send file descriptor 1 to /dev/null for a moment.
-
-    HiGHS writes a licence banner (first instance in a process) and, inside scipy's
-    ``milp``, debugging lines straight to descriptor 1, past Python: they would land in the
-    middle of the CLI's progress bars.
-    """
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _quiet_highs() -> highspy.Highs:
-    with _quiet_stdout():
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    # objective changes keep the basis primal feasible: primal simplex restarts from it
-    h.setOptionValue("simplex_strategy", 4)
-    return h
-
-
 class _Audit:
     """The attacker's LP for a component, solved for one cell after another.
 
@@ -268,21 +236,14 @@ class _Audit:
     def __init__(self, comp: _Component, hidden, threshold):
         self._comp, self._t = comp, threshold
         g, n_eq, n_le = len(comp.v), comp.E.shape[0], comp.H.shape[0]
-        a = sp.vstack([comp.S, comp.E, comp.H]).tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = comp.n, a.shape[0]
-        lp.col_cost_ = np.zeros(comp.n)
-        lp.col_lower_ = np.zeros(comp.n)
-        lp.col_upper_ = np.full(comp.n, highspy.kHighsInf)
         lo, hi = self._cell_bounds(np.arange(g), hidden)
-        lp.row_lower_ = np.concatenate([lo, np.zeros(n_eq), np.full(n_le, -highspy.kHighsInf)])
-        lp.row_upper_ = np.concatenate([hi, np.zeros(n_eq), comp.h])
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = a.indptr
-        lp.a_matrix_.index_ = a.indices
-        lp.a_matrix_.value_ = a.data
-        self._h = _quiet_highs()
-        self._h.passModel(lp)
+        self._h = highs.load_lp(
+            sp.vstack([comp.S, comp.E, comp.H]),
+            np.zeros(comp.n),
+            np.full(comp.n, highs.INF),
+            np.concatenate([lo, np.zeros(n_eq), np.full(n_le, -highs.INF)]),
+            np.concatenate([hi, np.zeros(n_eq), comp.h]),
+        )
         self._cols = np.arange(comp.n, dtype=np.int32)
         self._low_seen, self._high_seen = comp.v.copy(), comp.v.copy()
 
@@ -291,8 +252,8 @@ class _Audit:
         v = self._comp.v[cells]
         hid = np.asarray(hidden, bool)
         band = hid & self._comp.banded[cells]
-        lo = np.where(hid, np.where(band, 1.0, -highspy.kHighsInf), v)
-        hi = np.where(hid, np.where(band, self._t - 1.0, highspy.kHighsInf), v)
+        lo = np.where(hid, np.where(band, 1.0, -highs.INF), v)
+        hi = np.where(hid, np.where(band, self._t - 1.0, highs.INF), v)
         return lo, hi
 
     def _set(self, cells, hidden: bool) -> None:
@@ -309,21 +270,11 @@ class _Audit:
         """The attacker sees these cells again."""
         self._set(cells, False)
 
-    def _solve(self, g, sense) -> float:
-        h = self._h
-        h.changeObjectiveSense(sense)
-        h.run()
-        status = h.getModelStatus()
-        # the true values satisfy every constraint, so "unbounded or infeasible" is unbounded
-        if status in (
-            highspy.HighsModelStatus.kUnbounded,
-            highspy.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            return -math.inf if sense == highspy.ObjSense.kMinimize else math.inf
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"audit LP failed: {h.modelStatusToString(status)}")
-        self.see(np.asarray(h.getSolution().col_value))
-        return h.getInfo().objective_function_value
+    def _solve(self, sense) -> float:
+        value = highs.optimum(self._h, sense, "audit LP failed")
+        if math.isfinite(value):
+            self.see(np.asarray(self._h.getSolution().col_value))
+        return value
 
     def explore(self, cells, directions: int, seed: int = 0) -> None:
         """Solve for a few random weightings of ``cells`` (both senses): each solution moves
@@ -333,8 +284,8 @@ class _Audit:
         for _ in range(directions):
             weights = rng.uniform(0.5, 1.5, S.shape[0]) * rng.choice((-1.0, 1.0), S.shape[0])
             self._h.changeColsCost(self._comp.n, self._cols, np.asarray(S.T @ weights).ravel())
-            for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
-                self._solve(None, sense)
+            for sense in (highs.MINIMIZE, highs.MAXIMIZE):
+                self._solve(sense)
 
     def see(self, point: np.ndarray) -> None:
         """Take ``point`` (values of the unknowns the attacker cannot rule out) as seen."""
@@ -348,9 +299,7 @@ class _Audit:
     def bounds(self, g) -> tuple[float, float]:
         """The attacker's smallest and largest value of cell group ``g``."""
         self._objective(g)
-        return self._solve(g, highspy.ObjSense.kMinimize), self._solve(
-            g, highspy.ObjSense.kMaximize
-        )
+        return self._solve(highs.MINIMIZE), self._solve(highs.MAXIMIZE)
 
     def reaches(self, g, low: float, high: float) -> bool:
         """Whether the attacker's range of ``g`` covers ``low..high``.
@@ -363,10 +312,10 @@ class _Audit:
         if self._low_seen[g] <= low + tol and self._high_seen[g] >= high - tol:
             return True
         self._objective(g)
-        if self._low_seen[g] > low + tol and self._solve(g, highspy.ObjSense.kMinimize) > low + tol:
+        if self._low_seen[g] > low + tol and self._solve(highs.MINIMIZE) > low + tol:
             return False
         if self._high_seen[g] < high - tol:
-            return self._solve(g, highspy.ObjSense.kMaximize) >= high - tol
+            return self._solve(highs.MAXIMIZE) >= high - tol
         return True
 
     def exact(self, g) -> bool:
@@ -505,7 +454,7 @@ def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, col
     cost, constraints, bounds, integrality, cand, _, n = _protection_problem(
         comp, hidden, prim, p, threshold, need_up, need_dn, cols
     )
-    with _quiet_stdout():
+    with highs.quiet_stdout():
         res = milp(
             cost,
             constraints=constraints,

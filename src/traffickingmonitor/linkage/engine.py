@@ -231,11 +231,6 @@ def _u_of_non_matches(splink: dict, resolution: float) -> None:
             lvl["u_probability"] = min(u, max(corrected, u / 20.0, resolution))
 
 
-def term_frequencies(frame: pd.DataFrame) -> dict[str, list[list]]:
-    """Per term-frequency column, ``[value, u]`` rows (see :func:`term_frequency_tables`)."""
-    return term_frequency_tables(frame)[0]
-
-
 def term_frequency_tables(frame: pd.DataFrame) -> tuple[dict[str, list[list]], dict[str, float]]:
     """Per value of each term-frequency column, its u: how likely another person has it.
 

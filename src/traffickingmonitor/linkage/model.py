@@ -60,7 +60,7 @@ TF_COLUMNS: tuple[str, ...] = (
     "residence_municipality",
 )
 # Half-weight term-frequency adjustments for the name and the birth date: the frequencies are
-# counted over people (see ``engine.term_frequencies``), but a person's registrations that the
+# counted over people (see ``engine.term_frequency_tables``), but a person's registrations that the
 # exact rules cannot join (a birth date or a name missing) still count as several people, so
 # a full adjustment would mark exactly the names and dates of re-registered people as common.
 TF_WEIGHT = 0.5
@@ -162,6 +162,12 @@ def comparisons(dialect: str) -> list:
 
     def custom(sql: str, label: str, m: float) -> object:
         return cll.CustomLevel(sql, label_for_charts=label).configure(m_probability=m)
+
+    def implied(sql: str, label: str) -> object:
+        """Agreement that other comparisons already imply: neutral (m = u, fixed)."""
+        return cll.CustomLevel(sql, label_for_charts=label).configure(
+            m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True
+        )
 
     name = cl.CustomComparison(
         output_column_name="name",
@@ -288,14 +294,9 @@ def comparisons(dialect: str) -> list:
         output_column_name="nationality",
         comparison_levels=[
             cll.NullLevel("nationality"),
-            cll.CustomLevel(
+            implied(
                 f"{c('nationality', 'l')} = {c('nationality', 'r')} AND {both_named}",
-                label_for_charts="nationality equal, both named (implied by the names)",
-            ).configure(
-                m_probability=0.5,
-                u_probability=0.5,
-                fix_m_probability=True,
-                fix_u_probability=True,
+                "nationality equal, both named (implied by the names)",
             ),
             cll.ExactMatchLevel("nationality", term_frequency_adjustments=True).configure(
                 label_for_charts="nationality equal, a name missing", m_probability=0.1
@@ -315,15 +316,10 @@ def comparisons(dialect: str) -> list:
         output_column_name="residence_status",
         comparison_levels=[
             cll.NullLevel("residence_status"),
-            cll.CustomLevel(
+            implied(
                 f"{status_l} = {status_r} AND {status_l} IN {_CITIZEN} "
                 f"AND {c('nationality', 'l')} = {c('nationality', 'r')}",
-                label_for_charts="a citizen's status equal, nationality equal (implied by it)",
-            ).configure(
-                m_probability=0.5,
-                u_probability=0.5,
-                fix_m_probability=True,
-                fix_u_probability=True,
+                "a citizen's status equal, nationality equal (implied by it)",
             ),
             cll.ExactMatchLevel("residence_status").configure(
                 label_for_charts="residence status equal", m_probability=0.8

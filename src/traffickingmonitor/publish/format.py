@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traffickingmonitor.disclosure.api import ProtectedTable
+from traffickingmonitor.disclosure.api import DisclosureRule, ProtectedTable
 from traffickingmonitor.publish.labels import category_label
 
 
@@ -11,6 +11,14 @@ def shown(v) -> str:
     if v is None:
         return "–"
     return v if isinstance(v, str) else f"{int(v):,}".replace(",", "\u202f")
+
+
+_HIDDEN = DisclosureRule().secondary_symbol
+
+
+def is_words(v) -> bool:
+    """A table cell of words (set left, as text), not a number, a share or the hidden symbol."""
+    return isinstance(v, str) and v[:1].isalpha() and v != _HIDDEN
 
 
 def pct(numerator: int | None, denominator: int | None) -> int | None:

@@ -25,6 +25,7 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
+from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
 
 
@@ -147,13 +148,15 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("traffickingmonitor.publish", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.tests["words"] = is_words
+    return env
 
 
 def render_html(protected: dict[str, ProtectedTable], edition, rule: PrimaryRule, lang: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import (
@@ -14,6 +12,7 @@ from traffickingmonitor.publish.chapters._local import (
     populations,
     province_codes,
     rate,
+    reference,
     shown_values,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
@@ -377,19 +376,18 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
     if table is None:
         return blocks
     frame = table.frame
-    shown_somewhere = pd.Series(False, index=frame.index)
-    for basis in ("exploitation", "residence"):
-        shown_somewhere |= ~table.suppressed[basis] & (
-            pd.to_numeric(frame[basis], errors="coerce") > 0
-        )
-    municipalities = sorted(
-        set(frame.loc[shown_somewhere, "municipality"]) - {codes.UNKNOWN},
-        key=lambda c: area_name("municipality", c, ctx.lang),
-    )
+    shown_somewhere = {
+        code
+        for basis in ("exploitation", "residence")
+        for code, v in zip(frame["municipality"], shown_values(table, basis), strict=True)
+        if v and code != codes.UNKNOWN
+    }
+    municipalities = sorted(shown_somewhere, key=lambda c: area_name("municipality", c, ctx.lang))
     header, rows = _per_year(ctx, w, table, "municipality", municipalities)
-    n_all = frame["municipality"].nunique() - int(codes.UNKNOWN in set(frame["municipality"]))
     note = (
-        w["municipality_year_note"].format(t=ctx.rule.threshold, n=len(municipalities), all=n_all)
+        w["municipality_year_note"].format(
+            t=ctx.rule.threshold, n=len(municipalities), all=len(reference())
+        )
         if rows
         else w["municipality_year_none"]
     )

@@ -22,6 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from traffickingmonitor.disclosure.api import PrimaryRule
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.web import audit
 from traffickingmonitor.publish.web.accounts import LoginLimiter, seed_demo_users
 from traffickingmonitor.publish.web.data import EditionData
@@ -76,6 +77,7 @@ def environment() -> jinja2.Environment:
         auto_reload=False,  # packaged templates do not change while serving (no stat per page)
     )
     env.filters["chart_svg"] = _chart_svg
+    env.tests["words"] = is_words
     return env
 
 

@@ -10,6 +10,7 @@ import math
 import re
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
+from traffickingmonitor.publish.chapters._local import fmt_decimal
 from traffickingmonitor.publish.labels import category_label
 
 # Dimension names under which a table may hold municipalities or regions (the local-figures
@@ -87,8 +88,7 @@ def _cell(v, scale: int = 1, lang: str = "nl"):
     if isinstance(v, str):
         return v
     if scale > 1:
-        text = f"{v / scale:.{len(str(scale)) - 1}f}"
-        return text.replace(".", ",") if lang == "nl" else text
+        return fmt_decimal(v / scale, lang, len(str(scale)) - 1)
     return f"{int(v):,}".replace(",", " ")
 
 

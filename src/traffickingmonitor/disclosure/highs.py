@@ -1,0 +1,80 @@
+"""HiGHS as the engine's audit and the attacker both use it: quiet, one LP loaded once, then
+solved for one objective after another from the previous basis.
+
+Only the solver is shared; each side builds its own constraints (the attacker is written apart
+from :mod:`model` on purpose).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+INF = highspy.kHighsInf
+MINIMIZE, MAXIMIZE = highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Send file descriptor 1 to /dev/null for a moment.
+
+    HiGHS writes a licence banner (first instance in a process) and, inside scipy's
+    ``milp``, debugging lines straight to descriptor 1, past Python: they would land in the
+    middle of the CLI's progress bars.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highspy.Highs:
+    """A quiet HiGHS instance holding ``row_lower <= a x <= row_upper`` (zero objective)."""
+    a = sp.csc_matrix(a)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = np.zeros(a.shape[1])
+    lp.col_lower_ = np.asarray(col_lower, float)
+    lp.col_upper_ = np.minimum(np.asarray(col_upper, float), INF)
+    lp.row_lower_ = np.maximum(np.asarray(row_lower, float), -INF)
+    lp.row_upper_ = np.minimum(np.asarray(row_upper, float), INF)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    with quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    # objective changes keep the basis primal feasible: primal simplex restarts from it
+    h.setOptionValue("simplex_strategy", 4)
+    h.passModel(lp)
+    return h
+
+
+def optimum(h: highspy.Highs, sense, failure: str) -> float:
+    """The optimal objective for ``sense`` (``MINIMIZE``/``MAXIMIZE``), -inf or inf where it
+    is unbounded (the optimal point, if finite, is ``h.getSolution()``); any other outcome
+    raises ``RuntimeError`` starting with ``failure``."""
+    h.changeObjectiveSense(sense)
+    h.run()
+    status = h.getModelStatus()
+    # the true values satisfy every constraint, so "unbounded or infeasible" is unbounded
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
+        return -math.inf if sense == MINIMIZE else math.inf
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"{failure}: {h.modelStatusToString(status)}")
+    return h.getInfo().objective_function_value
