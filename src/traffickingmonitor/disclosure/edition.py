@@ -17,7 +17,7 @@ from traffickingmonitor.disclosure.primary import (
     small_symbol,
 )
 from traffickingmonitor.disclosure.rule import DisclosureRule
-from traffickingmonitor.disclosure.secondary import SuppressionResult, suppress
+from traffickingmonitor.disclosure.secondary import ProtectionError, SuppressionResult, suppress
 
 
 @dataclass
@@ -79,13 +79,19 @@ def protect_edition_details(
         for c in model.cells
     ]
     banded = [small_symbol(tables[c.table_id]) for c in model.cells]
-    result = suppress(
-        model,
-        pd.Series(primary, dtype=bool).to_numpy(),
-        threshold=rule.threshold,
-        protection_level=rule.protection_level,
-        banded=np.asarray(banded, bool),
-    )
+    try:
+        result = suppress(
+            model,
+            pd.Series(primary, dtype=bool).to_numpy(),
+            threshold=rule.threshold,
+            protection_level=rule.protection_level,
+            banded=np.asarray(banded, bool),
+        )
+    except ProtectionError as exc:
+        table = tables[exc.cell.table_id]
+        row = table.frame.iloc[exc.cell.row]
+        where = ", ".join(f"{d}={row[d]}" for d in table.dimensions) or "(the table's one row)"
+        raise ProtectionError(exc.cell, exc.cause, where) from exc.cause
     notes = list(model.notes)
     if result.unprotectable:
         notes.append(

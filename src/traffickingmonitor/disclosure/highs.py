@@ -62,19 +62,61 @@ def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highs
     return h
 
 
+class SolverError(RuntimeError):
+    """HiGHS gave no answer (neither optimal nor unbounded) with any of its settings."""
+
+
+def _warm(h: highspy.Highs) -> None:
+    pass  # from the last basis: what makes a sequence of objectives cheap
+
+
+def _cold_dual(h: highspy.Highs) -> None:
+    h.clearSolver()
+    h.setOptionValue("simplex_strategy", 1)
+
+
+def _interior_point(h: highspy.Highs) -> None:
+    h.clearSolver()
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "on")
+
+
+#: Settings tried in turn until HiGHS answers. Primal simplex from a warm basis can end in
+#: status "Unknown" (its clean-up leaves a small dual infeasibility; seen on a synthetic edition,
+#: seed 34, after 6 iterations) where a solve from scratch is optimal at once.
+ATTEMPTS = (_warm, _cold_dual, _interior_point)
+
+
+def _restore(h: highspy.Highs) -> None:
+    h.setOptionValue("simplex_strategy", 4)
+    h.setOptionValue("solver", "simplex")
+
+
 def optimum(h: highspy.Highs, sense, failure: str) -> float:
     """The optimal objective for ``sense`` (``MINIMIZE``/``MAXIMIZE``), -inf or inf where it
-    is unbounded (the optimal point, if finite, is ``h.getSolution()``); any other outcome
-    raises ``RuntimeError`` starting with ``failure``."""
+    is unbounded (the optimal point, if finite, is ``h.getSolution()``).
+
+    A solve that ends in any other status is repeated from scratch with the dual simplex, then
+    with the interior-point method; only when all of them fail is ``SolverError`` raised, its
+    message starting with ``failure``. A bound is never guessed.
+    """
     h.changeObjectiveSense(sense)
-    h.run()
-    status = h.getModelStatus()
-    # the true values satisfy every constraint, so "unbounded or infeasible" is unbounded
-    if status in (
-        highspy.HighsModelStatus.kUnbounded,
-        highspy.HighsModelStatus.kUnboundedOrInfeasible,
-    ):
-        return -math.inf if sense == MINIMIZE else math.inf
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"{failure}: {h.modelStatusToString(status)}")
-    return h.getInfo().objective_function_value
+    statuses = []
+    try:
+        for attempt in ATTEMPTS:
+            attempt(h)
+            h.run()
+            status = h.getModelStatus()
+            # the true values satisfy every constraint, so "unbounded or infeasible" is unbounded
+            if status in (
+                highspy.HighsModelStatus.kUnbounded,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                return -math.inf if sense == MINIMIZE else math.inf
+            if status == highspy.HighsModelStatus.kOptimal:
+                return h.getInfo().objective_function_value
+            statuses.append(h.modelStatusToString(status))
+    finally:
+        if len(statuses) > 0:
+            _restore(h)
+    raise SolverError(f"{failure}: HiGHS answered {', then '.join(statuses)}")

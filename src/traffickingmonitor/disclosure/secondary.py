@@ -32,12 +32,27 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from traffickingmonitor.disclosure import highs
-from traffickingmonitor.disclosure.model import EditionModel, _mat
+from traffickingmonitor.disclosure.model import CellRef, EditionModel, _mat
+from traffickingmonitor.errors import UserError
 
 MILP_TIME_LIMIT = 5.0  # seconds per sensitive cell; then the best pattern found so far
 # random weightings of the sensitive cells solved up front (``_Audit.explore``); the pattern
 # does not depend on them, only how many cells need an LP of their own
 EXPLORE_DIRECTIONS = 6
+
+
+class ProtectionError(UserError):
+    """No audited pattern for a cell: nothing of the edition may be published."""
+
+    exit_code = 3
+
+    def __init__(self, cell: CellRef, cause: Exception, where: str = ""):
+        self.cell, self.cause = cell, cause
+        where = where or f"row {cell.row + 1}"
+        super().__init__(
+            f"cannot protect table {cell.table_id!r}, cell {where}, column {cell.column!r}: "
+            f"{cause}; nothing was published"
+        )
 
 
 @dataclass
@@ -176,35 +191,17 @@ def suppress(
     for var_idx, cell_idx in model.components():
         comp = _Component(model, var_idx, cell_idx, group_of, groups)
         gl = np.asarray(comp.gids)
-        hidden = g_hidden[gl]
         prim = g_primary[gl]
         if not prim.any():
             continue
         comp.banded = g_banded[gl]
-        audit = _Audit(comp, hidden, threshold)
-        audit.explore(np.flatnonzero(prim), EXPLORE_DIRECTIONS)
-        # smallest sensitive cells first: they need the widest relative protection
-        for p in sorted(np.flatnonzero(prim), key=lambda i: comp.v[i]):
-            need_up, need_dn = _needs(comp.v[p], threshold, protection_level)
-            if audit.reaches(p, comp.v[p] - need_dn, comp.v[p] + need_up):
-                continue
-            add, points, fell_back, tries = _protect_nearby(
-                comp, hidden, prim, p, threshold, need_up, need_dn, time_limit
+        current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
+        try:
+            hidden, audit = _suppress_component(
+                comp, g_hidden[gl], prim, threshold, protection_level, time_limit, result, current
             )
-            result.milps += tries
-            result.fallbacks += fell_back
-            if add is None:
-                result.unprotectable += 1
-                continue
-            hidden |= add
-            audit.hide(np.flatnonzero(add))
-            for point in points:
-                audit.see(point)
-        # helper cells an attacker can compute exactly protect nothing: show them
-        for g in np.flatnonzero(hidden & ~prim):
-            if audit.exact(g):
-                hidden[g] = False
-                audit.show([g])
+        except highs.SolverError as exc:
+            raise ProtectionError(model.cells[groups[gl[current[0]]][0]], exc) from exc
         g_hidden[gl] = hidden
         if hidden.any():
             result._audits.append((audit, gl, hidden, prim, comp.v))
@@ -213,6 +210,37 @@ def suppress(
         result.primary[members] = g_primary[g]
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result, current):
+    """The pattern of one component and its audit LP; ``current[0]`` names the cell at work."""
+    audit = _Audit(comp, hidden, threshold)
+    audit.explore(np.flatnonzero(prim), EXPLORE_DIRECTIONS)
+    # smallest sensitive cells first: they need the widest relative protection
+    for p in sorted(np.flatnonzero(prim), key=lambda i: comp.v[i]):
+        current[0] = int(p)
+        need_up, need_dn = _needs(comp.v[p], threshold, level)
+        if audit.reaches(p, comp.v[p] - need_dn, comp.v[p] + need_up):
+            continue
+        add, points, fell_back, tries = _protect_nearby(
+            comp, hidden, prim, p, threshold, need_up, need_dn, time_limit
+        )
+        result.milps += tries
+        result.fallbacks += fell_back
+        if add is None:
+            result.unprotectable += 1
+            continue
+        hidden |= add
+        audit.hide(np.flatnonzero(add))
+        for point in points:
+            audit.see(point)
+    # helper cells an attacker can compute exactly protect nothing: show them
+    for g in np.flatnonzero(hidden & ~prim):
+        current[0] = int(g)
+        if audit.exact(g):
+            hidden[g] = False
+            audit.show([g])
+    return hidden, audit
 
 
 def _needs(value: float, threshold: int, level: int) -> tuple[float, float]:

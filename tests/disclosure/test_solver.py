@@ -1,0 +1,65 @@
+"""HiGHS answers every audit LP, or protection stops with an error naming the cell.
+
+Seed 34 of the synthetic generator made the warm-started primal simplex end in status
+"Unknown" on one audit LP; ``report`` and ``disclosure-check`` then died with an internal
+error. The solver now retries from scratch (dual simplex, then interior point) and, when
+nothing answers, no pattern is published.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tests.disclosure_cases import hard_tables
+from traffickingmonitor.disclosure import highs
+from traffickingmonitor.disclosure.api import protect_edition
+from traffickingmonitor.disclosure.secondary import ProtectionError
+
+
+def _stop_at_once(h):
+    """A solve that ends before an answer (as HiGHS's "Unknown" did for seed 34)."""
+    h.clearSolver()
+    h.setOptionValue("presolve", "off")
+    h.setOptionValue("simplex_iteration_limit", 0)
+
+
+def _lp():
+    # x + y = 10, x - y <= 4, x, y >= 0: x lies in 0..7
+    a = sp.csr_matrix(np.array([[1.0, 1.0], [1.0, -1.0]]))
+    h = highs.load_lp(a, [0, 0], [highs.INF, highs.INF], [10, -highs.INF], [10, 4])
+    h.changeColsCost(2, np.array([0, 1], dtype=np.int32), np.array([1.0, 0.0]))
+    return h
+
+
+def test_a_solve_without_answer_is_repeated_from_scratch(monkeypatch):
+    def from_scratch(h):
+        h.setOptionValue("simplex_iteration_limit", 1_000_000)
+        h.setOptionValue("presolve", "on")
+        highs._cold_dual(h)
+
+    monkeypatch.setattr(highs, "ATTEMPTS", (_stop_at_once, from_scratch))
+    h = _lp()
+    assert math.isclose(highs.optimum(h, highs.MINIMIZE, "x"), 0.0, abs_tol=1e-9)
+    assert math.isclose(highs.optimum(h, highs.MAXIMIZE, "x"), 7.0, abs_tol=1e-9)
+
+
+def test_no_answer_at_all_raises_and_names_every_status(monkeypatch):
+    monkeypatch.setattr(highs, "ATTEMPTS", (_stop_at_once, _stop_at_once))
+    with pytest.raises(highs.SolverError, match="audit: HiGHS answered .+, then .+"):
+        highs.optimum(_lp(), highs.MAXIMIZE, "audit")
+
+
+def test_protection_without_an_audit_names_table_and_cell(monkeypatch):
+    monkeypatch.setattr(highs, "ATTEMPTS", (_stop_at_once,))
+    with pytest.raises(ProtectionError) as err:
+        protect_edition(hard_tables(years=(2023,), persons_per_year=300))
+    message = str(err.value)
+    assert err.value.exit_code != 0
+    assert "cannot protect table" in message and "nothing was published" in message
+    cell = err.value.cell
+    assert f"'{cell.table_id}'" in message and f"'{cell.column}'" in message
+    assert "year=2023" in message
