@@ -17,7 +17,11 @@ import math
 import multiprocessing as mp
 import os
 import re
+import select
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,6 +153,60 @@ def _context():
     return ctx
 
 
+def _die_with_parent(owner_pid: int) -> None:
+    """Worker initializer: end this worker as soon as the process that owns the pool ends.
+
+    A pool worker waits on its task queue, which its siblings also hold open, so it never
+    sees its owner go; after a ``kill -9`` it would live on, and with it the fork server
+    and the resource tracker (they end only when every holder of their pipes has ended).
+    """
+    if os.getppid() != owner_pid:
+        # Forked from the fork server: should that single-threaded server be killed, take
+        # this worker with it too.
+        _parent_death_signal()
+    threading.Thread(target=_watch_owner, args=(owner_pid,), daemon=True).start()
+
+
+def _parent_death_signal() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def _watch_owner(owner_pid: int) -> None:
+    try:
+        fd = os.pidfd_open(owner_pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # pragma: no cover - no pidfd (old kernel, not Linux)
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])  # readable once the owner has ended
+        os._exit(1)
+    while True:  # pragma: no cover - fallback: poll
+        time.sleep(1.0)
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            os._exit(1)  # the pid now belongs to someone else's process
+
+
+def _executor(n_jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=n_jobs,
+        mp_context=_context(),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
 def run_many(layout: Layout, procedure: Procedure, Y: np.ndarray, n_jobs: int | None) -> np.ndarray:
     """Estimate on each row of ``Y``, in worker processes when worth it."""
     n_jobs = default_jobs() if n_jobs is None else max(1, int(n_jobs))
@@ -159,10 +217,10 @@ def run_many(layout: Layout, procedure: Procedure, Y: np.ndarray, n_jobs: int | 
     chunks = [(layout, procedure, Y[p]) for p in parts]
     pools = _POOL.get()
     if pools is None:
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=_context()) as ex:
+        with _executor(n_jobs) as ex:
             return np.concatenate(list(ex.map(_run_chunk, chunks)))
     if n_jobs not in pools:
-        pools[n_jobs] = ProcessPoolExecutor(max_workers=n_jobs, mp_context=_context())
+        pools[n_jobs] = _executor(n_jobs)
     return np.concatenate(list(pools[n_jobs].map(_run_chunk, chunks)))
 
 
