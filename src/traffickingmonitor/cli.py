@@ -22,7 +22,7 @@ from traffickingmonitor.linkage.cli import (
     review_export_command,
     review_import_command,
 )
-from traffickingmonitor.publish.web.cli import audit_app, serve_command, users_app
+from traffickingmonitor.publish.web.cli import audit_app, serve_command, sessions_app, users_app
 from traffickingmonitor.synthetic.cli import synth_command
 
 app = typer.Typer(
@@ -230,6 +230,7 @@ app.command("review-import")(review_import_command)
 app.command("serve")(serve_command)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(sessions_app, name="sessions")
 
 
 def main() -> None:

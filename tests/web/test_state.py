@@ -17,6 +17,11 @@ def factory(state_url):
     engine.dispose()
 
 
+@pytest.fixture
+def chain(factory, tmp_path):
+    return audit.AuditChain.open(factory, tmp_path / "audit.key", tmp_path / "audit.checkpoint")
+
+
 def test_users_hashed_validated_and_disabled(factory):
     with factory() as db:
         user = accounts.add_user(db, "Analyst.One", "a long password!", "analyst")
@@ -40,25 +45,25 @@ def test_users_hashed_validated_and_disabled(factory):
         assert not accounts.check_password(user, "a long password!")
 
 
-def test_audit_chain_verifies_and_detects_tampering(factory):
+def test_audit_chain_verifies_and_detects_tampering(factory, chain):
     for i in range(5):
-        audit.append(factory, "u", "analyst", "http GET", f"/page/{i}", "200")
+        audit.append(chain, "u", "analyst", "http GET", f"/page/{i}", "200")
+    ok = audit.verify(chain)
+    assert ok.ok and ok.entries == 5
     with factory() as db:
-        ok = audit.verify(db)
-        assert ok.ok and ok.entries == 5
         db.execute(text("UPDATE audit_log SET target = '/other' WHERE id = 3"))
         db.commit()
-        broken = audit.verify(db)
+    broken = audit.verify(chain)
     assert not broken.ok and broken.broken_at == 3
 
 
-def test_audit_detects_a_deleted_entry(factory):
+def test_audit_detects_a_deleted_entry(factory, chain):
     for i in range(4):
-        audit.append(factory, "u", "admin", "x", str(i))
+        audit.append(chain, "u", "admin", "x", str(i))
     with factory() as db:
         db.execute(text("DELETE FROM audit_log WHERE id = 2"))
         db.commit()
-        result = audit.verify(db)
+    result = audit.verify(chain)
     assert not result.ok and result.broken_at == 3
 
 
@@ -77,7 +82,7 @@ def test_assessment_history_keeps_every_change(factory):
     assert [h["value"] for h in history] == ["yes", "partly"]
 
 
-def test_audit_writer_keeps_order_and_chain(factory):
+def test_audit_writer_keeps_order_and_chain(factory, chain):
     """Queued access entries and direct security entries end up in one unbroken chain."""
     import threading
 
@@ -85,7 +90,7 @@ def test_audit_writer_keeps_order_and_chain(factory):
 
     from traffickingmonitor.publish.web.state import AuditEntry
 
-    writer = audit.AuditWriter(factory, interval=0.01)
+    writer = audit.AuditWriter(chain)
 
     def access(k):
         for i in range(100):
@@ -95,12 +100,12 @@ def test_audit_writer_keeps_order_and_chain(factory):
     for t in threads:
         t.start()
     for i in range(10):
-        audit.append(factory, "admin", "admin", "login", f"/login/{i}")
+        audit.append(chain, "admin", "admin", "login", f"/login/{i}")
     for t in threads:
         t.join()
     writer.flush()
+    result = audit.verify(chain)
     with factory() as db:
-        result = audit.verify(db)
         targets = [e.target for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert result.ok and result.entries == 310
     for k in range(3):  # each thread's entries in the order it submitted them
@@ -110,23 +115,30 @@ def test_audit_writer_keeps_order_and_chain(factory):
 
 _APPEND = """
 import sys
+from pathlib import Path
 from traffickingmonitor.publish.web import audit
 from traffickingmonitor.publish.web.state import make_engine, session_factory
 factory = session_factory(make_engine(sys.argv[1]))
+chain = audit.AuditChain.open(factory, Path(sys.argv[3]), Path(sys.argv[4]))
 for i in range(60):
-    audit.append(factory, sys.argv[2], "public", "http GET", f"/{i}", "200")
+    audit.append(chain, sys.argv[2], "public", "http GET", f"/{i}", "200")
 """
 
 
-def test_audit_chain_stays_linear_across_processes(factory, state_url):
+def test_audit_chain_stays_linear_across_processes(chain, state_url, tmp_path):
     """``serve --workers N``: several processes append to one log at the same time."""
     import subprocess
     import sys
 
     procs = [
-        subprocess.Popen([sys.executable, "-c", _APPEND, state_url, f"worker{k}"]) for k in range(3)
+        subprocess.Popen(
+            [
+                *(sys.executable, "-c", _APPEND, state_url, f"worker{k}"),
+                *(str(tmp_path / "audit.key"), str(chain.checkpoint)),
+            ]
+        )
+        for k in range(3)
     ]
-    assert [p.wait(120) for p in procs] == [0, 0, 0]
-    with factory() as db:
-        result = audit.verify(db)
+    assert [p.wait() for p in procs] == [0, 0, 0]
+    result = audit.verify(chain)
     assert result.ok and result.entries == 180, result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from traffickingmonitor.codes import api as codes
 
 _DIMENSION_LISTS = {
@@ -19,22 +21,41 @@ _DIMENSION_LISTS = {
 _GENERIC = {
     "unknown": ("onbekend", "unknown"),
     "other": ("overig", "other"),
+    "all": ("alle groepen (som)", "all groups (sum)"),
+}
+# Only the number of reporting organisations per person reads "1 melder": other dimensions
+# with the values 1 and 2 (action lines) are not organisations.
+_N_ORGS = {
     "1": ("1 melder", "1 organisation"),
     "2": ("2 melders", "2 organisations"),
     "3+": ("3 of meer melders", "3 or more organisations"),
-    "all": ("alle groepen (som)", "all groups (sum)"),
 }
+_MUNICIPALITY_DIMS = ("municipality", "residence_municipality", "exploitation_municipality")
 
 
 def category_label(dimension: str, code, lang: str) -> str:
     code = str(code)
     if dimension in _DIMENSION_LISTS and code in _DIMENSION_LISTS[dimension].values:
         return _DIMENSION_LISTS[dimension].label(code, lang)
+    if dimension == "n_orgs" and code in _N_ORGS:
+        return _N_ORGS[code][0 if lang == "nl" else 1]
+    if dimension == "action_line" and code.isdigit():
+        return f"{'Actielijn' if lang == 'nl' else 'Action line'} {code}"
+    if dimension in _MUNICIPALITY_DIMS:
+        name = _municipality_names().get(code)
+        if name:
+            return name
     if code in _GENERIC:
         return _GENERIC[code][0 if lang == "nl" else 1]
     if dimension == "nationality":
         return codes.country_name(code, lang)
     return code
+
+
+@functools.cache
+def _municipality_names() -> dict[str, str]:
+    table = codes.municipalities()
+    return dict(zip(table["code"], table["name"], strict=True))
 
 
 TEXT = {

@@ -184,8 +184,20 @@ async def table(
             rows=json.loads(frame.to_json(orient="records")),
         ).model_dump_json()
 
-    key = (edition.edition_id, table_id, format, tuple(sorted(filters.items())))
-    body = request.app.state.data.responses.get(key, build)
+    data = request.app.state.data
+    known = all(
+        value
+        in data.memo(
+            ("api values", edition.edition_id, table_id, dim),
+            lambda d=dim: set(t.frame[d].astype(str)),
+        )
+        for dim, value in filters.items()
+    )
+    if not known:  # a value the table does not have: an empty answer, not a cache entry
+        body = build()
+    else:
+        key = (edition.edition_id, table_id, format, tuple(sorted(filters.items())))
+        body = data.responses.get(key, build)
     if format == "csv":
         return Response(
             body,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from contextlib import asynccontextmanager
@@ -23,12 +22,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from traffickingmonitor.disclosure.api import PrimaryRule
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish.format import is_words
-from traffickingmonitor.publish.web import audit
-from traffickingmonitor.publish.web.accounts import LoginLimiter, seed_demo_users
+from traffickingmonitor.publish.web import audit, sessions
+from traffickingmonitor.publish.web.accounts import LoginThrottle, seed_demo_users
 from traffickingmonitor.publish.web.data import EditionData
 from traffickingmonitor.publish.web.data import shared as shared_data
 from traffickingmonitor.publish.web.oidc import OIDCSettings
-from traffickingmonitor.publish.web.state import User, make_engine, session_factory
+from traffickingmonitor.publish.web.state import make_engine, session_factory
 from traffickingmonitor.publish.web.words import LANGS, WORDS
 
 _HERE = Path(__file__).parent
@@ -86,12 +85,17 @@ def create_app(
     state_url: str | None = None,
     *,
     secret_key: str | None = None,
-    secure_cookies: bool = True,
+    secure_cookies: bool = False,
     threshold: int = 10,
     demo_users: bool = False,
     login_attempts: int = 5,
     oidc: OIDCSettings | None = None,
     warm: bool = False,
+    forwarded_allow_ips: str | list[str] | None = None,
+    session_policy: sessions.SessionPolicy | None = None,
+    audit_key_file: Path | None = None,
+    audit_checkpoint: Path | None = None,
+    login_delay: float = 0.5,
 ) -> FastAPI:
     """Build the dashboard and API.
 
@@ -102,16 +106,29 @@ def create_app(
     state_url
         SQLAlchemy URL of the application state; default a SQLite file beside ``db_path``.
     secret_key
-        Signs the session cookie; default ``TRAFFICKINGMONITOR_SECRET_KEY`` or a random key
-        (sessions then end when the server stops).
+        Signs the session cookie (which names a server-side session and holds the CSRF
+        token); default ``TRAFFICKINGMONITOR_SECRET_KEY`` or a random key.
     secure_cookies
-        Send the session cookie over HTTPS only (turn off only for plain-HTTP loopback).
+        Mark cookies ``Secure`` on every request. Without it they are marked ``Secure``
+        (and HSTS is sent) when the request's scheme is https: directly, or as a trusted
+        proxy says with ``X-Forwarded-Proto``.
     threshold
         Disclosure threshold of the primary rule.
     demo_users
         Seed the demo users (demo only).
     login_attempts
-        Failed logins allowed per client and per username in five minutes.
+        Failed logins per address (and per address and username) before that address waits,
+        and per username before every attempt on it is slowed (``LoginThrottle``).
+    forwarded_allow_ips
+        Addresses (or networks) of proxies whose ``X-Forwarded-For`` and
+        ``X-Forwarded-Proto`` are believed; default none (the client is the TCP peer).
+    session_policy
+        Idle and absolute timeouts of a login (``SessionPolicy()``: 30 minutes, 8 hours).
+    audit_key_file, audit_checkpoint
+        The audit chain's HMAC key and signed checkpoint (``audit.default_paths``: beside the
+        store); the key is made (0600) when missing.
+    login_delay
+        First delay (seconds, doubling) of logins to a username that failed too often.
     oidc
         OpenID Connect login besides the password login (off when None; ``serve`` reads
         ``OIDCSettings.from_env()``).
@@ -128,6 +145,10 @@ def create_app(
     if demo_users:
         with factory() as db:
             seed_demo_users(db)
+    default_key, default_checkpoint = audit.default_paths(db_path)
+    chain = audit.AuditChain.open(
+        factory, audit_key_file or default_key, audit_checkpoint or default_checkpoint
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -146,7 +167,8 @@ def create_app(
             "`<10`, never as a number. The public sees the latest edition; analysts and "
             "administrators every edition."
         ),
-        docs_url="/api/docs",
+        # Served from the package (``docs.py``), under the app's CSP; no CDN.
+        docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         openapi_url="/openapi.json",
@@ -157,7 +179,8 @@ def create_app(
     app.state.db = factory
     app.state.engine = engine
     app.state.templates = environment()
-    app.state.limiter = LoginLimiter(attempts=login_attempts)
+    app.state.throttle = LoginThrottle(free=login_attempts, base_delay=login_delay)
+    app.state.sessions = session_policy or sessions.SessionPolicy()
 
     app.state.oidc = oidc
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
@@ -166,21 +189,29 @@ def create_app(
 
         app.state.oidc_client = oidc_routes.make_client(oidc)
         app.include_router(oidc_routes.router)
+    from traffickingmonitor.publish.web import docs
+
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(docs.router)
 
-    app.state.audit = audit.AuditWriter(factory)
+    app.state.chain = chain
+    app.state.audit = audit.AuditWriter(chain)
+    app.state.secure_cookies = secure_cookies
     app.add_middleware(WhoAndAudit)
     app.add_middleware(
-        SessionMiddleware,
+        SchemeSessions,
         secret_key=secret_key
         or os.environ.get("TRAFFICKINGMONITOR_SECRET_KEY")
         or secrets.token_urlsafe(32),
-        session_cookie=SESSION_COOKIE,
-        max_age=8 * 3600,
-        same_site="lax",
-        https_only=secure_cookies,
+        max_age=int(app.state.sessions.absolute),
+        force_secure=secure_cookies,
     )
+    if forwarded_allow_ips:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        # Outermost: the client address and scheme are settled before anything reads them.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=forwarded_allow_ips)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -199,26 +230,71 @@ def create_app(
     return app
 
 
+CSP = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"frame-ancestors 'none'; form-action 'self'"
+)
 _HEADERS = [
     # Pages are per user: no shared caches; no framing; no sniffing.
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        b"frame-ancestors 'none'; form-action 'self'",
-    ),
+    (b"content-security-policy", CSP),
 ]
+# ReDoc runs its search index in a worker made from a blob: URL.
+_DOCS_CSP = CSP + b"; worker-src 'self' blob:"
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+class SchemeSessions:
+    """Starlette's signed session cookie, marked ``Secure`` when the request came over https
+    (or always, with ``force_secure``): the flag follows the scheme the browser used, which a
+    trusted proxy reports, not the address the server listens on."""
+
+    def __init__(self, app, *, secret_key: str, max_age: int, force_secure: bool):
+        common = {
+            "secret_key": secret_key,
+            "session_cookie": SESSION_COOKIE,
+            "max_age": max_age,
+            "same_site": "lax",
+        }
+        self.plain = SessionMiddleware(app, https_only=force_secure, **common)
+        self.tls = SessionMiddleware(app, https_only=True, **common)
+
+    async def __call__(self, scope, receive, send):
+        https = scope.get("scheme") in ("https", "wss")
+        await (self.tls if https else self.plain)(scope, receive, send)
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the TCP peer, or what a trusted proxy says (``ProxyHeaders``)."""
+    return request.client.host if request.client else "-"
+
+
+async def audit_event(
+    request: Request,
+    action: str,
+    target: str,
+    detail: str = "",
+    *,
+    username: str | None = None,
+    role: str | None = None,
+) -> None:
+    """A security event in the audit log, committed before this returns."""
+    p = request.state.principal
+    await request.app.state.audit.record(
+        username or p.username, role or p.role, action, target, detail, client_address(request)
+    )
 
 
 class WhoAndAudit:
-    """Who is asking (``request.state.principal``), the access entry in the audit log and the
-    security headers of every response.
+    """Who is asking (``request.state.principal``), the access entry in the audit log, the
+    security headers of every response, and ``HEAD`` (answered as ``GET`` without the body).
 
     Plain ASGI (no ``BaseHTTPMiddleware``: that costs a task and a stream per request). The
-    user is looked up off the event loop, and only when the session has one; the audit entry
-    is queued (``AuditWriter``) rather than written while the client waits.
+    session is looked up off the event loop, and only when the cookie names one. The access
+    entry is committed before the response starts (``AuditWriter.record``: group commit), so
+    an answered request always has its entry, even if the server is killed right after.
     """
 
     def __init__(self, app):
@@ -228,52 +304,69 @@ class WhoAndAudit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
         request = Request(scope)
-        factory = request.app.state.db
-        if request.session.get("uid") is None:
+        if request.session.get("sid") is None:
             principal = PUBLIC
         else:
-            principal = await run_in_threadpool(_principal, request, factory)
+            principal = await run_in_threadpool(_principal, request)
         request.state.principal = principal
         path = scope["path"]
-        status = [500]
+        audited = not path.startswith("/static/")
+        https = scope.get("scheme") == "https"
+        extra = [(b"content-security-policy", _DOCS_CSP)] if path == "/api/redoc" else []
+        started = [False]
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                status[0] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k not in _HEADER_NAMES]
                 if not any(k == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers + _HEADERS}
+                headers += extra or _HEADERS[-1:]
+                headers += _HEADERS[:-1] + ([HSTS] if https else [])
+                message = {**message, "headers": headers}
+                if audited:
+                    await _access_entry(request, method, message["status"])
+                started[0] = True
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
-        finally:
-            if not path.startswith("/static/"):
-                query = scope.get("query_string", b"").decode("latin-1")
-                target = path + (f"?{query}" if query else "")
-                p = request.state.principal
-                writer = request.app.state.audit
-                writer.submit(
-                    p.username, p.role, f"http {scope['method']}", target[:2000], str(status[0])
-                )
-                while writer.behind:  # back-pressure: the log never falls far behind
-                    await asyncio.sleep(0.005)
+        except Exception:
+            if audited and not started[0]:  # the 500 the server will answer
+                await _access_entry(request, method, 500)
+            raise
 
 
-_HEADER_NAMES = {k for k, _ in _HEADERS}
+async def _access_entry(request: Request, method: str, status: int) -> None:
+    scope = request.scope
+    p = request.state.principal
+    target = audit.access_target(scope["path"], scope.get("query_string", b"").decode("latin-1"))
+    await request.app.state.audit.record(
+        p.username, p.role, f"http {method}", target, str(status), client_address(request)
+    )
 
 
-def _principal(request: Request, factory: sessionmaker) -> Principal:
-    uid = request.session.get("uid")
-    if uid is None:
+_HEADER_NAMES = {k for k, _ in _HEADERS} | {HSTS[0]}
+
+
+def _principal(request: Request) -> Principal:
+    token = request.session.get("sid")
+    if token is None:
         return PUBLIC
+    factory: sessionmaker = request.app.state.db
     with factory() as db:
-        user = db.get(User, uid)
-    if user is None or not user.active:
-        request.session.clear()  # a disabled user is logged out at the next request
+        found = sessions.resolve(db, str(token), request.app.state.sessions)
+    if found is None:
+        request.session.clear()  # ended, expired, revoked or disabled: logged out
         return PUBLIC
+    user, row = found
+    request.state.session_id = row.id
     return Principal(user.username, user.role, user.municipality, user.id)
 
 

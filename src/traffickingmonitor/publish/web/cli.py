@@ -1,4 +1,5 @@
-"""Command-line faces of the web: ``serve``, ``users add/list/disable``, ``audit verify``.
+"""Command-line faces of the web: ``serve``, ``users add/list/disable``, ``sessions
+list/revoke``, ``audit verify``.
 
 Registered by ``traffickingmonitor.cli``; heavy imports stay inside the functions so the CLI
 starts fast.
@@ -12,13 +13,37 @@ import typer
 
 from traffickingmonitor.errors import UserError
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-
 
 def _state_url(db: Path, state: str | None) -> str:
     from traffickingmonitor.publish.web.state import default_state_url
 
     return state or default_state_url(db)
+
+
+def _given(value, default):
+    """``value``, or ``default`` when the command is called as a function (``demo --serve``)
+    and an option was left at its typer declaration."""
+    return default if isinstance(value, typer.models.OptionInfo) else value
+
+
+def _chain(db: Path, state: str | None, key_file: Path | None = None, checkpoint=None, create=True):
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from traffickingmonitor.publish.web import audit
+    from traffickingmonitor.publish.web.state import make_engine, session_factory
+
+    default_key, default_checkpoint = audit.default_paths(db)
+    try:
+        factory = session_factory(make_engine(_state_url(db, state)))
+    except SQLAlchemyError as exc:
+        raise UserError(f"cannot open the state database: {exc.__class__.__name__}") from exc
+    return audit.AuditChain.open(
+        factory, key_file or default_key, checkpoint or default_checkpoint, create=create
+    )
+
+
+_KEY_HELP = "HMAC key of the audit chain (default: <store>.audit.key; made 0600 when missing)."
+_CHECKPOINT_HELP = "Signed checkpoint of the audit chain (default: <store>.audit.checkpoint)."
 
 
 def _session(db: Path, state: str | None):
@@ -51,24 +76,54 @@ def serve_command(
         "--workers",
         help="Server processes (about one per core); each holds the latest edition in memory.",
     ),
+    forwarded_allow_ips: str = typer.Option(
+        "",
+        "--forwarded-allow-ips",
+        help="Comma-separated addresses or networks of the reverse proxies whose "
+        "X-Forwarded-For/-Proto are believed (default: none; the TCP peer is the client).",
+    ),
+    cookie_secure: bool = typer.Option(
+        False,
+        "--cookie-secure",
+        help="Mark cookies Secure on every request (without it: when the request is https, "
+        "directly or as a trusted proxy says).",
+    ),
+    audit_key_file: Path | None = typer.Option(None, "--audit-key-file", help=_KEY_HELP),
+    audit_checkpoint: Path | None = typer.Option(None, "--audit-checkpoint", help=_CHECKPOINT_HELP),
+    session_idle: int = typer.Option(
+        30, "--session-idle", help="Minutes without a request after which a login ends."
+    ),
+    session_hours: float = typer.Option(
+        8, "--session-hours", help="Hours after which a login ends, however active."
+    ),
 ) -> None:
     """Dashboard and API of the monitor: protected figures, per role."""
     import uvicorn
 
     from traffickingmonitor.publish.web.oidc import OIDCSettings
 
-    if not isinstance(workers, int):  # called as a function (``demo --serve``)
-        workers = 1
+    workers = _given(workers, 1)
+    forwarded = [a.strip() for a in _given(forwarded_allow_ips, "").split(",") if a.strip()]
+    _check_networks(forwarded)
+    session_idle, session_hours = _given(session_idle, 30), _given(session_hours, 8)
+    if session_idle <= 0 or session_hours <= 0:
+        raise UserError("--session-idle and --session-hours must be positive")
     if not db.exists():
         raise UserError(f"no store at {db}: run `traffickingmonitor run` or `demo` first")
     oidc = OIDCSettings.from_env()  # a configuration error stops here, before any worker
+    key_file, checkpoint = _given(audit_key_file, None), _given(audit_checkpoint, None)
+    # The key is made here, once, before any worker could race to make it.
+    _chain(db, state, key_file, checkpoint)
     config = {
         "db": str(db.resolve()),
         "state": _state_url(db, state),
-        # Over plain HTTP a Secure cookie is never sent back; on loopback that is acceptable,
-        # anywhere else a TLS-terminating proxy is expected in front.
-        "secure_cookies": host not in LOOPBACK,
+        "secure_cookies": bool(_given(cookie_secure, False)),
         "threshold": threshold,
+        "forwarded_allow_ips": forwarded,
+        "audit_key_file": str(key_file) if key_file else None,
+        "audit_checkpoint": str(checkpoint) if checkpoint else None,
+        "session_idle": session_idle * 60,
+        "session_absolute": session_hours * 3600,
     }
     typer.echo(
         f"Serving {db} on http://{host}:{port}/ with {workers} worker(s) (Ctrl+C stops); "
@@ -76,7 +131,9 @@ def serve_command(
     )
     if workers <= 1:
         app = _create(config, demo_users=demo_users, oidc=oidc)
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+        # uvicorn's own proxy support would trust 127.0.0.1 by default; the app trusts only
+        # --forwarded-allow-ips (its ProxyHeadersMiddleware).
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
         return
     # Several processes: what must happen once happens here (the state's tables, the demo
     # users, one session key for all), then every worker builds its app from the environment.
@@ -102,16 +159,32 @@ def serve_command(
         host=host,
         port=port,
         log_level="warning",
-        proxy_headers=True,
+        proxy_headers=False,
     )
 
 
 _WORKER_ENV = "TRAFFICKINGMONITOR_WEB_WORKER"
 
 
+def _check_networks(forwarded: list[str]) -> None:
+    import ipaddress
+
+    for a in forwarded:
+        if a == "*":
+            continue
+        try:
+            ipaddress.ip_network(a, strict=False)
+        except ValueError:
+            raise UserError(
+                f"--forwarded-allow-ips: {a!r} is not an IP address or network"
+            ) from None
+
+
 def _create(config: dict, demo_users: bool = False, oidc=None):
     from traffickingmonitor.publish.web.app import create_app
+    from traffickingmonitor.publish.web.sessions import SessionPolicy
 
+    key, checkpoint = config.get("audit_key_file"), config.get("audit_checkpoint")
     return create_app(
         Path(config["db"]),
         config["state"],
@@ -120,6 +193,12 @@ def _create(config: dict, demo_users: bool = False, oidc=None):
         demo_users=demo_users,
         oidc=oidc,
         warm=True,
+        forwarded_allow_ips=config.get("forwarded_allow_ips") or None,
+        audit_key_file=Path(key) if key else None,
+        audit_checkpoint=Path(checkpoint) if checkpoint else None,
+        session_policy=SessionPolicy(
+            idle=config.get("session_idle", 1800), absolute=config.get("session_absolute", 28800)
+        ),
     )
 
 
@@ -135,6 +214,10 @@ def worker_app():
 
 users_app = typer.Typer(help="Users of the dashboard: add, list, disable.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log of the dashboard.", no_args_is_help=True)
+sessions_app = typer.Typer(
+    help="Logins to the dashboard: list the open ones, revoke one or a user's.",
+    no_args_is_help=True,
+)
 
 
 @audit_app.callback()
@@ -163,10 +246,8 @@ def users_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _session(db, state) as s:
         user = accounts.add_user(s, username, password, role, municipality, oidc=oidc)
-    from traffickingmonitor.publish.web.state import make_engine, session_factory
-
     audit.append(
-        session_factory(make_engine(_state_url(db, state))),
+        _chain(db, state),
         "cli",
         "admin",
         "user add",
@@ -200,12 +281,11 @@ def users_disable(
 ) -> None:
     """Disable a user (logged out at the next request; the history stays)."""
     from traffickingmonitor.publish.web import accounts, audit
-    from traffickingmonitor.publish.web.state import make_engine, session_factory
 
     with _session(db, state) as s:
         accounts.set_active(s, username, False)
     audit.append(
-        session_factory(make_engine(_state_url(db, state))),
+        _chain(db, state),
         "cli",
         "admin",
         "user disable",
@@ -218,12 +298,66 @@ def users_disable(
 def audit_verify(
     db: Path = typer.Option(..., "--db"),
     state: str | None = typer.Option(None, "--state"),
+    key_file: Path | None = typer.Option(None, "--audit-key-file", help=_KEY_HELP),
+    checkpoint: Path | None = typer.Option(None, "--audit-checkpoint", help=_CHECKPOINT_HELP),
 ) -> None:
-    """Check the hash chain of the audit log; exit 2 at the first broken link."""
+    """Check the audit log: every entry's HMAC link and the signed checkpoint; exit 2 at the
+    first break (a changed, deleted or re-chained entry, or entries cut off the end)."""
     from traffickingmonitor.publish.web import audit
 
-    with _session(db, state) as s:
-        result = audit.verify(s)
+    result = audit.verify(_chain(db, state, key_file, checkpoint, create=False))
     if not result.ok:
-        raise UserError(f"audit log broken at entry {result.broken_at}: {result.reason}")
+        where = f"entry {result.broken_at}" if result.broken_at is not None else "the end"
+        raise UserError(f"audit log broken at {where}: {result.reason}")
     typer.echo(f"audit log intact: {result.entries} entries")
+
+
+@sessions_app.command("list")
+def sessions_list(
+    db: Path = typer.Option(..., "--db"),
+    state: str | None = typer.Option(None, "--state"),
+    idle: int = typer.Option(30, "--session-idle", help="Minutes, as given to serve."),
+    hours: float = typer.Option(8, "--session-hours", help="Hours, as given to serve."),
+) -> None:
+    """List the open sessions: number, user, role, address, login, since, last active."""
+    from traffickingmonitor.publish.web import sessions
+
+    policy = sessions.SessionPolicy(idle=idle * 60, absolute=hours * 3600)
+    with _session(db, state) as s:
+        rows = sessions.open_sessions(s, policy)
+    for r in rows:
+        typer.echo(
+            f"{r.id}\t{r.username}\t{r.role}\t{r.client}\t{r.method}\t"
+            f"{r.created_at:%Y-%m-%d %H:%M:%S}\t{r.last_seen:%Y-%m-%d %H:%M:%S}"
+        )
+
+
+@sessions_app.command("revoke")
+def sessions_revoke(
+    session_id: int | None = typer.Argument(None, help="Number from `sessions list`."),
+    user: str | None = typer.Option(None, "--user", help="Revoke every session of this user."),
+    db: Path = typer.Option(..., "--db"),
+    state: str | None = typer.Option(None, "--state"),
+) -> None:
+    """End a session (or all of a user's) now: its cookie no longer logs in."""
+    from sqlalchemy import select
+
+    from traffickingmonitor.publish.web import audit, sessions
+    from traffickingmonitor.publish.web.state import User
+
+    if (session_id is None) == (user is None):
+        raise UserError("give a session number or --user NAME (one of them)")
+    with _session(db, state) as s:
+        if user is not None:
+            row = s.scalar(select(User).where(User.username == user.strip().lower()))
+            if row is None:
+                raise UserError(f"no user {user!r}")
+            n = sessions.end_all(s, row.id, "revoked (cli)")
+            target = f"user {row.username}"
+        else:
+            n = int(sessions.end_by_id(s, session_id, "revoked (cli)"))
+            if not n:
+                raise UserError(f"no open session {session_id}")
+            target = f"session {session_id}"
+    audit.append(_chain(db, state), "cli", "admin", "session revoke", target, f"{n} ended")
+    typer.echo(f"revoked {n} session(s) of {target}")

@@ -40,12 +40,28 @@ def shared(db: Path, rule: PrimaryRule) -> EditionData:
 
 
 class Lru:
-    """A bounded cache (least recently used out) for results keyed by request parameters."""
+    """A bounded cache (least recently used out) for results keyed by request parameters:
+    at most ``size`` entries and ``max_bytes`` bytes of ``str``/``bytes`` values."""
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 4096, max_bytes: int = 64 << 20):
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _store(self, key, value) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= _size(old)
+        self._items[key] = value
+        self.bytes += _size(value)
+        while self._items and (len(self._items) > self.size or self.bytes > self.max_bytes):
+            _, dropped = self._items.popitem(last=False)
+            self.bytes -= _size(dropped)
 
     def peek(self, key):
         with self._lock:
@@ -56,9 +72,7 @@ class Lru:
 
     def put(self, key, value) -> None:
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._store(key, value)
 
     def get(self, key, build):
         with self._lock:
@@ -67,10 +81,12 @@ class Lru:
                 return self._items[key]
         value = build()  # outside the lock: two first requests may both build, that is all
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._store(key, value)
         return value
+
+
+def _size(value) -> int:
+    return len(value) if isinstance(value, (str, bytes)) else 0
 
 
 class EditionData:
@@ -85,7 +101,7 @@ class EditionData:
         self._csv: dict[tuple[str, str], Path] = {}
         self._memo: dict[tuple, object] = {}
         self.responses = Lru()  # API bodies by edition, table, format, filters
-        self.public_pages = Lru(2048)  # HTML of pages as the public sees them
+        self.public_pages = Lru(2048, 128 << 20)  # HTML of pages as the public sees them
         self._tmp = tempfile.TemporaryDirectory(prefix="tm-web-")
 
     @cached_property

@@ -5,7 +5,7 @@ environment variables read by ``serve``). Then the login page shows a button bes
 password form; ``/login/oidc`` sends the browser to the provider with ``state``, ``nonce`` and a
 PKCE challenge, and ``/login/oidc/callback`` exchanges the code, verifies the signed id_token
 (signature against the provider's JWKS, issuer, audience, expiry, nonce) and logs the user in
-exactly as the password login does (``session["uid"]``), with an audit entry.
+exactly as the password login does (a new server-side session), with an audit entry.
 
 Who gets in (``resolve_user``):
 
@@ -216,8 +216,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/login/oidc")
 async def oidc_start(request: Request):
-    from traffickingmonitor.publish.web import audit
     from traffickingmonitor.publish.web.access import safe_next
+    from traffickingmonitor.publish.web.app import audit_event
 
     settings: OIDCSettings = request.app.state.oidc
     client = request.app.state.oidc_client
@@ -226,23 +226,22 @@ async def oidc_start(request: Request):
     try:
         return await client.authorize_redirect(request, redirect_uri)
     except Exception as exc:  # provider unreachable or its discovery document broken
-        await run_in_threadpool(
-            audit.append,
-            request.app.state.db,
-            "-",
-            "public",
+        await audit_event(
+            request,
             "login failed",
             "/login/oidc",
             f"oidc: provider: {exc.__class__.__name__}",
+            username="-",
+            role="public",
         )
         raise HTTPException(502, "the identity provider is not available") from exc
 
 
 @router.get("/login/oidc/callback", name="oidc_callback")
 async def oidc_callback(request: Request):
-    from traffickingmonitor.publish.web import audit
     from traffickingmonitor.publish.web.access import redirect
-    from traffickingmonitor.publish.web.app import render
+    from traffickingmonitor.publish.web.app import audit_event, render
+    from traffickingmonitor.publish.web.pages import start_session
 
     settings: OIDCSettings = request.app.state.oidc
     client = request.app.state.oidc_client
@@ -266,27 +265,25 @@ async def oidc_callback(request: Request):
 
         def login():
             with factory() as db:
-                user, note = resolve_user(db, settings, claims)
-                return user.id, user.username, user.role, note
+                return resolve_user(db, settings, claims)
 
-        uid, username, role, note = await run_in_threadpool(login)
+        user, note = await run_in_threadpool(login)
     except Exception as exc:  # every failure is a refusal: bad state, token, claims or user
         reason = str(exc) if isinstance(exc, Refused) else exc.__class__.__name__
         if not isinstance(exc, Refused) and getattr(exc, "description", None):
             reason += f": {exc.description}"
         who = str(claims.get(settings.username_claim) or claims.get("sub")) if claims else "-"
-        await run_in_threadpool(
-            audit.append,
-            factory,
-            who[:80],
-            "public",
+        await audit_event(
+            request,
             "login failed",
             "/login/oidc",
             f"oidc: {reason}"[:500],
+            username=who[:80],
+            role="public",
         )
         return render(request, "login.html.j2", status_code=401, next=next_url, error="oidc")
-    # A fresh session on login, as with the password login.
-    request.session.clear()
-    request.session["uid"] = uid
-    await run_in_threadpool(audit.append, factory, username, role, "login", "/login/oidc", note)
+    # A fresh session on login, as with the password login. A changed role has already ended
+    # the user's other sessions (``sessions.resolve`` compares the role they were opened with).
+    await start_session(request, user, "oidc")
+    await audit_event(request, "login", "/login/oidc", note, username=user.username, role=user.role)
     return redirect(next_url)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import math
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from traffickingmonitor.publish.web import accounts, assessments, audit
+from traffickingmonitor.publish.web import accounts, assessments, audit, sessions
 from traffickingmonitor.publish.web.access import (
     check_csrf,
     edition_for,
@@ -20,7 +22,7 @@ from traffickingmonitor.publish.web.access import (
     safe_next,
     visible_editions,
 )
-from traffickingmonitor.publish.web.app import lang_of, render
+from traffickingmonitor.publish.web.app import audit_event, client_address, lang_of, render
 from traffickingmonitor.publish.web.figures import changes, region_blocks, similar_municipalities
 from traffickingmonitor.publish.web.words import LANGS
 
@@ -30,17 +32,25 @@ router = APIRouter(include_in_schema=False)
 def public_page(handler):
     """Serve the public's copy of a page from memory once it has been rendered.
 
-    For a visitor without login a page depends only on its path, query (edition, language)
-    and language cookie, and an edition never changes: the HTML is kept (bounded cache) unless
-    it carries a CSRF token. Logged-in users always get a page rendered for them.
+    For a visitor without login a page depends only on its path, the edition and the
+    language, and an edition never changes: the HTML is kept (bounded cache) unless it carries
+    a CSRF token. The key holds validated values only (a known edition, a known language,
+    and only pages answered 200 are kept, so only real chapters and municipalities): other
+    query parameters do not make new entries. Logged-in users always get a page rendered for
+    them.
     """
 
     @functools.wraps(handler)
     async def page(request: Request, **kwargs):
         if principal(request).logged_in:
             return await handler(request, **kwargs)
-        key = (lang_of(request), request.url.path, request.url.query)
-        cache = request.app.state.data.public_pages
+        data = request.app.state.data
+        asked = request.query_params.get("edition")
+        edition = data.edition(asked)
+        if edition is None:  # unknown edition (or none in the store): the handler says so
+            return await handler(request, **kwargs)
+        key = (lang_of(request), request.url.path, edition.edition_id)
+        cache = data.public_pages
         body = cache.peek(key)
         if body is not None:
             return HTMLResponse(body)
@@ -211,12 +221,14 @@ async def save_assessment(request: Request, code: str):
     check_csrf(request, form)
     year = assessments.parse_year(str(form.get("year", "")), strict=True)
     answers = assessments.parse_form(form)
-    with request.app.state.db() as db:
-        changed = assessments.save(db, code, year, answers, p.user_id)
-    audit.append(
-        request.app.state.db,
-        p.username,
-        p.role,
+
+    def save():
+        with request.app.state.db() as db:
+            return assessments.save(db, code, year, answers, p.user_id)
+
+    changed = await run_in_threadpool(save)
+    await audit_event(
+        request,
         "assessment save",
         f"{code}/{year}",
         ",".join(f"{c}={v}" for c, v, _ in answers if c in changed),
@@ -295,24 +307,47 @@ async def login(request: Request):
     username = str(form.get("username", "")).strip().lower()[:80]
     password = str(form.get("password", ""))[:1000]
     next_url = safe_next(str(form.get("next", "/")))
-    limiter = request.app.state.limiter
-    keys = (f"ip:{request.client.host if request.client else '-'}", f"user:{username}")
-    if limiter.blocked(*keys):
-        audit.append(request.app.state.db, username or "-", "public", "login blocked", "/login")
-        return render(request, "login.html.j2", status_code=429, next=next_url, error="blocked")
-    with request.app.state.db() as db:
-        user = db.scalar(select(User).where(User.username == username))
-        ok = accounts.check_password(user, password)
-    if not ok:
-        limiter.fail(*keys)
-        audit.append(request.app.state.db, username or "-", "public", "login failed", "/login")
+    throttle = request.app.state.throttle
+    address = client_address(request)
+    wait = throttle.retry_after(address, username)
+    if wait > 0:
+        await audit_event(request, "login blocked", "/login", username=username or "-")
+        response = render(request, "login.html.j2", status_code=429, next=next_url, error="blocked")
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
+    delay = throttle.delay(username)
+    if delay > 0:  # many failures on this username from anywhere: slower, never refused
+        await asyncio.sleep(delay)
+
+    def lookup():
+        with request.app.state.db() as db:
+            return db.scalar(select(User).where(User.username == username))
+
+    user = await run_in_threadpool(lookup)
+    if not await accounts.check_password_async(user, password):
+        throttle.fail(address, username)
+        await audit_event(request, "login failed", "/login", username=username or "-")
         return render(request, "login.html.j2", status_code=401, next=next_url, error="failed")
-    limiter.reset(keys[1])
-    # A fresh session on login: an id planted before login is worth nothing after it.
-    request.session.clear()
-    request.session["uid"] = user.id
-    audit.append(request.app.state.db, user.username, user.role, "login", "/login")
+    throttle.succeed(address, username)
+    await start_session(request, user, "password")
+    await audit_event(request, "login", "/login", username=user.username, role=user.role)
     return redirect(next_url)
+
+
+async def start_session(request: Request, user, method: str) -> None:
+    """A new server-side session and a fresh cookie (new CSRF token): an id planted before
+    the login is worth nothing after it."""
+    old = request.session.get("sid")
+
+    def begin() -> str:
+        with request.app.state.db() as db:
+            if old:
+                sessions.end(db, str(old), "replaced by a login")
+            return sessions.start(db, user, client_address(request), method)
+
+    token = await run_in_threadpool(begin)
+    request.session.clear()
+    request.session["sid"] = token
 
 
 @router.post("/logout")
@@ -320,8 +355,16 @@ async def logout(request: Request):
     form = await request.form()
     check_csrf(request, form)
     p = principal(request)
+    token = request.session.get("sid")
+    if token:
+
+        def end():
+            with request.app.state.db() as db:
+                sessions.end(db, str(token), "logout")
+
+        await run_in_threadpool(end)
     if p.logged_in:
-        audit.append(request.app.state.db, p.username, p.role, "logout", "/logout")
+        await audit_event(request, "logout", "/logout")
     request.session.clear()
     return redirect("/")
 
@@ -343,18 +386,24 @@ async def add_user(request: Request):
 
     from traffickingmonitor.errors import UserError
 
-    p = require(request, "admin")
+    require(request, "admin")
     form = await request.form()
     check_csrf(request, form)
-    username = str(form.get("username", ""))
-    role = str(form.get("role", ""))
-    gm = str(form.get("municipality", "")).strip().upper() or None
-    try:
+    username = str(form.get("username", ""))[:200]
+    role = str(form.get("role", ""))[:40]
+    gm = str(form.get("municipality", "")).strip().upper()[:20] or None
+    password = str(form.get("password", ""))[:1000]
+    hashed = await accounts.hash_password_async(password) if len(password) >= 12 else None
+
+    def add():
         with request.app.state.db() as db:
-            accounts.add_user(db, username, str(form.get("password", "")), role, gm)
+            accounts.add_user(db, username, password, role, gm, password_hash=hashed)
+
+    try:
+        await run_in_threadpool(add)
     except UserError as exc:
         return RedirectResponse(f"/admin/users?error={quote(str(exc))}", status_code=303)
-    audit.append(request.app.state.db, p.username, p.role, "user add", username, role)
+    await audit_event(request, "user add", username, role)
     return redirect("/admin/users")
 
 
@@ -362,30 +411,56 @@ async def add_user(request: Request):
 async def set_active(request: Request, username: str):
     from traffickingmonitor.errors import UserError
 
-    p = require(request, "admin")
+    require(request, "admin")
     form = await request.form()
     check_csrf(request, form)
     active = form.get("active") == "1"
-    try:
+
+    def change():
         with request.app.state.db() as db:
             accounts.set_active(db, username, active)
+
+    try:
+        await run_in_threadpool(change)
     except UserError as exc:
         raise HTTPException(404, str(exc)) from exc
-    audit.append(
-        request.app.state.db,
-        p.username,
-        p.role,
-        "user enable" if active else "user disable",
-        username,
-    )
+    await audit_event(request, "user enable" if active else "user disable", username)
     return redirect("/admin/users")
+
+
+@router.get("/admin/sessions", response_class=HTMLResponse)
+def sessions_page(request: Request):
+    require(request, "admin")
+    with request.app.state.db() as db:
+        rows = sessions.open_sessions(db, request.app.state.sessions)
+    return render(
+        request,
+        "sessions.html.j2",
+        sessions=rows,
+        current=getattr(request.state, "session_id", None),
+    )
+
+
+@router.post("/admin/sessions/{session_id}/revoke")
+async def revoke_session(request: Request, session_id: int):
+    require(request, "admin")
+    form = await request.form()
+    check_csrf(request, form)
+
+    def revoke() -> bool:
+        with request.app.state.db() as db:
+            return sessions.end_by_id(db, session_id, "revoked by an administrator")
+
+    if not await run_in_threadpool(revoke):
+        raise HTTPException(404, "no such open session")
+    await audit_event(request, "session revoke", f"session {session_id}")
+    return redirect("/admin/sessions")
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_page(request: Request):
     require(request, "admin")
-    request.app.state.audit.flush()  # the queued access entries first
+    check = audit.verify(request.app.state.chain)
     with request.app.state.db() as db:
-        check = audit.verify(db)
         entries = audit.recent(db, 200)
     return render(request, "audit.html.j2", check=check, entries=entries)

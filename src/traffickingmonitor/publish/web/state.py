@@ -1,12 +1,14 @@
-"""Application state: users, self-assessments and the audit log (SQLAlchemy).
+"""Application state: users, sessions, self-assessments and the audit log (SQLAlchemy).
 
-SQLite by default (a file beside the DuckDB store), PostgreSQL in production. The analytic
-store stays read-only; everything a person changes lives here.
+SQLite by default (a file beside the DuckDB store, mode 0600: it holds password hashes),
+PostgreSQL in production. The analytic store stays read-only; everything a person changes
+lives here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from sqlalchemy import (
@@ -19,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -59,6 +63,27 @@ class OIDCIdentity(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class WebSession(Base):
+    """A login: the cookie carries a random token, the table its SHA-256 (a stolen copy of the
+    database gives no usable cookie). Ended by logout, revocation, the idle or the absolute
+    timeout, a change of the user's role, or disabling the user."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The role and municipality the session was opened with: another role needs a new login.
+    role: Mapped[str] = mapped_column(String(20))
+    municipality: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    client: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(20), default="password")
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
 class Assessment(Base):
     """One saved answer; a new save adds rows, so the history is the table itself."""
 
@@ -75,7 +100,9 @@ class Assessment(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained: each entry's hash covers its fields and the previous hash."""
+    """Append-only, chained: each entry's HMAC (``audit.py``) covers its fields and the
+    previous entry's. ``keyed`` is false only for entries written before the chain had a key
+    (they may only precede the keyed ones)."""
 
     __tablename__ = "audit_log"
 
@@ -86,6 +113,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
+    client: Mapped[str] = mapped_column(String(64), default="")
+    keyed: Mapped[bool] = mapped_column(Boolean, default=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -95,11 +124,39 @@ def default_state_url(db: Path) -> str:
     return f"sqlite:///{db.with_suffix('.state.sqlite').resolve()}"
 
 
+def private_file(path: Path) -> None:
+    """Create ``path`` (empty) readable by its owner only, or take the group's and others'
+    rights away from an existing one."""
+    path = Path(path)
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+def _sqlite_file(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
 def make_engine(url: str) -> Engine:
-    """Engine for ``url``; creates the tables if they are missing."""
+    """Engine for ``url``; creates the tables if they are missing (and the SQLite file, 0600:
+    SQLite gives its -wal and -shm files the rights of the database file)."""
     kwargs: dict = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        file = _sqlite_file(url)
+        if file is not None:
+            private_file(file)
+            for extra in ("-wal", "-shm"):
+                if Path(f"{file}{extra}").exists():
+                    private_file(Path(f"{file}{extra}"))
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
@@ -114,7 +171,23 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     Base.metadata.create_all(engine)
+    _migrate(engine)
     return engine
+
+
+def _migrate(engine: Engine) -> None:
+    """Columns added since the first release (``create_all`` adds tables, not columns)."""
+    have = {c["name"] for c in inspect(engine).get_columns("audit_log")}
+    added = {
+        "client": "VARCHAR(64) NOT NULL DEFAULT ''",
+        # Entries from before the key: unkeyed SHA-256 links (see ``audit.verify``).
+        "keyed": "BOOLEAN NOT NULL DEFAULT FALSE",
+    }
+    missing = [(name, ddl) for name, ddl in added.items() if name not in have]
+    if missing:
+        with engine.begin() as con:
+            for name, ddl in missing:
+                con.execute(text(f"ALTER TABLE audit_log ADD COLUMN {name} {ddl}"))
 
 
 def session_factory(engine: Engine) -> sessionmaker:
