@@ -184,8 +184,17 @@ CHECKS: tuple[Check, ...] = (_field_check, _cross_checks, _unique_checks)
 
 def _header_errors(raw: pd.DataFrame, schema: FileSchema) -> list[FileError]:
     """Unknown columns first: their hint usually explains the missing one too."""
-    errors = []
     present = list(raw.columns)
+    if not set(schema.required_columns) & set(present):
+        # Then the first row is data, not a header: its values are not shown.
+        required = ", ".join(schema.required_columns)
+        return [
+            FileError(
+                f"the first row is not a header of data standard v1 for {schema.kind}: none of "
+                f"the required columns ({required}) is in it; is the header row missing?"
+            )
+        ]
+    errors = []
     for name in present:
         if name not in schema.names:
             hint = difflib.get_close_matches(name, schema.names, n=1)

@@ -24,6 +24,25 @@ class CellError:
 
 
 @dataclass(frozen=True)
+class RowError:
+    """A row the parser cannot split into the header's columns (row 1 is the header).
+
+    Never carries the row's text: a misaligned row puts names and ids anywhere.
+    """
+
+    row: int
+    rule: str
+    column: str | None = None
+    unit: str = "row"  # "line" where only the physical line is known (an encoding error)
+
+    def describe(self) -> str:
+        where = f"{self.unit} {self.row}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.rule}"
+
+
+@dataclass(frozen=True)
 class FileError:
     """A problem with the whole file (encoding, emptiness, missing columns)."""
 

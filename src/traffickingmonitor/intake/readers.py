@@ -6,16 +6,20 @@ reported as a bad date, not as a parser crash.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from traffickingmonitor.intake.errors import FileError, InvalidFile
+from traffickingmonitor.intake.errors import SHOWN_ERRORS, FileError, InvalidFile, RowError
+from traffickingmonitor.intake.schema import SCHEMAS
 
 _SNIFF = 8192
+_STANDARD_NAMES = {f.name for schema in SCHEMAS.values() for f in schema.fields}
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,7 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidFile(
-            name,
-            [
-                FileError(
-                    f"not UTF-8: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded; "
-                    "save the file as UTF-8"
-                )
-            ],
-        ) from exc
-    import csv
-
+        raise InvalidFile(name, [_encoding_error(data, exc.start)]) from exc
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -81,23 +74,147 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
     if not any(h.strip() for h in header):
         raise InvalidFile(name, [FileError("no header row found")])
-    duplicated = sorted({h for h in header if header.count(h) > 1})
+    duplicated = _duplicated(header)
     if duplicated:
-        raise InvalidFile(name, [FileError(f"duplicated column(s) in the header: {duplicated}")])
-    try:
-        table = pacsv.read_csv(
+        raise InvalidFile(name, [FileError(f"duplicated column name in the header: {duplicated}")])
+    quoted = '"' in text
+    if quoted:
+        problem = _quote_problem(text, header)
+        if problem is not None:
+            raise InvalidFile(name, [problem])
+    invalid: list[tuple[int | None, int, int]] = []
+
+    def parse(use_threads: bool):
+        invalid.clear()
+        return pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=use_threads),
+            # Rows of the wrong width are collected by number and never shown: their text
+            # is what pyarrow would otherwise put in its message (names, ids, dates).
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=quoted,
+                invalid_row_handler=lambda row: (
+                    invalid.append((row.number, row.actual_columns, row.expected_columns)) or "skip"
+                ),
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
+
+    try:
+        table = parse(use_threads=True)
+        if invalid and any(number is None for number, _, _ in invalid):
+            table = parse(use_threads=False)  # only one thread counts the rows
     except pa.ArrowInvalid as exc:
-        raise InvalidFile(name, [FileError(f"not a valid CSV file: {_first_line(exc)}")]) from exc
+        # Never the parser's message: it quotes the offending row.
+        found = re.search(r"Row #(\d+)", str(exc))
+        error = (
+            RowError(int(found.group(1)), "not a valid CSV row")
+            if found
+            else FileError("not a valid CSV file (the CSV parser stopped)")
+        )
+        raise InvalidFile(name, [error]) from None
+    if invalid:
+        errors = [_width_error(n, actual, expected, header) for n, actual, expected in invalid]
+        errors.sort(key=lambda e: e.row)
+        raise InvalidFile(name, errors[:SHOWN_ERRORS], total=len(errors))
     trimmed = pa.table({c: pc.utf8_trim_whitespace(table[c]) for c in table.column_names})
     return trimmed.to_pandas()
+
+
+def _duplicated(header: list[str]) -> str:
+    """The repeated header names by position; a name only when it is a standard column.
+
+    A file without a header row has a data row in its place: its values are not shown.
+    """
+    seen: dict[str, int] = {}
+    repeats = []
+    for i, h in enumerate(header, start=1):
+        if h in seen:
+            known = f" ({h!r})" if h in _STANDARD_NAMES else ""
+            repeats.append(f"columns {seen[h]} and {i}{known}")
+        else:
+            seen[h] = i
+    hint = "" if any("(" in r for r in repeats) else "; is the header row missing?"
+    return ", ".join(repeats) + hint if repeats else ""
+
+
+def _width_error(number: int | None, actual: int, expected: int, header: list[str]) -> RowError:
+    row = -1 if number is None else int(number)
+    if actual > expected:
+        rule = (
+            f"{actual} values where the header has {expected} columns (a comma too many, "
+            "or a value with a comma that is not quoted)"
+        )
+        return RowError(row, rule)
+    rule = f"{actual} values where the header has {expected} columns (a missing value or comma)"
+    return RowError(row, rule, header[actual] if actual < len(header) else None)
+
+
+def _quote_problem(text: str, header: list[str]) -> RowError | None:
+    """The first row whose quoting is broken (a quote never closed, text after a closing
+    quote), as pyarrow silently swallows the rest of the file into a never-closed value."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, next_line = 0, 1
+    try:
+        for _ in reader:
+            rows += 1
+            next_line = reader.line_num + 1
+    except csv.Error as exc:
+        lines = text.splitlines()
+        first = lines[next_line - 1] if next_line - 1 < len(lines) else ""
+        index, never_closed = _quote_field(first)
+        column = header[index] if index is not None and index < len(header) else None
+        if "expected after" in str(exc) and not never_closed:
+            rule = "text after the closing quote of a quoted value"
+        else:
+            rule = "a quoted value is never closed (a missing quote)"
+        return RowError(rows + 1, rule, column)
+    return None
+
+
+def _quote_field(line: str) -> tuple[int | None, bool]:
+    """The field of ``line`` whose quoting is broken, and whether it is a quote never closed."""
+    field, in_quotes, at_start, i = 0, False, True, 0
+    while i < len(line):
+        ch = line[i]
+        if in_quotes:
+            if ch == '"':
+                if line[i + 1 : i + 2] == '"':
+                    i += 2
+                    continue
+                in_quotes = False
+                if line[i + 1 : i + 2] not in ("", ",", "\r"):
+                    return field, False
+        elif ch == '"' and at_start:
+            in_quotes = True
+        elif ch == ",":
+            field, at_start, i = field + 1, True, i + 1
+            continue
+        at_start = False
+        i += 1
+    return (field, True) if in_quotes else (None, False)
+
+
+def _encoding_error(data: bytes, start: int) -> RowError:
+    """Where the first byte that is not UTF-8 sits: line and column, never the bytes."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", start)
+    line = data[line_start : len(data) if line_end < 0 else line_end]
+    first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+    header = next(csv.reader([first.rstrip("\r")]), [])
+    fields = next(csv.reader([line.decode("utf-8", errors="replace")]), [])
+    index = next((i for i, f in enumerate(fields) if "\ufffd" in f), None)
+    column = header[index] if index is not None and line_start > 0 and index < len(header) else None
+    return RowError(
+        data.count(b"\n", 0, start) + 1,
+        "not UTF-8 text (perhaps Latin-1 or Windows-1252); save the file as UTF-8",
+        column,
+        unit="line",
+    )
 
 
 def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
@@ -105,10 +222,12 @@ def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
         raise InvalidFile(name, [FileError("not an XLSX workbook (not a zip container)")])
     try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged workbook
+    except Exception:  # openpyxl raises many kinds on a damaged workbook
+        # Not the exception's text: it may quote a cell.
         raise InvalidFile(
-            name, [FileError(f"cannot read the workbook: {_first_line(exc)}")]
-        ) from exc
+            name, [FileError("cannot read the workbook (damaged, or not an XLSX file)")]
+        ) from None
+    _check_headers(name, frame)
     return _as_strings(frame)
 
 
@@ -118,10 +237,13 @@ def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
 
     try:
         table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError):
         raise InvalidFile(
-            name, [FileError(f"not a readable Parquet file: {_first_line(exc)}")]
-        ) from exc
+            name, [FileError("not a readable Parquet file (damaged, or not Parquet)")]
+        ) from None
+    for i, field in enumerate(table.schema):
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            table = table.set_column(i, field.name, _binary_as_text(name, field.name, table[i]))
     frame = table.to_pandas()
     for col in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[col]):
@@ -134,6 +256,32 @@ def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
     return _as_strings(frame)
 
 
+def _binary_as_text(name: str, column: str, values):
+    """A binary column as UTF-8 text; the first row that is not UTF-8 is an error."""
+    import pyarrow as pa
+
+    for row, value in enumerate(values.to_pylist(), start=2):
+        if value is not None:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidFile(
+                    name,
+                    [RowError(row, "not UTF-8 text; write the column as UTF-8 strings", column)],
+                ) from None
+    return values.cast(pa.string())
+
+
+def _check_headers(name: str, frame: pd.DataFrame) -> None:
+    # pandas names a value beyond the header "Unnamed: N" and repeats as "x.1"; say so plainly.
+    unnamed = [i + 1 for i, c in enumerate(frame.columns) if str(c).startswith("Unnamed: ")]
+    if unnamed:
+        raise InvalidFile(
+            name,
+            [FileError(f"column {unnamed[0]} has values but no name in the header row")],
+        )
+
+
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -141,7 +289,3 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
             for c in frame.columns
         }
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
