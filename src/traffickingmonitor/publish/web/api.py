@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.disclosure.api import require_protected
+from traffickingmonitor.publish import csv_safe
 from traffickingmonitor.publish.web.access import edition_for, visible_editions
 
 router = APIRouter(prefix="/api/v1", tags=["tables"])
@@ -173,7 +174,7 @@ async def table(
         for dim, value in filters.items():
             frame = frame[frame[dim].astype(str) == value]
         if format == "csv":
-            return frame.to_csv(index=False)
+            return csv_safe.to_csv(frame)
         return TableOut(
             edition_id=edition.edition_id,
             table=_info(table_id, t),
