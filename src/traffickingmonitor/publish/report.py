@@ -24,6 +24,7 @@ from traffickingmonitor.disclosure.api import (
     rule_from_config,
 )
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.publish import csv_safe
 from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
 from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
@@ -106,7 +107,7 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
             for col in accuracy.columns[accuracy.notna().any()]:
                 margin = accuracy[col].round().astype("Int64")
                 frame.insert(frame.columns.get_loc(col) + 1, f"{col}_accuracy95", margin)
-        _atomic_write(folder / f"{tid}.csv", frame.to_csv(index=False).encode("utf-8"))
+        _atomic_write(folder / f"{tid}.csv", csv_safe.to_csv(frame).encode("utf-8"))
         meta = table.source.meta()
         described.append(
             {
