@@ -269,7 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="10", help="N (1 to N), A-B or a comma list")
     parser.add_argument(
-        "--scales", nargs="+", default=["1"], help="scales, each SCALE or SCALE:SEEDS"
+        "--scales",
+        nargs="*",
+        default=["1"],
+        help="scales, each SCALE or SCALE:SEEDS (none: odd only)",
     )
     parser.add_argument("--odd", action="store_true", help="add the odd but valid editions")
     parser.add_argument("--odd-seeds", default="1", help="seeds of the odd editions (as --seeds)")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.synthetic.variants import Shape
 
 GENERATOR_VERSION = "2"
 Progress = Callable[[str, int, int], None]
@@ -123,23 +124,45 @@ def write_synthetic_edition(
     fmt: str = "csv",
     cutoff: str = "2025-12-31",
     progress: Progress | None = None,
+    shape: Shape | None = None,
 ) -> SyntheticSummary:
-    """Simulate and write a synthetic edition; returns what was written and key aggregates."""
+    """Simulate and write a synthetic edition; returns what was written and key aggregates.
+
+    ``shape`` makes an odd but valid edition (:mod:`variants`): one organisation, a year
+    without one organisation, no events or assessments file, one sex.
+    """
     import resource
     import time
 
     out, (first, last), cut_day = _validate(out_dir, seed, years, scale, fmt, cutoff)
+    shape = (shape or Shape()).validate((first, last))
     seed = int(seed)
     t_start = time.perf_counter()
     report = progress or (lambda step, done, total: None)
-    result = _generate(out, seed, first, last, float(scale), fmt, str(cutoff), cut_day, report)
+    result = _generate(
+        out, seed, first, last, float(scale), fmt, str(cutoff), cut_day, report, shape
+    )
     result.seconds = round(time.perf_counter() - t_start, 2)
     # peak resident memory of the whole process so far (Linux reports KiB)
     result.peak_memory_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
 
 
-def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> SyntheticSummary:
+def _first_rows(regs, rows: np.ndarray, reg_index: np.ndarray, n_reg: int) -> np.ndarray:
+    """Per registered person the row (among ``rows``) of the first registration, else -1.
+
+    Earliest date first; ties by organisation and number.
+    """
+    order = rows[np.lexsort((regs.seq[rows], regs.org[rows], regs.date[rows], regs.person[rows]))]
+    firsts = order[np.r_[True, regs.person[order][1:] != regs.person[order][:-1]]]
+    first_row = np.full(n_reg, -1, np.int64)
+    first_row[reg_index[regs.person[firsts]]] = firsts
+    return first_row
+
+
+def _generate(
+    out, seed, first, last, scale, fmt, cutoff, cut_day, report, shape
+) -> SyntheticSummary:
     import pyarrow as pa
 
     from traffickingmonitor.codes.api import EU_COUNTRIES
@@ -152,6 +175,7 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
         noise,
         programme,
         registrations,
+        variants,
     )
     from traffickingmonitor.synthetic.calibration import ORGS, year_targets
     from traffickingmonitor.synthetic.population import (
@@ -195,6 +219,11 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
         dets.append(det)
         carry = detection.continuing(_rng(seed, "population", y, 2), det)
         report(step, k + 1, len(years))
+    one_sex = variants.sex_code(shape)
+    if one_sex is not None:
+        # the same victims, detected as calibrated, then all of one sex: names, events and
+        # records follow from here on
+        persons.arrays["sex"] = np.full_like(persons["sex"], one_sex)
 
     # ---- registrations, registered persons, names, national ids
     step = STEPS[1]
@@ -205,11 +234,7 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
     n_reg = len(reg_persons)
     reg_index = np.full(len(persons), -1, np.int64)
     reg_index[reg_persons] = np.arange(n_reg)
-    # first registration of each person (earliest date; ties by organisation and number)
-    order = np.lexsort((regs.seq, regs.org, regs.date, regs.person))
-    firsts = order[np.r_[True, regs.person[order][1:] != regs.person[order][:-1]]]
-    first_row = np.empty(n_reg, np.int64)
-    first_row[reg_index[regs.person[firsts]]] = firsts
+    first_row = _first_rows(regs, np.arange(len(regs)), reg_index, n_reg)
     t0 = regs.date[first_row].astype(np.int64)
     report(step, 1, 4)
 
@@ -279,6 +304,8 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
         pool,
         is_eu_nat,
     )
+    if one_sex is not None:
+        rec["sex"] = np.full_like(rec["sex"], one_sex)  # no record says otherwise, not even unknown
     report(step, 4, 4)
 
     # ---- small national files
@@ -296,7 +323,17 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
     from traffickingmonitor.synthetic import truth, writer
 
     step = STEPS[4]
-    n_files = 15
+    # an odd edition writes a part of the registrations: the persons, events and truth that
+    # remain are those of the written rows, events pointing at the first written registration
+    keep = variants.kept_rows(shape, regs.org, regs.year) if shape.filters_registrations else None
+    out_regs, out_rec, kept_person = regs, rec, None
+    if keep is not None:
+        out_regs = regs.subset(keep)
+        out_rec = {k: v[keep] for k, v in rec.items()}
+        first_row = _first_rows(regs, np.flatnonzero(keep), reg_index, n_reg)
+        kept_person = first_row >= 0
+        t0 = np.where(kept_person, regs.date[np.maximum(first_row, 0)], 0).astype(np.int64)
+    n_files = 15 - (not shape.events) - (not shape.assessments)
     done = 0
     files: list[Path] = []
 
@@ -311,26 +348,39 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
     pool_array = writer.strings(pool.strings)
     for oi, org in enumerate(ORGS):
         rows = np.flatnonzero(regs.org == oi)
+        if keep is not None:
+            rows = rows[keep[rows]]
+            if not len(rows):
+                continue
         rows = rows[np.argsort(regs.seq[rows], kind="stable")]
         columns = truth.registration_columns(rows, regs, reg_ids, rec, pool_array, munis, nat_codes)
         wrote(writer.write_table(out, f"registrations_{org}", columns, fmt))
-    first_ids = reg_ids.take(pa.array(first_row))
+    first_ids = reg_ids.take(pa.array(np.maximum(first_row, 0)))
     observed = ev.date <= cut_day
     obs_rows = np.flatnonzero(observed)
-    wrote(
-        writer.write_batches(
-            out,
-            "events",
-            (truth.event_columns(ev, obs_rows[c], first_ids) for c in writer.chunks(len(obs_rows))),
-            fmt,
+    if kept_person is not None:
+        obs_rows = obs_rows[kept_person[ev.person[obs_rows]]]
+    if shape.events:
+        wrote(
+            writer.write_batches(
+                out,
+                "events",
+                (
+                    truth.event_columns(ev, obs_rows[c], first_ids)
+                    for c in writer.chunks(len(obs_rows))
+                ),
+                fmt,
+            )
         )
-    )
-    wrote(writer.write_table(out, "municipal_assessments", truth.plain(muni_tab), fmt))
+    if shape.assessments:
+        wrote(writer.write_table(out, "municipal_assessments", truth.plain(muni_tab), fmt))
     wrote(writer.write_table(out, "programme_indicators", truth.plain(prog_tab), fmt))
     wrote(writer.write_table(out, "perpetrator_chain", truth.plain(chain_tab), fmt))
 
     tdir = out / "truth"
     order_rp = regs.id_order()
+    if keep is not None:
+        order_rp = order_rp[keep[order_rp]]
     wrote(
         writer.write_table(
             tdir,
@@ -345,39 +395,41 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
     pop, pop_primary, per_year = population_tables(dets, persons, scale)
     wrote(writer.write_table(tdir, "population", pop, fmt))
     wrote(writer.write_table(tdir, "population_primary", pop_primary, fmt))
-    wrote(
-        writer.write_table(
-            tdir,
-            "persons",
-            truth.person_columns(
-                reg_persons,
-                persons,
-                pids_reg,
-                family,
-                given,
-                bsn,
-                dets,
-                regs,
-                first_ids,
-                t0,
-                ev,
-                pool_array,
-                munis,
-                nat_codes,
-            ),
-            fmt,
-        )
+    person_table = truth.person_columns(
+        reg_persons,
+        persons,
+        pids_reg,
+        family,
+        given,
+        bsn,
+        dets,
+        out_regs,
+        first_ids,
+        t0,
+        ev,
+        pool_array,
+        munis,
+        nat_codes,
     )
+    ev_rows = np.arange(len(ev))
+    if kept_person is not None:
+        person_table = {k: v.filter(pa.array(kept_person)) for k, v in person_table.items()}
+        ev_rows = ev_rows[kept_person[ev.person]]
+    wrote(writer.write_table(tdir, "persons", person_table, fmt))
     wrote(
         writer.write_batches(
             tdir,
             "events",
-            (truth.truth_event_columns(ev, c, observed, pids_reg) for c in writer.chunks(len(ev))),
+            (
+                truth.truth_event_columns(ev, ev_rows[c], observed, pids_reg)
+                for c in writer.chunks(len(ev_rows))
+            ),
             fmt,
         )
     )
 
-    aggregates = truth.aggregates(regs, rec, reg_persons, reg_index, persons, dets)
+    aggregates = truth.aggregates(out_regs, out_rec, reg_persons, reg_index, persons, dets)
+    n_persons = n_reg if kept_person is None else int(kept_person.sum())
     summary = SyntheticSummary(
         out_dir=str(out),
         seed=seed,
@@ -387,10 +439,10 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
         cutoff=cutoff,
         files=[str(p.relative_to(out)) for p in files] + ["truth/summary.json"],
         latent_person_years=int(sum(len(d.person) for d in dets)),
-        registrations=len(regs),
-        registered_persons=n_reg,
-        events=len(ev),
-        events_observed=int(observed.sum()),
+        registrations=len(out_regs),
+        registered_persons=n_persons,
+        events=len(ev_rows),
+        events_observed=len(obs_rows) if shape.events else 0,
         aggregates=aggregates,
     )
     doc = {
@@ -402,15 +454,16 @@ def _generate(out, seed, first, last, scale, fmt, cutoff, cut_day, report) -> Sy
             "scale": scale,
             "format": fmt,
             "cutoff": cutoff,
+            **({"options": shape.options()} if shape.options() else {}),
         },
         "counts": {
             "latent_person_years": summary.latent_person_years,
             "latent_per_year": per_year,
             "registrations": summary.registrations,
             "registrations_per_org": {
-                org: int((regs.org == i).sum()) for i, org in enumerate(ORGS)
+                org: int((out_regs.org == i).sum()) for i, org in enumerate(ORGS)
             },
-            "registered_persons": n_reg,
+            "registered_persons": n_persons,
             "latent_per_monitor_group": {
                 str(d.year): {g: int(np.sum(d.group == k)) for k, g in enumerate(detection.STRATA)}
                 for d in dets

@@ -31,13 +31,45 @@ def synth_command(
     years: str = typer.Option("2016-2020", "--years", help="Registration years, e.g. 2016-2020."),
     scale: float = typer.Option(1.0, "--scale", help="Multiplier of the latent population."),
     fmt: str = typer.Option("csv", "--format", help="csv|parquet"),
+    only_org: str | None = typer.Option(
+        None,
+        "--only-org",
+        help="Write one reporting organisation's registrations only "
+        "(police|kmar|labour_inspectorate|care|other).",
+    ),
+    drop_org_year: list[str] = typer.Option(
+        [],
+        "--drop-org-year",
+        help="Leave out one organisation's registrations of one year, e.g. police:2018 "
+        "(repeatable).",
+    ),
+    no_events: bool = typer.Option(False, "--no-events", help="Write no events file."),
+    no_assessments: bool = typer.Option(
+        False, "--no-assessments", help="Write no municipal_assessments file."
+    ),
+    sex: str | None = typer.Option(
+        None, "--sex", help="Make every person (and every record) female or male."
+    ),
 ) -> None:
-    """Write synthetic registrations, events and national files (data standard v1) with truth."""
+    """Write synthetic registrations, events and national files (data standard v1) with truth.
+
+    The options after --format make odd but valid editions; the simulation stays the same and
+    only what is written changes (except --sex, which relabels the victims before naming them).
+    """
     first, last = parse_years(years)
     if not scale > 0:
         raise UserError(f"--scale must be positive, got {scale}")
     if fmt not in ("csv", "parquet"):
         raise UserError(f"--format must be csv or parquet, got {fmt!r}")
+    from traffickingmonitor.synthetic.variants import Shape, parse_org_year
+
+    shape = Shape(
+        only_org=only_org,
+        drop_org_years=tuple(parse_org_year(t) for t in drop_org_year),
+        events=not no_events,
+        assessments=not no_assessments,
+        sex=sex,
+    ).validate((first, last))
 
     from rich.console import Console
     from rich.progress import (
@@ -68,7 +100,13 @@ def synth_command(
             progress.update(tasks[step], completed=done, total=total)
 
         summary = write_synthetic_edition(
-            out, seed=seed, years=(first, last), scale=scale, fmt=fmt, progress=report
+            out,
+            seed=seed,
+            years=(first, last),
+            scale=scale,
+            fmt=fmt,
+            progress=report,
+            shape=shape,
         )
 
     table = Table(title=f"Synthetic edition in {summary.out_dir}", show_header=True)

@@ -64,6 +64,10 @@ class Registrations:
             prefixes.take(pa.array(self.org.astype(np.int32))), nums, ""
         )
 
+    def subset(self, keep: np.ndarray) -> Registrations:
+        """The rows where ``keep`` is true; numbers (and so ids) stay those of the full edition."""
+        return Registrations(**{k: v[keep] for k, v in self.__dict__.items()})
+
     def id_order(self) -> np.ndarray:
         """Row order that sorts the ids as strings (prefix, then the zero-padded number)."""
         rank = np.argsort(np.argsort([ID_PREFIX[o] for o in ORGS]))
