@@ -41,11 +41,47 @@ def fresh_state_url(kind: str, tmp_path: Path) -> str:
     return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
+def build_demo_db(tmp_path_factory) -> Path:
+    """``monitor.duckdb`` of the synthetic demo edition (seed 1), built once per test run and
+    shared by the xdist workers (``TRAFFICKINGMONITOR_TEST_WEB_DB``: one built beforehand)."""
+    import fcntl
+
+    from traffickingmonitor import pipeline
+    from traffickingmonitor.intake.pseudonymise import Key
+    from traffickingmonitor.synthetic.api import write_synthetic_edition
+
+    given = os.environ.get("TRAFFICKINGMONITOR_TEST_WEB_DB")
+    if given:
+        return Path(given)
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "web_demo"
+    root.mkdir(exist_ok=True)
+    db = root / "monitor.duckdb"
+    with open(root / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "done").exists():
+            write_synthetic_edition(root / "in", seed=1)
+            # Fewer bootstrap replicates: the web tests need the tables, not tight intervals.
+            pipeline.run(root / "in", db, Key(b"x" * 32), config={"hidden_number": {"n_boot": 200}})
+            (root / "done").touch()
+    return db
+
+
 def make_app(db: Path, state: str, **kw):
     from traffickingmonitor.publish.web import create_app
 
     kw.setdefault("secure_cookies", False)  # the test client speaks plain HTTP
     kw.setdefault("demo_users", True)
+    # The audit key and checkpoint per app (beside a SQLite state, else in a new folder), not
+    # beside the store every test shares.
+    if state.startswith("sqlite:///"):
+        folder, stem = Path(state.removeprefix("sqlite:///")).parent, Path(state).stem
+    else:
+        import tempfile
+
+        folder, stem = Path(tempfile.mkdtemp(prefix="tm-audit-")), "state"
+    kw.setdefault("audit_key_file", folder / f"{stem}.audit.key")
+    kw.setdefault("audit_checkpoint", folder / f"{stem}.audit.checkpoint")
     return create_app(db, state, secret_key="test-secret", **kw)
 
 

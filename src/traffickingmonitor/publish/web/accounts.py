@@ -36,6 +36,7 @@ _DUMMY_HASH = _HASHER.hash("not a password")
 HASH_POOL = ThreadPoolExecutor(
     max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="tm-hash"
 )
+MAX_PASSWORD = 1024  # characters; longer ones are refused, never cut
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
 # Seeded by ``create_app(..., demo_users=True)`` (demo only; never in production).
@@ -108,8 +109,8 @@ def add_user(
             raise UserError(f"a municipality user needs a CBS code GM#### (got {municipality!r})")
     elif municipality:
         raise UserError("only a municipality user is bound to a municipality")
-    if not oidc and len(password or "") < 12:
-        raise UserError("the password must have at least 12 characters")
+    if not oidc and not 12 <= len(password or "") <= MAX_PASSWORD:
+        raise UserError(f"the password must have 12 to {MAX_PASSWORD} characters")
     if db.scalar(select(User).where(User.username == username)):
         raise UserError(f"user {username!r} exists already")
     user = User(

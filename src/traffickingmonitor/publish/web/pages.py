@@ -305,7 +305,9 @@ async def login(request: Request):
     form = await request.form()
     check_csrf(request, form)
     username = str(form.get("username", "")).strip().lower()[:80]
-    password = str(form.get("password", ""))[:1000]
+    given = str(form.get("password", ""))
+    # Never truncated: a longer one is checked (the same work) and refused.
+    password = given[: accounts.MAX_PASSWORD]
     next_url = safe_next(str(form.get("next", "/")))
     throttle = request.app.state.throttle
     address = client_address(request)
@@ -324,7 +326,8 @@ async def login(request: Request):
             return db.scalar(select(User).where(User.username == username))
 
     user = await run_in_threadpool(lookup)
-    if not await accounts.check_password_async(user, password):
+    ok = await accounts.check_password_async(user, password)
+    if not ok or len(given) > accounts.MAX_PASSWORD:
         throttle.fail(address, username)
         await audit_event(request, "login failed", "/login", username=username or "-")
         return render(request, "login.html.j2", status_code=401, next=next_url, error="failed")
@@ -392,8 +395,9 @@ async def add_user(request: Request):
     username = str(form.get("username", ""))[:200]
     role = str(form.get("role", ""))[:40]
     gm = str(form.get("municipality", "")).strip().upper()[:20] or None
-    password = str(form.get("password", ""))[:1000]
-    hashed = await accounts.hash_password_async(password) if len(password) >= 12 else None
+    password = str(form.get("password", ""))
+    ok_length = 12 <= len(password) <= accounts.MAX_PASSWORD
+    hashed = await accounts.hash_password_async(password) if ok_length else None
 
     def add():
         with request.app.state.db() as db:
