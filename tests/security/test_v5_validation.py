@@ -84,7 +84,16 @@ def _latin1() -> bytes:
 
 
 def _no_header() -> bytes:
-    return _csv_text(_rows()).split("\n", 1)[1].encode("utf-8")
+    # The identifiers' row comes first, where the header belongs; no value in it repeats.
+    rows = _rows()
+    first = dict(
+        rows.pop(2),
+        sector="horeca",
+        exploitation_start="2018-01-01",
+        shelter_referral="2019-05-05",
+        exploitation_country="BE",
+    )
+    return _csv_text([first, *rows]).split("\n", 1)[1].encode("utf-8")
 
 
 def _xlsx(frame: pd.DataFrame) -> bytes:
@@ -186,7 +195,7 @@ def test_parse_errors_name_the_place_and_never_print_the_input(
 
 def test_an_unterminated_quote_no_longer_swallows_rows(tmp_path, key_env):
     """pyarrow read the rest of the file into a value never closed: rows silently lost."""
-    from traffickingmonitor.intake import InvalidFile, read_table
+    from traffickingmonitor.intake.api import InvalidFile, read_table
 
     path = tmp_path / "registrations_x.csv"
     path.write_bytes(_last_field_quote())
@@ -196,7 +205,7 @@ def test_an_unterminated_quote_no_longer_swallows_rows(tmp_path, key_env):
 
 
 def test_a_quoted_value_with_a_comma_or_line_break_is_still_read(tmp_path):
-    from traffickingmonitor.intake import read_table
+    from traffickingmonitor.intake.api import read_table
 
     rows = _rows()
     rows[0]["sector"] = "x, y"

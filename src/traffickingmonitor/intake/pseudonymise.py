@@ -11,6 +11,8 @@ import hmac
 import os
 import re
 import secrets
+import stat
+import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +68,18 @@ def load_key(key_file: Path | None = None) -> Key:
     if key_file is not None:
         try:
             secret = key_file.read_bytes().strip()
+            mode = key_file.stat().st_mode
         except OSError as exc:
             raise UserError(f"cannot read key file {key_file}: {exc.strerror}") from exc
+        if mode & 0o077:
+            # Whoever can read the key can re-identify: hash a known name and look it up.
+            print(
+                f"warning: key file {key_file} can be read by other users (mode "
+                f"{stat.S_IMODE(mode):04o}); make it readable by its owner only: chmod 600 "
+                f"{key_file}",
+                file=sys.stderr,
+                flush=True,
+            )
         origin = f"key file {key_file}"
     elif os.environ.get(KEY_ENV):
         secret = os.environ[KEY_ENV].strip().encode()
@@ -88,6 +100,8 @@ def create_key_file(path: Path) -> Path:
     """Write a new random key (for the demo) readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # The mode of open() counts for a new file only: an existing one keeps its own.
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(secrets.token_hex(32) + "\n")
     return path

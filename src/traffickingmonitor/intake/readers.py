@@ -274,12 +274,12 @@ def _binary_as_text(name: str, column: str, values):
 
 def _check_headers(name: str, frame: pd.DataFrame) -> None:
     # pandas names a value beyond the header "Unnamed: N" and repeats as "x.1"; say so plainly.
-    unnamed = [i + 1 for i, c in enumerate(frame.columns) if str(c).startswith("Unnamed: ")]
-    if unnamed:
-        raise InvalidFile(
-            name,
-            [FileError(f"column {unnamed[0]} has values but no name in the header row")],
-        )
+    for i, col in enumerate(frame.columns):
+        if str(col).startswith("Unnamed: "):
+            filled = frame[col].notna() & (frame[col].astype(str).str.strip() != "")
+            row = int(filled.to_numpy().argmax()) + 2 if filled.any() else 1
+            rule = f"a value in column {i + 1}, which has no name in the header row"
+            raise InvalidFile(name, [RowError(row, rule)])
 
 
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
