@@ -218,6 +218,21 @@ def test_a_quoted_value_with_a_comma_or_line_break_is_still_read(tmp_path):
     assert frame["family_name"].tolist()[2] == "de Vries, van"
 
 
+def test_a_registration_id_like_a_formula_is_refused(tmp_path, key_env):
+    """Registration ids leave the system as they are (the clerical review export, made to be
+    opened in a spreadsheet), so they are checked at the door instead of escaped."""
+    folder = make_input_dir(tmp_path)
+    rows = _rows()
+    rows[2]["registration_id"] = '=HYPERLINK("http://evil.example/","x")'
+    (folder / "registrations_new.csv").write_text(_csv_text(rows), encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    result = run_cli("run", folder, "--db", db)
+    assert result.returncode == 2
+    error = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
+    assert "row 4" in error and "'registration_id'" in error and "formula" in error
+    assert all(rows == [] for name, rows in snapshot(db).items() if name != "store_meta")
+
+
 # --- output encoding: CSV injection ------------------------------------------------------
 
 FORMULAS = [

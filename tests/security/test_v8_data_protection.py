@@ -52,7 +52,7 @@ def test_rewriting_a_readable_key_file_makes_it_owner_only(tmp_path):
     assert _mode(path) == 0o600
 
 
-@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604], ids=["0644", "0640", "0604"])
 def test_a_key_file_others_can_read_gets_one_warning(tmp_path, capsys, mode):
     from traffickingmonitor.intake.pseudonymise import load_key
 

@@ -23,6 +23,7 @@ from traffickingmonitor.intake.schema import Field, FileSchema
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _INT_RE = r"^[+-]?\d+$"
 _FORM_SEPARATOR = ";"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -131,6 +132,13 @@ def _typed(parsed: Parsed, f: Field, s: pd.Series, empty: np.ndarray, today) -> 
         parsed.typed[f.name] = upper.where(valid, None)
     elif f.type in ("text", "id"):
         yield Broken(f.name, "longer than 200 characters", (s.str.len() > 200).to_numpy())
+        if f.no_formula:
+            yield Broken(
+                f.name,
+                "must not start with =, +, -, @, a tab or a carriage return "
+                "(a spreadsheet would run it as a formula)",
+                s.str.startswith(_FORMULA_STARTS).to_numpy(),
+            )
         parsed.typed[f.name] = s
 
 

@@ -23,6 +23,9 @@ class Field:
     identifier: bool = False  # a direct identifier: never stored in clear, never echoed in errors
     minimum: float | None = None
     maximum: float | None = None
+    # Must not start like a spreadsheet formula: the value leaves the system as it is (a
+    # registration id in the clerical review export, which is made to be opened in one).
+    no_formula: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ REGISTRATIONS = FileSchema(
     kind="registrations",
     description="one row per report of a possible victim by a reporting organisation",
     fields=(
-        Field("registration_id", "text", required=True),
+        Field("registration_id", "text", required=True, no_formula=True),
         Field("registered_on", "date", required=True),
         Field("reporting_org", "code", required=True, codelist=codes.REPORTING_ORG),
         *_PERSON_REF,
@@ -78,7 +81,7 @@ EVENTS = FileSchema(
     kind="events",
     description="later records about registered persons (victimisation, suspect, care, death ...)",
     fields=(
-        Field("registration_id", "text"),
+        Field("registration_id", "text", no_formula=True),
         *_PERSON_REF,
         Field("event_date", "date", required=True),
         Field("event_type", "code", required=True, codelist=codes.EVENT_TYPE),
