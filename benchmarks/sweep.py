@@ -11,8 +11,8 @@ edition failed. A failed edition's folder is kept with a log per stage.
     python benchmarks/sweep.py --seeds 34 --scales 1 --work /tmp/sweep --keep
 
 A scale may carry its own seeds (``SCALE:SEEDS``); seeds are ``N`` (1 to N), ``A-B`` or a
-comma list of those. ``--odd`` adds the odd but valid editions of ``ODD_VARIANTS`` (made by
-``synth`` options) at ``--odd-scales`` with ``--odd-seeds``.
+comma list of those (one seed: ``34-34``). ``--odd`` adds the odd but valid editions of
+``ODD_VARIANTS`` (made by ``synth`` options) at ``--odd-scales`` with ``--odd-seeds``.
 """
 
 from __future__ import annotations
@@ -245,16 +245,31 @@ def line(result: Result) -> str:
 
 
 def summary(results: list[Result], seconds: float) -> str:
+    """Editions published and failed; per stage the median and the slowest seconds."""
+    import statistics
+
     failed = [r for r in results if not r.ok]
-    slowest = {
-        s: max((r.seconds[s] for r in results if s in r.seconds), default=0.0) for s in STAGES
-    }
-    text = (
+    per_stage = []
+    for s in STAGES:
+        times = [r.seconds[s] for r in results if s in r.seconds]
+        if times:
+            per_stage.append(f"{s} {statistics.median(times):.1f}/{max(times):.1f}")
+    return (
         f"{len(results) - len(failed)} of {len(results)} editions published, "
-        f"{len(failed)} failed; {seconds:.0f} s in all; slowest "
-        + ", ".join(f"{s} {v:.1f} s" for s, v in slowest.items())
+        f"{len(failed)} failed; {seconds:.0f} s in all; seconds per stage (median/slowest): "
+        + ", ".join(per_stage)
     )
-    return text
+
+
+def code_location(env: dict) -> str:
+    """The package the stage processes import (a sweep may run a snapshot via PYTHONPATH)."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import traffickingmonitor; print(traffickingmonitor.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return Path(found.stdout.strip()).parent.as_posix() if found.returncode == 0 else "?"
 
 
 def sweep_env() -> dict:
@@ -290,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     work = opts.work or Path(tempfile.mkdtemp(prefix="tm-sweep-"))
     work.mkdir(parents=True, exist_ok=True)
     env = sweep_env()
-    print(f"{len(editions)} editions in {work}", flush=True)
+    print(f"{len(editions)} editions in {work}; code {code_location(env)}", flush=True)
     start = time.perf_counter()
     results: list[Result] = []
     with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
