@@ -41,6 +41,8 @@ Model, in the order it runs (one module each):
 * :mod:`municipal`, :mod:`programme`, :mod:`chain` - the national files (not scaled).
 * :mod:`names`, :mod:`writer`, :mod:`truth` - name pools, file writing, ground truth tables.
 * :mod:`validation` - the hidden-number estimate with perfect linkage next to the truth.
+* :mod:`variants` - odd but valid editions (one organisation, a year without one
+  organisation, no events or assessments file, one sex), filtered when written.
 
 Files written to ``out_dir`` (data standard v1, all values strings, empty = missing):
 ``registrations_{police,kmar,labour_inspectorate,care,other}.csv``, ``events.csv`` (events
