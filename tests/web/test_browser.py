@@ -188,3 +188,21 @@ def test_download_a_table(browser, server, tmp_path):
         assert not [c for c in cells if re.fullmatch(r"[1-9]", c)]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path,ready", [("/api/docs", ".opblock"), ("/api/redoc", "h1")])
+def test_api_docs_render_under_the_apps_csp(browser, server, path, ready):
+    """Swagger UI and ReDoc from the package render with the app's own CSP in force (no
+    bypass) and make no request to another origin."""
+    context = browser.new_context(base_url=server)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors, foreign = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(server) else None)
+    page.goto(path)
+    page.wait_for_selector(ready)
+    assert "Trafficking victim monitor API" in page.content()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    assert [u for u in foreign if not u.startswith(("data:", "blob:"))] == []
+    context.close()

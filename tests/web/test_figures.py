@@ -23,3 +23,15 @@ def test_municipality_page_has_no_raw_column_names(clients):
     assert headers, "the page shows no table"
     raw = [h for h in headers if re.fullmatch(r"[a-z]+(_[a-z0-9]+)+|[a-z_]+", h)]
     assert raw == []
+
+
+def test_labels_of_action_lines_and_municipalities():
+    """Issue 13 (12): an action line is not "1 melder", a municipality shows its name."""
+    from traffickingmonitor.publish.labels import category_label
+
+    assert category_label("action_line", "1", "nl") == "Actielijn 1"
+    assert category_label("action_line", 2, "en") == "Action line 2"
+    assert category_label("n_orgs", "2", "nl") == "2 melders"  # where it belongs
+    assert category_label("municipality", "GM0363", "nl") == "Amsterdam"
+    assert category_label("residence_municipality", "GM0014", "en") == "Groningen"
+    assert category_label("exploitation_municipality", "GM9999", "en") == "GM9999"  # unknown

@@ -33,8 +33,9 @@ _HASHER = PasswordHasher()
 # unknown, OIDC-only or broken. Every login then costs one full argon2 verification and the
 # time of the answer does not tell which kind of account a username is.
 _DUMMY_HASH = _HASHER.hash("not a password")
+# Half the cores (at most 4): a flood of logins leaves the other half to the pages.
 HASH_POOL = ThreadPoolExecutor(
-    max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="tm-hash"
+    max_workers=max(1, min(4, (os.cpu_count() or 2) // 2)), thread_name_prefix="tm-hash"
 )
 MAX_PASSWORD = 1024  # characters; longer ones are refused, never cut
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
