@@ -279,6 +279,9 @@ def test_numeric_columns_keep_their_negative_numbers():
     ]
 
 
+SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
 def _programme_file(folder):
     rows = [
         ["action_line", "indicator", "unit", "year", "baseline", "target", "value"],
@@ -286,6 +289,7 @@ def _programme_file(folder):
         ["1", FORMULAS[0], "percent", "2020", "18.0", "40.0", "-3.5"],
         ["2", FORMULAS[3], "count", "2019", "", "", "5"],
         ["3", FORMULAS[1], "count", "2019", "", "", "6"],
+        ["4", SCRIPT, "count", "2019", "", "", "7"],
     ]
     with (folder / "programme_indicators.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
@@ -332,14 +336,25 @@ def _number(text: str) -> bool:
     return True
 
 
-def test_report_tables_escape_formulas(injected_edition, tmp_path):
-    out = tmp_path / "report"
-    result = run_cli("report", "--db", injected_edition, "--out", out, "--no-pdf")
+@pytest.fixture(scope="module")
+def report(injected_edition, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    result = run_cli("report", "--db", injected_edition, "--out", out, "--no-pdf", "--lang", "en")
     assert result.returncode == 0, result.stderr
-    text = (out / "tables" / "programme_indicators.csv").read_text("utf-8")
+    return out
+
+
+def test_report_tables_escape_formulas(report):
+    text = (report / "tables" / "programme_indicators.csv").read_text("utf-8")
     _assert_read_back_as_text(text)
     # Numeric columns keep their negative numbers
     assert ",-3.5," in text
+
+
+def test_input_text_is_html_escaped_in_the_report(report):
+    html = (report / "report.html").read_text("utf-8")
+    assert "&lt;script&gt;alert" in html  # the indicator is on the page, as text
+    assert "<script>alert" not in html and "<img src=x" not in html
 
 
 @pytest.fixture(scope="module")
@@ -368,3 +383,11 @@ def test_dashboard_download_escapes_formulas(client):
     r = c.get(f"/downloads/{edition}/programme_indicators.csv")
     assert r.status_code == 200, r.text[:300]
     _assert_read_back_as_text(r.text)
+
+
+def test_input_text_is_html_escaped_on_the_dashboard(client):
+    c, _ = client
+    r = c.get("/chapters/programme")
+    assert r.status_code == 200
+    assert "&lt;script&gt;alert" in r.text
+    assert "<script>alert" not in r.text and "<img src=x" not in r.text
