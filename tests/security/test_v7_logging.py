@@ -307,3 +307,42 @@ def test_v7_hash_of_an_entry_depends_on_the_key():
     b = audit.entry_hash(b"b" * 32, audit.GENESIS, at, "u", "r", "x", "/", "", "1.2.3.4")
     plain = hashlib.sha256(b"").hexdigest()
     assert a != b and plain not in (a, b)
+
+
+def test_v7_rotation_archives_the_log_and_goes_on_under_a_new_key(tmp_path):
+    from typer.testing import CliRunner
+
+    from traffickingmonitor.publish.web.cli import audit_app, users_app
+
+    args = ["--db", str(tmp_path / "monitor.duckdb")]
+    runner = CliRunner()
+    for name in ("ann", "bob"):
+        runner.invoke(
+            users_app, ["add", name, "--role", "analyst", "--password", "a long password!", *args]
+        )
+    old_key = (tmp_path / "monitor.audit.key").read_text()
+    r = runner.invoke(audit_app, ["rotate", "--archive", str(tmp_path / "archive"), *args])
+    assert r.exit_code == 0 and "archived 2 entries" in r.output, r.output
+    assert (tmp_path / "monitor.audit.key").read_text() != old_key
+    (archived,) = (tmp_path / "archive").glob("audit-*.jsonl")
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o600
+    assert "intact: 2 entries" in runner.invoke(audit_app, ["verify-archive", str(archived)]).output
+    runner.invoke(
+        users_app, ["add", "cas", "--role", "analyst", "--password", "a long password!", *args]
+    )
+    assert (
+        "intact: 2 entries" in runner.invoke(audit_app, ["verify", *args]).output
+    )  # rotated + cas
+    # the new log's first entry links to the archive's last
+    engine = make_engine(f"sqlite:///{tmp_path / 'monitor.state.sqlite'}")
+    with engine.connect() as con:
+        first_prev = con.execute(
+            text("SELECT prev_hash FROM audit_log ORDER BY id LIMIT 1")
+        ).scalar()
+    assert first_prev == json.loads(archived.read_text().splitlines()[-1])["hash"]
+    # a changed archive is found out
+    lines = archived.read_text().splitlines()
+    lines[0] = lines[0].replace('"ann"', '"eve"')
+    archived.write_text("\n".join(lines) + "\n")
+    r = runner.invoke(audit_app, ["verify-archive", str(archived)])
+    assert r.exit_code != 0 and "broken at entry 1" in str(r.exception)

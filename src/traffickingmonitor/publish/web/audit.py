@@ -374,5 +374,121 @@ def verify(chain: AuditChain) -> Verification:
     return Verification(True, n)
 
 
+def rotate(chain: AuditChain, key_file: Path, archive: Path) -> tuple[Path, int]:
+    """Move the whole log into ``archive`` and go on under a new key (the server stopped).
+
+    The archive folder gets the entries (``audit-<time>.jsonl``), a copy of the old key and
+    the old checkpoint, each 0600: ``verify_archive`` checks them later. The live log starts
+    again with one ``audit rotated`` entry whose link is the last archived HMAC, signed with
+    the new key (written to ``key_file``), and a new checkpoint. Returns the archive file and
+    the number of entries moved.
+    """
+    result = verify(chain)
+    if not result.ok:
+        raise UserError(f"the audit log is broken ({result.reason}); it is not rotated")
+    archive = Path(archive)
+    archive.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+    out = archive / f"audit-{stamp}.jsonl"
+    new_key = secrets.token_hex(32)
+    with _LOCK, chain.factory() as db:
+        _lock_chain(db)
+        fd = os.open(out, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        n, last = 0, GENESIS
+        with os.fdopen(fd, "w") as f:
+            for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
+                row = {c: getattr(e, c) for c in _COLUMNS}
+                row["at"] = e.at.isoformat(timespec="microseconds")
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                n, last = n + 1, e.hash
+        for src, name in (
+            (key_file, f"audit-{stamp}.key"),
+            (chain.checkpoint, f"audit-{stamp}.checkpoint"),
+        ):
+            if Path(src).exists():
+                fd = os.open(archive / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(Path(src).read_text())
+        db.execute(AuditEntry.__table__.delete())
+        rotated = AuditChain(chain.factory, bytes.fromhex(new_key), chain.checkpoint)
+        at = utcnow()
+        detail = f"{n} entries to {out.name}"
+        h = entry_hash(rotated.key, last, at, "cli", "admin", "audit rotated", str(out), detail, "")
+        db.add(
+            AuditEntry(
+                at=at,
+                username="cli",
+                role="admin",
+                action="audit rotated",
+                target=str(out),
+                detail=detail,
+                client="",
+                keyed=True,
+                prev_hash=last,
+                hash=h,
+            )
+        )
+        db.flush()
+        first_id = db.scalar(select(AuditEntry.id))
+        # The new key replaces the old one before the commit: a crash in between leaves the
+        # old log under the new key, which ``verify`` reports (the archive has it all).
+        tmp = Path(key_file).with_name(Path(key_file).name + ".new")
+        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_key + "\n")
+        os.replace(tmp, key_file)
+        db.commit()
+    write_checkpoint(rotated, _checkpoint_body(first_id, h, first_id, last))
+    return out, n
+
+
+_COLUMNS = (
+    "id",
+    "at",
+    "username",
+    "role",
+    "action",
+    "target",
+    "detail",
+    "client",
+    "keyed",
+    "prev_hash",
+    "hash",
+)
+
+
+def verify_archive(entries: Path, key_file: Path) -> Verification:
+    """Check an archive written by ``rotate`` with its key (``audit-<time>.key``) and its
+    checkpoint (``audit-<time>.checkpoint`` beside it)."""
+    import datetime as dt
+
+    entries = Path(entries)
+    key = load_key(key_file, create=False)
+    chain = AuditChain(None, key, entries.with_suffix(".checkpoint"))  # type: ignore[arg-type]
+    checkpoint = read_checkpoint(chain)
+    prev, n, last_id = (checkpoint or {}).get("first_prev", GENESIS), 0, None
+    with entries.open(encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            n += 1
+            at = dt.datetime.fromisoformat(e["at"])
+            fields = (at, e["username"], e["role"], e["action"], e["target"], e["detail"])
+            expected = (
+                entry_hash(key, prev, *fields, e["client"])
+                if e["keyed"]
+                else legacy_hash(prev, *fields)
+            )
+            if e["prev_hash"] != prev or not hmac.compare_digest(e["hash"], expected):
+                return Verification(False, n, e["id"], "does not match its HMAC or link")
+            prev, last_id = e["hash"], e["id"]
+    if checkpoint is not None:
+        body = {k: checkpoint.get(k) for k in ("last_id", "last_hash", "first_id", "first_prev")}
+        if not hmac.compare_digest(str(checkpoint.get("sig", "")), _sign(key, body)):
+            return Verification(False, n, None, "the checkpoint's signature is wrong")
+        if (last_id, prev) != (checkpoint["last_id"], checkpoint["last_hash"]):
+            return Verification(False, n, None, "the archive ends before its checkpoint")
+    return Verification(True, n)
+
+
 def recent(db: Session, limit: int = 200) -> list[AuditEntry]:
     return list(db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

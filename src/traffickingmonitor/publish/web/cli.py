@@ -312,6 +312,42 @@ def audit_verify(
     typer.echo(f"audit log intact: {result.entries} entries")
 
 
+@audit_app.command("rotate")
+def audit_rotate(
+    archive: Path = typer.Option(..., "--archive", help="Folder for the archived log."),
+    db: Path = typer.Option(..., "--db"),
+    state: str | None = typer.Option(None, "--state"),
+    key_file: Path | None = typer.Option(None, "--audit-key-file", help=_KEY_HELP),
+    checkpoint: Path | None = typer.Option(None, "--audit-checkpoint", help=_CHECKPOINT_HELP),
+) -> None:
+    """Archive the whole log (entries, key, checkpoint) and go on under a new key; stop
+    `serve` first. The new log's first entry links to the archive's last."""
+    from traffickingmonitor.publish.web import audit
+
+    default_key, _ = audit.default_paths(db)
+    chain = _chain(db, state, key_file, checkpoint, create=False)
+    out, n = audit.rotate(chain, key_file or default_key, archive)
+    typer.echo(f"archived {n} entries to {out} (with its key and checkpoint); new key in use")
+
+
+@audit_app.command("verify-archive")
+def audit_verify_archive(
+    entries: Path = typer.Argument(..., help="audit-<time>.jsonl written by `audit rotate`."),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", help="The archive's key (default: audit-<time>.key beside it)."
+    ),
+) -> None:
+    """Check an archived log against its key and checkpoint."""
+    from traffickingmonitor.publish.web import audit
+
+    if not entries.exists():
+        raise UserError(f"no archive at {entries}")
+    result = audit.verify_archive(entries, key_file or entries.with_suffix(".key"))
+    if not result.ok:
+        raise UserError(f"archive broken at entry {result.broken_at}: {result.reason}")
+    typer.echo(f"archive intact: {result.entries} entries")
+
+
 @sessions_app.command("list")
 def sessions_list(
     db: Path = typer.Option(..., "--db"),
