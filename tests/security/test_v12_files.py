@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from helpers import KEY, make_input_dir, run_cli, snapshot
+from helpers import KEY, REGISTRATION_COLUMNS, make_input_dir, registration, run_cli, snapshot
 
 # A line of "another system file": it must never show up in anything the run prints.
 OUTSIDE_LINE = "root:x:0:0:SECRET-OUTSIDE-LINE:/root:/bin/bash"
@@ -147,3 +147,46 @@ def test_downloads_serve_only_the_editions_files(client, name):
     r = c.get(f"/downloads/{edition}/{name}")
     assert r.status_code == 404
     assert "root:" not in r.text
+
+
+def test_a_file_swapped_for_an_outside_link_after_discovery_is_not_read(tmp_path):
+    from traffickingmonitor.intake.api import InvalidFile
+    from traffickingmonitor.intake.readers import read_bytes
+
+    folder = make_input_dir(tmp_path)
+    path = folder / "registrations_police.csv"
+    path.unlink()
+    path.symlink_to(_outside_file(tmp_path))
+    with pytest.raises(InvalidFile, match="outside the input folder") as caught:
+        read_bytes(path)
+    assert "SECRET" not in str(caught.value)
+
+
+def test_a_named_pipe_is_refused_without_waiting(tmp_path):
+    from traffickingmonitor.intake.api import InvalidFile
+    from traffickingmonitor.intake.readers import read_bytes
+
+    pipe = tmp_path / "registrations_x.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(InvalidFile, match="not a regular file"):
+        read_bytes(pipe)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "parquet"])
+def test_a_file_that_unpacks_beyond_the_limit_is_refused(tmp_path, monkeypatch, suffix):
+    import pandas as pd
+
+    from traffickingmonitor.intake import readers
+    from traffickingmonitor.intake.api import InvalidFile
+
+    frame = pd.DataFrame([registration(i) for i in range(200)], columns=REGISTRATION_COLUMNS)
+    path = tmp_path / f"registrations_x.{suffix}"
+    if suffix == "xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    assert len(readers.read_table(path).frame) == 200
+    # A small limit stands in for a real bomb (gigabytes of zeros) on a shared test machine.
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", path.stat().st_size // 2)
+    with pytest.raises(InvalidFile, match="unpacks to"):
+        readers.read_table(path)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,9 @@ from traffickingmonitor.intake.errors import SHOWN_ERRORS, FileError, InvalidFil
 from traffickingmonitor.intake.schema import SCHEMAS
 
 _SNIFF = 8192
+# A compressed workbook or Parquet file may unpack to far more than its size on disk (a
+# "zip bomb"); a million registrations unpack to well under this.
+MAX_UNPACKED_BYTES = 4 << 30
 _STANDARD_NAMES = {f.name for schema in SCHEMAS.values() for f in schema.fields}
 
 
@@ -34,8 +40,20 @@ def file_hash(data: bytes) -> str:
 
 
 def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file in its own folder (a link within the folder is followed)."""
     try:
-        return path.read_bytes()
+        real = path.resolve(strict=True)
+        if not real.is_relative_to(path.parent.resolve()):
+            # checked at discovery too; here again in case the file was swapped for a link since
+            raise InvalidFile(
+                path.name, [FileError("a symbolic link to a file outside the input folder")]
+            )
+        # No link followed at the last step, and no wait on a named pipe.
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise InvalidFile(path.name, [FileError("not a regular file")])
+            return fh.read()
     except OSError as exc:
         raise InvalidFile(path.name, [FileError(f"cannot read the file ({exc.strerror})")]) from exc
 
@@ -221,6 +239,13 @@ def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
     if not data.startswith(b"PK"):
         raise InvalidFile(name, [FileError("not an XLSX workbook (not a zip container)")])
     try:
+        # zipfile never unpacks a member beyond the size its directory states
+        unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError):
+        unpacked = 0  # damaged: the workbook reader says so below
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InvalidFile(name, [FileError(_too_large(unpacked))])
+    try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
     except Exception:  # openpyxl raises many kinds on a damaged workbook
         # Not the exception's text: it may quote a cell.
@@ -236,6 +261,10 @@ def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+        unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise InvalidFile(name, [FileError(_too_large(unpacked))])
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError):
         raise InvalidFile(
@@ -280,6 +309,13 @@ def _check_headers(name: str, frame: pd.DataFrame) -> None:
             row = int(filled.to_numpy().argmax()) + 2 if filled.any() else 1
             rule = f"a value in column {i + 1}, which has no name in the header row"
             raise InvalidFile(name, [RowError(row, rule)])
+
+
+def _too_large(unpacked: int) -> str:
+    return (
+        f"unpacks to {unpacked / 2**30:.1f} GiB, more than the "
+        f"{MAX_UNPACKED_BYTES / 2**30:.0f} GiB allowed; split it into several files"
+    )
 
 
 def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
