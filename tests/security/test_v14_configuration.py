@@ -63,6 +63,7 @@ def test_v14_serve_trusts_no_proxy_by_default(monkeypatch, tmp_path, demo_db):
     r, seen = _serve_kwargs(monkeypatch, tmp_path, demo_db)
     assert r.exit_code == 0, r.output
     assert seen["proxy_headers"] is False  # uvicorn's own would trust 127.0.0.1
+    assert seen["server_header"] is False  # V14.3.3: no "server: uvicorn"
     c = TestClient(seen["app"], client=("127.0.0.1", 999))
     c.get("/api/v1/editions", headers={"X-Forwarded-For": "203.0.113.9"})
     with seen["app"].state.db() as db:

@@ -96,6 +96,35 @@ def test_v2_1_3_long_passwords_are_not_truncated(demo_db, tmp_path):
     assert _login(_client(app, "10.0.0.9"), "longpass", long_password).status_code == 303
 
 
+def test_v2_1_4_and_2_1_9_any_characters_and_no_composition_rules(demo_db, tmp_path):
+    from traffickingmonitor.publish.web import accounts
+
+    app = _app(demo_db, tmp_path)
+    cases = {"unicode": "wachtwoord ☃ über 𝄞 ok", "lowercase": "alleenkleineletters"}
+    with app.state.db() as db:
+        for name, password in cases.items():
+            accounts.add_user(db, name, password, "analyst")
+    for i, (name, password) in enumerate(cases.items()):
+        assert _login(_client(app, f"10.4.0.{i}"), name, password).status_code == 303
+
+
+def test_v2_1_11_password_managers_and_paste_work(demo_db, tmp_path):
+    html = _client(_app(demo_db, tmp_path)).get("/login").text
+    field = next(t for t in html.split("<input") if 'type="password"' in t)
+    assert 'autocomplete="current-password"' in field and "onpaste" not in html
+
+
+def test_v2_4_2_salts_are_long_and_unique(demo_db, tmp_path):
+    import base64
+
+    from traffickingmonitor.publish.web import accounts
+
+    a, b = accounts.hash_password("same password!"), accounts.hash_password("same password!")
+    assert a != b
+    salt = a.split("$")[4]
+    assert len(base64.b64decode(salt + "=" * (-len(salt) % 4))) >= 16
+
+
 # --- finding 1: hashing off the event loop ---------------------------------------------------
 
 
@@ -271,7 +300,7 @@ def test_v2_2_1_forwarded_for_from_an_untrusted_client_does_not_reset_the_count(
     assert 429 in codes, codes
 
 
-def test_v2_10_no_default_accounts_without_demo_users(demo_db, tmp_path):
+def test_v2_5_4_no_default_accounts_without_demo_users(demo_db, tmp_path):
     from sqlalchemy import func, select
 
     from traffickingmonitor.publish.web.state import User

@@ -82,6 +82,34 @@ def test_v3_2_2_tokens_are_random_and_stored_only_as_a_hash(app):
     assert "uid" not in data  # the cookie names a session, not a user
 
 
+def test_v3_1_1_the_token_is_never_in_a_url_or_page(app):
+    import base64
+    import json
+
+    c = TestClient(app)
+    token = csrf(c.get("/login").text)
+    r = c.post(
+        "/login",
+        data={"username": "admin", "password": "admin-demo-2024", "csrf_token": token},
+        follow_redirects=False,
+    )
+    payload = c.cookies["tm_session"].split(".")[0]
+    sid = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))["sid"]
+    assert sid not in r.headers["location"]
+    for path in ("/", "/admin/sessions", "/admin/audit", "/admin/users"):
+        assert sid not in c.get(path).text, path
+
+
+def test_v3_5_3_a_tampered_cookie_is_ignored(app):
+    c = TestClient(app)
+    login(c, "admin")
+    value = c.cookies["tm_session"]
+    forged = TestClient(
+        app, cookies={"tm_session": value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")}
+    )
+    assert forged.get("/admin/users", follow_redirects=False).status_code == 303
+
+
 def _age(app, **delta) -> None:
     from traffickingmonitor.publish.web.state import WebSession
 

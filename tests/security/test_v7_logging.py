@@ -194,6 +194,39 @@ def test_v7_2_1_security_events_are_logged_with_who_and_where(app):
         assert (action, "admin", "198.51.100.3") in events, events
 
 
+def test_v7_2_2_access_control_failures_are_logged(app):
+    c = TestClient(app, client=("192.0.2.9", 1))
+    login(c, "analyst")
+    assert c.get("/admin/users", follow_redirects=False).status_code == 403
+    e = _entries(app)[-1]
+    assert (e.username, e.target, e.detail, e.client) == (
+        "analyst",
+        "/admin/users",
+        "403",
+        "192.0.2.9",
+    )
+
+
+def test_v7_3_1_log_entries_cannot_be_forged_with_line_breaks(app):
+    c = TestClient(app)
+    c.get("/chapters/x%0d%0a2026-01-01 admin login ok")
+    e = _entries(app)[-1]
+    assert "\n" not in e.target and "\r" not in e.target and "%0D%0A" in e.target
+
+
+def test_v7_4_3_an_unexpected_error_gives_a_generic_answer(app, monkeypatch):
+    from traffickingmonitor.publish.web import pages
+
+    def boom(*_a, **_k):
+        raise RuntimeError("internal detail /etc/secret")
+
+    monkeypatch.setattr(pages, "safe_next", boom)
+    r = TestClient(app, raise_server_exceptions=False).get("/login")
+    assert r.status_code == 500
+    assert "internal detail" not in r.text and "Traceback" not in r.text
+    assert _entries(app)[-1].detail == "500"
+
+
 def test_v7_4_1_errors_are_generic(app):
     c = TestClient(app)
     r = c.get("/api/v1/editions/x/tables/y?year=notanumber")

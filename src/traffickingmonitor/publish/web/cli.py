@@ -133,7 +133,14 @@ def serve_command(
         app = _create(config, demo_users=demo_users, oidc=oidc)
         # uvicorn's own proxy support would trust 127.0.0.1 by default; the app trusts only
         # --forwarded-allow-ips (its ProxyHeadersMiddleware).
-        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=False,
+            server_header=False,  # no product name in every answer
+        )
         return
     # Several processes: what must happen once happens here (the state's tables, the demo
     # users, one session key for all), then every worker builds its app from the environment.
@@ -160,6 +167,7 @@ def serve_command(
         port=port,
         log_level="warning",
         proxy_headers=False,
+        server_header=False,
     )
 
 
