@@ -89,7 +89,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
                 f"(table revictimisation, month 0); after: persons who could be followed for "
                 f"{window_en} (table crime_overlap). One person can be in several offence groups."
             ),
-            extra={"window_years": window_years},
+            extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
             margin_of="",
         )
     ]
@@ -134,7 +134,8 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
                 overlapping=True if by == "all" else by == "victim_group",
                 note_nl=note_nl,
                 note_en=note_en,
-                extra={"window_years": window_years},
+                # "any offence" counts everyone of the offence groups once
+                extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
                 margin_of="" if by == "all" else "crime_overlap",
             )
         )

@@ -197,13 +197,16 @@ def _reporting_org(
 
 def _org_overlap(py: pd.DataFrame) -> MonitorTable:
     n_orgs = py["orgs"].map(len).clip(upper=3).map({1: "1", 2: "2", 3: "3+"})
-    frame = _by(py.assign(n_orgs=n_orgs), "n_orgs", ["1", "2", "3+"])
-    return _table(
+    # Persons only: a person reported by k organisations has at least k registrations, so a
+    # row's registrations shown as <10 would cap its persons at 9 / k (3 or more: at most 3)
+    frame = _by(py.assign(n_orgs=n_orgs), "n_orgs", ["1", "2", "3+"]).drop(columns="registrations")
+    return MonitorTable(
         "org_overlap",
         "Aantal melders per persoon",
         "Number of reporting organisations per person",
         frame,
-        "n_orgs",
+        dimensions=("year", "n_orgs"),
+        counts=("persons",),
         note_nl="Personen gemeld door meer dan één organisatie; de basis van de schatting van het verborgen aantal.",
         note_en="Persons reported by more than one organisation: the basis of the hidden-number estimate.",
     )

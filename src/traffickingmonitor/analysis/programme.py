@@ -127,6 +127,25 @@ def monitor_tables(
             note_nl="Teller: personen met een melding van een zorgorganisatie; noemer: alle personen.",
             note_en="Numerator: persons registered by a care organisation; denominator: all persons.",
             margin_of="",
+            # one number, one cell: these are monitor figures, protected as the monitor's
+            extra={
+                "same_cells": [
+                    {
+                        "column": "numerator",
+                        "where": {"indicator": "care_registrations"},
+                        "table": "reporting_org",
+                        "as": {"reporting_org": "care"},
+                        "as_column": "persons",
+                    },
+                    {
+                        "column": "denominator",
+                        "where": {"indicator": "care_registrations"},
+                        "table": "totals",
+                        "as": {},
+                        "as_column": "persons",
+                    },
+                ]
+            },
         )
     ]
     if status_frame is not None and not status_frame.empty:

@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+#: Keys of ``MonitorTable.extra`` that tell every reader something about the cells, written
+#: into the open data's metadata so that disclosure control and its attacker know it too:
+#: ``registrations_per_person`` (dimension -> category -> fewest registrations a person of the
+#: row has), ``union_rows`` (dimension -> the category that counts everyone of the other rows
+#: once, "any offence") and ``same_cells`` (cells that repeat another table's: one number, one
+#: cell; see ``disclosure.model``).
+KNOWLEDGE = ("registrations_per_person", "union_rows", "same_cells")
+
 
 @dataclass(frozen=True)
 class MonitorTable:

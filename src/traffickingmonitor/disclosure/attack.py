@@ -37,8 +37,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from traffickingmonitor.analysis.tables import KNOWLEDGE
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure import highs
+from traffickingmonitor.disclosure.primary import small_symbol
 
 GEO_LEVELS = {"police_unit", "safety_region", "province"}
 ORGS = codes.REPORTING_ORG.order()
@@ -53,6 +55,14 @@ class Published:
     dimensions: tuple[str, ...]
     counts: tuple[str, ...]
     overlapping: bool = False
+    # the table shows small counts as ``<10``, so its ``x`` is no small count: 0 or >= threshold
+    x_not_small: bool = False
+    # what the table's metadata says of its rows (``analysis.tables.KNOWLEDGE``)
+    knowledge: dict = field(default_factory=dict)
+
+    @property
+    def registrations_per_person(self) -> dict:
+        return self.knowledge.get("registrations_per_person", {})
 
 
 @dataclass
@@ -152,6 +162,7 @@ def attack(
     """
     lp = _LP()
     symbol = f"<{threshold}"
+    not_small: set[int] = set()  # x cells that are 0 or at least the threshold
     report = AttackReport(threshold)
     cell: dict[tuple[str, int, str], int] = {}
     by_id = {t.table_id: t for t in tables}
@@ -176,6 +187,8 @@ def attack(
                     cell[(t.table_id, pos, col)] = lp.var(1, threshold - 1)
                 elif isinstance(v, str) and v.strip():
                     cell[(t.table_id, pos, col)] = lp.var()
+                    if t.x_not_small and not rounding_base:
+                        not_small.add(cell[(t.table_id, pos, col)])
 
     def rows(tid: str, col: str) -> dict[tuple, int]:
         """(year, category) -> variable."""
@@ -239,21 +252,22 @@ def attack(
     _age(lp, rows)
     _nationality(lp, rows)
     _relations(lp, rows)
-    for (tid, pos, col), v in cell.items():  # persons <= registrations
+    for (tid, pos, col), v in cell.items():  # k x persons <= registrations
         r = cell.get((tid, pos, "registrations"))
         if col == "persons" and r is not None:
-            lp.at_most({v: 1.0, r: -1.0})
+            lp.at_most({v: _fewest_registrations(by_id[tid], frames[tid], pos), r: -1.0})
 
-    a_eq, a_ub = lp.matrices()
-    solver = _Solver(a_eq, a_ub, lp.lb, lp.ub)
+    _unions(lp, tables, frames, cell)
+    _same_cells(lp, tables, frames, cell)
+    ranges = _ranges(lp, cell, not_small, threshold)
     for (tid, pos, col), v in cell.items():
-        if lp.lb[v] == lp.ub[v]:
+        if lp.lb[v] == lp.ub[v] or v not in ranges:
             continue
         if rounding_base and not (truth and 0 < truth.get((tid, pos, col), 0) < threshold):
             continue
         t, f = by_id[tid], frames[tid]
         shown = str(f.at[pos, col])
-        lo, hi = solver.range(v)
+        lo, hi = ranges[v]
         true = truth.get((tid, pos, col)) if truth else None
         problem = ""
         if hi - lo < 1 - 1e-6:
@@ -267,6 +281,87 @@ def attack(
                 problem = f"interval {lo:g}..{hi:g} narrower than {need_lo}..{need_hi}"
         report.findings.append(Finding(tid, _row(f, t, pos), col, shown, lo, hi, true, problem))
     return report
+
+
+def _unions(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
+    """Each row <= its union row ("any") <= the sum of the rows."""
+    for t in tables:
+        f = frames[t.table_id]
+        for dim, union in t.knowledge.get("union_rows", {}).items():
+            rest = [d for d in t.dimensions if d != dim and d in f]
+            keys = f[rest].astype(str).agg("|".join, axis=1) if rest else pd.Series("", f.index)
+            for key in keys.unique():
+                rows = np.flatnonzero(keys.to_numpy() == key)
+                for col in t.counts:
+                    top = [
+                        cell.get((t.table_id, p, col)) for p in rows if str(f.at[p, dim]) == union
+                    ]
+                    parts = [
+                        cell.get((t.table_id, p, col)) for p in rows if str(f.at[p, dim]) != union
+                    ]
+                    parts = [v for v in parts if v is not None]
+                    if len(top) != 1 or top[0] is None or not parts:
+                        continue
+                    for v in parts:
+                        lp.at_most({v: 1.0, top[0]: -1.0})
+                    lp.at_most({top[0]: 1.0, **{v: -1.0 for v in parts}})
+
+
+def _same_cells(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
+    """A cell a table repeats from another table equals that cell."""
+    by_id = {t.table_id: t for t in tables}
+    for t in tables:
+        f = frames[t.table_id]
+        for rule in t.knowledge.get("same_cells", ()):
+            other = by_id.get(rule["table"])
+            if other is None:
+                continue
+            g = frames[other.table_id]
+            shared = [d for d in t.dimensions if d in other.dimensions]
+            for p in range(len(f)):
+                if any(str(f.at[p, d]) != str(v) for d, v in rule.get("where", {}).items()):
+                    continue
+                want = {**rule.get("as", {}), **{d: f.at[p, d] for d in shared}}
+                hits = [
+                    q
+                    for q in range(len(g))
+                    if all(str(g.at[q, d]) == str(v) for d, v in want.items())
+                ]
+                a = cell.get((t.table_id, p, rule["column"]))
+                b = (
+                    cell.get((other.table_id, hits[0], rule["as_column"]))
+                    if len(hits) == 1
+                    else None
+                )
+                if a is not None and b is not None:
+                    lp.equal([a], [b])
+
+
+def _fewest_registrations(t: Published, frame: pd.DataFrame, pos: int) -> float:
+    for dim, at_least in t.registrations_per_person.items():
+        return float(at_least.get(str(frame.at[pos, dim]), 1))
+    return 1.0
+
+
+def _ranges(lp: _LP, cell: dict, not_small: set[int], threshold: int) -> dict:
+    """min and max of every unknown cell; an ``x`` that is no small count is at least the
+    threshold once it cannot be 0, and 0 once it cannot reach the threshold (repeated until
+    nothing changes: the integer attack on the symbols, by bound propagation)."""
+    while True:
+        a_eq, a_ub = lp.matrices()
+        solver = _Solver(a_eq, a_ub, lp.lb, lp.ub)
+        ranges = {v: solver.range(v) for v in cell.values() if lp.lb[v] != lp.ub[v]}
+        changed = False
+        for v in not_small & set(ranges):
+            lo, hi = ranges[v]
+            if lo > 1e-6 and lp.lb[v] < threshold:
+                lp.lb[v] = float(threshold)
+                changed = True
+            elif hi < threshold - 1e-6 and lp.ub[v] > 0:
+                lp.ub[v] = 0.0
+                changed = True
+        if not changed:
+            return ranges
 
 
 class _Solver:
@@ -443,13 +538,17 @@ def published_from_csv(folder) -> list[Published]:
         for d in t["dimensions"]:
             if d == "year":
                 frame[d] = frame[d].astype(int)
+        counts = tuple(t["counts"])
         out.append(
             Published(
                 t["table_id"],
                 frame,
                 tuple(t["dimensions"]),
-                tuple(t["counts"]),
+                counts,
                 bool(t["overlapping_rows"]),
+                # a reader sees ``<10`` in a table: its ``x`` then hides no small count
+                x_not_small=bool(frame[list(counts)].map(_is_small_symbol).to_numpy().any()),
+                knowledge={k: t[k] for k in KNOWLEDGE if k in t},
             )
         )
     return out
@@ -462,9 +561,21 @@ def published_from_protected(protected: dict) -> list[Published]:
         for col in p.source.counts:
             frame[col] = frame[col].map(lambda v: "" if v is None else str(v))
         out.append(
-            Published(tid, frame, p.source.dimensions, p.source.counts, p.source.overlapping)
+            Published(
+                tid,
+                frame,
+                p.source.dimensions,
+                p.source.counts,
+                p.source.overlapping,
+                x_not_small=small_symbol(p.source),
+                knowledge={k: p.source.extra[k] for k in KNOWLEDGE if k in p.source.extra},
+            )
         )
     return out
+
+
+def _is_small_symbol(v) -> bool:
+    return isinstance(v, str) and v.strip().startswith("<")
 
 
 def truth_of(tables: dict) -> dict[tuple[str, int, str], int]:

@@ -78,6 +78,7 @@ def protect_edition_details(
         bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])
         for c in model.cells
     ]
+    # cells of tables that show small counts as <10 (there an x tells "no small count")
     banded = [small_symbol(tables[c.table_id]) for c in model.cells]
     try:
         result = suppress(

@@ -95,6 +95,23 @@ class EditionModel:
         return out
 
 
+def _matching(frame: pd.DataFrame, where: dict) -> list[int]:
+    mask = np.ones(len(frame), bool)
+    for d, v in where.items():
+        if d not in frame:
+            return []
+        mask &= frame[d].astype(str).to_numpy() == str(v)
+    return [int(p) for p in np.flatnonzero(mask)]
+
+
+def fewest_registrations(table: MonitorTable, pos: int) -> float:
+    """The fewest registrations a person counted in row ``pos`` of ``table`` has (1 unless
+    the table declares more per category, as the number of reporting organisations does)."""
+    for dim, at_least in table.extra.get("registrations_per_person", {}).items():
+        return float(at_least.get(str(table.frame[dim].iloc[pos]), 1))
+    return 1.0
+
+
 def resolve_linkage(tables: dict[str, MonitorTable]) -> dict[str, Linkage]:
     """Explicit table fields, else ``declarations.TABLE_DEFAULTS``, else inference."""
     out = {}
@@ -200,8 +217,9 @@ class _Builder:
         members: dict[tuple, list] = defaultdict(list)
         for tid, t in self.tables.items():
             frame = t.frame.reset_index(drop=True)
+            repeated = {r["column"] for r in t.extra.get("same_cells", ())}
             for column in t.counts:
-                if column not in frame:
+                if column not in frame or column in repeated:
                     continue
                 pop = self.population(tid, column)
                 node_dims = [d for d in pop[2] if d in frame.columns]
@@ -216,6 +234,8 @@ class _Builder:
         for (pop, key), rows in members.items():
             self._node(pop, key, rows)
         self._relations()
+        self._same_cells()
+        self._unions()
         self._ordered_columns()
         value = self._feasible_point()
         return EditionModel(
@@ -429,6 +449,76 @@ class _Builder:
                     else:
                         self.le.append((expr, 0.0))
 
+    def _same_cells(self) -> None:
+        """One number, one cell: a count a table repeats from another table (a programme
+        indicator that is a monitor figure) is that table's cell, hidden with it.
+
+        Declared by the repeating table as ``extra["same_cells"]``: a list of ``{"column",
+        "where" (its own rows), "table", "as" (the other table's rows), "as_column"}``; rows
+        pair up on the dimensions both tables have.
+        """
+        for tid, t in self.tables.items():
+            frame = t.frame.reset_index(drop=True)
+            for rule in t.extra.get("same_cells", ()):
+                other = self.tables.get(rule["table"])
+                if other is None or rule["column"] not in frame:
+                    continue
+                shared = [d for d in t.dimensions if d in other.dimensions]
+                theirs = other.frame.reset_index(drop=True)
+                for pos in _matching(frame, rule.get("where", {})):
+                    value = _int(frame.at[pos, rule["column"]])
+                    if value is None:
+                        continue
+                    key = {d: frame.at[pos, d] for d in shared}
+                    hits = _matching(theirs, {**rule.get("as", {}), **key})
+                    idx = (
+                        self.cell_at.get((rule["table"], hits[0], rule["as_column"]))
+                        if len(hits) == 1
+                        else None
+                    )
+                    if idx is None or self.cells[idx].value != value:
+                        raise ValueError(
+                            f"{tid}.{rule['column']} {key}: declared the same as "
+                            f"{rule['table']}.{rule['as_column']}, but no single cell of that "
+                            "table has its value"
+                        )
+                    self.add_cell(tid, pos, rule["column"], value, dict(self.exprs[idx]))
+
+    def _unions(self) -> None:
+        """Rows that count everyone of the other rows at least once (``extra["union_rows"]``:
+        dimension -> category, e.g. any offence): each row <= the union <= their sum."""
+        for tid, t in self.tables.items():
+            frame = t.frame.reset_index(drop=True)
+            for dim, union in t.extra.get("union_rows", {}).items():
+                rest = [d for d in t.dimensions if d != dim]
+                for _, group in frame.groupby(rest, sort=False) if rest else [(None, frame)]:
+                    is_union = group[dim] == union
+                    for column in t.counts:
+                        top = [
+                            self.cell_at.get((tid, int(p), column)) for p in group.index[is_union]
+                        ]
+                        parts = [
+                            self.cell_at.get((tid, int(p), column)) for p in group.index[~is_union]
+                        ]
+                        parts = [i for i in parts if i is not None]
+                        if len(top) != 1 or top[0] is None or not parts:
+                            continue
+                        for i in parts:
+                            self._le_difference(i, top[0])
+                        self._le_difference(top[0], *parts)
+
+    def _le_difference(self, small: int, *large: int) -> None:
+        """cell ``small`` <= the sum of cells ``large``."""
+        expr: Expr = defaultdict(float)
+        for v, c in self.exprs[small].items():
+            expr[v] += c
+        for i in large:
+            for v, c in self.exprs[i].items():
+                expr[v] -= c
+        expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
+        if expr:
+            self.le.append((expr, 0.0))
+
     def _ordered_columns(self) -> None:
         for small, large in decl.ORDERED_COLUMNS:
             for (tid, pos, col), idx in list(self.cell_at.items()):
@@ -437,9 +527,12 @@ class _Builder:
                 other = self.cell_at.get((tid, pos, large))
                 if other is None:
                     continue
+                # k x persons <= registrations where every person of the row has at least k
+                # (``extra["registrations_per_person"]``: "2 organisations" means 2 reports)
+                k = fewest_registrations(self.tables[tid], pos)
                 expr: Expr = defaultdict(float)
                 for v, c in self.exprs[idx].items():
-                    expr[v] += c
+                    expr[v] += k * c
                 for v, c in self.exprs[other].items():
                     expr[v] -= c
                 expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}

@@ -144,7 +144,11 @@ class _Component:
         self.h = np.asarray([r for _, r in le], float)
         self.a = model.value[var_idx]
         self.v = np.asarray([model.cells[groups[g][0]].value for g in gids], float)
-        self.banded = np.zeros(len(gids), bool)  # set by ``suppress``
+        # set by ``suppress``: a hidden cell whose symbol tells 1..threshold-1 (``<10``), and
+        # one whose ``x`` tells "no small count", 0 or at least the threshold (a table that
+        # shows small counts as ``<10`` hides nothing else small)
+        self.banded = np.zeros(len(gids), bool)
+        self.not_small = np.zeros(len(gids), bool)
 
 
 def _groups(model: EditionModel) -> tuple[np.ndarray, list[list[int]]]:
@@ -172,16 +176,18 @@ def suppress(
 ) -> SuppressionResult:
     """Primary cells (per model cell) -> the hidden cells of a pattern that protects them all.
 
-    ``banded`` (default: the primary cells) marks the cells whose symbol tells the attacker
-    1..threshold-1 (``<10``); a primary cell of a table that shows every hidden cell as ``x``
-    tells nothing but ``>= 0``.
+    ``banded`` (default: every cell) marks the cells of tables that show small counts as
+    ``<10``: there a primary cell tells the attacker 1..threshold-1, and a secondary ``x`` tells
+    "0 or at least the threshold". A table that shows every hidden cell as ``x`` tells nothing
+    but ``>= 0``.
     """
     t0 = time.perf_counter()
     group_of, groups = _groups(model)
     g_primary = np.zeros(len(groups), bool)
     g_primary[group_of[primary]] = True
-    g_banded = np.zeros(len(groups), bool)
-    g_banded[group_of[primary if banded is None else banded & primary]] = True
+    g_symbol = np.zeros(len(groups), bool)
+    g_symbol[group_of[np.ones(len(primary), bool) if banded is None else banded]] = True
+    g_banded = g_primary & g_symbol
     g_hidden = g_primary.copy()
     result = SuppressionResult(
         np.zeros(len(model.cells), bool),
@@ -195,6 +201,7 @@ def suppress(
         if not prim.any():
             continue
         comp.banded = g_banded[gl]
+        comp.not_small = g_symbol[gl] & ~prim
         current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
         try:
             hidden, audit = _suppress_component(
@@ -233,7 +240,7 @@ def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result
         hidden |= add
         audit.hide(np.flatnonzero(add))
         for point in points:
-            audit.see(point)
+            audit.see(point, check=hidden)
     # helper cells an attacker can compute exactly protect nothing: show them
     for g in np.flatnonzero(hidden & ~prim):
         current[0] = int(g)
@@ -282,6 +289,11 @@ class _Audit:
         band = hid & self._comp.banded[cells]
         lo = np.where(hid, np.where(band, 1.0, -highs.INF), v)
         hi = np.where(hid, np.where(band, self._t - 1.0, highs.INF), v)
+        # an x that tells "no small count": the engine assumes the attacker knows which of 0
+        # or >= threshold it is (knowing more than the attacker can only make it hide more)
+        large = hid & self._comp.not_small[cells]
+        lo = np.where(large, np.where(v >= self._t, float(self._t), 0.0), lo)
+        hi = np.where(large & (v < self._t), 0.0, hi)
         return lo, hi
 
     def _set(self, cells, hidden: bool) -> None:
@@ -315,9 +327,28 @@ class _Audit:
             for sense in (highs.MINIMIZE, highs.MAXIMIZE):
                 self._solve(sense)
 
-    def see(self, point: np.ndarray) -> None:
-        """Take ``point`` (values of the unknowns the attacker cannot rule out) as seen."""
+    def see(self, point: np.ndarray, check: np.ndarray | None = None) -> None:
+        """Take ``point`` (values of the unknowns the attacker cannot rule out) as seen.
+
+        With ``check`` (the hidden cells), a point from outside this LP (a MILP's perturbed
+        point) is first verified against every constraint the attacker has: a point that
+        breaks one would prove a range that does not exist, so it stops protection.
+        """
         values = self._comp.S @ point
+        if check is not None:
+            lo, hi = self._cell_bounds(np.arange(len(values)), check)
+            comp, tol = self._comp, 1e-6
+            broken = (
+                (values < lo - tol).any()
+                or (values > hi + tol).any()
+                or (point < -tol).any()
+                or (np.abs(comp.E @ point) > tol).any()
+                or (comp.H @ point > comp.h + tol).any()
+            )
+            if broken:
+                raise highs.SolverError(
+                    "a perturbation that proves protection breaks a published number"
+                )
         np.minimum(self._low_seen, values, out=self._low_seen)
         np.maximum(self._high_seen, values, out=self._high_seen)
 
@@ -414,8 +445,13 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
     n = len(cols)
     S = comp.S[:, cols].tocsr()
     touching = np.diff(S.indptr) > 0
-    cand = np.flatnonzero(~hidden & touching)
+    # an x that tells "no small count" keeps a count of at least the threshold there, and a
+    # zero at zero: hiding a zero so would protect nothing, so such zeros stay as shown
+    zero_x = comp.not_small & (comp.v < threshold)
+    cand = np.flatnonzero(~hidden & touching & ~zero_x)
     band = np.flatnonzero(hidden & comp.banded & touching)
+    large = np.flatnonzero(comp.not_small & ~zero_x & touching)
+    fixed = np.flatnonzero(zero_x & touching)
     E = comp.E[:, cols].tocsr()
     E = E[np.flatnonzero(np.diff(E.indptr) > 0)]
     H_full = comp.H.tocsr()
@@ -449,6 +485,14 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
             blocks_a.append(place(S[band]))
             lo_list.append(1.0 - comp.v[band])
             hi_list.append(threshold - 1.0 - comp.v[band])
+        if len(large):
+            blocks_a.append(place(S[large]))
+            lo_list.append(threshold - comp.v[large])
+            hi_list.append(np.full(len(large), np.inf))
+        if len(fixed):
+            blocks_a.append(place(S[fixed]))
+            lo_list.append(np.zeros(len(fixed)))
+            hi_list.append(np.zeros(len(fixed)))
         blocks_a.append(place(S[[p]]))
         if sign > 0:
             lo_list.append(np.asarray([need]))

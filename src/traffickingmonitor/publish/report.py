@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from traffickingmonitor import editions
+from traffickingmonitor.analysis.tables import KNOWLEDGE
 from traffickingmonitor.disclosure.api import (
     PrimaryRule,
     ProtectedTable,
@@ -118,6 +119,8 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
                 "dimensions": meta["dimensions"],
                 "counts": meta["counts"],
                 "overlapping_rows": meta["overlapping"],
+                # what a reader knows of the cells (the attacker of ``disclosure`` reads it)
+                **{k: meta["extra"][k] for k in KNOWLEDGE if k in meta["extra"]},
                 "suppressed_cells": int(table.suppressed.to_numpy().sum()),
                 "suppressed_primary": table.n_hidden("primary"),
                 "suppressed_secondary": table.n_hidden("secondary"),

@@ -1,0 +1,196 @@
+"""What every reader knows beyond the numbers, and that protection must know too.
+
+Each kind of knowledge has a case where the attacker, knowing it, recovers a cell from a
+pattern made without it; and the engine, knowing it, leaves nothing to recover.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from traffickingmonitor.analysis.tables import KNOWLEDGE, MonitorTable
+from traffickingmonitor.disclosure import secondary
+from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition_details
+from traffickingmonitor.disclosure.attack import attack, published_from_protected, truth_of
+from traffickingmonitor.disclosure.model import build_model
+
+RULE = DisclosureRule()
+
+
+def _t(tid, dims, rows, counts=("persons",), **kw) -> MonitorTable:
+    frame = pd.DataFrame(rows, columns=[*dims, *counts])
+    return MonitorTable(tid, tid, tid, frame, dimensions=dims, counts=counts, **kw)
+
+
+def _recovered(tables: dict, protected=None) -> list:
+    """Recoveries from ``protected`` (default: the engine's pattern for ``tables``) by an
+    attacker who knows what ``tables`` declare."""
+    protected = protected or protect_edition_details(tables, RULE).tables
+    published = published_from_protected(protected)
+    for p in published:
+        p.knowledge = {k: v for k, v in tables[p.table_id].extra.items() if k in KNOWLEDGE}
+    report = attack(
+        published,
+        RULE.threshold,
+        truth_of(tables),
+        RULE.protection_level,
+    )
+    return report.recoveries
+
+
+def _shown(result, tid, column="persons") -> list:
+    return result.tables[tid].frame[column].tolist()
+
+
+def _orgs(**extra) -> dict:
+    """Persons and registrations per number of organisations, 4 persons in "3+" with 14
+    registrations: 3 x 4 <= 14 leaves "3+" at most 4 persons once its registrations are known."""
+    return {
+        "totals": _t("totals", ("year",), [(2020, 207, 304)], ("persons", "registrations")),
+        "org_overlap": _t(
+            "org_overlap",
+            ("year", "n_orgs"),
+            [(2020, "1", 150, 180), (2020, "2", 53, 110), (2020, "3+", 4, 14)],
+            ("persons", "registrations"),
+            extra=extra,
+        ),
+    }
+
+
+def test_k_organisations_mean_k_registrations_per_person():
+    declared = {"registrations_per_person": {"n_orgs": {"1": 1, "2": 2, "3+": 3}}}
+    model = build_model(_orgs(**declared))
+    rows = model.cell_index
+    persons = model.exprs[rows[("org_overlap", 2, "persons")]]
+    regs = model.exprs[rows[("org_overlap", 2, "registrations")]]
+    # 3 x persons - registrations <= 0 is among the model's inequalities
+    wanted = {v: 3.0 * c for v, c in persons.items()}
+    for v, c in regs.items():
+        wanted[v] = wanted.get(v, 0.0) - c
+    assert any(e == {v: c for v, c in wanted.items() if c} and rhs == 0 for e, rhs in model.le)
+
+
+def test_attacker_knowing_registrations_per_person_and_engine_knowing_it_too():
+    declared = {"registrations_per_person": {"n_orgs": {"1": 1, "2": 2, "3+": 3}}}
+    # the pattern made without the knowledge, judged by an attacker who has it
+    blind = protect_edition_details(_orgs(), RULE).tables
+    assert _recovered(_orgs(**declared), blind)
+    assert not _recovered(_orgs(**declared))
+
+
+def _offences(**extra) -> dict:
+    """Suspects by sex and offence group; "any" is the union of the groups. No man is in both
+    groups: men's "any" is the sum of their groups, so it cannot hide a larger number."""
+    rows = [
+        ("female", "any", 40),
+        ("female", "property", 25),
+        ("female", "drugs", 30),
+        ("male", "any", 35),
+        ("male", "property", 20),
+        ("male", "drugs", 15),
+        ("unknown", "any", 4),
+        ("unknown", "property", 3),
+        ("unknown", "drugs", 2),
+    ]
+    frame = pd.DataFrame(rows, columns=["sex", "offence_group", "suspects"])
+    whole = frame.groupby("offence_group", as_index=False, sort=False)["suspects"].sum()
+    return {
+        "crime": _t("crime", ("offence_group",), whole.values.tolist(), ("suspects",), **extra),
+        "crime_sex": _t(
+            "crime_sex",
+            ("sex", "offence_group"),
+            rows,
+            ("suspects",),
+            margin_of="crime",
+            **extra,
+        ),
+    }
+
+
+def test_any_offence_is_the_union_of_the_groups():
+    union = {"extra": {"union_rows": {"offence_group": "any"}}}
+    model = build_model(_offences(**union))
+    at = model.cell_index
+
+    def single(tid, pos):
+        (v,) = model.exprs[at[(tid, pos, "suspects")]]
+        return v
+
+    # per sex: each group <= any (two rows) and any <= the sum of the groups (one row)
+    for first in (0, 3, 6):
+        any_, groups = single("crime_sex", first), {single("crime_sex", first + k) for k in (1, 2)}
+        rows = [e for e, _ in model.le if any_ in e and set(e) - {any_} <= groups]
+        assert sorted(len(e) for e in rows) == [2, 2, 3]
+    assert not _recovered(_offences(**union))
+
+
+def _monitor_and_programme(value: int) -> dict:
+    same = {
+        "same_cells": [
+            {
+                "column": "numerator",
+                "where": {"indicator": "care"},
+                "table": "orgs",
+                "as": {"org": "care"},
+                "as_column": "persons",
+            }
+        ]
+    }
+    return {
+        "totals": _t("totals", ("year",), [(2020, 60)]),
+        "orgs": _t(
+            "orgs",
+            ("year", "org"),
+            [(2020, "care", 14), (2020, "police", 41), (2020, "kmar", 5)],
+        ),
+        "programme": _t(
+            "programme",
+            ("indicator", "year"),
+            [("care", 2020, value)],
+            ("numerator",),
+            margin_of="",
+            extra=same,
+        ),
+    }
+
+
+def test_a_repeated_figure_is_one_cell_with_one_symbol():
+    tables = _monitor_and_programme(14)
+    # care (14) is the cheapest partner of kmar (5): hidden in the monitor, hidden in the
+    # programme; shown there, 14 + 5 = 60 - 41 would give kmar away
+    result = protect_edition_details(tables, RULE)
+    assert _shown(result, "orgs") == ["x", 41, "<10"]
+    assert _shown(result, "programme", "numerator") == ["x"]
+    assert not _recovered(tables)
+    blind = dict(
+        tables,
+        programme=_t(
+            "programme", ("indicator", "year"), [("care", 2020, 14)], ("numerator",), margin_of=""
+        ),
+    )
+    assert _recovered(tables, protect_edition_details(blind, RULE).tables)
+
+
+def test_a_repeated_figure_with_another_value_is_refused():
+    with pytest.raises(ValueError, match=r"declared the same as orgs\.persons"):
+        build_model(_monitor_and_programme(15))
+
+
+def test_a_perturbation_that_breaks_a_published_number_stops_protection(monkeypatch):
+    real = secondary._protect
+
+    def shifted(*args, **kw):
+        found = real(*args, **kw)
+        if found is None:
+            return None
+        add, points = found
+        return add, [p + 1.0 for p in points]  # every unknown one up: totals change
+
+    monkeypatch.setattr(secondary, "_protect", shifted)
+    tables = {
+        "totals": _t("totals", ("year",), [(2020, 70)]),
+        "sex": _t("sex", ("year", "sex"), [(2020, "a", 3), (2020, "b", 27), (2020, "c", 40)]),
+    }
+    with pytest.raises(secondary.ProtectionError, match="breaks a published number"):
+        protect_edition_details(tables, RULE)
