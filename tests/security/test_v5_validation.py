@@ -391,3 +391,38 @@ def test_input_text_is_html_escaped_on_the_dashboard(client):
     assert r.status_code == 200
     assert "&lt;script&gt;alert" in r.text
     assert "<script>alert" not in r.text and "<img src=x" not in r.text
+
+
+def _with_entities(data: bytes) -> bytes:
+    """The workbook with an entity declared and used in its sheet (a small "billion laughs":
+    harmless here, but a parser that expands it would expand a big one as well)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == SHEET:
+                doctype = '<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+                text = body.decode("utf-8").replace(">police<", ">&lol2;<", 1)
+                body = (doctype + text).encode("utf-8")
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def test_a_workbook_declaring_xml_entities_is_refused(tmp_path, key_env):
+    frame = pd.DataFrame(_rows(), columns=REGISTRATION_COLUMNS)
+    folder = make_input_dir(tmp_path)
+    path = folder / "registrations_x.xlsx"
+    path.write_bytes(_with_entities(_xlsx(frame)))
+    assert b"&lol2;" in __import__("zipfile").ZipFile(path).read(SHEET)
+    db = tmp_path / "s.duckdb"
+    result = run_cli("run", folder, "--db", db)
+    assert result.returncode == 2, result.stderr
+    assert "registrations_x.xlsx" in result.stderr and "cannot read the workbook" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert all(rows == [] for name, rows in snapshot(db).items() if name != "store_meta")

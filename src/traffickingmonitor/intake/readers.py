@@ -245,6 +245,12 @@ def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
         unpacked = 0  # damaged: the workbook reader says so below
     if unpacked > MAX_UNPACKED_BYTES:
         raise InvalidFile(name, [FileError(_too_large(unpacked))])
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:  # fail closed: without it openpyxl expands XML entities
+        raise InvalidFile(
+            name, [FileError("reading XLSX needs the defusedxml package; deliver CSV instead")]
+        )
     try:
         frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
     except Exception:  # openpyxl raises many kinds on a damaged workbook
