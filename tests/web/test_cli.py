@@ -48,3 +48,25 @@ def test_users_add_oidc_needs_no_password(tmp_path):
     with sqlite3.connect(tmp_path / "monitor.state.sqlite") as con:
         (hash_,) = con.execute("SELECT password_hash FROM users").fetchone()
     assert hash_ == "!oidc"
+
+
+def test_serve_called_as_a_function_takes_the_defaults(tmp_path, monkeypatch):
+    """``demo --serve`` calls ``serve_command`` with a few arguments; the options it leaves out
+    must become their defaults (no proxy trusted, cookies Secure by scheme, 30 min / 8 h)."""
+    import uvicorn
+
+    from traffickingmonitor.publish.web import cli
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw, app=app))
+    monkeypatch.setattr(cli, "_create", lambda config, **kw: seen.update(config=config))
+    store = tmp_path / "monitor.duckdb"
+    store.touch()
+    cli.serve_command(
+        db=store, host="127.0.0.1", port=8001, state=None, threshold=10, demo_users=True
+    )
+    config = seen["config"]
+    assert config["forwarded_allow_ips"] == [] and config["secure_cookies"] is False
+    assert (config["session_idle"], config["session_absolute"]) == (1800, 28800)
+    assert seen["proxy_headers"] is False
+    assert (tmp_path / "monitor.audit.key").stat().st_mode & 0o077 == 0
