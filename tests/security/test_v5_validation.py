@@ -280,6 +280,7 @@ def test_numeric_columns_keep_their_negative_numbers():
 
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+UNICODE = "Opvang ë – für Ørsted 🙂"
 
 
 def _programme_file(folder):
@@ -290,6 +291,7 @@ def _programme_file(folder):
         ["2", FORMULAS[3], "count", "2019", "", "", "5"],
         ["3", FORMULAS[1], "count", "2019", "", "", "6"],
         ["4", SCRIPT, "count", "2019", "", "", "7"],
+        ["5", UNICODE, "count", "2019", "", "", "8"],
     ]
     with (folder / "programme_indicators.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
@@ -313,6 +315,7 @@ def _assert_read_back_as_text(text: str) -> None:
 
     rows = list(csv.reader(io.StringIO(text)))
     cells = [c for row in rows for c in row]
+    assert UNICODE in cells  # the character set is kept (UTF-8 in, UTF-8 out)
     for formula in (FORMULAS[0], FORMULAS[1], FORMULAS[3]):
         assert "'" + formula in cells
         assert formula not in cells
@@ -373,6 +376,12 @@ def test_api_csv_escapes_formulas(client):
     r = c.get(f"/api/v1/editions/{edition}/tables/programme_indicators", params={"format": "csv"})
     assert r.status_code == 200, r.text[:300]
     _assert_read_back_as_text(r.text)
+    # An attachment under a name of the server's making (no reflected file download)
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert re.fullmatch(
+        r'attachment; filename="[0-9.-]+_programme_indicators\.csv"',
+        r.headers["content-disposition"],
+    )
     # JSON is not a spreadsheet format: the value stays exactly as given.
     r = c.get(f"/api/v1/editions/{edition}/tables/programme_indicators")
     assert FORMULAS[0] in {row["indicator"] for row in r.json()["rows"]}
@@ -383,6 +392,8 @@ def test_dashboard_download_escapes_formulas(client):
     r = c.get(f"/downloads/{edition}/programme_indicators.csv")
     assert r.status_code == 200, r.text[:300]
     _assert_read_back_as_text(r.text)
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"].startswith("attachment;")
 
 
 def test_input_text_is_html_escaped_on_the_dashboard(client):
@@ -426,3 +437,24 @@ def test_a_workbook_declaring_xml_entities_is_refused(tmp_path, key_env):
     assert "registrations_x.xlsx" in result.stderr and "cannot read the workbook" in result.stderr
     assert "Traceback" not in result.stderr
     assert all(rows == [] for name, rows in snapshot(db).items() if name != "store_meta")
+
+
+def test_sql_metacharacters_in_input_are_stored_as_data(tmp_path, key_env):
+    """Rows reach the store as a registered frame and parameters, never as SQL text."""
+    import duckdb
+
+    folder = make_input_dir(tmp_path)
+    rows = _rows()
+    rows[0]["registration_id"] = "R'); DROP TABLE registrations; --"
+    rows[1]["registration_id"] = 'R" OR 1=1 --'
+    (folder / "registrations_new.csv").write_text(_csv_text(rows), encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    result = run_cli("run", folder, "--db", db)
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ids = {r[0] for r in con.execute("SELECT registration_id FROM registrations").fetchall()}
+    finally:
+        con.close()
+    assert {rows[0]["registration_id"], rows[1]["registration_id"]} <= ids
+    assert len(ids) == 43 + len(rows)
