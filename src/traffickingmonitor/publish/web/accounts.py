@@ -12,6 +12,7 @@ more cores than it has threads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import re
@@ -33,9 +34,21 @@ _HASHER = PasswordHasher()
 # unknown, OIDC-only or broken. Every login then costs one full argon2 verification and the
 # time of the answer does not tell which kind of account a username is.
 _DUMMY_HASH = _HASHER.hash("not a password")
+
+
+def _lower_priority() -> None:
+    """Hashing threads run at a lower CPU priority (nice +10; argon2's own lane threads
+    inherit it): under a flood of logins the pages keep the CPU and the logins wait."""
+    # Not on this platform: the same priority as the pages.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 # Half the cores (at most 4): a flood of logins leaves the other half to the pages.
 HASH_POOL = ThreadPoolExecutor(
-    max_workers=max(1, min(4, (os.cpu_count() or 2) // 2)), thread_name_prefix="tm-hash"
+    max_workers=max(1, min(4, (os.cpu_count() or 2) // 2)),
+    thread_name_prefix="tm-hash",
+    initializer=_lower_priority,
 )
 MAX_PASSWORD = 1024  # characters; longer ones are refused, never cut
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
