@@ -69,6 +69,7 @@ class Result:
     error: str = ""
     tail: str = ""
     command: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -141,8 +142,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(db: Path, env: dict, log: Path) -> tuple[bool, str]:
-    """Start ``serve``, poll until '/' answers 200, stop it; (started, output)."""
+def _reap(proc: subprocess.Popen, block: bool = True) -> tuple[int, float] | None:
+    """(exit code, CPU seconds) of a finished child; None while it runs (``block=False``).
+
+    ``os.wait4`` gives the child's own resource use, which wall seconds on a shared machine
+    do not: the CI budget is CPU.
+    """
+    pid, status, usage = os.wait4(proc.pid, 0 if block else os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+def _serve(db: Path, env: dict, log: Path) -> tuple[bool, str, float]:
+    """Start ``serve``, poll until '/' answers 200, stop it; (started, output, CPU seconds)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     with log.open("wb") as out:
@@ -154,9 +168,10 @@ def _serve(db: Path, env: dict, log: Path) -> tuple[bool, str]:
             start_new_session=True,
         )
         started = False
+        ended = None
         deadline = time.monotonic() + SERVE_START_LIMIT
         try:
-            while time.monotonic() < deadline and proc.poll() is None:
+            while time.monotonic() < deadline and (ended := _reap(proc, block=False)) is None:
                 try:
                     with urllib.request.urlopen(url, timeout=30) as response:
                         if response.status == 200:
@@ -166,19 +181,20 @@ def _serve(db: Path, env: dict, log: Path) -> tuple[bool, str]:
                     pass
                 time.sleep(0.5)
         finally:
-            if proc.poll() is None:
+            if ended is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
+                stop = time.monotonic() + 60
+                while (ended := _reap(proc, block=False)) is None and time.monotonic() < stop:
+                    time.sleep(0.2)
+                if ended is None:
                     os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+                    ended = _reap(proc)
     text = log.read_text("utf-8", errors="replace")
     if not started and proc.returncode is not None and proc.returncode != 0 and not text.strip():
         text = f"serve exited with code {proc.returncode}"
     elif not started and not text.strip():
         text = f"serve did not answer 200 on {url}"
-    return started, text
+    return started, text, ended[1]
 
 
 def run_edition(edition: Edition, work: Path, env: dict, keep: bool = False) -> Result:
@@ -208,14 +224,13 @@ def run_edition(edition: Edition, work: Path, env: dict, keep: bool = False) -> 
         start = time.perf_counter()
         if stage == "serve":
             result.command = f"traffickingmonitor serve --db {db} --port <free port>"
-            ok, text = _serve(db, env, log)
+            ok, text, result.cpu[stage] = _serve(db, env, log)
         else:
             args = commands[stage]
             result.command = "traffickingmonitor " + " ".join(args)
             with log.open("wb") as out:
-                code = subprocess.run(
-                    _cli(*args), env=env, stdout=out, stderr=subprocess.STDOUT
-                ).returncode
+                proc = subprocess.Popen(_cli(*args), env=env, stdout=out, stderr=subprocess.STDOUT)
+                code, result.cpu[stage] = _reap(proc)
             text = log.read_text("utf-8", errors="replace")
             ok = code == 0
             if ok and stage == "report":
@@ -241,7 +256,8 @@ def line(result: Result) -> str:
     e = result.edition
     times = " ".join(f"{s} {result.seconds[s]:6.1f}" for s in STAGES if s in result.seconds)
     verdict = "ok" if result.ok else f"FAILED at {result.failed_stage}: {result.error}"
-    return f"seed {e.seed:>4} scale {e.scale:>5g} {e.variant:<16} {times}  {verdict}"
+    cpu = sum(result.cpu.values())
+    return f"seed {e.seed:>4} scale {e.scale:>5g} {e.variant:<16} {times} cpu {cpu:6.1f}  {verdict}"
 
 
 def summary(results: list[Result], seconds: float) -> str:
@@ -254,10 +270,12 @@ def summary(results: list[Result], seconds: float) -> str:
         times = [r.seconds[s] for r in results if s in r.seconds]
         if times:
             per_stage.append(f"{s} {statistics.median(times):.1f}/{max(times):.1f}")
+    cpu = [sum(r.cpu.values()) for r in results]
     return (
         f"{len(results) - len(failed)} of {len(results)} editions published, "
         f"{len(failed)} failed; {seconds:.0f} s in all; seconds per stage (median/slowest): "
         + ", ".join(per_stage)
+        + (f"; CPU s per edition median {statistics.median(cpu):.0f}" if cpu else "")
     )
 
 
