@@ -329,7 +329,7 @@ def test_v7_entries_are_written_before_the_answer(app, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(audit, "_write", broken)
+    monkeypatch.setattr(audit, "_commit", broken)
     with pytest.raises(RuntimeError):
         c.get("/api/v1/editions")
 

@@ -180,7 +180,8 @@ def read_checkpoint(chain: AuditChain) -> dict | None:
     return record
 
 
-def _write(chain: AuditChain, entries: list[tuple]) -> None:
+def _commit(chain: AuditChain, entries: list[tuple]) -> dict:
+    """Chain and commit ``entries``; returns the checkpoint to write."""
     with _LOCK, chain.factory() as db:
         _lock_chain(db)
         last = db.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
@@ -204,19 +205,22 @@ def _write(chain: AuditChain, entries: list[tuple]) -> None:
                 }
             )
             prev = h
-        # Multi-row INSERTs in the given order (ids follow it): one statement per 500
-        # entries (an executemany would give up and wait for the GIL again at every row).
-        for i in range(0, len(rows), 500):
-            db.execute(insert(AuditEntry).values(rows[i : i + 500]))
+        # One statement compiled once (cached) and run for every row, in order (ids follow
+        # it); a multi-row VALUES of varying length would be compiled anew for each batch.
+        db.execute(insert(AuditEntry.__table__), rows)
         last_id = db.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
         first = db.execute(
             select(AuditEntry.id, AuditEntry.prev_hash).order_by(AuditEntry.id).limit(1)
         ).one()
         db.commit()
-    # After the commit: a crash in between leaves the checkpoint behind the log (still
+    return _checkpoint_body(last_id, prev, first.id, first.prev_hash)
+
+
+def _write(chain: AuditChain, entries: list[tuple]) -> None:
+    # The checkpoint after the commit: a crash in between leaves it behind the log (still
     # consistent), never ahead of it. Another process may overwrite it with an older one a
     # moment later; that one is consistent too.
-    write_checkpoint(chain, _checkpoint_body(last_id, prev, first.id, first.prev_hash))
+    write_checkpoint(chain, _commit(chain, entries))
 
 
 def append(
@@ -288,14 +292,20 @@ class AuditWriter:
                         entries.append(entry)
                     if done is not None:
                         waiting.append(done)
-                error = None
+                error = checkpoint = None
                 try:
                     if entries:
-                        _write(self.chain, entries)
+                        checkpoint = _commit(self.chain, entries)
                 except Exception as exc:  # the requests waiting for it fail, the server goes on
                     logging.getLogger(__name__).exception("audit entries not written")
                     error = exc
+                # The answers wait for the commit only; the checkpoint follows at once.
                 _release(waiting, error)
+                if checkpoint is not None:
+                    try:
+                        write_checkpoint(self.chain, checkpoint)
+                    except OSError:
+                        logging.getLogger(__name__).exception("audit checkpoint not written")
 
 
 def _release(waiting: list, error: Exception | None) -> None:
