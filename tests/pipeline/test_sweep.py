@@ -21,17 +21,28 @@ sweep = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = sweep  # dataclasses look their module up by name
 _spec.loader.exec_module(sweep)
 
-#: seeds at a small scale (where cells near the threshold are many), seed 34 at scale 1 (the
-#: edition of issue 17), and every odd variant at the small scale
+#: The CI share of the sweep, about 6 CPU minutes (an edition costs 60-80 CPU seconds, most of
+#: it protection, which report, disclosure-check and serve each do): seed 34 at scale 1 (the
+#: edition of issue 17), one small edition (cells near the threshold everywhere) and the odd
+#: variants two by two. The full sweep runs each odd variant on its own.
 CI_EDITIONS = [
-    *sweep.plan("1-3", ["0.2", "1:34-34"]),
-    *sweep.plan("1", [], odd=True, odd_seeds="5-5", odd_scales=["0.2"]),
+    sweep.Edition(34, 1.0),
+    sweep.Edition(1, 0.2),
+    sweep.Edition(2, 1.0, "one-year+female", ("--years", "2019", "--sex", "female")),
+    sweep.Edition(3, 1.0, "police-only+no-events", ("--only-org", "police", "--no-events")),
+    sweep.Edition(
+        4,
+        1.0,
+        "police-gap+no-assessments",
+        ("--drop-org-year", "police:2018", "--no-assessments"),
+    ),
 ]
 
 
 def test_the_ci_sweep_covers_every_odd_variant():
-    variants = {e.variant for e in CI_EDITIONS}
-    assert variants == {"default", *sweep.ODD_VARIANTS}
+    options = " ".join(" ".join(e.synth_options) for e in CI_EDITIONS)
+    for variant in sweep.ODD_VARIANTS.values():
+        assert " ".join(variant) in options, variant
 
 
 @pytest.mark.slow
