@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from tests.disclosure_cases import hard_tables
+from disclosure_cases import hard_tables
 from traffickingmonitor.disclosure import highs
 from traffickingmonitor.disclosure.api import protect_edition
 from traffickingmonitor.disclosure.secondary import ProtectionError
@@ -49,7 +49,7 @@ def test_a_solve_without_answer_is_repeated_from_scratch(monkeypatch):
 
 def test_no_answer_at_all_raises_and_names_every_status(monkeypatch):
     monkeypatch.setattr(highs, "ATTEMPTS", (_stop_at_once, _stop_at_once))
-    with pytest.raises(highs.SolverError, match="audit: HiGHS answered .+, then .+"):
+    with pytest.raises(highs.SolverError, match=r"audit: HiGHS answered .+, then .+"):
         highs.optimum(_lp(), highs.MAXIMIZE, "audit")
 
 

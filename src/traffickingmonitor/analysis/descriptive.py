@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pandas as pd
 
+from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS, person_years
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
@@ -33,6 +36,51 @@ def _by(py: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.Dat
             full = pd.MultiIndex.from_product([years, order + extra], names=["year", column])
         out = out.set_index(["year", column]).reindex(full, fill_value=0).reset_index()
     return out.astype({"persons": "int64", "registrations": "int64"})
+
+
+def registrations_of(con: duckdb.DuckDBPyConnection, edition_id: str) -> pd.DataFrame:
+    """One row per registration of the edition: its key, person, year and organisation."""
+    return con.execute(
+        "SELECT file_hash || ':' || registration_id AS registration, person_id, year, "
+        f"reporting_org FROM ({EDITION_REGISTRATIONS})",
+        {"edition": edition_id},
+    ).df()
+
+
+def with_members(
+    table: MonitorTable, people: pd.DataFrame, regs: pd.DataFrame, own_registrations=False
+) -> MonitorTable:
+    """``table`` with its members. ``people`` has a person-year per row with the table's
+    dimensions (a list where a person is in several rows); a registration counts where its
+    person-year does or, with ``own_registrations``, in its own row of ``regs``."""
+    dims = list(table.dimensions)
+    dim = next((d for d in dims if d != "year"), None)
+    if dim and people[dim].map(type).eq(list).any():
+        people = people.explode(dim)
+    parts = [
+        m.members(
+            table.frame,
+            dims,
+            people.rename(columns={"person_id": "unit_id"}),
+            unit="person",
+            column="persons",
+        )
+    ]
+    if "registrations" in table.counts:
+        if not own_registrations:
+            regs = regs[["registration", "person_id", "year"]].merge(
+                people[["person_id", *dims]], on=["person_id", "year"]
+            )
+        parts.append(
+            m.members(
+                table.frame,
+                dims,
+                regs.rename(columns={"registration": "unit_id"}),
+                unit="registration",
+                column="registrations",
+            )
+        )
+    return dataclasses.replace(table, members=m.combine(*parts))
 
 
 def _table(table_id: str, nl: str, en: str, frame: pd.DataFrame, dim: str, **kw) -> MonitorTable:
@@ -145,6 +193,30 @@ def descriptive_tables(
     return tables
 
 
+def with_all_members(
+    tables: list[MonitorTable], py: pd.DataFrame, regs: pd.DataFrame
+) -> list[MonitorTable]:
+    """Each descriptive table with its members, from the person-years it was counted from."""
+    out = []
+    for t in tables:
+        people, own = py, False
+        if t.table_id == "top_nationalities":
+            named = set(t.frame["nationality"])
+            people = py.assign(
+                nationality=py["nationality"].where(py["nationality"].isin(named), "other")
+            )
+        elif t.table_id == "reporting_org":
+            people, own = py.assign(reporting_org=py["orgs"]), True
+        elif t.table_id == "org_overlap":
+            people = py.assign(n_orgs=_n_orgs(py))
+        out.append(with_members(t, people, regs, own))
+    return out
+
+
+def _n_orgs(py: pd.DataFrame) -> pd.Series:
+    return py["orgs"].map(len).clip(upper=3).map({1: "1", 2: "2", 3: "3+"})
+
+
 def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
     known = py[py["nationality"] != codes.UNKNOWN]
     ranked = known.groupby(["year", "nationality"]).size().rename("n").reset_index()
@@ -196,7 +268,7 @@ def _reporting_org(
 
 
 def _org_overlap(py: pd.DataFrame) -> MonitorTable:
-    n_orgs = py["orgs"].map(len).clip(upper=3).map({1: "1", 2: "2", 3: "3+"})
+    n_orgs = _n_orgs(py)
     # Persons only: a person reported by k organisations has at least k registrations, so a
     # row's registrations shown as <10 would cap its persons at 9 / k (3 or more: at most 3)
     frame = _by(py.assign(n_orgs=n_orgs), "n_orgs", ["1", "2", "3+"]).drop(columns="registrations")

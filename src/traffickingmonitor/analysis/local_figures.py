@@ -11,8 +11,11 @@ inhabitants are derived in the report from shown counts only, with the populatio
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
+from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
@@ -30,9 +33,9 @@ BASES = ("exploitation", "residence")
 _PLACES = f"""
 WITH reg AS ({EDITION_REGISTRATIONS})
 SELECT person_id, year,
-    arg_min(exploitation_municipality, registered_on)
+    arg_min(exploitation_municipality, (registered_on, file_hash, registration_id))
         FILTER (WHERE exploitation_municipality IS NOT NULL) AS exploitation,
-    arg_min(residence_municipality, registered_on)
+    arg_min(residence_municipality, (registered_on, file_hash, registration_id))
         FILTER (WHERE residence_municipality IS NOT NULL) AS residence
 FROM reg GROUP BY person_id, year
 """
@@ -169,3 +172,18 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
             )
         )
     return tables
+
+
+def with_members(table: MonitorTable, places: pd.DataFrame) -> MonitorTable:
+    """``table`` with its members: each person-year in the area of its basis (a person
+    counts once per year in a pooled table)."""
+    level = next((d for d in table.dimensions if d != "year"), None)
+    parts = []
+    for basis in BASES:
+        people = places.rename(columns={"person_id": "unit_id"})
+        if level is not None:
+            people = people.assign(**{level: area_of(places[basis], level)})
+        parts.append(
+            members.members(table.frame, table.dimensions, people, unit="person", column=basis)
+        )
+    return dataclasses.replace(table, members=members.combine(*parts))

@@ -1,7 +1,8 @@
 """Person-years of an edition: one row per linked person and year of registration.
 
 A person's characteristics in a year are taken from all their registrations of that year,
-because organisations record different things: the most frequent known sex and nationality,
+because organisations record different things: the most frequent known sex and nationality
+(a tie goes to the first in alphabetical order, so that a recount gives the same person-years),
 the age at the first registration with a known age, the union of exploitation forms.
 """
 
@@ -32,13 +33,13 @@ SELECT
     count(*) AS registrations,
     min(registered_on) AS first_registered_on,
     list_sort(list_distinct(list(reporting_org))) AS orgs,
-    coalesce(mode(sex) FILTER (WHERE sex <> 'unknown'), 'unknown') AS sex,
-    coalesce(mode(nationality) FILTER (WHERE nationality <> 'unknown'), 'unknown') AS nationality,
-    coalesce(mode(residence_status) FILTER (WHERE residence_status <> 'unknown'), 'unknown')
+    coalesce(mode(sex ORDER BY sex) FILTER (WHERE sex <> 'unknown'), 'unknown') AS sex,
+    coalesce(mode(nationality ORDER BY nationality) FILTER (WHERE nationality <> 'unknown'), 'unknown') AS nationality,
+    coalesce(mode(residence_status ORDER BY residence_status) FILTER (WHERE residence_status <> 'unknown'), 'unknown')
         AS residence_status,
-    arg_min(age_at_registration, registered_on) FILTER (WHERE age_at_registration IS NOT NULL)
+    arg_min(age_at_registration, (registered_on, file_hash, registration_id)) FILTER (WHERE age_at_registration IS NOT NULL)
         AS age,
-    arg_min(coalesce(exploitation_municipality, residence_municipality), registered_on)
+    arg_min(coalesce(exploitation_municipality, residence_municipality), (registered_on, file_hash, registration_id))
         FILTER (WHERE coalesce(exploitation_municipality, residence_municipality) IS NOT NULL)
         AS municipality,
     CASE WHEN len(list_filter(any_value(forms.all_forms), lambda f: f <> 'unknown')) > 0

@@ -61,6 +61,9 @@ class MonitorTable:
     margin_columns: dict = field(default_factory=dict)
     total_categories: dict = field(default_factory=dict)
     additive_counts: tuple[str, ...] = ()
+    # the units behind each count cell (``analysis.members``); kept in memory only: they are
+    # made again from the stored edition when disclosure control needs them
+    members: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     def title(self, lang: str) -> str:
         return self.title_nl if lang == "nl" else self.title_en

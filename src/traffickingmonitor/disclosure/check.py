@@ -26,10 +26,14 @@ class CheckResult:
     protection: EditionProtection
     verdicts: list[TableVerdict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    microdata: list | None = None  # ``atoms.Verdict`` per count table, when asked for
 
     @property
     def ok(self) -> bool:
-        return all(v.ok for v in self.verdicts) and not self.problems
+        micro = self.microdata is None or all(
+            v.attacked and not v.recovered for v in self.microdata
+        )
+        return all(v.ok for v in self.verdicts) and not self.problems and micro
 
     def lines(self) -> list[str]:
         c = self.protection.counts()
@@ -43,6 +47,12 @@ class CheckResult:
         for v in self.verdicts:
             out.append(f"  {'ok  ' if v.ok else 'FAIL'}  {v.table_id:<{width}}  {v.detail}")
         out += [f"  FAIL  {p}" for p in self.problems]
+        if self.microdata is not None:
+            out.append("attacker from the microdata (every count a sum of atoms):")
+            width = max((len(v.table_id) for v in self.microdata), default=0)
+            for v in self.microdata:
+                state = "ok  " if v.attacked and not v.recovered else "FAIL"
+                out.append(f"  {state}  {v.table_id:<{width}}  {v.line()}")
         out.append("all checks passed" if self.ok else "disclosure check FAILED")
         return out
 
@@ -104,10 +114,42 @@ def check_tables(
 
 
 def check_edition(
-    db: Path, edition_id: str | None = None, method: str | None = None
+    db: Path, edition_id: str | None = None, method: str | None = None, microdata=False
 ) -> CheckResult:
     from traffickingmonitor import editions
 
     edition, tables = editions.read_edition(db, edition_id)
     rule = rule_from_config(edition.config.get("disclosure"), method=method)
-    return check_tables(tables, rule, edition.edition_id)
+    result = check_tables(tables, rule, edition.edition_id)
+    if microdata:
+        result.microdata = microdata_verdicts(db, edition.edition_id, tables, result)
+    return result
+
+
+def microdata_verdicts(db: Path, edition_id: str, tables: dict, result: CheckResult) -> list:
+    """The attacker from the microdata (:mod:`atoms`) on the published tables: per table
+    attacked (recovered or not) or not attacked and why."""
+    from traffickingmonitor import store
+    from traffickingmonitor.analysis.microdata import edition_members
+    from traffickingmonitor.disclosure.atoms import Verdict, attack_from_members, sheets_of
+
+    if result.rule.method != "suppression":
+        return [
+            Verdict(tid, False, why=f"only suppression is attacked ({result.rule.method})")
+            for tid in tables
+        ]
+    con = store.connect(db, read_only=True)
+    try:
+        found = edition_members(con, edition_id, tables)
+    finally:
+        con.close()
+    sheets = sheets_of(result.protection.tables)
+    verdicts = attack_from_members(
+        sheets,
+        found.members,
+        found.missing,
+        truth_of(tables),
+        result.rule.threshold,
+        result.rule.protection_level,
+    )
+    return [verdicts[tid] for tid in sheets]

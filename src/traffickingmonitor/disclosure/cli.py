@@ -18,16 +18,23 @@ def disclosure_check_command(
     method: str | None = typer.Option(
         None, "--disclosure", help="suppression|rounding|dp (default: the edition's own)."
     ),
+    microdata: bool = typer.Option(
+        False,
+        "--microdata",
+        help="Also attack from the microdata: every count a sum of atoms (slow: minutes).",
+    ),
 ) -> None:
     """Protect an edition as every channel does and try to recover hidden counts.
 
-    Prints a verdict per table; exit code 0 only when every check passes.
+    Prints a verdict per table; exit code 0 only when every check passes. With
+    ``--microdata``, every count table must also be attacked from the microdata, with
+    nothing recovered ("not attacked" fails).
     """
     from traffickingmonitor.disclosure.check import check_edition
 
     if method is not None and method not in ("suppression", "rounding", "dp"):
         raise UserError(f"--disclosure must be suppression, rounding or dp, not {method!r}")
-    result = check_edition(db, edition, method)
+    result = check_edition(db, edition, method, microdata=microdata)
     for line in result.lines():
         typer.echo(line)
     if not result.ok:

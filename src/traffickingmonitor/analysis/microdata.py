@@ -1,0 +1,161 @@
+"""The members of an edition's stored tables, made again from its microdata.
+
+Disclosure control asks, for every published table, which units each count cell is made of
+(:mod:`traffickingmonitor.analysis.members`). The members come from the same person-years,
+registrations and places the table was counted from, matched to the stored table's rows; they
+are accepted only where they make every count of the table (:func:`members.mismatches`), so a
+table whose definition drifted from its members is reported, never modelled wrongly.
+
+A table no function here knows yet is listed with the reason, so that a check can say "not
+attacked" instead of "ok".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from traffickingmonitor.analysis import members as m
+from traffickingmonitor.analysis.descriptive import registrations_of, with_all_members
+from traffickingmonitor.analysis.hidden_number import primary_group
+from traffickingmonitor.analysis.local_figures import person_places
+from traffickingmonitor.analysis.local_figures import with_members as local_with_members
+from traffickingmonitor.analysis.persons import person_years
+from traffickingmonitor.analysis.tables import MonitorTable
+
+DESCRIPTIVE = (
+    "totals",
+    "victim_group",
+    "exploitation_form",
+    "sex",
+    "age_group",
+    "minor",
+    "nationality_group",
+    "top_nationalities",
+    "residence_status",
+    "reporting_org",
+    "org_overlap",
+    "police_unit",
+    "province",
+)
+
+
+@dataclass
+class Microdata:
+    """The edition's unit-level records, read once."""
+
+    person_years: pd.DataFrame
+    registrations: pd.DataFrame
+    places: pd.DataFrame
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, edition_id: str) -> Microdata:
+        return cls(
+            person_years(con, edition_id),
+            registrations_of(con, edition_id),
+            person_places(con, edition_id),
+        )
+
+
+@dataclass
+class EditionMembers:
+    """Members per table id, and the tables without (table id -> why)."""
+
+    members: dict[str, pd.DataFrame] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+def _descriptive(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    (done,) = with_all_members([table], data.person_years, data.registrations)
+    return done.members
+
+
+def _local(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    return local_with_members(table, data.places).members
+
+
+def _hidden_number(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    """Observed persons per year: by first-ranked victim group and "all" (every model of the
+    sensitivity table counts all persons of the year)."""
+    py = data.person_years
+    dim = next(d for d in table.dimensions if d != "year")
+    labels = set(table.frame[dim].astype(str))
+    if dim == "victim_group":
+        own = py["victim_groups"].map(primary_group)
+        rows = [[g, "all"] for g in own]
+    else:
+        rows = [sorted(labels)] * len(py)
+    people = pd.DataFrame(
+        {"unit_id": py["person_id"], "year": py["year"].astype(int), dim: rows}
+    ).explode(dim)
+    people = people[people[dim].isin(labels)]
+    return m.members(table.frame, table.dimensions, people, unit="person", column="observed")
+
+
+def _programme(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    """Persons reported by care (numerator) among all persons (denominator) per year."""
+    py = data.person_years
+    people = pd.DataFrame(
+        {
+            "unit_id": py["person_id"],
+            "year": py["year"].astype(int),
+            "action_line": str(table.frame["action_line"].iloc[0]),
+            "indicator": "care_registrations",
+        }
+    )
+    care = py["orgs"].map(lambda orgs: "care" in orgs).to_numpy()
+    return m.combine(
+        m.members(table.frame, table.dimensions, people[care], unit="person", column="numerator"),
+        m.members(table.frame, table.dimensions, people, unit="person", column="denominator"),
+    )
+
+
+_BUILDERS: dict[str, Callable[[MonitorTable, Microdata], pd.DataFrame]] = {
+    **dict.fromkeys(DESCRIPTIVE, _descriptive),
+    "hidden_number": _hidden_number,
+    "hidden_number_sensitivity": _hidden_number,
+    "programme_monitor": _programme,
+}
+
+
+def _builder(table_id: str):
+    if table_id in _BUILDERS:
+        return _BUILDERS[table_id]
+    if table_id.startswith("local_"):
+        return _local
+    return None
+
+
+def edition_members(
+    con: duckdb.DuckDBPyConnection, edition_id: str, tables: dict[str, MonitorTable]
+) -> EditionMembers:
+    """The members of every count table of the edition that can be made from its microdata
+    and that make all of the table's counts."""
+    out = EditionMembers()
+    data = None
+    for tid, table in tables.items():
+        if not table.counts:
+            continue
+        build = _builder(tid)
+        if build is None:
+            out.missing[tid] = "no members from the microdata yet"
+            continue
+        data = data or Microdata.read(con, edition_id)
+        try:
+            found = build(table, data)
+        except (KeyError, ValueError) as exc:
+            out.missing[tid] = f"members do not match the table's rows ({exc})"
+            continue
+        wrong = m.mismatches(table.frame, table.counts, found)
+        if wrong:
+            row, column, count, have = wrong[0]
+            out.missing[tid] = (
+                f"members make {have} where the table counts {count} (row {row + 1}, "
+                f"{column}; {len(wrong)} cells)"
+            )
+            continue
+        out.members[tid] = found
+    return out

@@ -1,0 +1,310 @@
+"""The attacker from the microdata: every published count as a sum of atoms.
+
+Written apart from the engine's model (:mod:`model`, which declares how tables hang together):
+here nothing is declared. Every count cell is a count of units (persons, registrations) that
+satisfy a predicate on the edition's microdata (:mod:`traffickingmonitor.analysis.members`).
+An **atom** is a set of units of one kind that are counted in exactly the same cells with the
+same weights; every cell is the weighted sum of the sizes of its atoms, so every linear relation
+between published numbers, across tables, chapters and channels, is in the model at once.
+
+The attacker knows every published number and symbol: a number is itself, ``<10`` is 1..9, an
+``x`` in a table that shows small counts as ``<10`` is 0 or at least 10 (integer reasoning by
+bound propagation), any other ``x`` is a count; persons <= registrations in a row that counts
+both, and the fewest registrations per person a table declares. It does not know the atoms'
+sizes: those are its unknowns. It does know which atoms exist (which combinations of cells
+occur), which no reader knows: it is stronger than any reader, so what it cannot recover, no
+linear reasoning on the published numbers can.
+
+It does not cover non-linear inference (from estimates, percentages or model results), nor
+tables whose members cannot be made from the microdata (they are reported "not attacked").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from traffickingmonitor.disclosure import highs
+from traffickingmonitor.disclosure.primary import small_symbol
+
+TOL = 1e-6
+
+
+@dataclass
+class Sheet:
+    """One published table as the attacker reads it: its cells as strings, per row and
+    count column, and what its metadata says."""
+
+    table_id: str
+    cells: pd.DataFrame  # count columns only, as published ("12", "<10", "x", "")
+    x_not_small: bool = False  # the table shows small counts as <10
+    registrations_per_person: dict = field(default_factory=dict)
+    frame: pd.DataFrame | None = None  # the whole published frame (dimensions)
+
+
+@dataclass
+class Verdict:
+    table_id: str
+    attacked: bool
+    hidden: int = 0
+    recovered: list[str] = field(default_factory=list)
+    why: str = ""  # why not attacked
+    narrowest: float = math.inf
+
+    def line(self) -> str:
+        if not self.attacked:
+            return f"not attacked ({self.why})"
+        if self.recovered:
+            return f"recovered: {'; '.join(self.recovered[:3])}" + (
+                f" (+{len(self.recovered) - 3} more)" if len(self.recovered) > 3 else ""
+            )
+        return f"attacked: {self.hidden} hidden, 0 recovered"
+
+
+def sheets_of(protected: dict) -> dict[str, Sheet]:
+    """The count tables of protected tables as a reader sees them."""
+    out = {}
+    for tid, p in protected.items():
+        counts = [c for c in p.source.counts if c in p.frame]
+        if counts:
+            out[tid] = Sheet(
+                tid,
+                p.frame[counts].map(lambda v: "" if v is None else str(v)),
+                small_symbol(p.source),
+                p.source.extra.get("registrations_per_person", {}),
+                p.frame,
+            )
+    return out
+
+
+def _number(v) -> float | None:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def attack_from_members(
+    sheets: dict[str, Sheet],
+    members: dict[str, pd.DataFrame],
+    missing: dict[str, str],
+    truth: dict[tuple[str, int, str], int],
+    threshold: int,
+    protection_level: int,
+) -> dict[str, Verdict]:
+    """Per table: attacked with what recovered, or not attacked and why."""
+    verdicts = {
+        tid: Verdict(tid, False, why=missing.get(tid, "no members from the microdata"))
+        for tid in sheets
+        if tid not in members
+    }
+    cell_id: dict[tuple[str, int, str], int] = {}
+    shown: list[str] = []
+    not_small: list[bool] = []
+    for tid in sorted(members):
+        sheet = sheets.get(tid)
+        if sheet is None:
+            continue
+        for column in sheet.cells.columns:
+            for row, v in enumerate(sheet.cells[column].tolist()):
+                cell_id[(tid, row, column)] = len(shown)
+                shown.append("" if v is None else str(v).strip())
+                not_small.append(sheet.x_not_small)
+    if not cell_id:
+        return verdicts
+    S, sizes = _atoms(members, cell_id)
+    lower, upper = _symbols(shown, threshold)
+    cross = _cross(sheets, members, cell_id, S)
+    lp = _AtomLP(S, cross, lower, upper)
+    hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
+    where = {i: key for key, i in cell_id.items()}
+    needs = {}
+    for i in hidden:
+        true = truth.get(where[i])
+        if true is not None and 0 < true < threshold:
+            needs[i] = (
+                max(1, true - protection_level),
+                min(threshold - 1, true + protection_level),
+            )
+        elif true is not None:
+            needs[i] = (true - 1, true) if true > 0 else (true, true + 1)
+    ranges = lp.ranges(hidden, needs, not_small, threshold)
+    for tid in members:
+        if tid in sheets:
+            verdicts[tid] = Verdict(tid, True)
+    for i in hidden:
+        tid, row, column = where[i]
+        v = verdicts[tid]
+        v.hidden += 1
+        low, high = ranges[i]
+        v.narrowest = min(v.narrowest, high - low)
+        true = truth.get((tid, row, column))
+        problem = ""
+        if high - low < 1 - TOL:
+            problem = f"pinned down to {low:g}"
+        elif true is not None and 0 < true < threshold:
+            need_low = max(1, true - protection_level)
+            need_high = min(threshold - 1, true + protection_level)
+            if low > need_low + TOL or high < need_high - TOL:
+                problem = f"{low:g}..{high:g}, needs {need_low}..{need_high}"
+        if problem:
+            v.recovered.append(f"row {row + 1} {column}: {problem}")
+    del sizes
+    return verdicts
+
+
+def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Cells x atoms (weights), and the atoms' true sizes."""
+    frames = []
+    for tid, frame in members.items():
+        ids = [
+            cell_id.get((tid, int(r), c))
+            for r, c in zip(frame["row"], frame["column"], strict=True)
+        ]
+        keep = [i is not None for i in ids]
+        f = frame.loc[keep, ["unit", "unit_id", "weight"]].copy()
+        f["cell"] = [i for i in ids if i is not None]
+        frames.append(f)
+    allm = pd.concat(frames, ignore_index=True)
+    allm["key"] = allm["unit"] + "\x1f" + allm["unit_id"].astype(str)
+    allm = allm.sort_values(["key", "cell"])
+    signature = (
+        allm.assign(part=allm["cell"].astype(str) + "*" + allm["weight"].astype(str))
+        .groupby("key", sort=False)
+        .agg(unit=("unit", "first"), pattern=("part", "|".join))
+    )
+    pattern_key = signature["unit"] + "\x1f" + signature["pattern"]
+    atom_of_unit = pd.Series(pd.factorize(pattern_key)[0], index=signature.index)
+    sizes = np.bincount(atom_of_unit.to_numpy())
+    # one (cell, atom) entry per atom: the first unit of each atom stands for it
+    first = ~atom_of_unit.duplicated()
+    reps = set(atom_of_unit.index[first.to_numpy()])
+    entries = allm[allm["key"].isin(reps)]
+    atom = atom_of_unit.loc[entries["key"]].to_numpy()
+    S = sp.csr_matrix(
+        (entries["weight"].to_numpy(float), (entries["cell"].to_numpy(), atom)),
+        shape=(len(cell_id), len(sizes)),
+    )
+    return S, sizes
+
+
+def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    lower = np.zeros(len(shown))
+    upper = np.full(len(shown), math.inf)
+    for i, v in enumerate(shown):
+        n = _number(v)
+        if n is not None:
+            lower[i] = upper[i] = n
+        elif v.startswith("<"):
+            lower[i], upper[i] = 1.0, threshold - 1.0
+    return lower, upper
+
+
+def _cross(sheets, members, cell_id, S) -> sp.csr_matrix:
+    """k x persons - registrations <= 0 for every row that counts both (k = 1 unless the
+    table declares more): a person counted in a row has a registration counted there."""
+    rows = []
+    for (tid, row, column), i in cell_id.items():
+        if column != "persons":
+            continue
+        j = cell_id.get((tid, row, "registrations"))
+        if j is None:
+            continue
+        k = 1.0
+        sheet = sheets[tid]
+        for dim, at_least in sheet.registrations_per_person.items():
+            if sheet.frame is not None and dim in sheet.frame:
+                k = float(at_least.get(str(sheet.frame[dim].iloc[row]), 1))
+        rows.append(S[i] * k - S[j])
+    if not rows:
+        return sp.csr_matrix((0, S.shape[1]))
+    return sp.vstack(rows).tocsr()
+
+
+class _AtomLP:
+    """min and max of cells over atom sizes >= 0 that reproduce every published symbol."""
+
+    def __init__(self, S, cross, lower, upper):
+        self.S, self.n_cells = S, S.shape[0]
+        self.lower, self.upper = lower.copy(), upper.copy()
+        self._h = highs.load_lp(
+            sp.vstack([S, cross]).tocsr(),
+            np.zeros(S.shape[1]),
+            np.full(S.shape[1], highs.INF),
+            np.concatenate([lower, np.full(cross.shape[0], -highs.INF)]),
+            np.concatenate([upper, np.zeros(cross.shape[0])]),
+        )
+        self._cols = np.arange(S.shape[1], dtype=np.int32)
+        self.low_seen = np.full(self.n_cells, math.inf)
+        self.high_seen = np.full(self.n_cells, -math.inf)
+
+    def _bound(self, i: int, low: float, high: float) -> None:
+        self.lower[i], self.upper[i] = low, high
+        self._h.changeRowBounds(i, low, min(high, highs.INF))
+
+    def _see(self) -> None:
+        point = np.asarray(self._h.getSolution().col_value)
+        values = self.S @ point
+        np.minimum(self.low_seen, values, out=self.low_seen)
+        np.maximum(self.high_seen, values, out=self.high_seen)
+
+    def _solve(self, sense) -> float:
+        value = highs.optimum(self._h, sense, "the published numbers contradict the microdata")
+        if math.isfinite(value):
+            self._see()
+        return value
+
+    def _range(self, i: int, need: tuple[float, float] | None = None) -> tuple[float, float]:
+        """The range of cell ``i``, or, with ``need``, a range at least as wide as ``need``
+        once the points seen so far cover it (every LP solution is a point the attacker
+        cannot rule out, so the seen values of a cell lie within its range)."""
+        seen = self.low_seen[i], self.high_seen[i]
+        if need is not None and seen[0] <= need[0] + TOL and seen[1] >= need[1] - TOL:
+            return seen
+        self._h.changeColsCost(len(self._cols), self._cols, self.S[i].toarray().ravel())
+        low = self._solve(highs.MINIMIZE)
+        if need is not None and low > need[0] + TOL:
+            return low, max(self.high_seen[i], low)  # narrower than needed already
+        return low, self._solve(highs.MAXIMIZE)
+
+    def explore(self, cells: list[int], directions: int = 6, seed: int = 0) -> None:
+        """Random weightings of ``cells``, both ways: points that move many cells at once."""
+        rng = np.random.default_rng(seed)
+        rows = self.S[np.asarray(cells)]
+        for _ in range(directions):
+            w = rng.uniform(0.5, 1.5, rows.shape[0]) * rng.choice((-1.0, 1.0), rows.shape[0])
+            self._h.changeColsCost(len(self._cols), self._cols, np.asarray(rows.T @ w).ravel())
+            self._solve(highs.MINIMIZE)
+            self._solve(highs.MAXIMIZE)
+
+    def ranges(self, cells: list[int], needs: dict, not_small: list[bool], threshold: int):
+        """Ranges of ``cells`` (wide enough to judge ``needs``: cell -> interval to cover),
+        with ``x`` cells of tables that show <10 bounded to 0 or >= threshold until nothing
+        changes."""
+        self.explore(cells)
+        while True:
+            out = {i: self._range(i, needs.get(i)) for i in cells}
+            changed = False
+            for i in cells:
+                if not not_small[i] or self.lower[i] == self.upper[i]:
+                    continue
+                if self.lower[i] >= 1 and self.upper[i] <= threshold - 1:
+                    continue  # a <10 cell
+                # never 0 seen and no 0 possible: at least the threshold; never the
+                # threshold seen and not possible: 0
+                if self.low_seen[i] > TOL and self.lower[i] < threshold and self._range(i)[0] > TOL:
+                    self._bound(i, float(threshold), self.upper[i])
+                    changed = True
+                elif (
+                    self.high_seen[i] < threshold - TOL
+                    and self.upper[i] > 0
+                    and self._range(i)[1] < threshold - TOL
+                ):
+                    self._bound(i, 0.0, 0.0)
+                    changed = True
+            if not changed:
+                return out
