@@ -45,9 +45,45 @@ def test_older_editions_for_staff_only(two_editions, role, allowed):
         assert (r.status_code == 200) == allowed, (role, url, r.status_code)
 
 
-def test_what_changed_since_the_previous_edition(two_editions):
+def test_what_changed_since_the_previous_edition_for_staff_only(two_editions):
+    """The public sees one edition: a change since an unpublished one is a count of persons
+    added or relinked (issue 12, recovery 5)."""
     app, older, _ = two_editions
+    public = TestClient(app).get("/").text
+    assert older not in public
     c = TestClient(app)
+    login(c, "analyst")
     html = c.get("/").text
     assert older in html  # the comparison names the previous edition
     assert "+0" in html  # same tables: every shown count is unchanged
+
+
+class _Shown:
+    """A protected totals table as ``changes`` reads it."""
+
+    def __init__(self, persons: dict):
+        self.persons = persons
+        self.frame = {"year": list(persons)}
+
+    def value(self, row, column):
+        return self.persons[row["year"]]
+
+
+class _Data:
+    def __init__(self, now: dict, before: dict):
+        self._t = {"now": {"totals": _Shown(now)}, "before": {"totals": _Shown(before)}}
+
+    def tables(self, edition_id):
+        return self._t[edition_id]
+
+
+def test_a_small_change_between_editions_is_never_shown_as_its_number():
+    from types import SimpleNamespace
+
+    from traffickingmonitor.publish.web.figures import changes
+
+    data = _Data({2016: 959, 2017: 980, 2018: "<10"}, {2016: 962, 2017: 960, 2018: "<10"})
+    rows = changes(
+        data, SimpleNamespace(edition_id="now"), SimpleNamespace(edition_id="before"), 10
+    )
+    assert [r["diff"] for r in rows] == ["-<10", 20, None]

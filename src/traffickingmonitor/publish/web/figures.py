@@ -25,8 +25,9 @@ REGION_DIMS = {
 }
 
 
-def changes(data, edition, prev) -> list[dict]:
-    """Persons per year in this and the previous edition, where both are shown."""
+def changes(data, edition, prev, threshold: int) -> list[dict]:
+    """Persons per year in this and the previous edition, where both are shown; a change of
+    fewer than ``threshold`` persons either way is shown as such, never as its number."""
     now = data.tables(edition.edition_id).get("totals")
     before = data.tables(prev.edition_id).get("totals")
     if now is None or before is None:
@@ -37,6 +38,8 @@ def changes(data, edition, prev) -> list[dict]:
         a = _count(now, {"year": y}, "persons")
         b = _count(before, {"year": y}, "persons")
         diff = a - b if isinstance(a, int) and isinstance(b, int) else None
+        if diff is not None and 0 < abs(diff) < threshold:
+            diff = f"<{threshold}" if diff > 0 else f"-<{threshold}"
         rows.append({"year": int(y), "now": a, "before": b, "diff": diff})
     return rows
 

@@ -93,6 +93,9 @@ async def overview(request: Request):
     chapters = data.chapters(edition.edition_id, lang)
     key = next((c for c in chapters if c["id"] == "key-figures"), None)
     prev = data.previous(edition.edition_id)
+    # the public sees one edition: a change since an unpublished one would be a count of
+    # the persons the new edition added or relinked (issue 12)
+    compare = principal(request).may_see_all_editions()
     return render(
         request,
         "overview.html.j2",
@@ -100,8 +103,9 @@ async def overview(request: Request):
         editions=visible_editions(request),
         key=key["content"] if key else None,
         chapters=chapters,
+        compare=compare,
         prev=prev,
-        changes=changes(data, edition, prev) if prev else None,
+        changes=changes(data, edition, prev, data.rule.threshold) if prev and compare else None,
     )
 
 
