@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import Cohort, horizon_days
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
@@ -49,7 +50,9 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
     before = cohort.any_between(EVENT_TYPES, -days, -1)
     after = cohort.any_between(EVENT_TYPES, 1, days)
     none = np.zeros(len(full), bool)
+    ids = cohort.persons["person_id"].astype(str).to_numpy()
     rows = []
+    who = []  # (person, row, column): the members of each count
     suspect_after = {}
     for event_type in EVENT_TYPES:
         for offence in OFFENCES:
@@ -58,6 +61,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             if event_type == "suspect":
                 suspect_after[offence] = a
             for period, hit in (("before", b), ("after", a)):
+                who += [(i, len(rows), "with_event") for i in ids[hit]]
                 rows.append(
                     {
                         "event_type": event_type,
@@ -91,6 +95,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             ),
             extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
             margin_of="",
+            members=_members(who),
         )
     ]
     note_nl = (
@@ -105,17 +110,21 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
     )
     for by in OVERLAP_GROUP_BY:
         overlap = []
+        who = []
         for group, mask in cohort.groups(by):
             in_window = mask & full
             if not mask.any():
                 continue
             for offence in OFFENCES:
+                who += [(i, len(overlap), "persons") for i in ids[in_window]]
+                suspects = suspect_after[offence] & in_window
+                who += [(i, len(overlap), "suspects") for i in ids[suspects]]
                 overlap.append(
                     {
                         **({} if by == "all" else {by: group}),
                         "offence_group": offence,
                         "persons": int(in_window.sum()),
-                        "suspects": int((suspect_after[offence] & in_window).sum()),
+                        "suspects": int(suspects.sum()),
                     }
                 )
         if not overlap:
@@ -137,9 +146,16 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
                 # "any offence" counts everyone of the offence groups once
                 extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
                 margin_of="" if by == "all" else "crime_overlap",
+                members=_members(who),
             )
         )
     return tables
+
+
+def _members(who: list[tuple[str, int, str]]) -> pd.DataFrame:
+    """Persons per (row, column), in the layout of :mod:`members`."""
+    frame = pd.DataFrame(who, columns=["unit_id", "row", "column"])
+    return frame.assign(unit="person", weight=1)[list(members.COLUMNS)]
 
 
 _BY_NL = {

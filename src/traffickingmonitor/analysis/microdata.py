@@ -50,14 +50,32 @@ class Microdata:
     person_years: pd.DataFrame
     registrations: pd.DataFrame
     places: pd.DataFrame
+    con: duckdb.DuckDBPyConnection | None = None
+    edition_id: str = ""
+    config: dict = field(default_factory=dict)
+    _rebuilt: dict | None = None
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection, edition_id: str) -> Microdata:
+    def read(cls, con: duckdb.DuckDBPyConnection, edition_id: str, config=None) -> Microdata:
         return cls(
             person_years(con, edition_id),
             registrations_of(con, edition_id),
             person_places(con, edition_id),
+            con,
+            edition_id,
+            config or {},
         )
+
+    def rebuilt(self) -> dict[str, MonitorTable]:
+        """The cohort chapters' tables counted again, with their members (once)."""
+        if self._rebuilt is None:
+            from traffickingmonitor.analysis import cohort_steps
+            from traffickingmonitor.analysis.steps import StepInput
+
+            inputs = StepInput(self.con, self.edition_id, self.person_years, self.config)
+            tables = cohort_steps.run_crime_overlap(inputs).tables
+            self._rebuilt = {t.table_id: t for t in tables}
+        return self._rebuilt
 
 
 @dataclass
@@ -113,6 +131,15 @@ def _programme(table: MonitorTable, data: Microdata) -> pd.DataFrame:
     )
 
 
+def _rebuilt(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    """Members of a table that its builder makes with its counts (the cohort chapters):
+    the chapter is counted again from the stored edition and its members taken."""
+    made = data.rebuilt().get(table.table_id)
+    if made is None or made.members is None:
+        raise KeyError("the chapter made no such table again")
+    return made.members
+
+
 _BUILDERS: dict[str, Callable[[MonitorTable, Microdata], pd.DataFrame]] = {
     **dict.fromkeys(DESCRIPTIVE, _descriptive),
     "hidden_number": _hidden_number,
@@ -126,11 +153,16 @@ def _builder(table_id: str):
         return _BUILDERS[table_id]
     if table_id.startswith("local_"):
         return _local
+    if table_id.startswith("crime_"):
+        return _rebuilt
     return None
 
 
 def edition_members(
-    con: duckdb.DuckDBPyConnection, edition_id: str, tables: dict[str, MonitorTable]
+    con: duckdb.DuckDBPyConnection,
+    edition_id: str,
+    tables: dict[str, MonitorTable],
+    config: dict | None = None,
 ) -> EditionMembers:
     """The members of every count table of the edition that can be made from its microdata
     and that make all of the table's counts."""
@@ -143,7 +175,7 @@ def edition_members(
         if build is None:
             out.missing[tid] = "no members from the microdata yet"
             continue
-        data = data or Microdata.read(con, edition_id)
+        data = data or Microdata.read(con, edition_id, config)
         try:
             found = build(table, data)
         except (KeyError, ValueError) as exc:

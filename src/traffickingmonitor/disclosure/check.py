@@ -122,11 +122,11 @@ def check_edition(
     rule = rule_from_config(edition.config.get("disclosure"), method=method)
     result = check_tables(tables, rule, edition.edition_id)
     if microdata:
-        result.microdata = microdata_verdicts(db, edition.edition_id, tables, result)
+        result.microdata = microdata_verdicts(db, edition, tables, result)
     return result
 
 
-def microdata_verdicts(db: Path, edition_id: str, tables: dict, result: CheckResult) -> list:
+def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> list:
     """The attacker from the microdata (:mod:`atoms`) on the published tables: per table
     attacked (recovered or not) or not attacked and why."""
     from traffickingmonitor import store
@@ -140,7 +140,7 @@ def microdata_verdicts(db: Path, edition_id: str, tables: dict, result: CheckRes
         ]
     con = store.connect(db, read_only=True)
     try:
-        found = edition_members(con, edition_id, tables)
+        found = edition_members(con, edition.edition_id, tables, edition.config)
     finally:
         con.close()
     sheets = sheets_of(result.protection.tables)
