@@ -22,6 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import CARE_EVENTS, Cohort
 from traffickingmonitor.analysis.tables import MonitorTable
 
@@ -79,9 +80,10 @@ def care_reach_tables(
         if c != "unknown" and sizes[i] >= min_municipality
     ]
     breakdowns.append(("municipality", big))
+    ids = cohort.persons["person_id"].astype(str).to_numpy()
     tables = []
     for by, groups in breakdowns:
-        rows = []
+        rows, who = [], []
         for group, mask in groups:
             if not mask.any():
                 continue
@@ -91,6 +93,8 @@ def care_reach_tables(
                 median = np.nan
                 if d == longest and reached.any():
                     median = float(np.median(first[reached])) * 10
+                who += [(i, len(rows), "persons") for i in ids[followed]]
+                who += [(i, len(rows), "reached") for i in ids[reached]]
                 rows.append(
                     {
                         **({} if by == "all" else {by: group}),
@@ -128,6 +132,7 @@ def care_reach_tables(
                 },
                 # the shown municipalities are a selection: they do not add up to the total
                 margin_of="" if by in ("all", "municipality") else "care_reach",
+                members=members.from_records(who),
             )
         )
     return tables

@@ -95,7 +95,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             ),
             extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
             margin_of="",
-            members=_members(who),
+            members=members.from_records(who),
         )
     ]
     note_nl = (
@@ -146,16 +146,10 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
                 # "any offence" counts everyone of the offence groups once
                 extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
                 margin_of="" if by == "all" else "crime_overlap",
-                members=_members(who),
+                members=members.from_records(who),
             )
         )
     return tables
-
-
-def _members(who: list[tuple[str, int, str]]) -> pd.DataFrame:
-    """Persons per (row, column), in the layout of :mod:`members`."""
-    frame = pd.DataFrame(who, columns=["unit_id", "row", "column"])
-    return frame.assign(unit="person", weight=1)[list(members.COLUMNS)]
 
 
 _BY_NL = {

@@ -5,7 +5,7 @@ the edition's microdata. A table built from unit-level records keeps them as its
 one row per unit and cell it is counted in, with columns
 
 ``unit``
-    the kind of unit: ``person`` or ``registration``;
+    the kind of unit: ``person``, ``registration`` or ``case``;
 ``unit_id``
     the unit's pseudonymous id within the edition (a person id, a registration key);
 ``row``
@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ("unit", "unit_id", "row", "column", "weight")
-UNITS = ("person", "registration")
+#: a case is a unit of a table delivered as counts (no records behind it in the store)
+UNITS = ("person", "registration", "case")
 
 
 def members(
@@ -68,6 +69,12 @@ def members(
         },
         columns=list(COLUMNS),
     )
+
+
+def from_records(who: list[tuple[str, int, str]], unit: str = "person") -> pd.DataFrame:
+    """Members from ``(unit_id, row, column)`` records, one per unit and cell."""
+    frame = pd.DataFrame(who, columns=["unit_id", "row", "column"])
+    return frame.assign(unit=unit, weight=1)[list(COLUMNS)]
 
 
 def combine(*parts: pd.DataFrame) -> pd.DataFrame:

@@ -73,7 +73,11 @@ class Microdata:
             from traffickingmonitor.analysis.steps import StepInput
 
             inputs = StepInput(self.con, self.edition_id, self.person_years, self.config)
-            tables = cohort_steps.run_crime_overlap(inputs).tables
+            tables = [
+                *cohort_steps.run_revictimisation(inputs).tables,
+                *cohort_steps.run_crime_overlap(inputs).tables,
+                *cohort_steps.run_care_reach(inputs).tables,
+            ]
             self._rebuilt = {t.table_id: t for t in tables}
         return self._rebuilt
 
@@ -140,11 +144,75 @@ def _rebuilt(table: MonitorTable, data: Microdata) -> pd.DataFrame:
     return made.members
 
 
+def _need_effort(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    """Registered person-years per police unit (pooled over the years), and those with a care
+    start in their year."""
+    from traffickingmonitor.analysis import need_effort
+    from traffickingmonitor.analysis.local_figures import edition_rows
+
+    py, level = data.person_years, need_effort.LEVEL
+    units = set(table.frame[level].astype(str))
+    people = pd.DataFrame(
+        {
+            "unit_id": py["person_id"].astype(str),
+            "year": py["year"].astype(int),
+            level: py[level].where(py[level].isin(units), "unknown"),
+        }
+    )
+    care = need_effort.care_events(
+        data.con, data.edition_id, edition_rows(data.con, data.edition_id, "events")
+    )
+    started = care.assign(
+        unit_id=care["person_id"].astype(str), year=pd.to_datetime(care["event_date"]).dt.year
+    )[["unit_id", "year"]].drop_duplicates()
+    dims = (level,)
+    return m.combine(
+        m.members(table.frame, dims, people, unit="person", column="registered"),
+        m.members(
+            table.frame,
+            dims,
+            people.merge(started, on=["unit_id", "year"]),
+            unit="person",
+            column="care_starts",
+        ),
+    )
+
+
+def _aggregate(table: MonitorTable, data: Microdata) -> pd.DataFrame:
+    """A table delivered as counts (the perpetrator chain: cases per year, form and stage)
+    has no units in the store: its finest cells are its atoms. Each case of a finest cell is
+    a unit of its own, counted there and in the rows that total it (``total_categories``)."""
+    totals = table.total_categories
+    frame = table.frame.reset_index(drop=True)
+    is_total = pd.Series(False, index=frame.index)
+    for dim, category in totals.items():
+        is_total |= frame[dim].astype(str) == str(category)
+    who = []
+    for pos in frame.index[~is_total]:
+        for column in table.counts:
+            n = pd.to_numeric(frame.at[pos, column], errors="coerce")
+            if pd.isna(n):
+                continue
+            cases = [f"{pos}:{column}:{k}" for k in range(int(n))]
+            who += [(c, int(pos), column) for c in cases]
+            # the same cases in every row that totals this one
+            for tpos in frame.index[is_total]:
+                if all(
+                    str(frame.at[tpos, d]) == str(frame.at[pos, d])
+                    for d in table.dimensions
+                    if d not in totals
+                ):
+                    who += [(c, int(tpos), column) for c in cases]
+    return m.from_records(who, unit="case")
+
+
 _BUILDERS: dict[str, Callable[[MonitorTable, Microdata], pd.DataFrame]] = {
     **dict.fromkeys(DESCRIPTIVE, _descriptive),
     "hidden_number": _hidden_number,
     "hidden_number_sensitivity": _hidden_number,
     "programme_monitor": _programme,
+    "need_effort": _need_effort,
+    "perpetrator_chain": _aggregate,
 }
 
 
@@ -153,7 +221,7 @@ def _builder(table_id: str):
         return _BUILDERS[table_id]
     if table_id.startswith("local_"):
         return _local
-    if table_id.startswith("crime_"):
+    if table_id.startswith(("crime_", "revictimisation", "care_reach")):
         return _rebuilt
     return None
 

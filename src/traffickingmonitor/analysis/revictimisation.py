@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import GROUP_BY, Cohort, horizon_days
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
@@ -186,6 +187,16 @@ def _outcome_arrays(cohort: Cohort) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def _who(ids, time, status, day: float, row: int, competing=False) -> list:
+    """The persons behind a row's counts at ``day``, as :meth:`CumulativeIncidence.at`
+    counts them: at risk, with the event, with a competing event by then."""
+    out = [(i, row, "at_risk") for i in ids[time >= day]]
+    out += [(i, row, "events") for i in ids[(status == 1) & (time <= day)]]
+    if competing:
+        out += [(i, row, "competing") for i in ids[(status == 2) & (time <= day)]]
+    return out
+
+
 def _scaled(row: dict) -> dict:
     return {
         "cif_per_10000": row["cif"] * PER,
@@ -253,6 +264,8 @@ def revictimisation_tables(
     could not be drawn anyway.
     """
     arrays = _outcome_arrays(cohort)
+    ids = cohort.persons["person_id"].astype(str).to_numpy()
+    who: list = []  # (person, row, column): the members of each count
     fixed = {0, *(round(12 * h) for h in horizons)}
     horizon_months = [round(12 * h) for h in horizons]
     months = sorted(set(CURVE_MONTHS) | set(horizon_months))
@@ -271,6 +284,7 @@ def revictimisation_tables(
         for m, km_m in zip(own, km, strict=True):
             r = _row(fit, m)
             if m in fixed or _drawable(r, min_count):
+                who += _who(ids, time, status, month_days(m), len(overall), competing=True)
                 overall.append(
                     {"offence_group": outcome, "month": m, **r, "km_per_10000": km_m * PER}
                 )
@@ -292,6 +306,7 @@ def revictimisation_tables(
             "km: 1 − Kaplan-Meier (overstates, for comparison only).",
             extra={"per": PER, "horizons": list(horizons), "horizon_months": horizon_months},
             margin_of="",
+            members=members.from_records(who),
         )
     ]
     time, status = arrays["any"]
@@ -300,7 +315,7 @@ def revictimisation_tables(
     kept = {r["month"] for r in overall if r["offence_group"] == "any"}
     for by in GROUP_BY:
         own = [m for m in sub_months if m in kept] if by in CURVE_GROUP_BY else sorted(fixed)
-        rows = []
+        rows, who = [], []
         for group, mask in cohort.groups(by):
             if not mask.any():
                 continue
@@ -308,6 +323,7 @@ def revictimisation_tables(
             for m in own:
                 r = _row(fit, m)
                 del r["competing"]
+                who += _who(ids[mask], time[mask], status[mask], month_days(m), len(rows))
                 rows.append({by: group, "offence_group": "any", "month": m, **r})
         if not rows:
             continue
@@ -327,6 +343,7 @@ def revictimisation_tables(
                 + (" One person can be in several groups." if by == "victim_group" else ""),
                 extra={"per": PER, "horizon_months": horizon_months},
                 margin_of="revictimisation",
+                members=members.from_records(who),
             )
         )
     if cox:
@@ -415,6 +432,8 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
         except (np.linalg.LinAlgError, ValueError):
             params = None
     p = cohort.persons
+    ids = p["person_id"].astype(str).to_numpy()
+    who = []
     for name, var, level in labels:
         if var == "victim_group":
             member = p["victim_groups"].map(lambda v, g=level: g in v).to_numpy()
@@ -423,6 +442,7 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
         beta = params.get(name) if params else None
         se = bse.get(name) if bse else None
         ok = beta is not None and se is not None and np.isfinite(beta) and np.isfinite(se)
+        who += [(i, len(rows), "events") for i in ids[member & (event > 0)]]
         rows.append(
             {
                 "covariate": var,
@@ -465,4 +485,5 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
         ),
         extra={"per": HR_PER},
         margin_of="",
+        members=members.from_records(who),
     )
