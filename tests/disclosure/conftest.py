@@ -7,23 +7,9 @@ from pathlib import Path
 
 import pytest
 
-CORE = [
-    "totals",
-    "victim_group",
-    "exploitation_form",
-    "sex",
-    "age_group",
-    "minor",
-    "nationality_group",
-    "top_nationalities",
-    "residence_status",
-    "reporting_org",
-    "org_overlap",
-    "police_unit",
-    "province",
-    "hidden_number",
-    "hidden_number_sensitivity",
-]
+from traffickingmonitor.analysis.descriptive import TABLE_IDS
+
+CORE = [*TABLE_IDS, "hidden_number", "hidden_number_sensitivity"]
 
 
 @dataclass

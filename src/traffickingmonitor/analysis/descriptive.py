@@ -13,6 +13,22 @@ from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
 
 TOP_NATIONALITIES = 10
+#: the tables :func:`descriptive_tables` makes
+TABLE_IDS = (
+    "totals",
+    "victim_group",
+    "exploitation_form",
+    "sex",
+    "age_group",
+    "minor",
+    "nationality_group",
+    "top_nationalities",
+    "residence_status",
+    "reporting_org",
+    "org_overlap",
+    "police_unit",
+    "province",
+)
 
 _OVERLAP_NOTE_NL = (
     "Eén persoon kan in meer rijen voorkomen; de rijen tellen niet op tot het totaal."

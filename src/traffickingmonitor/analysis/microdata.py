@@ -19,28 +19,12 @@ import duckdb
 import pandas as pd
 
 from traffickingmonitor.analysis import members as m
-from traffickingmonitor.analysis.descriptive import registrations_of, with_all_members
+from traffickingmonitor.analysis.descriptive import TABLE_IDS, registrations_of, with_all_members
 from traffickingmonitor.analysis.hidden_number import primary_group
 from traffickingmonitor.analysis.local_figures import person_places
 from traffickingmonitor.analysis.local_figures import with_members as local_with_members
 from traffickingmonitor.analysis.persons import person_years
 from traffickingmonitor.analysis.tables import MonitorTable
-
-DESCRIPTIVE = (
-    "totals",
-    "victim_group",
-    "exploitation_form",
-    "sex",
-    "age_group",
-    "minor",
-    "nationality_group",
-    "top_nationalities",
-    "residence_status",
-    "reporting_org",
-    "org_overlap",
-    "police_unit",
-    "province",
-)
 
 
 @dataclass
@@ -207,7 +191,7 @@ def _aggregate(table: MonitorTable, data: Microdata) -> pd.DataFrame:
 
 
 _BUILDERS: dict[str, Callable[[MonitorTable, Microdata], pd.DataFrame]] = {
-    **dict.fromkeys(DESCRIPTIVE, _descriptive),
+    **dict.fromkeys(TABLE_IDS, _descriptive),
     "hidden_number": _hidden_number,
     "hidden_number_sensitivity": _hidden_number,
     "programme_monitor": _programme,
