@@ -228,7 +228,8 @@ def test_v3_4_cookie_flags_over_https(app):
     r = TestClient(app, base_url="https://testserver").get("/login")
     cookie = _cookie(r)
     assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
-    assert "path=/" in cookie
+    assert "path=/" in cookie and "domain=" not in cookie
+    assert cookie.startswith("__host-tm_session=")  # 3.4.4: the __Host- prefix
     r = TestClient(app).get("/login")  # plain http on loopback: not Secure (else never sent)
     assert "secure" not in _cookie(r) and "httponly" in _cookie(r)
 
@@ -248,4 +249,11 @@ def test_v3_4_1_secure_cookie_behind_a_trusted_tls_proxy(demo_db, tmp_path):
 
 def test_v3_4_1_cookie_secure_switch(demo_db, tmp_path):
     app = make_app(demo_db, f"sqlite:///{tmp_path / 's.sqlite'}", secure_cookies=True)
-    assert "secure" in _cookie(TestClient(app).get("/login"))
+    cookie = _cookie(TestClient(app).get("/login"))
+    assert "secure" in cookie and cookie.startswith("__host-")
+
+
+def test_v3_4_a_login_over_https_works_with_the_prefixed_cookie(app):
+    c = TestClient(app, base_url="https://testserver")
+    login(c, "admin")
+    assert "__Host-tm_session" in c.cookies and _is_admin(c)

@@ -32,6 +32,9 @@ from traffickingmonitor.publish.web.words import LANGS, WORDS
 
 _HERE = Path(__file__).parent
 SESSION_COOKIE = "tm_session"
+# A Secure cookie carries the __Host- prefix: the browser then refuses it unless it is Secure,
+# has Path=/ and no Domain, so no other host or plain-HTTP page can set or shadow it.
+SECURE_SESSION_COOKIE = "__Host-tm_session"
 
 
 @dataclass(frozen=True)
@@ -247,19 +250,22 @@ HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 class SchemeSessions:
-    """Starlette's signed session cookie, marked ``Secure`` when the request came over https
-    (or always, with ``force_secure``): the flag follows the scheme the browser used, which a
-    trusted proxy reports, not the address the server listens on."""
+    """Starlette's signed session cookie, marked ``Secure`` (and named with the ``__Host-``
+    prefix) when the request came over https, or always with ``force_secure``: the flag
+    follows the scheme the browser used, which a trusted proxy reports, not the address the
+    server listens on."""
 
     def __init__(self, app, *, secret_key: str, max_age: int, force_secure: bool):
-        common = {
-            "secret_key": secret_key,
-            "session_cookie": SESSION_COOKIE,
-            "max_age": max_age,
-            "same_site": "lax",
-        }
-        self.plain = SessionMiddleware(app, https_only=force_secure, **common)
-        self.tls = SessionMiddleware(app, https_only=True, **common)
+        common = {"secret_key": secret_key, "max_age": max_age, "same_site": "lax"}
+        self.plain = SessionMiddleware(
+            app,
+            https_only=force_secure,
+            session_cookie=SECURE_SESSION_COOKIE if force_secure else SESSION_COOKIE,
+            **common,
+        )
+        self.tls = SessionMiddleware(
+            app, https_only=True, session_cookie=SECURE_SESSION_COOKIE, **common
+        )
 
     async def __call__(self, scope, receive, send):
         https = scope.get("scheme") in ("https", "wss")
