@@ -309,3 +309,51 @@ def test_v2_5_4_no_default_accounts_without_demo_users(demo_db, tmp_path):
     app = _app(demo_db, tmp_path, demo_users=False)
     with app.state.db() as db:
         assert db.scalar(select(func.count()).select_from(User)) == 0
+
+
+# --- 2.1.5 / 2.1.6: users change their own password ----------------------------------------
+
+
+def _change(c: TestClient, current: str, new: str, repeat: str | None = None):
+    token = csrf(c.get("/account").text)
+    return c.post(
+        "/account/password",
+        data={
+            "current": current,
+            "new": new,
+            "repeat": new if repeat is None else repeat,
+            "csrf_token": token,
+        },
+    )
+
+
+def test_v2_1_5_and_2_1_6_users_change_their_password_with_the_current_one(demo_db, tmp_path):
+    app = _app(demo_db, tmp_path)
+    c = _client(app, "10.5.0.1")
+    assert _login(c, "analyst", "analyst-demo-2024").status_code == 303
+    assert _change(c, "not the current one", "a brand new password").status_code == 400
+    assert (
+        _change(c, "analyst-demo-2024", "a brand new password", "another one!!").status_code == 400
+    )
+    assert _change(c, "analyst-demo-2024", "too short").status_code == 400
+    r = _change(c, "analyst-demo-2024", "a brand new password")
+    assert r.status_code == 200 and "Uw wachtwoord is gewijzigd" in r.text
+    assert _login(_client(app, "10.5.0.2"), "analyst", "analyst-demo-2024").status_code == 401
+    assert _login(_client(app, "10.5.0.3"), "analyst", "a brand new password").status_code == 303
+
+
+def test_v2_1_5_oidc_users_have_no_password_to_change(demo_db, tmp_path):
+    from sqlalchemy import update
+
+    from traffickingmonitor.publish.web.oidc import NO_PASSWORD
+    from traffickingmonitor.publish.web.state import User
+
+    app = _app(demo_db, tmp_path)
+    c = _client(app, "10.6.0.1")
+    assert _login(c, "analyst", "analyst-demo-2024").status_code == 303
+    with app.state.db() as db:  # the account becomes OIDC-only (as ``users add --oidc``)
+        db.execute(update(User).where(User.username == "analyst").values(password_hash=NO_PASSWORD))
+        db.commit()
+    page = c.get("/account")
+    assert page.status_code == 200 and 'name="current"' not in page.text
+    assert _change(c, "analyst-demo-2024", "a brand new password").status_code == 400

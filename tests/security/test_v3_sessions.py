@@ -257,3 +257,38 @@ def test_v3_4_a_login_over_https_works_with_the_prefixed_cookie(app):
     c = TestClient(app, base_url="https://testserver")
     login(c, "admin")
     assert "__Host-tm_session" in c.cookies and _is_admin(c)
+
+
+def test_v3_3_3_a_password_change_ends_the_other_sessions(app):
+    laptop, phone = TestClient(app), TestClient(app)
+    login(laptop, "analyst")
+    login(phone, "analyst")
+    token = csrf(laptop.get("/account").text)
+    r = laptop.post(
+        "/account/password",
+        data={
+            "current": "analyst-demo-2024",
+            "new": "a brand new password",
+            "repeat": "a brand new password",
+            "csrf_token": token,
+        },
+    )
+    assert r.status_code == 200
+    assert laptop.get("/account", follow_redirects=False).status_code == 200  # this one stays
+    assert phone.get("/account", follow_redirects=False).status_code == 303  # the other ended
+
+
+def test_v3_3_4_users_see_and_end_their_own_sessions(app):
+    laptop, phone, admin = TestClient(app), TestClient(app), TestClient(app)
+    login(laptop, "analyst")
+    login(phone, "analyst")
+    login(admin, "admin")
+    page = laptop.get("/account").text
+    assert page.count('<tr><th scope="row">') == 2  # the analyst's two, not the admin's
+    r = laptop.post(
+        "/account/sessions/end-others", data={"csrf_token": csrf(page)}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert laptop.get("/account", follow_redirects=False).status_code == 200
+    assert phone.get("/account", follow_redirects=False).status_code == 303
+    assert _is_admin(admin)  # another user's session is untouched

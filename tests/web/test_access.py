@@ -45,6 +45,14 @@ MATRIX = [
     ("GET", "/login", "/login", ALL),
     ("POST", "/login", None, ALL),  # covered by the login tests below
     ("POST", "/logout", None, ALL),  # covered by the login tests below
+    ("GET", "/account", "/account", {"municipality", *STAFF}),
+    ("POST", "/account/password", "/account/password", {"municipality", *STAFF}),
+    (
+        "POST",
+        "/account/sessions/end-others",
+        "/account/sessions/end-others",
+        {"municipality", *STAFF},
+    ),
     ("GET", "/admin/users", "/admin/users", {"admin"}),
     ("POST", "/admin/users", "/admin/users", {"admin"}),
     ("POST", "/admin/users/{username}/active", "/admin/users/nobody/active", {"admin"}),

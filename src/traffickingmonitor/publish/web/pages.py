@@ -376,6 +376,98 @@ async def logout(request: Request):
     return redirect("/")
 
 
+# --- own account: sessions and password ----------------------------------------------------
+
+
+def _account_page(request: Request, message: str | None = None, status_code: int = 200):
+    from traffickingmonitor.publish.web.state import User
+
+    p = require(request, "admin", "analyst", "municipality")
+    with request.app.state.db() as db:
+        rows = sessions.open_sessions(db, request.app.state.sessions, user_id=p.user_id)
+        user = db.get(User, p.user_id)
+    return render(
+        request,
+        "account.html.j2",
+        status_code=status_code,
+        sessions=rows,
+        current=getattr(request.state, "session_id", None),
+        has_password=user.password_hash.startswith("$argon2"),
+        message=message,
+    )
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request):
+    return _account_page(request)
+
+
+@router.post("/account/sessions/end-others")
+async def end_other_sessions(request: Request):
+    p = require(request, "admin", "analyst", "municipality")
+    form = await request.form()
+    check_csrf(request, form)
+    keep = getattr(request.state, "session_id", None)
+
+    def end() -> int:
+        with request.app.state.db() as db:
+            return sessions.end_all(db, p.user_id, "ended by the user", keep=keep)
+
+    n = await run_in_threadpool(end)
+    await audit_event(request, "session revoke", f"user {p.username}", f"{n} other sessions")
+    return redirect("/account")
+
+
+@router.post("/account/password")
+async def change_password(request: Request):
+    """The current password and the new one twice; the other sessions end (ASVS 3.3.3).
+    Wrong current passwords count as failed logins (``LoginThrottle``)."""
+    from traffickingmonitor.publish.web.state import User
+
+    p = require(request, "admin", "analyst", "municipality")
+    form = await request.form()
+    check_csrf(request, form)
+    current = str(form.get("current", ""))
+    new, repeat = str(form.get("new", "")), str(form.get("repeat", ""))
+    throttle = request.app.state.throttle
+    address = client_address(request)
+    if throttle.retry_after(address, p.username) > 0:
+        return await run_in_threadpool(_account_page, request, "login_blocked", 429)
+
+    def load():
+        with request.app.state.db() as db:
+            return db.get(User, p.user_id)
+
+    user = await run_in_threadpool(load)
+    if not user.password_hash.startswith("$argon2"):
+        return await run_in_threadpool(_account_page, request, "password_oidc", 400)
+    ok = len(current) <= accounts.MAX_PASSWORD and await accounts.check_password_async(
+        user, current[: accounts.MAX_PASSWORD]
+    )
+    if not ok:
+        throttle.fail(address, p.username)
+        await audit_event(request, "password change failed", "/account/password", "wrong current")
+        return await run_in_threadpool(_account_page, request, "password_wrong", 400)
+    if new != repeat:
+        return await run_in_threadpool(_account_page, request, "password_mismatch", 400)
+    if not 12 <= len(new) <= accounts.MAX_PASSWORD:
+        return await run_in_threadpool(_account_page, request, "password_length", 400)
+    hashed = await accounts.hash_password_async(new)
+    keep = getattr(request.state, "session_id", None)
+
+    def store() -> int:
+        with request.app.state.db() as db:
+            row = db.get(User, p.user_id)
+            row.password_hash = hashed
+            n = sessions.end_all(db, p.user_id, "password changed", commit=False, keep=keep)
+            db.commit()
+            return n
+
+    n = await run_in_threadpool(store)
+    await audit_event(request, "password change", "/account/password", f"{n} other sessions ended")
+    return await run_in_threadpool(_account_page, request, "password_changed")
+
+
 # --- administration -----------------------------------------------------------------------
 
 

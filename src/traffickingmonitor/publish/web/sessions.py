@@ -107,14 +107,19 @@ def end_by_id(db: Session, session_id: int, reason: str = "revoked") -> bool:
     return n > 0
 
 
-def end_all(db: Session, user_id: int, reason: str, *, commit: bool = True) -> int:
-    ids = list(
-        db.scalars(
+def end_all(
+    db: Session, user_id: int, reason: str, *, commit: bool = True, keep: int | None = None
+) -> int:
+    """End the user's open sessions (all but ``keep``); the number ended."""
+    ids = [
+        i
+        for i in db.scalars(
             select(WebSession.id).where(
                 WebSession.user_id == user_id, WebSession.ended_at.is_(None)
             )
         )
-    )
+        if i != keep
+    ]
     n = _end(db, ids, reason)
     if commit:
         db.commit()
@@ -132,8 +137,10 @@ class OpenSession:
     last_seen: dt.datetime
 
 
-def open_sessions(db: Session, policy: SessionPolicy, now: dt.datetime | None = None) -> list:
-    """Sessions not ended and not yet expired, newest first."""
+def open_sessions(
+    db: Session, policy: SessionPolicy, now: dt.datetime | None = None, user_id: int | None = None
+) -> list:
+    """Sessions not ended and not yet expired (of one user, or all), newest first."""
     now = now or utcnow()
     idle_cut = now - dt.timedelta(seconds=policy.idle)
     abs_cut = now - dt.timedelta(seconds=policy.absolute)
@@ -144,6 +151,7 @@ def open_sessions(db: Session, policy: SessionPolicy, now: dt.datetime | None = 
             WebSession.ended_at.is_(None),
             WebSession.last_seen >= idle_cut,
             WebSession.created_at >= abs_cut,
+            *([WebSession.user_id == user_id] if user_id is not None else []),
         )
         .order_by(WebSession.created_at.desc())
     ).all()
