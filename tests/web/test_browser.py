@@ -102,9 +102,9 @@ def _pages(role: str, chapters: list[str]) -> list[tuple[str, bool]]:
     public += [f"/municipalities/{OWN_GM}", "/downloads", "/method"]
     if role == "public":
         return [(p, True) for p in [*public, "/login"]]
-    own = [f"/municipalities/{OWN_GM}/assessment"]
+    own = [f"/municipalities/{OWN_GM}/assessment", "/account"]
     if role == "admin":
-        own += ["/admin/users", "/admin/audit"]
+        own += ["/admin/users", "/admin/audit", "/admin/sessions"]
     return [("/", True), *[(p, False) for p in public[1:]], *[(p, True) for p in own]]
 
 
