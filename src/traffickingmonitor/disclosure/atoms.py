@@ -271,21 +271,12 @@ class _AtomLP:
             return low, max(self.high_seen[i], low)  # narrower than needed already
         return low, self._solve(highs.MAXIMIZE)
 
-    def explore(self, cells: list[int], directions: int = 6, seed: int = 0) -> None:
-        """Random weightings of ``cells``, both ways: points that move many cells at once."""
-        rng = np.random.default_rng(seed)
-        rows = self.S[np.asarray(cells)]
-        for _ in range(directions):
-            w = rng.uniform(0.5, 1.5, rows.shape[0]) * rng.choice((-1.0, 1.0), rows.shape[0])
-            self._h.changeColsCost(len(self._cols), self._cols, np.asarray(rows.T @ w).ravel())
-            self._solve(highs.MINIMIZE)
-            self._solve(highs.MAXIMIZE)
-
     def ranges(self, cells: list[int], needs: dict, not_small: list[bool], threshold: int):
         """Ranges of ``cells`` (wide enough to judge ``needs``: cell -> interval to cover),
         with ``x`` cells of tables that show <10 bounded to 0 or >= threshold until nothing
         changes."""
-        self.explore(cells)
+        # no random directions up front (as the engine's audit has): over the atoms of an
+        # edition one such LP takes minutes, a cell's own seconds at most
         while True:
             out = {i: self._range(i, needs.get(i)) for i in cells}
             changed = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -57,21 +58,12 @@ def protect_edition(
     return protect_edition_details(tables, rule).tables
 
 
-def protect_edition_details(
-    tables: dict[str, MonitorTable], rule: DisclosureRule | None = None
-) -> EditionProtection:
-    rule = rule or DisclosureRule()
-    t0 = time.perf_counter()
-    if rule.method == "rounding":
-        from traffickingmonitor.disclosure.rounding import protect_rounded
+#: rounds of turning tables with an unprotectable cell to x only
+MAX_X_ROUNDS = 3
 
-        protected, model = protect_rounded(tables, rule)
-        return EditionProtection(protected, rule, time.perf_counter() - t0, model)
-    if rule.method == "dp":
-        from traffickingmonitor.disclosure.noise import protect_noisy
 
-        protected = protect_noisy(tables, rule)
-        return EditionProtection(protected, rule, time.perf_counter() - t0)
+def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule):
+    """The model, the primary masks and the suppression pattern of ``tables``."""
     model = build_model(tables)
     masks = {tid: primary_mask(t, rule) for tid, t in tables.items()}
     primary = [
@@ -93,7 +85,61 @@ def protect_edition_details(
         row = table.frame.iloc[exc.cell.row]
         where = ", ".join(f"{d}={row[d]}" for d in table.dimensions) or "(the table's one row)"
         raise ProtectionError(exc.cell, exc.cause, where) from exc.cause
-    notes = list(model.notes)
+    return model, masks, result
+
+
+def _to_show_as_x(tables: dict[str, MonitorTable], model, result) -> set[str]:
+    """Tables whose <10 gives an unprotectable cell away: the cell's own table or, when that
+    shows x already, the tables that share its margin (its family: crime by sex, by age...)."""
+    out = set()
+    for tid in {model.cells[i].table_id for i in np.flatnonzero(result.stuck)}:
+        if small_symbol(tables[tid]):
+            out.add(tid)
+            continue
+        root = model.linkage[tid].margin_of or tid
+        out |= {
+            u
+            for u, lk in model.linkage.items()
+            if (lk.margin_of or u) == root and small_symbol(tables[u])
+        }
+    return out
+
+
+def protect_edition_details(
+    tables: dict[str, MonitorTable], rule: DisclosureRule | None = None
+) -> EditionProtection:
+    rule = rule or DisclosureRule()
+    t0 = time.perf_counter()
+    if rule.method == "rounding":
+        from traffickingmonitor.disclosure.rounding import protect_rounded
+
+        protected, model = protect_rounded(tables, rule)
+        return EditionProtection(protected, rule, time.perf_counter() - t0, model)
+    if rule.method == "dp":
+        from traffickingmonitor.disclosure.noise import protect_noisy
+
+        protected = protect_noisy(tables, rule)
+        return EditionProtection(protected, rule, time.perf_counter() - t0)
+    notes: list[str] = []
+    # A sensitive cell no pattern protects is given away by the <10 of cells it is made of:
+    # its table then shows every hidden cell as x (telling nothing but "a count") and the
+    # edition is protected again (a few rounds at most: each round turns tables to x only).
+    for round_ in range(1 + MAX_X_ROUNDS):
+        model, masks, result = _suppress(tables, rule)
+        stuck = _to_show_as_x(tables, model, result)
+        if not stuck or round_ == MAX_X_ROUNDS:
+            break
+        tables = {
+            tid: dataclasses.replace(t, extra={**t.extra, "hidden_as_x": True})
+            if tid in stuck
+            else t
+            for tid, t in tables.items()
+        }
+        notes.append(
+            "hidden cells shown as x, not <10 (a <10 would give a count away): "
+            + ", ".join(sorted(stuck))
+        )
+    notes = [*model.notes, *notes]
     if result.unprotectable:
         notes.append(
             f"{result.unprotectable} sensitive cells cannot be protected by suppression: the "

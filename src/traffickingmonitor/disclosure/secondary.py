@@ -83,10 +83,13 @@ class SuppressionResult:
     # sensitive cells no pattern can protect (what the other cells' symbols tell already
     # pins them down); hiding more would not help them
     unprotectable: int = 0
+    # per model cell: sensitive and protected by no pattern
+    stuck: np.ndarray | None = None
     # per component with hidden cells: (its audit LP, its group ids, hidden, primary, values)
     _audits: list = field(default_factory=list, repr=False)
     _bounds: list[Bound] | None = field(default=None, repr=False)
     _rule: tuple[int, int] = (10, 3)  # threshold, protection level
+    stuck_groups: list = field(default_factory=list, repr=False)
 
     @property
     def secondary(self) -> np.ndarray:
@@ -212,9 +215,12 @@ def suppress(
         g_hidden[gl] = hidden
         if hidden.any():
             result._audits.append((audit, gl, hidden, prim, comp.v))
+    result.stuck = np.zeros(len(model.cells), bool)
     for g, members in enumerate(groups):
         result.hidden[members] = g_hidden[g]
         result.primary[members] = g_primary[g]
+    for g in result.stuck_groups:
+        result.stuck[groups[g]] = True
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -236,6 +242,7 @@ def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result
         result.fallbacks += fell_back
         if add is None:
             result.unprotectable += 1
+            result.stuck_groups.append(int(comp.gids[p]))
             continue
         hidden |= add
         audit.hide(np.flatnonzero(add))
