@@ -63,3 +63,13 @@ def test_protection_without_an_audit_names_table_and_cell(monkeypatch):
     cell = err.value.cell
     assert f"'{cell.table_id}'" in message and f"'{cell.column}'" in message
     assert "year=2023" in message
+
+
+def test_a_cell_no_pattern_protects_stops_protection(monkeypatch):
+    """Unprotectable after every table turned to x: nothing is published (issue 17)."""
+    from traffickingmonitor.disclosure import secondary
+
+    monkeypatch.setattr(secondary, "_protect_nearby", lambda *a, **k: (None, [], 0, 1))
+    with pytest.raises(ProtectionError, match="no pattern protects it") as err:
+        protect_edition(hard_tables(years=(2023,), persons_per_year=300))
+    assert "nothing was published" in str(err.value)

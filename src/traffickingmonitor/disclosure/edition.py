@@ -141,9 +141,17 @@ def protect_edition_details(
         )
     notes = [*model.notes, *notes]
     if result.unprotectable:
-        notes.append(
-            f"{result.unprotectable} sensitive cells cannot be protected by suppression: the "
-            "symbols of the cells they are made of tell too much (show those as x)"
+        # a pattern that leaves a cell to be worked out is never published
+        first = model.cells[int(np.flatnonzero(result.stuck)[0])]
+        row = tables[first.table_id].frame.iloc[first.row]
+        where = ", ".join(f"{d}={row[d]}" for d in tables[first.table_id].dimensions)
+        raise ProtectionError(
+            first,
+            RuntimeError(
+                f"no pattern protects it ({result.unprotectable} such cells), even with their "
+                "tables showing every hidden cell as x"
+            ),
+            where or "(the table's one row)",
         )
     protected = {}
     for tid, table in tables.items():
