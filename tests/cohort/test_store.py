@@ -121,7 +121,8 @@ def test_tables_of_the_small_edition_and_a_cli_that_hides_what_it_must(store_wit
         if h["events"] == 0:  # nobody yet: a true, publishable 0
             assert h["cif"] == 0.0
         else:
-            assert h["events"] == "<10"
+            # hidden: <10, or x where the engine turned the table to x (a <10 would tell)
+            assert h["events"] in ("<10", "x")
             assert h["cif"] is None and h["ci_low"] is None and h["ci_high"] is None
     assert out["overall"]["5"]["cif"] is None
     # a threshold above the cohort size hides even the size (text output this time)
