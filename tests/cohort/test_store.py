@@ -128,7 +128,8 @@ def test_tables_of_the_small_edition_and_a_cli_that_hides_what_it_must(store_wit
     # a threshold above the cohort size hides even the size (text output this time)
     text = runner.invoke(app, ["revictimisation", "--db", str(db), "--threshold", "50"])
     assert text.exit_code == 0, text.output
-    assert "cohort of <50 persons" in text.stdout
+    # hidden as <50, or as x where the engine turned the table to x
+    assert "cohort of <50 persons" in text.stdout or "cohort of x persons" in text.stdout
 
 
 def test_what_native_code_prints_meanwhile_goes_to_stderr(capfd):
