@@ -116,7 +116,7 @@ def attack_from_members(
                 not_small.append(sheet.x_not_small)
     if not cell_id:
         return verdicts
-    S, sizes = _atoms(members, cell_id)
+    S = _atoms(members, cell_id)
     lower, upper = _symbols(shown, threshold)
     cross = _cross(sheets, members, cell_id, S)
     lp = _AtomLP(S, cross, lower, upper)
@@ -153,12 +153,11 @@ def attack_from_members(
                 problem = f"{low:g}..{high:g}, needs {need_low}..{need_high}"
         if problem:
             v.recovered.append(f"row {row + 1} {column}: {problem}")
-    del sizes
     return verdicts
 
 
-def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Cells x atoms (weights), and the atoms' true sizes."""
+def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
+    """Cells x atoms (weights); the atoms' sizes are the attacker's unknowns."""
     frames = []
     for tid, frame in members.items():
         ids = [
@@ -189,7 +188,7 @@ def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> tuple[sp.csr_matr
         (entries["weight"].to_numpy(float), (entries["cell"].to_numpy(), atom)),
         shape=(len(cell_id), len(sizes)),
     )
-    return S, sizes
+    return S
 
 
 def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:
