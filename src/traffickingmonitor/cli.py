@@ -17,6 +17,7 @@ from traffickingmonitor.analysis.cohort_cli import revictimisation_command
 from traffickingmonitor.analysis.mse.cli import estimate_command
 from traffickingmonitor.disclosure.cli import disclosure_check_command
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.intake.delivery_cli import check_command
 from traffickingmonitor.linkage.cli import (
     linkage_quality_command,
     review_export_command,
@@ -222,6 +223,7 @@ def demo_command(
 
 app.command("estimate")(estimate_command)
 app.command("synth")(synth_command)
+app.command("check")(check_command)
 app.command("revictimisation")(revictimisation_command)
 app.command("disclosure-check")(disclosure_check_command)
 app.command("linkage-quality")(linkage_quality_command)
