@@ -122,15 +122,31 @@ def import_review(con: duckdb.DuckDBPyConnection, path: Path) -> ReviewImport:
     same = reviewed["registration_id_l"] == reviewed["registration_id_r"]
     if same.any():
         raise UserError(f"{path.name}: a pair names the same registration twice")
-    left, right = (
-        reviewed["registration_id_l"].str.strip(),
-        reviewed["registration_id_r"].str.strip(),
-    )
+    rows = reviewed[["registration_id_l", "registration_id_r", "decision"]]
+    return store_decisions(con, rows, path.name, skipped=len(frame) - len(reviewed))
+
+
+def store_decisions(
+    con: duckdb.DuckDBPyConnection,
+    rows: pd.DataFrame,
+    source: str | pd.Series,
+    *,
+    skipped: int = 0,
+) -> ReviewImport:
+    """Record checked decisions (``registration_id_l``, ``registration_id_r``, ``decision``)
+    in one transaction, each pair ordered as the linkage looks them up.
+
+    The one way decisions reach the store: a reviewed file (:func:`import_review`) and the
+    browser's decisions (``review_browser``) both come here. ``source`` names where they came
+    from (the file, or one value per row).
+    """
+    left, right = rows["registration_id_l"].str.strip(), rows["registration_id_r"].str.strip()
     rows = pd.DataFrame(
         {
             "registration_id_l": left.where(left < right, right),
             "registration_id_r": right.where(left < right, left),
-            "decision": reviewed["decision"],
+            "decision": rows["decision"],
+            "source": source,
         }
     )
     known = set(
@@ -143,12 +159,12 @@ def import_review(con: duckdb.DuckDBPyConnection, path: Path) -> ReviewImport:
     with store.transaction(con):
         con.executemany(
             "INSERT INTO linkage_reviews VALUES (?, ?, ?, ?, ?)",
-            [[a, b, d, now, path.name] for a, b, d in rows.itertuples(index=False, name=None)],
+            [[a, b, d, now, s] for a, b, d, s in rows.itertuples(index=False, name=None)],
         )
     return ReviewImport(
         matches=int((rows["decision"] == "match").sum()),
         no_matches=int((rows["decision"] == "no_match").sum()),
-        skipped=len(frame) - len(reviewed),
+        skipped=skipped,
         unknown_ids=unknown,
     )
 

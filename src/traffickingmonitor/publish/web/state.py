@@ -170,6 +170,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+    from traffickingmonitor.publish.web import review_state  # noqa: F401  (its table)
+
     Base.metadata.create_all(engine)
     _migrate(engine)
     return engine
