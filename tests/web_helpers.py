@@ -67,7 +67,9 @@ def build_demo_db(tmp_path_factory) -> Path:
     return db
 
 
-def make_app(db: Path, state: str, **kw):
+def make_app(db: Path, state: str, *, approve: bool = True, **kw):
+    """The app over ``db`` with a fresh state; its editions approved (public) unless
+    ``approve`` is false (then every edition is a draft)."""
     from traffickingmonitor.publish.web import create_app
 
     kw.setdefault("secure_cookies", False)  # the test client speaks plain HTTP
@@ -82,7 +84,21 @@ def make_app(db: Path, state: str, **kw):
         folder, stem = Path(tempfile.mkdtemp(prefix="tm-audit-")), "state"
     kw.setdefault("audit_key_file", folder / f"{stem}.audit.key")
     kw.setdefault("audit_checkpoint", folder / f"{stem}.audit.checkpoint")
-    return create_app(db, state, secret_key="test-secret", **kw)
+    app = create_app(db, state, secret_key="test-secret", **kw)
+    if approve:
+        approve_all(app)
+    return app
+
+
+def approve_all(app, by: str = "test") -> None:
+    """Approve every edition of the app's store (as the demo does for its own edition)."""
+    from traffickingmonitor.publish.web import approvals
+
+    with app.state.db() as db:
+        public = approvals.approved_ids(db)
+        for e in app.state.data.editions:
+            if e.edition_id not in public:
+                approvals.approve(db, e.edition_id, by, "admin", source="test")
 
 
 def csrf(html: str) -> str:

@@ -64,6 +64,10 @@ MATRIX = [
         "/admin/sessions/999999/revoke",
         {"admin"},
     ),
+    ("GET", "/admin/editions", "/admin/editions", STAFF),
+    # A made-up edition: the shared app's own edition stays approved for the other tests.
+    ("POST", "/admin/editions/{edition_id}/approve", "/admin/editions/none/approve", STAFF),
+    ("POST", "/admin/editions/{edition_id}/withdraw", "/admin/editions/none/withdraw", {"admin"}),
     ("GET", "/api/docs", "/api/docs", ALL),
     ("GET", "/api/redoc", "/api/redoc", ALL),
     ("GET", "/api/v1/editions", "/api/v1/editions", ALL),

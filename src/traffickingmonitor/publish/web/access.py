@@ -38,22 +38,69 @@ def may_write_assessment(p: Principal, code: str) -> bool:
     return p.role == "admin" or (p.role == "municipality" and p.municipality == code)
 
 
-def edition_for(request: Request, edition_id: str | None):
-    """The edition asked for, if this principal may see it (public: the latest only)."""
+def approved(request: Request) -> frozenset[str]:
+    """Ids of the approved (public) editions, read once per request from the state database:
+    an approval by another worker or the CLI counts from the next request on, and no cache
+    can hold a draft as public."""
+    done = getattr(request.state, "approved", None)
+    if done is None:
+        from traffickingmonitor.publish.web.approvals import approved_ids
+
+        with request.app.state.db() as db:
+            done = approved_ids(db)
+        request.state.approved = done
+    return done
+
+
+def is_draft(request: Request, edition) -> bool:
+    return edition is not None and edition.edition_id not in approved(request)
+
+
+def latest_for(request: Request):
+    """The edition shown by default: the latest one for analysts and administrators (drafts
+    too, marked as such), the latest approved one for everyone else (None: nothing public)."""
     data = request.app.state.data
-    edition = data.edition(edition_id)
-    if edition is None:
+    if principal(request).may_see_all_editions():
+        return data.latest
+    public = approved(request)
+    return next((e for e in reversed(data.editions) if e.edition_id in public), None)
+
+
+def edition_for(request: Request, edition_id: str | None):
+    """The edition asked for, if this principal may see it (public: the latest approved one).
+
+    A draft answers 404 to those who may not see it (403 would say that it exists).
+    """
+    data = request.app.state.data
+    if principal(request).may_see_all_editions():
+        edition = data.edition(edition_id)
+        if edition is None:
+            raise HTTPException(404, "no such edition")
+        return edition
+    latest = latest_for(request)
+    edition = latest if edition_id is None else data.edition(edition_id)
+    if edition is None or is_draft(request, edition):
         raise HTTPException(404, "no such edition")
-    if edition is not data.latest and not principal(request).may_see_all_editions():
+    if edition is not latest:
         raise HTTPException(403, "only the latest edition is public")
     return edition
+
+
+def public_edition(request: Request, edition_id: str | None):
+    """The edition a visitor without login gets for ``edition_id``, or None when the answer
+    is not that edition's page (a draft, an older or an unknown edition)."""
+    latest = latest_for(request)
+    if latest is None or edition_id not in (None, latest.edition_id):
+        return None
+    return latest
 
 
 def visible_editions(request: Request) -> list:
     data = request.app.state.data
     if principal(request).may_see_all_editions():
         return list(reversed(data.editions))
-    return [data.latest] if data.latest else []
+    latest = latest_for(request)
+    return [latest] if latest else []
 
 
 def check_csrf(request: Request, form) -> None:

@@ -20,7 +20,12 @@ from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.disclosure.api import require_protected
 from traffickingmonitor.publish import csv_safe
-from traffickingmonitor.publish.web.access import edition_for, visible_editions
+from traffickingmonitor.publish.web.access import (
+    approved,
+    edition_for,
+    latest_for,
+    visible_editions,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["tables"])
 
@@ -33,6 +38,10 @@ class EditionOut(BaseModel):
     code_version: str
     inputs_sha256: str
     latest: bool
+    approved: bool = Field(
+        description="Approved for publication; a draft is listed to analysts and admins only."
+    )
+    synthetic: bool = Field(description="Made from synthetic data (no real persons).")
 
 
 class TableInfo(BaseModel):
@@ -64,8 +73,8 @@ class Problem(BaseModel):
 
 ERRORS = {
     400: {"model": Problem, "description": "Bad filter"},
-    403: {"model": Problem, "description": "Edition not public"},
-    404: {"model": Problem, "description": "No such edition or table"},
+    403: {"model": Problem, "description": "An older edition (not public)"},
+    404: {"model": Problem, "description": "No such edition (or a draft) or table"},
 }
 
 
@@ -81,7 +90,8 @@ async def _protected(request: Request, edition) -> dict:
 
 @router.get("/editions", response_model=list[EditionOut], summary="Editions you may see")
 async def editions(request: Request):
-    latest = request.app.state.data.latest
+    latest = latest_for(request)
+    public = approved(request)
     return [
         EditionOut(
             edition_id=e.edition_id,
@@ -89,6 +99,8 @@ async def editions(request: Request):
             code_version=e.code_version,
             inputs_sha256=e.inputs_hash,
             latest=e is latest,
+            approved=e.edition_id in public,
+            synthetic=bool(e.notes.get("synthetic")),
         )
         for e in visible_editions(request)
     ]

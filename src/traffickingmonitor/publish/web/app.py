@@ -167,8 +167,8 @@ def create_app(
         description=(
             "Protected tables of the victim monitor by edition. Every number has passed "
             "disclosure control: counts below the threshold are given as a symbol such as "
-            "`<10`, never as a number. The public sees the latest edition; analysts and "
-            "administrators every edition."
+            "`<10`, never as a number. The public sees the latest approved edition; "
+            "analysts and administrators every edition, drafts too."
         ),
         # Served from the package (``docs.py``), under the app's CSP; no CDN.
         docs_url=None,
@@ -413,12 +413,17 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     app = request.app
     data: EditionData = app.state.data
     principal: Principal = request.state.principal
+    from traffickingmonitor.publish.web.access import is_draft, latest_for
+
+    latest = latest_for(request)
     chapters = []
-    if data.latest is not None:
+    if latest is not None:
         chapters = [
             {"id": c["id"], "title": c["content"].title}
-            for c in data.chapters(data.latest.edition_id, lang)
+            for c in data.chapters(latest.edition_id, lang)
         ]
+    # The edition the page is about (else the one shown by default): its banners.
+    shown = context.get("edition") or latest
     base = {
         "lang": lang,
         "w": WORDS[lang],
@@ -429,6 +434,8 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         "path": request.url.path,
         "nav_chapters": chapters,
         "oidc_login": app.state.oidc is not None,
+        "draft": is_draft(request, shown),
+        "synthetic": bool(shown is not None and shown.notes.get("synthetic")),
     }
     html = app.state.templates.get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status_code)

@@ -14,9 +14,11 @@ from traffickingmonitor.publish.web import accounts, assessments, audit, session
 from traffickingmonitor.publish.web.access import (
     check_csrf,
     edition_for,
+    latest_for,
     may_read_assessment,
     may_write_assessment,
     principal,
+    public_edition,
     redirect,
     require,
     safe_next,
@@ -37,7 +39,9 @@ def public_page(handler):
     a CSRF token. The key holds validated values only (a known edition, a known language,
     and only pages answered 200 are kept, so only real chapters and municipalities): other
     query parameters do not make new entries. Logged-in users always get a page rendered for
-    them.
+    them. Only the latest approved edition is looked up (``public_edition``, per request): a
+    draft never reaches the cache, and an edition whose approval is withdrawn is not served
+    from it.
     """
 
     @functools.wraps(handler)
@@ -45,9 +49,8 @@ def public_page(handler):
         if principal(request).logged_in:
             return await handler(request, **kwargs)
         data = request.app.state.data
-        asked = request.query_params.get("edition")
-        edition = data.edition(asked)
-        if edition is None:  # unknown edition (or none in the store): the handler says so
+        edition = public_edition(request, request.query_params.get("edition"))
+        if edition is None:  # not the public edition (or none public): the handler says so
             return await handler(request, **kwargs)
         key = (lang_of(request), request.url.path, edition.edition_id)
         cache = data.public_pages
@@ -74,11 +77,12 @@ async def _edition(request: Request):
     cheaper on the loop than a hop to the thread pool.
     """
     data = request.app.state.data
-    if data.latest is None:
-        raise HTTPException(404, "the store has no editions")
+    latest = latest_for(request)
+    if latest is None:
+        raise HTTPException(404, "no edition has been published yet")
     edition = edition_for(request, request.query_params.get("edition"))
     lang = lang_of(request)
-    for e in {edition.edition_id, data.latest.edition_id}:
+    for e in {edition.edition_id, latest.edition_id}:
         if not data.ready(e, lang):
             await run_in_threadpool(data.chapters, e, lang)
     return edition
@@ -88,6 +92,9 @@ async def _edition(request: Request):
 @public_page
 async def overview(request: Request):
     data = request.app.state.data
+    if latest_for(request) is None and "edition" not in request.query_params:
+        # 200, not 404: the site is up, it has nothing to show yet (a monitor polls ``/``).
+        return render(request, "unpublished.html.j2")
     edition = await _edition(request)
     lang = lang_of(request)
     chapters = data.chapters(edition.edition_id, lang)
@@ -564,3 +571,81 @@ def audit_page(request: Request):
     with request.app.state.db() as db:
         entries = audit.recent(db, 200)
     return render(request, "audit.html.j2", check=check, entries=entries)
+
+
+# --- approval of editions -----------------------------------------------------------------
+
+
+@router.get("/admin/editions", response_class=HTMLResponse)
+def editions_page(request: Request):
+    from traffickingmonitor.publish.web import approvals
+
+    require(request, "admin", "analyst")
+    data = request.app.state.data
+    with request.app.state.db() as db:
+        found = approvals.statuses(db, [e.edition_id for e in data.editions])
+        four_eyes = approvals.four_eyes(db)
+    rows = [{"edition": e, "status": found[e.edition_id]} for e in reversed(data.editions)]
+    message = request.query_params.get("done")
+    return render(
+        request,
+        "editions.html.j2",
+        rows=rows,
+        four_eyes=four_eyes,
+        message=message if message in ("approved_msg", "withdrawn_msg") else None,
+        error=request.query_params.get("error"),
+    )
+
+
+@router.post("/admin/editions/{edition_id}/approve")
+async def approve_edition(request: Request, edition_id: str):
+    from urllib.parse import quote
+
+    from traffickingmonitor.errors import UserError
+    from traffickingmonitor.publish.web import approvals
+
+    p = require(request, "admin", "analyst")
+    form = await request.form()
+    check_csrf(request, form)
+    if request.app.state.data.edition(edition_id) is None:
+        raise HTTPException(404, "no such edition")
+
+    def approve():
+        with request.app.state.db() as db:
+            approvals.approver(db, p.username)  # still active, still a role that may approve
+            return approvals.approve(
+                db, edition_id, p.username, p.role, user_id=p.user_id, source="web"
+            )
+
+    try:
+        done = await run_in_threadpool(approve)
+    except UserError as exc:
+        return RedirectResponse(f"/admin/editions?error={quote(str(exc))}", status_code=303)
+    await audit_event(
+        request,
+        "edition approve",
+        edition_id,
+        "published" if done.approved else f"{len(done.approvers)} of {done.needed}",
+    )
+    return redirect("/admin/editions?done=approved_msg")
+
+
+@router.post("/admin/editions/{edition_id}/withdraw")
+async def withdraw_approval(request: Request, edition_id: str):
+    from traffickingmonitor.errors import UserError
+    from traffickingmonitor.publish.web import approvals
+
+    p = require(request, "admin")
+    form = await request.form()
+    check_csrf(request, form)
+
+    def withdraw() -> int:
+        with request.app.state.db() as db:
+            return approvals.withdraw(db, edition_id, p.username)
+
+    try:
+        n = await run_in_threadpool(withdraw)
+    except UserError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    await audit_event(request, "edition withdraw", edition_id, f"{n} approvals withdrawn")
+    return redirect("/admin/editions?done=withdrawn_msg")

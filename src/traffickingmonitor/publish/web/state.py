@@ -1,4 +1,5 @@
-"""Application state: users, sessions, self-assessments and the audit log (SQLAlchemy).
+"""Application state: users, sessions, self-assessments, approvals of editions and the audit
+log (SQLAlchemy).
 
 SQLite by default (a file beside the DuckDB store, mode 0600: it holds password hashes),
 PostgreSQL in production. The analytic store stays read-only; everything a person changes
@@ -117,6 +118,42 @@ class AuditEntry(Base):
     keyed: Mapped[bool] = mapped_column(Boolean, default=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class EditionApproval(Base):
+    """One person's approval of an edition (``approvals.py``). An edition without a complete,
+    standing approval is a draft: only analysts and administrators see it.
+
+    ``complete`` says this approval made the edition public (the second one under four eyes,
+    the only one otherwise): a later change of the four-eyes setting leaves it so.
+    ``withdrawn_at`` ends every approval of the edition at once (an administrator's act).
+    """
+
+    __tablename__ = "edition_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[str] = mapped_column(String(40), index=True)
+    username: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    role: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))  # web, cli, demo
+    reason: Mapped[str] = mapped_column(Text, default="")
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class Setting(Base):
+    """Settings that every face of the monitor (``serve``, the CLI) must respect alike."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(80), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 def default_state_url(db: Path) -> str:
