@@ -129,3 +129,26 @@ def test_without_a_state_database_nothing_happens_and_none_is_made(paths, tmp_pa
     assert review_browser.mark_applied(db_path, "E1") == 0
     missing_store = review_browser.apply_state_decisions(tmp_path / "none.duckdb")
     assert missing_store.at is None
+
+
+def test_review_import_from_state(paths):
+    from typer.testing import CliRunner
+
+    from traffickingmonitor.cli import app
+
+    db_path, url = paths
+    with _session(url) as db:
+        review_state.decide(db, "E1", 1, ("REG-1", "REG-2"), "match", "ana")
+        review_state.decide(db, "E1", 2, ("REG-1", "REG-3"), "no_match", "ana")
+    runner = CliRunner()
+    args = ["review-import", "--from-state", "--db", str(db_path), "--state", url]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    assert "1 match and 1 no-match decisions stored" in out.output
+    assert len(_reviews(db_path)) == 2
+    assert "0 match and 0 no-match" in runner.invoke(app, args).output
+    both = runner.invoke(app, ["review-import", "x.csv", *args[1:]])
+    assert isinstance(both.exception, UserError) and "not both" in str(both.exception)
+    neither = runner.invoke(app, ["review-import", "--db", str(db_path)])
+    assert isinstance(neither.exception, UserError)
+    assert "--from-state" in str(neither.exception)

@@ -4,7 +4,8 @@ Registered by ``traffickingmonitor.cli``:
 
 - ``linkage-quality --db FILE --truth DIR [--edition ID] [--json]`` (:func:`linkage_quality_command`)
 - ``review-export --db FILE --out FILE.csv [--edition ID] [--low P] [--high P]`` (:func:`review_export_command`)
-- ``review-import FILE.csv --db FILE`` (:func:`review_import_command`)
+- ``review-import FILE.csv --db FILE`` or ``review-import --from-state --db FILE [--state URL]``
+  (:func:`review_import_command`)
 """
 
 from __future__ import annotations
@@ -101,26 +102,58 @@ def review_export_command(
 
 
 def review_import_command(
-    review_file: Path = typer.Argument(..., help="Reviewed CSV (from review-export)."),
+    review_file: Path | None = typer.Argument(
+        None, help="Reviewed CSV (from review-export); not with --from-state."
+    ),
     db: Path = typer.Option(..., "--db", help="DuckDB store file."),
+    from_state: bool = typer.Option(
+        False,
+        "--from-state",
+        help="Take the decisions made on the review pages of the web app instead of a file.",
+    ),
+    state: str | None = typer.Option(
+        None,
+        "--state",
+        help="SQLAlchemy URL of the web app's state (default: the SQLite file beside the store).",
+    ),
 ) -> None:
     """Store reviewed decisions; the next run links reviewed pairs as decided."""
     from traffickingmonitor import store
     from traffickingmonitor.linkage import api as linkage
 
-    if not review_file.is_file():
-        raise UserError(f"no review file at {review_file}")
-    con = store.connect(db)
-    try:
-        done = linkage.import_review(con, review_file)
-    finally:
-        con.close()
+    if from_state:
+        if review_file is not None:
+            raise UserError("give a review file or --from-state, not both")
+        done = _from_state(db, state)
+    else:
+        if review_file is None:
+            raise UserError("give a review file, or --from-state for the web app's decisions")
+        if not review_file.is_file():
+            raise UserError(f"no review file at {review_file}")
+        con = store.connect(db)
+        try:
+            done = linkage.import_review(con, review_file)
+        finally:
+            con.close()
     typer.echo(
         f"{done.matches:,} match and {done.no_matches:,} no-match decisions stored "
         f"({done.skipped:,} rows without a decision); they apply from the next run"
     )
     if done.unknown_ids:
         typer.echo(f"note: {done.unknown_ids:,} pairs name a registration that is not in the store")
+
+
+def _from_state(db: Path, state: str | None):
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from traffickingmonitor.linkage.review_browser import apply_state_decisions
+
+    if not db.exists():
+        raise UserError(f"no store at {db}")
+    try:
+        return apply_state_decisions(db, state).stored
+    except SQLAlchemyError as exc:
+        raise UserError(f"cannot read the state database: {exc.__class__.__name__}") from exc
 
 
 def _links_or_none(con, edition_id: str):
