@@ -197,6 +197,9 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(docs.router)
+    from traffickingmonitor.publish.web import review
+
+    app.include_router(review.router)
 
     app.state.chain = chain
     app.state.audit = audit.AuditWriter(chain)
