@@ -13,7 +13,7 @@ import pytest
 from traffickingmonitor.intake.delivery import NO_PREVIOUS, check_delivery
 from traffickingmonitor.intake.delivery_render import render_body
 
-from helpers import KEY, run_cli, snapshot
+from helpers import KEY, make_input_dir, run_cli, snapshot
 
 
 def _read(path) -> pd.DataFrame:
@@ -52,8 +52,9 @@ def _plant(folder) -> dict:
     for column in ("national_id", "family_name", "given_names", "birth_date", "birth_year"):
         copies[column] = ""
     # ... and one person registered twice on the same day.
-    twice = police[police["national_id"] != ""].iloc[[0]].assign(registration_id="POL-TWICE")
-    plan["month"], plan["twice"] = month, ("POL-TWICE", twice["registration_id"].iat[0])
+    first = police[police["national_id"] != ""].iloc[[0]]
+    twice = first.assign(registration_id="POL-TWICE")
+    plan["month"], plan["twice"] = month, ("POL-TWICE", first["registration_id"].iat[0])
     police_ids = list(police["registration_id"].iloc[:2])
     _write(
         pd.concat([police, copies, twice], ignore_index=True), folder / "registrations_police.csv"
@@ -215,6 +216,25 @@ def test_body_for_the_workspace_is_a_fragment(delivery):
     body = render_body(check_delivery(clean))
     assert "<html" not in body and "<table" in body
     assert _parse(body).h2[-1] == "Findings"
+
+
+def test_a_missing_organisation_and_an_unreadable_file(tmp_path, key_env):
+    folder = make_input_dir(tmp_path)
+    db = tmp_path / "store.duckdb"
+    assert run_cli("run", folder, "--db", db).returncode == 0
+    (folder / "registrations_care.csv").unlink()
+    (folder / "registrations_kmar.csv").write_bytes(bytes(range(256)) * 8)
+    report = check_delivery(folder, db)
+    by_org = _rows_by_org(report)
+    assert by_org["care"].status == "not delivered" and by_org["care"].rows is None
+    assert by_org["care"].previous_rows == 3
+    unreadable = [r for r in report.rows if r.status == "unreadable"]
+    assert [r.files for r in unreadable] == [("registrations_kmar.csv",)]
+    assert [f.file for f in report.named("validation")] == ["registrations_kmar.csv"]
+    missing = report.named("previous delivery")
+    assert any(f.org == "care" and f.figures["previous_rows"] == 3 for f in missing)
+    assert any(f.file == "registrations_care.csv" for f in missing)
+    assert run_cli("check", folder, "--db", db).returncode == 1
 
 
 def test_a_missing_folder_is_a_usage_error(tmp_path):

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from traffickingmonitor.intake.delivery import NO_PREVIOUS, SEVERITIES, DeliveryReport
+from traffickingmonitor.intake.delivery_checks import COMPLETENESS_DROP
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 SUMMARY_HEADERS = ("file(s)", "organisation", "status", "rows", "persons", "previous delivery")
@@ -68,7 +69,7 @@ def completeness_cells(report: DeliveryReport) -> tuple[list[str], list[list[tup
     """Groups (organisations, then event files) as columns, fields as rows.
 
     Each cell is (text, worse): the share filled, "was N%" where a previous delivery had
-    another share, and whether it fell.
+    another share, and whether it fell by ``COMPLETENESS_DROP`` or more.
     """
     groups = list(dict.fromkeys(c.group for c in report.completeness))
     fields = list(dict.fromkeys(c.field for c in report.completeness))
@@ -85,7 +86,8 @@ def completeness_cells(report: DeliveryReport) -> tuple[list[str], list[list[tup
             worse = False
             if c.previous_share is not None and round(c.previous_share, 2) != round(c.share, 2):
                 text += f" (was {c.previous_share:.0%})"
-                worse = c.previous_share > c.share
+                # Marked as the completeness check finds it: small moves are not alarms.
+                worse = c.previous_share - c.share >= COMPLETENESS_DROP
             row.append((text, worse))
         rows.append(row)
     return ["field", *groups], rows
