@@ -83,24 +83,56 @@ def run_command(
     db: Path = typer.Option(..., "--db", help="DuckDB store file (created if absent)."),
     key_file: Path | None = KeyFileOption,
     disclosure: str | None = DisclosureOption,
+    skip_unknown: bool = typer.Option(
+        False,
+        "--skip-unknown",
+        help="Leave out files whose name is no data standard kind (else they stop the run).",
+    ),
 ) -> None:
-    """Import every standard file in INPUT_DIR, link, analyse and record a new edition."""
+    """Import every standard file in INPUT_DIR, link, analyse and record a new edition.
+
+    Nothing is recorded when the input files and configuration equal the latest edition's.
+    """
     from traffickingmonitor import pipeline
     from traffickingmonitor.intake import api as intake
 
     key = intake.load_key(key_file)
     config = {"disclosure": _disclosure_method(disclosure)} if disclosure else {}
     with progress_steps() as step:
-        summary = pipeline.run(input_dir, db, key, config=config, step=step)
+        summary = pipeline.run(
+            input_dir, db, key, config=config, step=step, skip_unknown=skip_unknown
+        )
     _print_run(summary)
 
 
 def _print_run(summary) -> None:
     for r in summary.imported:
-        detail = f"{r.rows:,} rows" if r.status == "imported" else "already in the store"
-        console.print(f"  {r.path.name}: {r.status} ({detail})")
+        if r.status == "imported":
+            detail = f"{r.rows:,} rows" + (f"; read as {r.read_as}" if r.read_as else "")
+        else:
+            detail = "already in the store"
+        # soft_wrap: one line per file, whatever the terminal's width (scripts grep these)
+        console.print(
+            f"  {r.path.name}: {r.status} ({detail})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for name in summary.skipped_files:
-        console.print(f"  {name}: skipped (not a data standard file name)")
+        console.print(
+            f"  {name}: skipped (not a data standard file name; --skip-unknown)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if summary.identical_to:
+        console.print(
+            f"nothing recorded: the edition would be identical to edition "
+            f"[bold]{summary.identical_to}[/bold] (same input files, configuration and code "
+            f"version): {summary.registrations:,} registrations, {summary.persons:,} persons",
+            soft_wrap=True,
+        )
+        return
     console.print(
         f"edition [bold]{summary.edition_id}[/bold]: {summary.registrations:,} registrations, "
         f"{summary.persons:,} persons"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,15 +32,23 @@ class RunSummary:
     registrations: int = 0
     persons: int = 0
     notes: dict = field(default_factory=dict)
+    # Set when nothing was recorded: the edition would equal this one (also edition_id)
+    identical_to: str | None = None
 
 
 def import_files(
-    con: duckdb.DuckDBPyConnection, paths: list[Path], key: intake.Key, step: StepFn = _no_progress
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    key: intake.Key,
+    step: StepFn = _no_progress,
+    *,
+    synthetic: dict | None = None,
 ) -> list[intake.ImportResult]:
     """Validate every file first, then load each in its own transaction.
 
     A bad file stops the run before anything is written, so an input folder is never
-    half-imported because of one bad file in it.
+    half-imported because of one bad file in it. ``synthetic`` is the folder's synthetic
+    marker: then every file must be one that `synth` wrote.
     """
     advance = step("Validating and pseudonymising", len(paths))
     prepared = []
@@ -47,6 +56,8 @@ def import_files(
         prepared.append(intake.prepare(path, con, key))
         advance(1)
     _check_unique_registration_ids(con, prepared)
+    if synthetic is not None:
+        _check_synthetic(synthetic, prepared)
     intake.check_key(con, key)
     advance = step("Loading into the store", len(prepared))
     results = []
@@ -63,12 +74,33 @@ def run(
     *,
     config: dict | None = None,
     step: StepFn = _no_progress,
+    skip_unknown: bool = False,
 ) -> RunSummary:
+    """Import the folder's files and record an edition, unless it would equal the latest.
+
+    A file with a name that is no data standard kind stops the run (exit 2, nothing loaded)
+    unless ``skip_unknown``.
+    """
     paths, other = intake.discover(input_dir)
+    if not skip_unknown:
+        intake.refuse_unknown(other)
+    marker = intake.read_synthetic_marker(input_dir)
+    config = config or {}
     con = store.connect(db)
     try:
-        results = import_files(con, paths, key, step)
-        summary = _make_edition(con, results, config or {}, step)
+        results = import_files(con, paths, key, step, synthetic=marker)
+        note = _synthetic_note(marker)
+        same = _identical_edition(con, results, config, note)
+        if same is not None:
+            summary = RunSummary(
+                same.edition_id,
+                registrations=same.notes.get("registrations", 0),
+                persons=same.notes.get("persons", 0),
+                notes=same.notes,
+                identical_to=same.edition_id,
+            )
+        else:
+            summary = _make_edition(con, results, config, step, note)
     finally:
         con.close()
     summary.imported = results
@@ -76,8 +108,54 @@ def run(
     return summary
 
 
+def _synthetic_note(marker: dict | None) -> dict | None:
+    """``notes["synthetic"]`` of the edition: the marker's parameters, without file hashes."""
+    if marker is None:
+        return None
+    return {k: v for k, v in marker.items() if k not in ("synthetic", "files")}
+
+
+def _check_synthetic(marker: dict, prepared: list[intake.PreparedFile]) -> None:
+    """A folder marked synthetic holds only what `synth` wrote: an edition mixing synthetic
+    and delivered data would be labelled synthetic, or real, wrongly."""
+    written = marker["files"]
+    foreign = [p.path.name for p in prepared if written.get(p.path.name) != p.file_hash]
+    if foreign:
+        raise UserError(
+            f"{', '.join(foreign)}: not written by `synth`, though {intake.SYNTHETIC_MARKER} "
+            "marks this folder as synthetic data; keep synthetic and delivered files in "
+            f"separate folders (delete {intake.SYNTHETIC_MARKER} only if no file here is "
+            "synthetic); nothing was loaded"
+        )
+
+
+def _identical_edition(
+    con: duckdb.DuckDBPyConnection,
+    results: list[intake.ImportResult],
+    config: dict,
+    synthetic: dict | None,
+) -> editions.Edition | None:
+    """The latest edition when a new one would repeat it: the same input files, configuration,
+    code version and synthetic marker."""
+    found = editions.list_editions(con)
+    if not found:
+        return None
+    latest = found[-1]
+    same = (
+        latest.inputs_hash == editions.inputs_hash([r.file_hash for r in results])
+        and latest.config == json.loads(json.dumps(config))
+        and latest.code_version == store.code_version()
+        and latest.notes.get("synthetic") == synthetic
+    )
+    return latest if same else None
+
+
 def _make_edition(
-    con: duckdb.DuckDBPyConnection, results: list[intake.ImportResult], config: dict, step: StepFn
+    con: duckdb.DuckDBPyConnection,
+    results: list[intake.ImportResult],
+    config: dict,
+    step: StepFn,
+    synthetic: dict | None = None,
 ) -> RunSummary:
     hashes = [r.file_hash for r in results]
     regs = con.execute(
@@ -107,6 +185,8 @@ def _make_edition(
             con, edition_id, analysis.person_years(con, edition_id), config, input_hashes=hashes
         )
         tables, notes = [], {"linkage": linked.notes}
+        if synthetic is not None:
+            notes["synthetic"] = synthetic
         for analysis_step in STEPS:
             advance = step(analysis_step.description, 1)
             result = analysis_step.run(inputs)

@@ -28,14 +28,17 @@ def test_importing_the_same_files_twice_changes_no_data(tmp_path, input_dir, key
 
     assert second.returncode == 0, second.stderr
     assert second.stderr.count("already in the store") == 2
+    assert "identical to edition" in second.stderr
     data_after = {k: v for k, v in snapshot(db).items() if k in ("import_files", "registrations")}
     assert data_after == data_before
+    # Another configuration of the same inputs is a new edition: same fingerprint, new id.
+    third = run_cli("run", input_dir, "--db", db, "--disclosure", "rounding")
+    assert third.returncode == 0, third.stderr
     con = duckdb.connect(str(db), read_only=True)
     editions = con.execute(
         "SELECT edition_id, inputs_hash FROM editions ORDER BY edition_id"
     ).fetchall()
     con.close()
-    # A second run is a new edition of the same inputs: same fingerprint, new id.
     assert (
         len(editions) == 2 and editions[0][1] == editions[1][1] and editions[0][0] != editions[1][0]
     )

@@ -110,7 +110,13 @@ def test_only_standard_file_names_are_read(tmp_path, key_env):
     (folder / "registration_police.csv").write_text("garbage\n")
     (folder / ".registrations_hidden.csv").write_text("garbage\n")
     (folder / "registrations_police.csv.bak").write_text("garbage\n")
+    # An unknown name stops the run (it may be data under a wrong name) and is named ...
     result = run_cli("run", folder, "--db", tmp_path / "s.duckdb")
+    assert result.returncode == 2, result.stderr
+    assert "registration_police.csv, registrations_police.csv.bak" in result.stderr
+    assert "registrations_hidden" not in result.stderr
+    # ... and with --skip-unknown is left out, unread.
+    result = run_cli("run", folder, "--db", tmp_path / "s.duckdb", "--skip-unknown")
     assert result.returncode == 0, result.stderr
     assert "43 registrations" in result.stderr
 

@@ -1,7 +1,12 @@
 """Public face of ``intake``: discover, validate, pseudonymise and load input files."""
 
 from traffickingmonitor.intake.checks import validate
-from traffickingmonitor.intake.discover import discover
+from traffickingmonitor.intake.discover import (
+    SYNTHETIC_MARKER,
+    discover,
+    read_synthetic_marker,
+    refuse_unknown,
+)
 from traffickingmonitor.intake.errors import CellError, FileError, InvalidFile
 from traffickingmonitor.intake.load import ImportResult, PreparedFile, check_key, load, prepare
 from traffickingmonitor.intake.pseudonymise import (
@@ -18,6 +23,7 @@ from traffickingmonitor.intake.schema import SCHEMAS, Field, FileSchema, kind_of
 __all__ = [
     "KEY_ENV",
     "SCHEMAS",
+    "SYNTHETIC_MARKER",
     "TOKEN_COLUMNS",
     "CellError",
     "Field",
@@ -35,6 +41,8 @@ __all__ = [
     "load_key",
     "normalise_name",
     "prepare",
+    "read_synthetic_marker",
     "read_table",
+    "refuse_unknown",
     "validate",
 ]

@@ -28,6 +28,7 @@ class ImportResult:
     file_hash: str
     rows: int
     status: str  # "imported" | "unchanged"
+    read_as: str | None = None  # how the file was read (CSV dialect, sheet), when it was read
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class PreparedFile:
     kind: str
     file_hash: str
     frame: pd.DataFrame | None  # None when the store already has this file
+    read_as: str | None = None
 
 
 def prepare(
@@ -55,7 +57,7 @@ def prepare(
     typed = checks.validate(raw, SCHEMAS[kind])
     if kind in ("registrations", "events"):
         typed = pseudonymise.pseudonymise(typed, key)
-    return PreparedFile(path, kind, digest, typed)
+    return PreparedFile(path, kind, digest, typed, raw.read_as)
 
 
 def _known(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
@@ -125,4 +127,11 @@ def load(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ImportResult
                 flush=True,
             )
             time.sleep(float(pause))
-    return ImportResult(prepared.path, prepared.kind, prepared.file_hash, len(frame), "imported")
+    return ImportResult(
+        prepared.path,
+        prepared.kind,
+        prepared.file_hash,
+        len(frame),
+        "imported",
+        prepared.read_as,
+    )

@@ -1,12 +1,14 @@
 """Read a CSV, XLSX or Parquet file into a frame of strings, refusing what is not one.
 
 Everything is read as text: types are the validator's business, so that a bad date is
-reported as a bad date, not as a parser crash.
+reported as a bad date, not as a parser crash. A workbook's date cells and serial numbers are
+the exception: they become ISO dates here, where the cell's type is still known.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import os
@@ -18,8 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from traffickingmonitor.intake.errors import SHOWN_ERRORS, FileError, InvalidFile, RowError
-from traffickingmonitor.intake.schema import SCHEMAS
+from traffickingmonitor.intake import dialect
+from traffickingmonitor.intake.errors import (
+    SHOWN_ERRORS,
+    CellError,
+    FileError,
+    InvalidFile,
+    RowError,
+)
+from traffickingmonitor.intake.schema import SCHEMAS, FileSchema, kind_of
 
 _SNIFF = 8192
 # A compressed workbook or Parquet file may unpack to far more than its size on disk (a
@@ -33,6 +42,7 @@ class RawFile:
     path: Path
     sha256: str
     frame: pd.DataFrame  # all columns str, missing values as ""
+    read_as: str | None = None  # how the file was read, for the run summary (CSV dialect)
 
 
 def file_hash(data: bytes) -> str:
@@ -64,21 +74,34 @@ def read_table(path: Path, data: bytes | None = None) -> RawFile:
     if not data.strip():
         raise InvalidFile(name, [FileError("the file is empty")])
     suffix = path.suffix.lower()
+    read_as = None
     if suffix == ".csv":
-        frame = _read_csv(name, data)
+        frame, read_as = _read_csv(name, data)
     elif suffix == ".xlsx":
-        frame = _read_xlsx(name, data)
+        kind = kind_of(name)
+        frame, read_as = _read_xlsx(name, data, SCHEMAS[kind] if kind else None)
     elif suffix == ".parquet":
         frame = _read_parquet(name, data)
     else:
         raise InvalidFile(name, [FileError(f"unsupported file type {suffix!r}")])
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _without_trailing_empty_rows(frame)
     if frame.empty:
         raise InvalidFile(name, [FileError("the file has a header but no data rows")])
-    return RawFile(path=path, sha256=file_hash(data), frame=frame)
+    return RawFile(path=path, sha256=file_hash(data), frame=frame, read_as=read_as)
 
 
-def _read_csv(name: str, data: bytes) -> pd.DataFrame:
+def _without_trailing_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows at the end with every value empty (Excel writes ``;;;;`` for a formatted
+    empty row). Rows within the file stay, so row numbers in errors stay true."""
+    if frame.empty or len(frame.columns) == 0:
+        return frame
+    filled = (frame != "").any(axis=1).to_numpy()
+    last = len(filled) - int(filled[::-1].argmax()) if filled.any() else 0
+    return frame.iloc[:last].reset_index(drop=True) if last < len(frame) else frame
+
+
+def _read_csv(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
     if b"\x00" in data[:_SNIFF]:
         raise InvalidFile(name, [FileError("this is a binary file, not a CSV text file")])
     try:
@@ -89,15 +112,16 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+    found = dialect.detect(data, text)
+    sep = found.separator
+    header = next(csv.reader([dialect.header_line(text)], delimiter=sep), [])
     if not any(h.strip() for h in header):
         raise InvalidFile(name, [FileError("no header row found")])
     duplicated = _duplicated(header)
     if duplicated:
         raise InvalidFile(name, [FileError(f"duplicated column name in the header: {duplicated}")])
-    quoted = '"' in text
-    if quoted:
-        problem = _quote_problem(text, header)
+    if found.quoted:
+        problem = _quote_problem(text, header, sep)
         if problem is not None:
             raise InvalidFile(name, [problem])
     invalid: list[tuple[int | None, int, int]] = []
@@ -110,7 +134,8 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
             # Rows of the wrong width are collected by number and never shown: their text
             # is what pyarrow would otherwise put in its message (names, ids, dates).
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=quoted,
+                delimiter=sep,
+                newlines_in_values=found.quoted,
                 invalid_row_handler=lambda row: (
                     invalid.append((row.number, row.actual_columns, row.expected_columns)) or "skip"
                 ),
@@ -128,19 +153,22 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
             table = parse(use_threads=False)  # only one thread counts the rows
     except pa.ArrowInvalid as exc:
         # Never the parser's message: it quotes the offending row.
-        found = re.search(r"Row #(\d+)", str(exc))
+        found_row = re.search(r"Row #(\d+)", str(exc))
         error = (
-            RowError(int(found.group(1)), "not a valid CSV row")
-            if found
+            RowError(int(found_row.group(1)), "not a valid CSV row")
+            if found_row
             else FileError("not a valid CSV file (the CSV parser stopped)")
         )
         raise InvalidFile(name, [error]) from None
     if invalid:
-        errors = [_width_error(n, actual, expected, header) for n, actual, expected in invalid]
+        errors = [
+            _width_error(n, actual, expected, header, found.separator_name)
+            for n, actual, expected in invalid
+        ]
         errors.sort(key=lambda e: e.row)
         raise InvalidFile(name, errors[:SHOWN_ERRORS], total=len(errors))
     trimmed = pa.table({c: pc.utf8_trim_whitespace(table[c]) for c in table.column_names})
-    return trimmed.to_pandas()
+    return trimmed.to_pandas(), found.describe()
 
 
 def _duplicated(header: list[str]) -> str:
@@ -160,22 +188,26 @@ def _duplicated(header: list[str]) -> str:
     return ", ".join(repeats) + hint if repeats else ""
 
 
-def _width_error(number: int | None, actual: int, expected: int, header: list[str]) -> RowError:
+def _width_error(
+    number: int | None, actual: int, expected: int, header: list[str], sep_name: str = "comma"
+) -> RowError:
     row = -1 if number is None else int(number)
     if actual > expected:
         rule = (
-            f"{actual} values where the header has {expected} columns (a comma too many, "
-            "or a value with a comma that is not quoted)"
+            f"{actual} values where the header has {expected} columns (a {sep_name} too many, "
+            f"or a value with a {sep_name} that is not quoted)"
         )
         return RowError(row, rule)
-    rule = f"{actual} values where the header has {expected} columns (a missing value or comma)"
+    rule = (
+        f"{actual} values where the header has {expected} columns (a missing value or {sep_name})"
+    )
     return RowError(row, rule, header[actual] if actual < len(header) else None)
 
 
-def _quote_problem(text: str, header: list[str]) -> RowError | None:
+def _quote_problem(text: str, header: list[str], sep: str = ",") -> RowError | None:
     """The first row whose quoting is broken (a quote never closed, text after a closing
     quote), as pyarrow silently swallows the rest of the file into a never-closed value."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     rows, next_line = 0, 1
     try:
         for _ in reader:
@@ -184,7 +216,7 @@ def _quote_problem(text: str, header: list[str]) -> RowError | None:
     except csv.Error as exc:
         lines = text.splitlines()
         first = lines[next_line - 1] if next_line - 1 < len(lines) else ""
-        index, never_closed = _quote_field(first)
+        index, never_closed = _quote_field(first, sep)
         column = header[index] if index is not None and index < len(header) else None
         if "expected after" in str(exc) and not never_closed:
             rule = "text after the closing quote of a quoted value"
@@ -194,7 +226,7 @@ def _quote_problem(text: str, header: list[str]) -> RowError | None:
     return None
 
 
-def _quote_field(line: str) -> tuple[int | None, bool]:
+def _quote_field(line: str, sep: str = ",") -> tuple[int | None, bool]:
     """The field of ``line`` whose quoting is broken, and whether it is a quote never closed."""
     field, in_quotes, at_start, i = 0, False, True, 0
     while i < len(line):
@@ -205,11 +237,11 @@ def _quote_field(line: str) -> tuple[int | None, bool]:
                     i += 2
                     continue
                 in_quotes = False
-                if line[i + 1 : i + 2] not in ("", ",", "\r"):
+                if line[i + 1 : i + 2] not in ("", sep, "\r"):
                     return field, False
         elif ch == '"' and at_start:
             in_quotes = True
-        elif ch == ",":
+        elif ch == sep:
             field, at_start, i = field + 1, True, i + 1
             continue
         at_start = False
@@ -223,8 +255,9 @@ def _encoding_error(data: bytes, start: int) -> RowError:
     line_end = data.find(b"\n", start)
     line = data[line_start : len(data) if line_end < 0 else line_end]
     first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
-    header = next(csv.reader([first.rstrip("\r")]), [])
-    fields = next(csv.reader([line.decode("utf-8", errors="replace")]), [])
+    sep = dialect.sniff_separator(first.rstrip("\r"))
+    header = next(csv.reader([first.rstrip("\r")], delimiter=sep), [])
+    fields = next(csv.reader([line.decode("utf-8", errors="replace")], delimiter=sep), [])
     index = next((i for i, f in enumerate(fields) if "\ufffd" in f), None)
     column = header[index] if index is not None and line_start > 0 and index < len(header) else None
     return RowError(
@@ -235,7 +268,8 @@ def _encoding_error(data: bytes, start: int) -> RowError:
     )
 
 
-def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
+def _read_xlsx(name: str, data: bytes, schema: FileSchema | None) -> tuple[pd.DataFrame, str]:
+    """The first sheet; date cells and serial numbers in date fields become ISO dates."""
     if not data.startswith(b"PK"):
         raise InvalidFile(name, [FileError("not an XLSX workbook (not a zip container)")])
     try:
@@ -245,6 +279,8 @@ def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
         unpacked = 0  # damaged: the workbook reader says so below
     if unpacked > MAX_UNPACKED_BYTES:
         raise InvalidFile(name, [FileError(_too_large(unpacked))])
+    from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
     from openpyxl.xml import DEFUSEDXML
 
     if not DEFUSEDXML:  # fail closed: without it openpyxl expands XML entities
@@ -252,14 +288,115 @@ def _read_xlsx(name: str, data: bytes) -> pd.DataFrame:
             name, [FileError("reading XLSX needs the defusedxml package; deliver CSV instead")]
         )
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            title, epoch = sheet.title, book.epoch
+            rows = list(sheet.iter_rows(values_only=True))
+        finally:
+            book.close()
     except Exception:  # openpyxl raises many kinds on a damaged workbook
         # Not the exception's text: it may quote a cell.
         raise InvalidFile(
             name, [FileError("cannot read the workbook (damaged, or not an XLSX file)")]
         ) from None
-    _check_headers(name, frame)
-    return _as_strings(frame)
+    if not rows or not any(_cell_filled(v) for v in rows[0]):
+        raise InvalidFile(name, [FileError("no header row found in the first sheet")])
+    header = _xlsx_header(name, rows)
+    types = {f.name: f.type for f in schema.fields} if schema is not None else {}
+    columns: dict[str, list[str]] = {h: [] for h in header.values()}
+    errors: list[CellError] = []
+    total = 0
+    for r, values in enumerate(rows[1:], start=2):
+        for i, h in header.items():
+            value = values[i] if i < len(values) else None
+            try:
+                columns[h].append(_cell_text(value, types.get(h), epoch))
+            except ValueError as exc:
+                total += 1
+                if len(errors) < SHOWN_ERRORS:
+                    # never the value: the column may hold an identifier (birth_date)
+                    cell = f"{_column_letter(i)}{r}"
+                    errors.append(CellError(r, h, None, f"{exc} (cell {cell})"))
+                columns[h].append("")
+    if errors:
+        raise InvalidFile(name, errors, total=total)
+    system = ", 1904 date system" if epoch == CALENDAR_MAC_1904 else ""
+    return pd.DataFrame(columns, dtype=object), f"sheet {title!r}{system}"
+
+
+def _xlsx_header(name: str, rows: list[tuple]) -> dict[int, str]:
+    """The named columns of the header row by position; a value under a column without a
+    name is an error (an empty column without a name is not)."""
+    first = rows[0]
+    named = {i: _header_text(v) for i, v in enumerate(first) if _cell_filled(v)}
+    width = max(len(r) for r in rows)
+    for i in range(width):
+        if i in named:
+            continue
+        below = next(
+            (r for r, row in enumerate(rows[1:], start=2) if i < len(row) and _cell_filled(row[i])),
+            None,
+        )
+        if below is not None:
+            rule = f"a value in column {i + 1}, which has no name in the header row"
+            raise InvalidFile(name, [RowError(below, rule)])
+    duplicated = _duplicated(list(named.values()))
+    if duplicated:
+        raise InvalidFile(name, [FileError(f"duplicated column name in the header: {duplicated}")])
+    return named
+
+
+def _header_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def _cell_filled(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _cell_text(value, field_type: str | None, epoch) -> str:
+    """A cell as the text the validator expects; ValueError (the rule) for a cell that no
+    text could stand for."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if field_type == "date":
+        if isinstance(value, int | float):
+            # A date cell without a date format shows Excel's serial number of the day.
+            from openpyxl.utils.datetime import from_excel
+
+            try:
+                value = from_excel(value, epoch)
+            except (ValueError, OverflowError, TypeError):
+                raise ValueError(f"the number {value:g} is not an Excel date") from None
+            if not isinstance(value, dt.datetime):
+                raise ValueError("a number that is not an Excel date")
+        if isinstance(value, dt.datetime):
+            if value.time() != dt.time(0):
+                raise ValueError("a date with a time of day; enter the date only")
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raise ValueError("a time or duration, not a date")
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2019, not 2019.0: Excel stores every number as a float
+    return str(value)
 
 
 def _read_parquet(name: str, data: bytes) -> pd.DataFrame:
@@ -305,16 +442,6 @@ def _binary_as_text(name: str, column: str, values):
                     [RowError(row, "not UTF-8 text; write the column as UTF-8 strings", column)],
                 ) from None
     return values.cast(pa.string())
-
-
-def _check_headers(name: str, frame: pd.DataFrame) -> None:
-    # pandas names a value beyond the header "Unnamed: N" and repeats as "x.1"; say so plainly.
-    for i, col in enumerate(frame.columns):
-        if str(col).startswith("Unnamed: "):
-            filled = frame[col].notna() & (frame[col].astype(str).str.strip() != "")
-            row = int(filled.to_numpy().argmax()) + 2 if filled.any() else 1
-            rule = f"a value in column {i + 1}, which has no name in the header row"
-            raise InvalidFile(name, [RowError(row, rule)])
 
 
 def _too_large(unpacked: int) -> str:

@@ -142,10 +142,36 @@ def write_synthetic_edition(
     result = _generate(
         out, seed, first, last, float(scale), fmt, str(cutoff), cut_day, report, shape
     )
+    _write_marker(out, result, shape)
     result.seconds = round(time.perf_counter() - t_start, 2)
     # peak resident memory of the whole process so far (Linux reports KiB)
     result.peak_memory_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return result
+
+
+def _write_marker(out: Path, result: SyntheticSummary, shape: Shape) -> None:
+    """``synthetic.json``: says which files of the folder `synth` wrote, and how, so that an
+    edition made from them is recorded as synthetic (and a file put beside them is noticed).
+    No timestamp: the same seed writes the same folder, byte for byte."""
+    import hashlib
+
+    from traffickingmonitor.intake.discover import SYNTHETIC_MARKER
+
+    data_files = sorted(f for f in result.files if "/" not in f)
+    doc = {
+        "synthetic": True,
+        "generator": "traffickingmonitor.synthetic",
+        "generator_version": GENERATOR_VERSION,
+        "seed": result.seed,
+        "years": list(result.years),
+        "scale": result.scale,
+        "format": result.fmt,
+        "cutoff": result.cutoff,
+        **({"options": shape.options()} if shape.options() else {}),
+        "files": {f: hashlib.sha256((out / f).read_bytes()).hexdigest() for f in data_files},
+    }
+    (out / SYNTHETIC_MARKER).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    result.files.append(SYNTHETIC_MARKER)
 
 
 def _first_rows(regs, rows: np.ndarray, reg_index: np.ndarray, n_reg: int) -> np.ndarray:
