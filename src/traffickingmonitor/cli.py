@@ -23,7 +23,13 @@ from traffickingmonitor.linkage.cli import (
     review_export_command,
     review_import_command,
 )
-from traffickingmonitor.publish.web.cli import audit_app, serve_command, sessions_app, users_app
+from traffickingmonitor.publish.web.cli import (
+    audit_app,
+    editions_app,
+    serve_command,
+    sessions_app,
+    users_app,
+)
 from traffickingmonitor.synthetic.cli import synth_command
 
 app = typer.Typer(
@@ -150,12 +156,27 @@ def report_command(
     ),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Also write report.pdf."),
     disclosure: str | None = DisclosureOption,
+    state: str | None = typer.Option(
+        None,
+        "--state",
+        help="SQLAlchemy URL of the state with the approvals (default: beside the store).",
+    ),
 ) -> None:
-    """Write report.html, report.pdf and tables/*.csv (protected) for an edition."""
+    """Write report.html, report.pdf and tables/*.csv (protected) for an edition.
+
+    An edition not approved yet (`editions approve`) is a draft: every page says so."""
+    from traffickingmonitor import editions, store
     from traffickingmonitor.publish import api as publish
+    from traffickingmonitor.publish.web.cli import edition_statuses
 
     if lang not in ("nl", "en"):
         raise UserError(f"--lang must be nl or en, not {lang!r}")
+    con = store.connect(db, read_only=True)
+    try:
+        edition = editions.get_edition(con, edition).edition_id
+    finally:
+        con.close()
+    draft = edition_statuses(db, state, [edition])[edition].draft
     with progress_steps() as step:
         written = publish.write_report(
             db,
@@ -166,18 +187,33 @@ def report_command(
             pdf=pdf,
             step=step,
             disclosure=_disclosure_method(disclosure) if disclosure else None,
+            draft=draft,
         )
-    console.print(f"report of edition [bold]{written.edition_id}[/bold]: {written.html}")
+    status = " (draft: not approved)" if draft else ""
+    console.print(f"report of edition [bold]{written.edition_id}[/bold]{status}: {written.html}")
     if written.pdf:
         console.print(f"PDF: {written.pdf}")
     console.print(f"tables: {written.tables_dir} ({written.n_tables} CSV files + metadata.json)")
 
 
-@app.command("editions")
-def editions_command(db: Path = typer.Option(..., "--db", help="DuckDB store file.")) -> None:
-    """List the editions in a store with their input files and hashes."""
+def editions_command(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(None, "--db", help="DuckDB store file."),
+    state: str | None = typer.Option(
+        None, "--state", help="SQLAlchemy URL of the state (default: beside the store)."
+    ),
+) -> None:
+    """List the editions in a store with their status (approved or draft), input files and
+    hashes; `editions approve` publishes one."""
     from traffickingmonitor import editions, store
+    from traffickingmonitor.publish.web.cli import edition_statuses
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if db is None:
+        raise UserError("give the store: traffickingmonitor editions --db FILE")
+    if not db.exists():
+        raise UserError(f"no store at {db}")
     con = store.connect(db, read_only=True)
     try:
         found = editions.list_editions(con)
@@ -186,11 +222,15 @@ def editions_command(db: Path = typer.Option(..., "--db", help="DuckDB store fil
     if not found:
         typer.echo("no editions yet")
         return
+    status = edition_statuses(db, state, [e.edition_id for e in found])
     for e in found:
         typer.echo(
             f"edition {e.edition_id}  created {e.created_at:%Y-%m-%d %H:%M:%S} UTC  code {e.code_version}  "
             f"{e.notes.get('registrations', 0):,} registrations  {e.notes.get('persons', 0):,} persons"
         )
+        typer.echo(f"  status {status[e.edition_id].describe()}")
+        if e.notes.get("synthetic"):
+            typer.echo("  synthetic data (no real persons)")
         typer.echo(f"  inputs sha256 {e.inputs_hash}")
         width = max(len(n) for n in e.inputs["file_name"])
         for r in e.inputs.itertuples():
@@ -214,6 +254,7 @@ def demo_command(
     from traffickingmonitor import pipeline
     from traffickingmonitor.intake import api as intake
     from traffickingmonitor.publish import api as publish
+    from traffickingmonitor.publish.web.cli import approve_demo_edition
     from traffickingmonitor.synthetic.api import write_synthetic_edition
 
     if lang not in ("nl", "en"):
@@ -238,6 +279,9 @@ def demo_command(
         summary = pipeline.run(
             data_dir, db, key, config={"demo": True, "seed": seed, "scale": scale}, step=step
         )
+        # Synthetic data, nobody to review them: the demo approves its edition itself, so
+        # the report has no draft mark and the dashboard shows it to the public.
+        approve_demo_edition(db, summary.edition_id)
         written = publish.write_report(
             db, report_dir, lang=lang, edition_id=summary.edition_id, step=step
         )
@@ -265,6 +309,8 @@ app.command("serve")(serve_command)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(sessions_app, name="sessions")
+editions_app.callback(invoke_without_command=True)(editions_command)
+app.add_typer(editions_app, name="editions")
 
 
 def main() -> None:

@@ -30,6 +30,32 @@ from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
 from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
 
+# The marks of a report that is not (only) what it seems: a draft, synthetic data.
+MARKS = {
+    "nl": {
+        "draft": "CONCEPT / DRAFT — niet goedgekeurd, niet openbaar",
+        "synthetic": "Synthetische gegevens — geen echte personen",
+    },
+    "en": {
+        "draft": "DRAFT — not approved, not public",
+        "synthetic": "Synthetic data — no real persons",
+    },
+}
+
+
+def synthetic(edition) -> bool:
+    """The edition was made from ``synth`` data (``run`` records it in its notes)."""
+    return bool((getattr(edition, "notes", None) or {}).get("synthetic"))
+
+
+def marks(edition, lang: str, draft: bool) -> list[str]:
+    """The marks every page of the edition's report (and its metadata) carries."""
+    words = MARKS[lang]
+    out = [words["draft"]] if draft else []
+    if synthetic(edition):
+        out.append(words["synthetic"])
+    return out
+
 
 @dataclass(frozen=True)
 class WrittenReport:
@@ -50,7 +76,13 @@ def write_report(
     pdf: bool = True,
     step: Callable | None = None,
     disclosure: str | None = None,
+    draft: bool = False,
 ) -> WrittenReport:
+    """Write ``report.html``, ``report.pdf`` and ``tables/`` of an edition into ``out``.
+
+    ``draft``: the edition is not approved (``editions approve``): every page, and the
+    metadata of the tables, say "concept / draft".
+    """
     step = step or (lambda d, t: lambda n=1: None)
     edition, tables = editions.read_edition(db, edition_id)
     # the edition's method (config key "disclosure"); the report command may override it
@@ -63,10 +95,10 @@ def write_report(
     except OSError as exc:
         raise UserError(f"cannot write to {out}: {exc.strerror}") from exc
     advance = step("Writing tables (CSV)", 1)
-    tables_dir = write_tables(protected, edition, out / "tables", lang)
+    tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
     advance(1)
     advance = step("Drawing charts and writing HTML", 1)
-    html = render_html(protected, edition, rule, lang)
+    html = render_html(protected, edition, rule, lang, draft=draft)
     html_path = out / "report.html"
     _atomic_write(html_path, html.encode("utf-8"))
     advance(1)
@@ -88,7 +120,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
 # --- open data ---------------------------------------------------------------------------
 
 
-def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, lang: str) -> Path:
+def write_tables(
+    protected: dict[str, ProtectedTable], edition, folder: Path, lang: str, *, draft: bool = False
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     described = []
     rule = None
@@ -136,6 +170,9 @@ def write_tables(protected: dict[str, ProtectedTable], edition, folder: Path, la
             for r in edition.inputs.itertuples()
         ],
         "language": lang,
+        "status": "draft" if draft else "approved",
+        "synthetic": synthetic(edition),
+        "notice": marks(edition, lang, draft),
         "disclosure": {
             **(rule or PrimaryRule()).to_dict(),
             "description": (rule or PrimaryRule()).describe(lang),
@@ -163,7 +200,14 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(protected: dict[str, ProtectedTable], edition, rule: PrimaryRule, lang: str) -> str:
+def render_html(
+    protected: dict[str, ProtectedTable],
+    edition,
+    rule: PrimaryRule,
+    lang: str,
+    *,
+    draft: bool = False,
+) -> str:
     for table in protected.values():
         require_protected(table)
     t = TEXT[lang]
@@ -182,6 +226,8 @@ def render_html(protected: dict[str, ProtectedTable], edition, rule: PrimaryRule
         "years": f"{years[0]}–{years[-1]}",
         "rule": rule,
         "chapters": chapters,
+        "marks": marks(edition, lang, draft),
+        "draft": draft,
         "css": resources.files("traffickingmonitor.publish")
         .joinpath("templates", "report.css")
         .read_text("utf-8"),

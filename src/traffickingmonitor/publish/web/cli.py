@@ -405,3 +405,140 @@ def sessions_revoke(
             target = f"session {session_id}"
     audit.append(_chain(db, state), "cli", "admin", "session revoke", target, f"{n} ended")
     typer.echo(f"revoked {n} session(s) of {target}")
+
+
+editions_app = typer.Typer(
+    help="Editions of the store: list them with their status; approve (publish), withdraw.",
+)
+
+
+def _store_edition(db: Path, edition_id: str):
+    from traffickingmonitor import editions, store
+
+    if not db.exists():
+        raise UserError(f"no store at {db}")
+    con = store.connect(db, read_only=True)
+    try:
+        return editions.get_edition(con, edition_id)
+    finally:
+        con.close()
+
+
+def edition_statuses(db: Path, state: str | None, edition_ids: list[str]) -> dict:
+    """Status per edition id; all drafts when the default state file is not there yet (a
+    listing does not create it)."""
+    from traffickingmonitor.publish.web import approvals
+    from traffickingmonitor.publish.web.state import _sqlite_file
+
+    url = _state_url(db, state)
+    file = _sqlite_file(url) if url.startswith("sqlite") else None
+    if state is None and file is not None and not file.exists():
+        return {e: approvals.Status(e, False) for e in edition_ids}
+    with _session(db, state) as s:
+        return approvals.statuses(s, edition_ids)
+
+
+@editions_app.command("approve")
+def editions_approve(
+    edition: str = typer.Argument(..., help="Edition id (see `editions --db STORE`)."),
+    by: str = typer.Option(..., "--by", help="Username of the approver (admin or analyst)."),
+    db: Path = typer.Option(..., "--db", help="The DuckDB store."),
+    state: str | None = typer.Option(None, "--state", help="SQLAlchemy URL of the state."),
+    reason: str = typer.Option("", "--reason", help="A note kept with the approval."),
+) -> None:
+    """Approve an edition: public once approved (by two persons with four eyes on)."""
+    from traffickingmonitor.publish.web import approvals, audit
+
+    found = _store_edition(db, edition)
+    with _session(db, state) as s:
+        user = approvals.approver(s, by)
+        done = approvals.approve(
+            s,
+            found.edition_id,
+            user.username,
+            user.role,
+            user_id=user.id,
+            source="cli",
+            reason=reason,
+        )
+    detail = "published" if done.approved else f"{len(done.approvers)} of {done.needed}"
+    audit.append(
+        _chain(db, state),
+        user.username,
+        user.role,
+        "edition approve",
+        found.edition_id,
+        f"{detail} (command line){': ' + reason if reason else ''}",
+        "cli",
+    )
+    typer.echo(f"edition {found.edition_id}: {done.describe()}")
+
+
+@editions_app.command("withdraw")
+def editions_withdraw(
+    edition: str = typer.Argument(..., help="Edition id."),
+    by: str = typer.Option(..., "--by", help="Username of an admin."),
+    db: Path = typer.Option(..., "--db", help="The DuckDB store."),
+    state: str | None = typer.Option(None, "--state", help="SQLAlchemy URL of the state."),
+) -> None:
+    """Withdraw an edition's approval: it is a draft again (not public)."""
+    from traffickingmonitor.publish.web import approvals, audit
+
+    found = _store_edition(db, edition)
+    with _session(db, state) as s:
+        user = approvals.approver(s, by)
+        if user.role != "admin":
+            raise UserError(f"user {user.username!r} is not an admin: only an admin withdraws")
+        n = approvals.withdraw(s, found.edition_id, user.username)
+    audit.append(
+        _chain(db, state),
+        user.username,
+        user.role,
+        "edition withdraw",
+        found.edition_id,
+        f"{n} approvals withdrawn (command line)",
+        "cli",
+    )
+    typer.echo(f"edition {found.edition_id}: approval withdrawn, a draft again")
+
+
+@editions_app.command("four-eyes")
+def editions_four_eyes(
+    setting: str = typer.Argument(..., help="on or off."),
+    by: str = typer.Option(..., "--by", help="Username of an admin."),
+    db: Path = typer.Option(..., "--db", help="The DuckDB store."),
+    state: str | None = typer.Option(None, "--state", help="SQLAlchemy URL of the state."),
+) -> None:
+    """Four eyes on or off: when on, an edition needs two different approvers.
+
+    Kept in the state database: the dashboard and the CLI follow it alike, a running server
+    from its next request on."""
+    from traffickingmonitor.publish.web import approvals, audit
+
+    if setting not in ("on", "off"):
+        raise UserError(f"four-eyes must be on or off, not {setting!r}")
+    with _session(db, state) as s:
+        user = approvals.approver(s, by)
+        if user.role != "admin":
+            raise UserError(f"user {user.username!r} is not an admin: only an admin sets this")
+        approvals.set_four_eyes(s, setting == "on", user.username)
+    audit.append(
+        _chain(db, state), user.username, user.role, "four eyes", setting, "command line", "cli"
+    )
+    typer.echo(f"four eyes {setting}")
+
+
+DEMO_REASON = "synthetic demo edition (no real persons), approved by `traffickingmonitor demo`"
+
+
+def approve_demo_edition(db: Path, edition_id: str) -> None:
+    """The demo publishes its own synthetic edition (audited as the demo's approval)."""
+    from traffickingmonitor.publish.web import approvals, audit
+
+    with _session(db, None) as s:
+        if edition_id in approvals.approved_ids(s):
+            return  # the same demo again: already public
+        approvals.approve(s, edition_id, "demo", "admin", source="demo", reason=DEMO_REASON)
+    audit.append(
+        _chain(db, None), "demo", "admin", "edition approve", edition_id, DEMO_REASON, "cli"
+    )

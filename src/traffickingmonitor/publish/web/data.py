@@ -212,14 +212,17 @@ class EditionData:
                 self._memo[key] = build()
             return self._memo[key]
 
-    def csv_folder(self, edition_id: str, lang: str) -> Path:
-        """The open-data folder of the edition (CSV + metadata.json), written once."""
+    def csv_folder(self, edition_id: str, lang: str, draft: bool = False) -> Path:
+        """The open-data folder of the edition (CSV + metadata.json), written once per status:
+        a draft's metadata says so (its status comes from the state, not from the store)."""
         from traffickingmonitor.publish.report import write_tables
 
-        key = (edition_id, lang)
+        key = (edition_id, lang, draft)
         with self._lock:
             if key not in self._csv:
-                folder = Path(self._tmp.name) / edition_id / lang
-                write_tables(self.tables(edition_id), self.edition(edition_id), folder, lang)
+                folder = Path(self._tmp.name) / edition_id / lang / ("draft" if draft else "final")
+                write_tables(
+                    self.tables(edition_id), self.edition(edition_id), folder, lang, draft=draft
+                )
                 self._csv[key] = folder
             return self._csv[key]

@@ -14,6 +14,7 @@ from traffickingmonitor.publish.web import accounts, assessments, audit, session
 from traffickingmonitor.publish.web.access import (
     check_csrf,
     edition_for,
+    is_draft,
     latest_for,
     may_read_assessment,
     may_write_assessment,
@@ -275,7 +276,7 @@ def download(request: Request, edition_id: str, file_name: str):
     allowed = {f"{tid}.csv" for tid in data.tables(edition.edition_id)} | {"metadata.json"}
     if file_name not in allowed:
         raise HTTPException(404, "no such file")
-    path = data.csv_folder(edition.edition_id, lang) / file_name
+    path = data.csv_folder(edition.edition_id, lang, is_draft(request, edition)) / file_name
     media = "application/json" if file_name.endswith(".json") else "text/csv; charset=utf-8"
     return FileResponse(path, media_type=media, filename=f"{edition.edition_id}_{lang}_{file_name}")
 
