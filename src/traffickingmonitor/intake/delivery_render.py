@@ -21,6 +21,8 @@ from traffickingmonitor.intake.delivery_checks import COMPLETENESS_DROP
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 SUMMARY_HEADERS = ("file(s)", "organisation", "status", "rows", "persons", "previous delivery")
 FINDING_HEADERS = ("severity", "check", "file", "organisation", "field", "finding")
+# Shares of the terminal's width for the finding columns (the severity as wide as it is).
+_FINDING_RATIOS = (None, 3, 4, 3, 3, 9)
 
 
 def _number(value: int | None, missing: str = "—") -> str:
@@ -134,10 +136,10 @@ def print_report(report: DeliveryReport, console: Console) -> None:
         table.add_row(*(Text(text, style="red" if worse else "") for text, worse in row))
     console.print(table)
 
-    findings = Table(title="Findings", title_justify="left")
-    for header in FINDING_HEADERS:
+    findings = Table(title="Findings", title_justify="left", expand=True)
+    for header, ratio in zip(FINDING_HEADERS, _FINDING_RATIOS, strict=True):
         # The finding itself gets the room; names are folded, never cut.
-        findings.add_column(header, overflow="fold", ratio=4 if header == "finding" else 1)
+        findings.add_column(header, overflow="fold", ratio=ratio, no_wrap=ratio is None)
     for cells in finding_cells(report):
         findings.add_row(
             Text(cells[0], style=SEVERITY_STYLE[cells[0]]), *(Text(c) for c in cells[1:])
