@@ -11,9 +11,21 @@ import pandas as pd
 import pytest
 
 from traffickingmonitor.intake.delivery import NO_PREVIOUS, check_delivery
-from traffickingmonitor.intake.delivery_render import render_body
+from traffickingmonitor.intake.delivery_render import (
+    completeness_cells,
+    render_body,
+    summary_cells,
+)
 
-from helpers import KEY, make_input_dir, run_cli, snapshot
+from helpers import (
+    KEY,
+    REGISTRATION_COLUMNS,
+    make_input_dir,
+    registration,
+    run_cli,
+    snapshot,
+    write_csv,
+)
 
 
 def _read(path) -> pd.DataFrame:
@@ -235,6 +247,25 @@ def test_a_missing_organisation_and_an_unreadable_file(tmp_path, key_env):
     assert any(f.org == "care" and f.figures["previous_rows"] == 3 for f in missing)
     assert any(f.file == "registrations_care.csv" for f in missing)
     assert run_cli("check", folder, "--db", db).returncode == 1
+
+
+def test_an_invalid_file_never_names_an_organisation_it_does_not_know(tmp_path):
+    """A header shifted by one puts names where the organisation should be; and file names
+    with brackets are shown as they are (never read as Rich markup)."""
+    folder = tmp_path / "shifted"
+    folder.mkdir()
+    rows = [registration(i) for i in range(1, 6)]
+    for r in rows:
+        r["reporting_org"] = f"[bold]Verschuerenhof-{r['registration_id']}"
+    write_csv(folder / "registrations_[x].csv", rows, REGISTRATION_COLUMNS)
+    report = check_delivery(folder)
+    assert [(r.org, r.status, r.rows) for r in report.rows] == [("?", "invalid", 5)]
+    assert completeness_cells(report)[0] == ["field", "?"]
+    shown = [c for row in summary_cells(report) for c in row]
+    assert not any("Verschuerenhof" in c for c in shown)
+    result = run_cli("check", folder, env={"COLUMNS": "200"})
+    assert result.returncode == 1
+    assert "registrations_[x].csv" in result.stdout
 
 
 def test_a_missing_folder_is_a_usage_error(tmp_path):

@@ -56,10 +56,19 @@ _EXAMPLES = 3
 Check = Callable[[Delivery, PreviousDelivery | None, list[Completeness]], Iterator[Finding]]
 
 
+UNRECOGNISED_ORG = "?"
+
+
 def _orgs(frame: pd.DataFrame) -> pd.Series:
+    """The reporting organisation of each row; anything but a known code is "?".
+
+    An invalid file may hold anything in that column (a shifted header puts names there), and
+    an organisation is shown.
+    """
     if "reporting_org" not in frame:
-        return pd.Series("?", index=frame.index)
-    return frame["reporting_org"].astype(str).str.lower().replace("", "?")
+        return pd.Series(UNRECOGNISED_ORG, index=frame.index)
+    lowered = frame["reporting_org"].astype(str).str.lower()
+    return lowered.where(lowered.isin(codes.REPORTING_ORG.values), UNRECOGNISED_ORG)
 
 
 # --- summary and completeness -------------------------------------------------------------

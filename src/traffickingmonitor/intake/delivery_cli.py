@@ -26,6 +26,7 @@ def check_command(
     2 for a usage error (e.g. no such folder).
     """
     from rich.console import Console
+    from rich.text import Text
 
     from traffickingmonitor.intake.delivery import check_delivery
     from traffickingmonitor.intake.delivery_render import print_report, render_page
@@ -38,6 +39,6 @@ def check_command(
         tmp = html.with_name(html.name + ".part")
         tmp.write_text(render_page(report), encoding="utf-8")
         tmp.replace(html)  # never a half-written page under the final name
-        console.print(f"HTML report: {html}", highlight=False)
+        console.print(Text(f"HTML report: {html}"))
     if report.has_errors:
         raise typer.Exit(1)

@@ -117,13 +117,16 @@ def verdict(report: DeliveryReport) -> str:
 
 
 def print_report(report: DeliveryReport, console: Console) -> None:
-    console.print(f"[bold]Delivery check of {report.input_dir}[/bold]", highlight=False)
+    # Every text is a Text, never markup: file and folder names may hold "[...]".
+    console.print(Text(f"Delivery check of {report.input_dir}", style="bold"))
     summary = Table(title="Files and reporting organisations", title_justify="left")
     for i, header in enumerate(SUMMARY_HEADERS):
-        summary.add_column(header, justify="right" if i in (3, 4) else "left", overflow="fold")
+        summary.add_column(
+            Text(header), justify="right" if i in (3, 4) else "left", overflow="fold"
+        )
     for row in summary_cells(report):
         style = "red" if row[2] in ("invalid", "unreadable") else None
-        summary.add_row(*row, style=style)
+        summary.add_row(*(Text(c) for c in row), style=style)
     console.print(summary)
 
     headers, rows = completeness_cells(report)
@@ -131,7 +134,9 @@ def print_report(report: DeliveryReport, console: Console) -> None:
         title="Completeness: share of rows filled (not empty, not unknown)", title_justify="left"
     )
     for i, header in enumerate(headers):
-        table.add_column(header, justify="right" if i else "left", overflow="fold", no_wrap=not i)
+        table.add_column(
+            Text(header), justify="right" if i else "left", overflow="fold", no_wrap=not i
+        )
     for row in rows:
         table.add_row(*(Text(text, style="red" if worse else "") for text, worse in row))
     console.print(table)
@@ -139,13 +144,13 @@ def print_report(report: DeliveryReport, console: Console) -> None:
     findings = Table(title="Findings", title_justify="left", expand=True)
     for header, ratio in zip(FINDING_HEADERS, _FINDING_RATIOS, strict=True):
         # The finding itself gets the room; names are folded, never cut.
-        findings.add_column(header, overflow="fold", ratio=ratio, no_wrap=ratio is None)
+        findings.add_column(Text(header), overflow="fold", ratio=ratio, no_wrap=ratio is None)
     for cells in finding_cells(report):
         findings.add_row(
             Text(cells[0], style=SEVERITY_STYLE[cells[0]]), *(Text(c) for c in cells[1:])
         )
-    console.print(findings if report.findings else "Findings: none")
-    console.print(report.persons_note, style="dim", highlight=False)
+    console.print(findings if report.findings else Text("Findings: none"))
+    console.print(Text(report.persons_note, style="dim"))
     style = "bold red" if report.has_errors else "bold green"
     console.print(Text(verdict(report), style=style))
 
