@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from fastapi.testclient import TestClient
 
-from web_helpers import login, make_app
+from web_helpers import approve_all, login, make_app
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,7 @@ def two_editions(demo_db, tmp_path_factory):
     for eid in (older.edition_id, latest.edition_id):  # charts are built once per session
         data._chapters[(eid, "nl")] = shared.chapters(latest.edition_id, "nl")
     app.state.data = data
+    approve_all(app)  # both published: the public sees the latest one only
     return app, older.edition_id, latest.edition_id
 
 
