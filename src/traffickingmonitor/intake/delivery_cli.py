@@ -22,8 +22,9 @@ def check_command(
     """Check a delivery before `run`: rows and persons against the previous delivery,
     completeness per field, unusual months, jumps in "unknown", duplicates, invalid files.
 
-    Writes nothing to the store. Exit code 0 without errors, 1 when a finding is an
-    error, 2 for a usage error (e.g. no such folder).
+    Writes nothing to the store.
+
+    Exit code: 0 no error, 1 a finding is an error, 2 a usage error (e.g. no such folder).
     """
     from rich.console import Console
     from rich.text import Text
