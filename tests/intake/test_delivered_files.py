@@ -210,3 +210,19 @@ def test_an_unknown_file_name_stops_the_run_unless_skipped(tmp_path, input_dir, 
     assert skipped.returncode == 0, skipped.stderr
     assert "care_registrations_2020.csv: skipped" in skipped.stderr
     assert "43 registrations" in skipped.stderr  # the 91 are not in the edition
+
+
+def test_workbook_header_problems_name_the_column(tmp_path):
+    path = tmp_path / "registrations_x.xlsx"
+    # an empty column without a name, and formatted empty rows at the end, are no problem
+    cells = {"T1": None, "T2": None, "A14": "", "B15": None}
+    _workbook(_rows(), path, cells={**cells, "S1": None})
+    assert len(readers.read_table(path).frame) == 12
+    # a value under a column without a name is
+    _workbook(_rows(), path, cells={"T5": "x"})
+    with pytest.raises(InvalidFile, match=r"row 5: a value in column 20, which has no name"):
+        readers.read_table(path)
+    # and a name twice, by position
+    _workbook(_rows(), path, cells={"T1": "sex"})
+    with pytest.raises(InvalidFile, match=r"columns 9 and 20 \('sex'\)"):
+        readers.read_table(path)

@@ -341,7 +341,8 @@ def _xlsx_header(name: str, rows: list[tuple]) -> dict[int, str]:
         if below is not None:
             rule = f"a value in column {i + 1}, which has no name in the header row"
             raise InvalidFile(name, [RowError(below, rule)])
-    duplicated = _duplicated(list(named.values()))
+    # by position, an unnamed column as a name that repeats nothing (numbers stay true)
+    duplicated = _duplicated([named.get(i, f"\0{i}") for i in range(max(named) + 1)])
     if duplicated:
         raise InvalidFile(name, [FileError(f"duplicated column name in the header: {duplicated}")])
     return named
