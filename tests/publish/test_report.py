@@ -97,3 +97,85 @@ def test_unknown_edition_is_a_clear_error(small_edition, tmp_path):
 
     with pytest.raises(UserError, match="no edition 'nope'"):
         write_report(small_edition, tmp_path, edition_id="nope")
+
+
+def test_an_approved_real_edition_has_no_marks(report):
+    _, written = report
+    html = written.html.read_text("utf-8")
+    assert 'class="report-mark' not in html and "@top-left" not in html
+    meta = json.loads((written.tables_dir / "metadata.json").read_text("utf-8"))
+    assert (meta["status"], meta["synthetic"], meta["notice"]) == ("approved", False, [])
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_draft_of_synthetic_data_says_so_on_every_page(
+    small_edition, tmp_path, monkeypatch, lang
+):
+    """``report`` on a draft: "concept / draft" on every PDF page, in the HTML and in the
+    metadata; a synthetic edition says so beside it (issue 16.5, 16.6)."""
+    import dataclasses
+
+    from pypdf import PdfReader
+
+    from traffickingmonitor import editions
+    from traffickingmonitor.publish.report import MARKS
+
+    read = editions.read_edition
+
+    def synthetic(db, edition_id=None):
+        edition, tables = read(db, edition_id)
+        return dataclasses.replace(
+            edition, notes={**edition.notes, "synthetic": {"seed": 1}}
+        ), tables
+
+    monkeypatch.setattr(editions, "read_edition", synthetic)
+    written = write_report(small_edition, tmp_path, lang=lang, draft=True)
+    draft, synth = MARKS[lang]["draft"], MARKS[lang]["synthetic"]
+    assert ("CONCEPT" in draft) == (lang == "nl") and "DRAFT" in draft
+    pages = [p.extract_text() for p in PdfReader(written.pdf).pages]
+    assert len(pages) >= 4
+    for n, text in enumerate(pages, start=1):
+        assert draft in text and synth in text, f"page {n} without the marks"
+    html = written.html.read_text("utf-8")
+    assert html.index(draft) < html.index("<h1>")  # before the title, not only in print CSS
+    assert synth in html
+    meta = json.loads((written.tables_dir / "metadata.json").read_text("utf-8"))
+    assert (meta["status"], meta["synthetic"], meta["notice"]) == ("draft", True, [draft, synth])
+
+
+def test_report_command_reads_the_status_from_the_state(small_edition, tmp_path):
+    from typer.testing import CliRunner
+
+    from traffickingmonitor.cli import app as cli
+    from traffickingmonitor.publish.web import accounts
+    from traffickingmonitor.publish.web.state import make_engine, session_factory
+
+    state = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    with session_factory(make_engine(state))() as s:
+        accounts.add_user(s, "ana", "a long password!", "analyst")
+    runner = CliRunner()
+    args = ["--db", str(small_edition), "--state", state, "--no-pdf", "--lang", "en"]
+    r = runner.invoke(cli, ["report", *args, "--out", str(tmp_path / "draft")])
+    assert r.exit_code == 0, r.output
+    assert "DRAFT" in (tmp_path / "draft" / "report.html").read_text("utf-8")
+    edition_id = json.loads((tmp_path / "draft" / "tables" / "metadata.json").read_text())[
+        "edition"
+    ]
+    r = runner.invoke(
+        cli,
+        [
+            "editions",
+            "approve",
+            edition_id,
+            "--by",
+            "ana",
+            "--db",
+            str(small_edition),
+            "--state",
+            state,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["report", *args, "--out", str(tmp_path / "final")])
+    assert r.exit_code == 0, r.output
+    assert "DRAFT" not in (tmp_path / "final" / "report.html").read_text("utf-8")
