@@ -136,7 +136,8 @@ def _identical_edition(
     synthetic: dict | None,
 ) -> editions.Edition | None:
     """The latest edition when a new one would repeat it: the same input files, configuration,
-    code version and synthetic marker."""
+    code version and synthetic marker, and no clerical decision stored since (which would
+    link the same inputs differently)."""
     found = editions.list_editions(con)
     if not found:
         return None
@@ -146,6 +147,9 @@ def _identical_edition(
         and latest.config == json.loads(json.dumps(config))
         and latest.code_version == store.code_version()
         and latest.notes.get("synthetic") == synthetic
+        and not con.execute(
+            "SELECT 1 FROM linkage_reviews WHERE reviewed_at > ? LIMIT 1", [latest.created_at]
+        ).fetchall()
     )
     return latest if same else None
 

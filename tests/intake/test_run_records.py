@@ -3,6 +3,7 @@ are synthetic (``notes["synthetic"]``, from the marker `synth` writes)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 
@@ -37,6 +38,16 @@ def test_a_run_that_would_repeat_the_latest_edition_records_nothing(tmp_path, in
     assert (again.registrations, again.persons) == (first.registrations, first.persons)
     assert all(r.status == "unchanged" for r in again.imported)
     assert snapshot(db) == before  # not a row written
+    # a clerical decision stored since links the same inputs differently: a new edition
+    con = store.connect(db)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # as the store keeps times: UTC
+    con.execute(
+        "INSERT INTO linkage_reviews VALUES ('POL-00001', 'ZRG-00001', 'no_match', ?, 'test')",
+        [now],
+    )
+    con.close()
+    reviewed = pipeline.run(input_dir, db, key)
+    assert reviewed.identical_to is None and reviewed.edition_id != first.edition_id
     # another configuration, or another file, is a new edition
     other = pipeline.run(input_dir, db, key, config={"disclosure": "rounding"})
     assert other.identical_to is None and other.edition_id != first.edition_id
@@ -48,7 +59,12 @@ def test_a_run_that_would_repeat_the_latest_edition_records_nothing(tmp_path, in
     more = pipeline.run(input_dir, db, key, config={"disclosure": "rounding"})
     assert more.identical_to is None and more.registrations == first.registrations + 5
     found = _editions(db)
-    assert [e.edition_id for e in found] == [first.edition_id, other.edition_id, more.edition_id]
+    assert [e.edition_id for e in found] == [
+        first.edition_id,
+        reviewed.edition_id,
+        other.edition_id,
+        more.edition_id,
+    ]
     assert all("synthetic" not in e.notes for e in found)  # delivered data
 
 
