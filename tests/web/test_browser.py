@@ -37,11 +37,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
+def _serve(app):
+    """Serve ``app`` on a free port in a thread; yields its base URL."""
     import uvicorn
 
-    app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('bstate') / 's.sqlite'}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -55,6 +54,19 @@ def server(demo_db, tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('bstate') / 's.sqlite'}")
+    yield from _serve(app)
+
+
+@pytest.fixture(scope="module")
+def draft_server(demo_db, tmp_path_factory):
+    """The demo store under a fresh state: its edition is a draft until approved."""
+    state = f"sqlite:///{tmp_path_factory.mktemp('dstate') / 's.sqlite'}"
+    yield from _serve(make_app(demo_db, state, approve=False))
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +115,8 @@ def _pages(role: str, chapters: list[str]) -> list[tuple[str, bool]]:
     if role == "public":
         return [(p, True) for p in [*public, "/login"]]
     own = [f"/municipalities/{OWN_GM}/assessment", "/account"]
+    if role in ("analyst", "admin"):
+        own += ["/admin/editions"]
     if role == "admin":
         own += ["/admin/users", "/admin/audit", "/admin/sessions"]
     return [("/", True), *[(p, False) for p in public[1:]], *[(p, True) for p in own]]
@@ -206,3 +220,44 @@ def test_api_docs_render_under_the_apps_csp(browser, server, path, ready):
     assert not [e for e in errors if "Content Security Policy" in e], errors
     assert [u for u in foreign if not u.startswith(("data:", "blob:"))] == []
     context.close()
+
+
+def test_analyst_approves_a_draft_then_the_public_sees_it(browser, draft_server, demo_db):
+    """Issue 16.5: the draft is marked for staff and hidden from the public until an analyst
+    approves it in the dashboard; the approval page passes axe."""
+    from traffickingmonitor.disclosure.api import PrimaryRule
+    from traffickingmonitor.publish.web.data import shared
+
+    edition_id = shared(demo_db, PrimaryRule(10)).latest.edition_id
+    ARTIFACTS.mkdir(exist_ok=True)
+    public_context, public = _page(browser, draft_server, "public")
+    context, page = _page(browser, draft_server, "analyst")
+    try:
+        assert public.goto("/chapters").status == 404
+        assert public.goto(f"/?edition={edition_id}").status == 404
+        assert public.goto("/").status == 200
+        assert edition_id not in public.inner_text("main")
+
+        page.goto("/chapters/registered")
+        assert "Concept / draft" in page.inner_text("main")
+        assert not _axe(page)
+        page.screenshot(path=str(ARTIFACTS / "analyst-draft-chapter.png"), full_page=True)
+
+        page.goto("/admin/editions")
+        row = page.locator("tbody tr", has_text=edition_id)
+        assert "concept" in row.inner_text()
+        assert not _axe(page)
+        page.screenshot(path=str(ARTIFACTS / "analyst-editions-draft.png"), full_page=True)
+        row.get_by_role("button", name=re.compile("Goedkeuren")).click()
+        page.wait_for_url(re.compile(r".*done=approved_msg$"))
+        assert page.locator("p.notice[role=status]").count() == 1
+        assert "goedgekeurd" in page.locator("tbody tr", has_text=edition_id).inner_text()
+        assert not _axe(page)
+        page.screenshot(path=str(ARTIFACTS / "analyst-editions-approved.png"), full_page=True)
+
+        assert public.goto("/chapters").status == 200
+        assert edition_id in public.inner_text("main")
+        assert "Concept / draft" not in public.inner_text("body")
+    finally:
+        context.close()
+        public_context.close()
