@@ -194,6 +194,12 @@ WORDS = {
 }
 
 
+def _number(value: float, digits: int, lang: str, sign: bool = False) -> str:
+    """A decimal as the page's language writes it (Dutch: a decimal comma)."""
+    text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
 def _reviewer(request: Request):
     """Analysts and administrators; the public is sent to the login, other users get a 404
     (the page is not theirs to know about)."""
@@ -260,10 +266,13 @@ async def _load(request: Request, edition_id: str | None):
 async def review_overview(request: Request):
     _reviewer(request)
     edition, pairs, decided = await _load(request, request.query_params.get("edition"))
+    lang = lang_of(request)
     rows = []
     for n, pair in enumerate(pairs, start=1):
         d = decided.get(_pair_key(pair))
-        rows.append({"n": n, "probability": pair["match_probability"], "decision": d})
+        rows.append(
+            {"n": n, "probability": _number(pair["match_probability"], 4, lang), "decision": d}
+        )
     return render(
         request,
         "review.html.j2",
@@ -284,6 +293,9 @@ def _pair_page(request, edition, pairs, decided, n: int, message: str = "", stat
     if not 1 <= n <= len(pairs):
         raise HTTPException(404, "no such pair")
     pair = pairs[n - 1]
+    lang = lang_of(request)
+    # The model's prior: the total is the prior plus the comparisons' weights.
+    prior = pair["match_weight"] - sum(pair[f"{c}_weight"] for c in COMPARISONS)
     return render(
         request,
         "review_pair.html.j2",
@@ -293,14 +305,17 @@ def _pair_page(request, edition, pairs, decided, n: int, message: str = "", stat
         n=n,
         total=len(pairs),
         done=sum(_pair_key(p) in decided for p in pairs),
-        probability=pair["match_probability"],
-        weight=pair["match_weight"],
+        probability=_number(pair["match_probability"], 4, lang),
+        weight=_number(pair["match_weight"], 2, lang, sign=True),
+        prior=_number(prior, 2, lang, sign=True),
         comparisons=[
-            {"name": c, "level": pair[f"{c}_level"], "weight": pair[f"{c}_weight"]}
+            {
+                "name": c,
+                "level": pair[f"{c}_level"],
+                "weight": _number(pair[f"{c}_weight"], 2, lang, sign=True),
+            }
             for c in COMPARISONS
         ],
-        # The model's prior: the total is the prior plus the comparisons' weights.
-        prior=pair["match_weight"] - sum(pair[f"{c}_weight"] for c in COMPARISONS),
         flags=[{"name": f, "value": pair.get(f"same_{f}") or "missing"} for f in FLAGS],
         current=decided.get(_pair_key(pair)),
         message=message,
