@@ -130,6 +130,10 @@ def test_review_pages_by_role_by_plain_form_and_audited(review_store, tmp_path):
     for rid in (*pairs["registration_id_l"], *pairs["registration_id_r"]):
         assert rid not in page.text
     assert analyst.get(f"/review/{len(pairs) + 1}{q}").status_code == 404
+    probability = pairs["match_probability"].iloc[1]
+    assert f"{probability:.4f}".replace(".", ",") in page.text  # Dutch decimal comma
+    english = analyst.get(f"/review/2{q}&lang=en").text
+    assert "<h1>Pair 2 of" in english and f"{probability:.4f}" in english
     token = csrf(page.text)
     form = {"csrf_token": token, "edition": edition_id}
     no_token = analyst.post("/review/2", data={**form, "csrf_token": "x", "decision": "match"})
