@@ -94,20 +94,38 @@ def run_command(
         "--skip-unknown",
         help="Leave out files whose name is no data standard kind (else they stop the run).",
     ),
+    state: str | None = typer.Option(
+        None,
+        "--state",
+        help="SQLAlchemy URL of the dashboard's state, whose clerical review decisions this "
+        "run applies (default: beside the store).",
+    ),
 ) -> None:
     """Import every standard file in INPUT_DIR, link, analyse and record a new edition.
 
-    Nothing is recorded when the input files and configuration equal the latest edition's.
+    Clerical review decisions made on the dashboard's review pages are applied first. Nothing
+    is recorded when the input files and configuration equal the latest edition's.
     """
     from traffickingmonitor import pipeline
     from traffickingmonitor.intake import api as intake
+    from traffickingmonitor.linkage import review_browser
 
     key = intake.load_key(key_file)
     config = {"disclosure": _disclosure_method(disclosure)} if disclosure else {}
+    # before the run: a failed run leaves them in the store, to be applied by the next one
+    browser = review_browser.apply_state_decisions(db, state)
+    if browser.at is not None:
+        console.print(
+            f"  clerical review from the dashboard: {browser.stored.matches:,} match, "
+            f"{browser.stored.no_matches:,} no match",
+            highlight=False,
+        )
     with progress_steps() as step:
         summary = pipeline.run(
             input_dir, db, key, config=config, step=step, skip_unknown=skip_unknown
         )
+    if summary.identical_to is None and browser.at is not None:
+        review_browser.mark_applied(db, summary.edition_id, state, until=browser.at)
     _print_run(summary)
 
 

@@ -152,3 +152,44 @@ def test_review_import_from_state(paths):
     neither = runner.invoke(app, ["review-import", "--db", str(db_path)])
     assert isinstance(neither.exception, UserError)
     assert "--from-state" in str(neither.exception)
+
+
+@pytest.mark.slow
+def test_run_applies_the_dashboard_decisions_and_marks_them(tmp_path):
+    """``traffickingmonitor run`` takes the decisions waiting in the state beside the store,
+    makes a new edition on the same input for them, and records that edition."""
+    from traffickingmonitor.linkage.review import uncertain_pairs
+    from traffickingmonitor.synthetic.api import write_synthetic_edition
+
+    from helpers import run_cli
+
+    write_synthetic_edition(tmp_path / "in", seed=1, scale=0.1)
+    db_path = tmp_path / "monitor.duckdb"
+    env = {"TRAFFICKINGMONITOR_KEY": "r" * 64}
+    first = run_cli("run", tmp_path / "in", "--db", db_path, env=env, timeout=None)
+    assert first.returncode == 0, first.stderr
+    con = store.connect(db_path, read_only=True)
+    try:
+        edition = con.execute("SELECT max(edition_id) FROM editions").fetchone()[0]
+        pairs = uncertain_pairs(con, edition, band=(0.0, 1.0)).head(2)
+    finally:
+        con.close()
+    assert len(pairs) == 2
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    with _session(url) as db:
+        ids = zip(pairs["registration_id_l"], pairs["registration_id_r"], strict=True)
+        for n, (a, b) in enumerate(ids, 1):
+            review_state.decide(db, edition, n, (str(a), str(b)), "no_match", "ana")
+    second = run_cli("run", tmp_path / "in", "--db", db_path, "--state", url, env=env, timeout=None)
+    assert second.returncode == 0, second.stderr
+    assert "clerical review from the dashboard: 0 match, 2 no match" in second.stderr
+    assert len(_reviews(db_path)) == 2
+    con = store.connect(db_path, read_only=True)
+    try:
+        latest = con.execute("SELECT max(edition_id) FROM editions").fetchone()[0]
+    finally:
+        con.close()
+    assert latest != edition
+    with _session(url) as db:
+        rows = db.scalars(select(review_state.ReviewDecision)).all()
+    assert [r.applied_in_edition for r in rows] == [latest, latest]
