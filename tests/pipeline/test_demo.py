@@ -14,7 +14,8 @@ from helpers import run_cli
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", "--out", out, env={"TRAFFICKINGMONITOR_KEY": ""})
+    # the whole national edition and its PDF: minutes on a busy machine, no short timeout
+    result = run_cli("demo", "--out", out, env={"TRAFFICKINGMONITOR_KEY": ""}, timeout=3600)
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -78,3 +79,30 @@ def test_demo_edition_is_listed_with_input_hashes(demo):
         "edition"
     ]
     assert edition in result.stdout
+
+
+def test_demo_approves_its_synthetic_edition_and_says_so(demo):
+    """The demo ends with a public dashboard: it approves its own edition (audited, with the
+    reason); every page of its report says the data are synthetic, none says draft."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from traffickingmonitor.publish.web import approvals, create_app
+    from traffickingmonitor.publish.web.state import AuditEntry
+
+    out, _ = demo
+    meta = json.loads((out / "report" / "tables" / "metadata.json").read_text("utf-8"))
+    assert (meta["status"], meta["synthetic"]) == ("approved", True)
+    html = (out / "report" / "report.html").read_text("utf-8")
+    assert "Synthetische gegevens — geen echte personen" in html
+    assert "CONCEPT / DRAFT" not in html
+    app = create_app(out / "monitor.duckdb", secret_key="test")
+    edition_id = meta["edition"]
+    with app.state.db() as db:
+        assert approvals.status(db, edition_id).approvers == ("demo",)
+        (entry,) = db.scalars(select(AuditEntry).where(AuditEntry.action == "edition approve"))
+    assert (entry.username, entry.target) == ("demo", edition_id)
+    assert "synthetic" in entry.detail and "traffickingmonitor demo" in entry.detail
+    r = TestClient(app).get("/")
+    assert r.status_code == 200 and edition_id in r.text
+    assert "Synthetische gegevens — geen echte personen" in r.text
