@@ -3,6 +3,7 @@ the engine's own audit on each."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
@@ -121,3 +122,44 @@ def test_hidden_number_observed_hides_its_estimate():
     assert frame["observed"].tolist() == ["x", "<10", 100]
     assert frame["estimate"].tolist() == ["<10", "<10", 850]
     _audit_ok(r)
+
+
+def test_municipal_detail_is_hidden_before_a_national_figure():
+    """The cost of hiding a cell is its weight x (1 + value): with the largest category made
+    cheap (as a municipality's is), it becomes the partner instead of the 15."""
+    from traffickingmonitor.disclosure.model import build_model
+    from traffickingmonitor.disclosure.primary import primary_mask
+    from traffickingmonitor.disclosure.secondary import suppress
+
+    tables = {
+        "totals": _t("totals", ("year",), [(2020, 70)]),
+        "sex": _t(
+            "sex",
+            ("year", "sex"),
+            [(2020, "a", 3), (2020, "b", 12), (2020, "c", 15), (2020, "d", 40)],
+        ),
+    }
+    model = build_model(tables)
+    masks = {tid: primary_mask(t, RULE) for tid, t in tables.items()}
+    primary = [bool(masks[c.table_id].at[c.row, c.column]) for c in model.cells]
+    hidden_values = {}
+    for cheap in (None, 40):
+        weight = [0.01 if c.value == cheap else 1.0 for c in model.cells]
+        result = suppress(
+            model,
+            np.asarray(primary),
+            threshold=RULE.threshold,
+            protection_level=RULE.protection_level,
+            weight=np.asarray(weight),
+        )
+        hidden_values[cheap] = sorted(c.value for c, h in zip(model.cells, result.hidden) if h)
+    assert hidden_values[None] == [3, 15]
+    assert hidden_values[40] == [3, 40]
+
+
+def test_tables_of_municipalities_and_safety_regions_are_detail():
+    from traffickingmonitor.disclosure.edition import DETAIL_WEIGHT, _weight
+
+    assert _weight(_t("m", ("year", "municipality"), [(2020, "GM0363", 5)])) == DETAIL_WEIGHT
+    assert _weight(_t("s", ("safety_region",), [("VR13", 5)])) == DETAIL_WEIGHT
+    assert _weight(_t("p", ("year", "province"), [(2020, "PV27", 5)])) == 1.0

@@ -135,7 +135,7 @@ class Cohort:
 
 
 _ORDERS = {
-    "sex": codes.SEX.order(),
+    "sex": codes.SEX_GROUP.order(),
     "minor": codes.MINOR.order(),
     "age_group": codes.AGE_GROUP.order(),
     "nationality_group": codes.NATIONALITY_GROUP.order(),

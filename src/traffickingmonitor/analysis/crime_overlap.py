@@ -30,7 +30,9 @@ from traffickingmonitor.codes import api as codes
 WINDOW_YEARS = 5
 EVENT_TYPES = ("victimisation", "suspect")
 OFFENCES = ("any", *codes.OFFENCE_GROUP.order())
-OVERLAP_GROUP_BY = ("all", "victim_group", "age_group", "minor", "sex")
+# No breakdown by age group: suspects among the youngest and oldest victims are a few per
+# offence group, so that table would be mostly hidden; minor or adult tells the age split
+OVERLAP_GROUP_BY = ("all", "victim_group", "minor", "sex")
 
 
 def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> list[MonitorTable]:

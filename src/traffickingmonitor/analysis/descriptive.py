@@ -13,6 +13,17 @@ from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
 
 TOP_NATIONALITIES = 10
+#: rows of ``org_overlap``: persons reported by three or more organisations are a handful a
+#: year (hidden with a complement, and with it the persons per organisation), so the table
+#: stops at "2 or more"
+N_ORGS = ("1", "2+")
+#: forms the yearly table publishes under another form: removal of organs is a case or two a
+#: year, so its own row would be hidden, with a complement, every year
+PUBLISHED_FORM = {"organ_removal": "other"}
+FORMS = [f for f in codes.EXPLOITATION_FORM.order() if f not in PUBLISHED_FORM]
+#: persons a nationality has in every year to be shown by name (the default threshold of the
+#: disclosure rule: a smaller count would be hidden)
+TOP_MINIMUM = 10
 #: the tables :func:`descriptive_tables` makes
 TABLE_IDS = (
     "totals",
@@ -147,11 +158,11 @@ def descriptive_tables(
             "exploitation_form",
             "Vorm van uitbuiting",
             "Form of exploitation",
-            _by(py, "forms", codes.EXPLOITATION_FORM.order()),
+            _by(_published_forms(py), "forms", FORMS),
             "forms",
             **_overlapping(),
         ),
-        _table("sex", "Geslacht", "Sex", _by(py, "sex", codes.SEX.order()), "sex"),
+        _table("sex", "Geslacht", "Sex", _by(py, "sex", codes.SEX_GROUP.order()), "sex"),
         _table(
             "age_group",
             "Leeftijd bij registratie",
@@ -221,6 +232,8 @@ def with_all_members(
             people = py.assign(
                 nationality=py["nationality"].where(py["nationality"].isin(named), "other")
             )
+        elif t.table_id == "exploitation_form":
+            people = _published_forms(py)
         elif t.table_id == "reporting_org":
             people, own = py.assign(reporting_org=py["orgs"]), True
         elif t.table_id == "org_overlap":
@@ -229,20 +242,30 @@ def with_all_members(
     return out
 
 
+def _published_forms(py: pd.DataFrame) -> pd.DataFrame:
+    return py.assign(
+        forms=py["forms"].map(lambda forms: sorted({PUBLISHED_FORM.get(f, f) for f in forms}))
+    )
+
+
 def _n_orgs(py: pd.DataFrame) -> pd.Series:
-    return py["orgs"].map(len).clip(upper=3).map({1: "1", 2: "2", 3: "3+"})
+    return py["orgs"].map(len).clip(upper=2).map(dict(enumerate(N_ORGS, start=1)))
 
 
 def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
     known = py[py["nationality"] != codes.UNKNOWN]
-    ranked = known.groupby(["year", "nationality"]).size().rename("n").reset_index()
-    top = set()
-    for _, grp in ranked.groupby("year"):
-        top |= set(grp.nlargest(TOP_NATIONALITIES, "n")["nationality"])
-    last = ranked[ranked["year"] == ranked["year"].max()].set_index("nationality")["n"]
-    total = ranked.groupby("nationality")["n"].sum()
+    ranked = known.groupby(["year", "nationality"]).size().unstack("year", fill_value=0)
+    ranked = ranked.reindex(columns=sorted(py["year"].unique()), fill_value=0)
+    # a nationality shown every year with at least TOP_MINIMUM persons: a nationality in the
+    # top of one year only would be a small count in the others, hidden with a complement
+    steady = ranked[ranked.min(axis=1) >= TOP_MINIMUM]
+    latest = steady.columns.max() if len(steady.columns) else None
     # Most frequent in the latest year first, ties by the whole period.
-    order = sorted(top, key=lambda c: (-last.get(c, 0), -total.get(c, 0), c))
+    order = sorted(
+        steady.index,
+        key=lambda c: (-steady.at[c, latest], -steady.loc[c].sum(), c),
+    )[:TOP_NATIONALITIES]
+    top = set(order)
     label = py["nationality"].where(
         py["nationality"].isin(top) | (py["nationality"] == codes.UNKNOWN), "other"
     )
@@ -254,8 +277,14 @@ def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
         frame,
         "nationality",
         extra={"top": TOP_NATIONALITIES},
-        note_nl=f"De {TOP_NATIONALITIES} meest voorkomende nationaliteiten van elk jaar; de rest als 'overig'.",
-        note_en=f"The {TOP_NATIONALITIES} most frequent nationalities of each year; the rest as 'other'.",
+        note_nl=(
+            f"De meest voorkomende nationaliteiten (ten hoogste {TOP_NATIONALITIES}) met elk "
+            f"jaar minstens {TOP_MINIMUM} personen; de andere als 'overig'."
+        ),
+        note_en=(
+            f"The at most {TOP_NATIONALITIES} most frequent nationalities with at least "
+            f"{TOP_MINIMUM} persons in every year; the rest as 'other'."
+        ),
     )
 
 
@@ -286,8 +315,8 @@ def _reporting_org(
 def _org_overlap(py: pd.DataFrame) -> MonitorTable:
     n_orgs = _n_orgs(py)
     # Persons only: a person reported by k organisations has at least k registrations, so a
-    # row's registrations shown as <10 would cap its persons at 9 / k (3 or more: at most 3)
-    frame = _by(py.assign(n_orgs=n_orgs), "n_orgs", ["1", "2", "3+"]).drop(columns="registrations")
+    # row's registrations shown as <10 would cap its persons at 9 / k
+    frame = _by(py.assign(n_orgs=n_orgs), "n_orgs", list(N_ORGS)).drop(columns="registrations")
     return MonitorTable(
         "org_overlap",
         "Aantal melders per persoon",

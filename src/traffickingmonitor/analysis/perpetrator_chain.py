@@ -1,6 +1,7 @@
 """Perpetrator chain: police suspects to custodial sentences per year and exploitation form.
 
-The input gives counts per stage; the table adds the total over the forms (``all``). The
+The input gives counts per stage; the table publishes them per form of ``codes.CHAIN_FORM``
+(criminal and other exploitation together) and adds the total over the forms (``all``). The
 conversion from one stage to the next is derived in the report from shown counts only.
 """
 
@@ -23,7 +24,11 @@ def chain_table(chain: pd.DataFrame) -> MonitorTable | None:
     if chain.empty:
         return None
     stages = list(codes.CHAIN_STAGE.order())
-    frame = chain.assign(year=chain["year"].astype(int), cases=chain["count"].astype(int))
+    frame = chain.assign(
+        year=chain["year"].astype(int),
+        cases=chain["count"].astype(int),
+        exploitation_form=chain["exploitation_form"].map(codes.CHAIN_FORM_OF),
+    )
     wide = frame.pivot_table(
         index=["year", "exploitation_form"], columns="stage", values="cases", aggfunc="sum"
     )
@@ -31,7 +36,7 @@ def chain_table(chain: pd.DataFrame) -> MonitorTable | None:
     total = wide.groupby(level="year").sum()
     total["exploitation_form"] = ALL
     total = total.set_index("exploitation_form", append=True)
-    forms = [f for f in codes.EXPLOITATION_FORM.order() if f in set(frame["exploitation_form"])]
+    forms = [f for f in codes.CHAIN_FORM.order() if f in set(frame["exploitation_form"])]
     out = pd.concat([total, wide]).reset_index()
     out["order"] = out["exploitation_form"].map({f: i for i, f in enumerate([ALL, *forms])})
     out = out.sort_values(["year", "order"]).drop(columns="order").reset_index(drop=True)

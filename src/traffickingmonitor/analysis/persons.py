@@ -33,7 +33,9 @@ SELECT
     count(*) AS registrations,
     min(registered_on) AS first_registered_on,
     list_sort(list_distinct(list(reporting_org))) AS orgs,
-    coalesce(mode(sex ORDER BY sex) FILTER (WHERE sex <> 'unknown'), 'unknown') AS sex,
+    -- the most frequent known sex, published as female, male or other_unknown (SEX_GROUP)
+    CASE coalesce(mode(sex ORDER BY sex) FILTER (WHERE sex <> 'unknown'), 'unknown')
+        WHEN 'female' THEN 'female' WHEN 'male' THEN 'male' ELSE 'other_unknown' END AS sex,
     coalesce(mode(nationality ORDER BY nationality) FILTER (WHERE nationality <> 'unknown'), 'unknown') AS nationality,
     coalesce(mode(residence_status ORDER BY residence_status) FILTER (WHERE residence_status <> 'unknown'), 'unknown')
         AS residence_status,

@@ -54,6 +54,18 @@ SEX = CodeList(
     ),
 )
 
+# Sex as the yearly tables publish it: "other" is a handful of persons a year, so it is
+# published with "unknown" (otherwise both cells, and a complement, would be hidden every year)
+OTHER_UNKNOWN = "other_unknown"
+SEX_GROUP = CodeList(
+    "sex_group",
+    _codes(
+        ("female", "vrouw", "female"),
+        ("male", "man", "male"),
+        (OTHER_UNKNOWN, "anders of onbekend", "other or unknown"),
+    ),
+)
+
 EXPLOITATION_FORM = CodeList(
     "exploitation_form",
     _codes(
@@ -65,6 +77,27 @@ EXPLOITATION_FORM = CodeList(
         (UNKNOWN, "onbekend", "unknown"),
     ),
 )
+
+# Forms as the perpetrator chain publishes them: "other" has fewer than ten cases a year in
+# every stage, so it is published with criminal exploitation (the form it is closest to in
+# the justice data) rather than hidden with a complement every year
+CHAIN_FORM = CodeList(
+    "chain_form",
+    _codes(
+        ("sexual", "seksuele uitbuiting", "sexual exploitation"),
+        ("labour", "arbeidsuitbuiting", "labour exploitation"),
+        ("criminal_other", "criminele of andere uitbuiting", "criminal or other exploitation"),
+    ),
+)
+#: data standard form -> published chain form (organ removal and unknown are "other" too)
+CHAIN_FORM_OF = {
+    "sexual": "sexual",
+    "labour": "labour",
+    "criminal": "criminal_other",
+    "other": "criminal_other",
+    "organ_removal": "criminal_other",
+    UNKNOWN: "criminal_other",
+}
 
 RESIDENCE_STATUS = CodeList(
     "residence_status",
@@ -265,7 +298,9 @@ ALL_LISTS = {
     cl.name: cl
     for cl in (
         SEX,
+        SEX_GROUP,
         EXPLOITATION_FORM,
+        CHAIN_FORM,
         RESIDENCE_STATUS,
         REPORTING_ORG,
         SECTOR,

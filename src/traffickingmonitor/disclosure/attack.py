@@ -20,7 +20,7 @@ repeated here unnoticed. What the attacker knows:
   the top nationalities is every country not named;
 * the same persons under two names (criminal group = criminal form = first-ranked criminal;
   labour group = labour form; other/unknown group = first-ranked other/unknown; sexual form
-  = domestic + cross-border sexual), persons per organisation = 1 n1 + 2 n2 + (3..5) n3+, and
+  = domestic + cross-border sexual), persons per organisation = 1 n1 + (2..5) n2+, and
   persons <= registrations in every row.
 
 For every hidden cell it solves two linear programs (the smallest and largest value
@@ -517,12 +517,12 @@ def _relations(lp: _LP, rows) -> None:
     )
     orgs, overlap = rows("reporting_org", "persons"), rows("org_overlap", "persons")
     for year in {y for y, _ in overlap}:
-        n = [overlap.get((year, k)) for k in ("1", "2", "3+")]
+        n = [overlap.get((year, k)) for k in ("1", "2+")]
         o = [orgs.get((year, k)) for k in ORGS]
         if None in n or None in o:
             continue
-        lp.at_most({**{v: -1.0 for v in o}, n[0]: 1.0, n[1]: 2.0, n[2]: 3.0})
-        lp.at_most({**{v: 1.0 for v in o}, n[0]: -1.0, n[1]: -2.0, n[2]: -float(len(ORGS))})
+        lp.at_most({**{v: -1.0 for v in o}, n[0]: 1.0, n[1]: 2.0})
+        lp.at_most({**{v: 1.0 for v in o}, n[0]: -1.0, n[1]: -float(len(ORGS))})
 
 
 def published_from_csv(folder) -> list[Published]:

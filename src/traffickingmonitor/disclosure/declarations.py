@@ -177,26 +177,24 @@ RELATIONS: tuple[Relation, ...] = (
             Term("victim_group", {"victim_groups": "crossborder_sexual"}, -1.0),
         ),
     ),
-    # Persons per organisation add up to 1 x persons with one organisation, 2 x those with
-    # two, and 3 to 5 x those with three or more.
+    # Persons per organisation add up to 1 x persons with one organisation and 2 to 5 x
+    # those with two or more.
     Relation(
-        "organisations >= 1*n1 + 2*n2 + 3*n3+",
+        "organisations >= 1*n1 + 2*n2+",
         (
             *(Term("reporting_org", {"reporting_org": o}, -1.0, "persons") for o in _ORGS),
             Term("org_overlap", {"n_orgs": "1"}, 1.0, "persons"),
-            Term("org_overlap", {"n_orgs": "2"}, 2.0, "persons"),
-            Term("org_overlap", {"n_orgs": "3+"}, 3.0, "persons"),
+            Term("org_overlap", {"n_orgs": "2+"}, 2.0, "persons"),
         ),
         "le",
         ("persons",),
     ),
     Relation(
-        "organisations <= 1*n1 + 2*n2 + 5*n3+",
+        "organisations <= 1*n1 + 5*n2+",
         (
             *(Term("reporting_org", {"reporting_org": o}, 1.0, "persons") for o in _ORGS),
             Term("org_overlap", {"n_orgs": "1"}, -1.0, "persons"),
-            Term("org_overlap", {"n_orgs": "2"}, -2.0, "persons"),
-            Term("org_overlap", {"n_orgs": "3+"}, -float(len(_ORGS)), "persons"),
+            Term("org_overlap", {"n_orgs": "2+"}, -float(len(_ORGS)), "persons"),
         ),
         "le",
         ("persons",),

@@ -60,6 +60,15 @@ def protect_edition(
 
 #: rounds of turning tables with an unprotectable cell to x only
 MAX_X_ROUNDS = 3
+#: dimensions of detail a reader looks up one at a time (a municipality): the engine hides such
+#: cells before the figures of the country and its regions (a cell of a table with one of
+#: these dimensions costs ``DETAIL_WEIGHT`` times as much to hide as any other cell)
+DETAIL_DIMENSIONS = ("municipality", "safety_region")
+DETAIL_WEIGHT = 0.1
+
+
+def _weight(table: MonitorTable) -> float:
+    return DETAIL_WEIGHT if set(table.dimensions) & set(DETAIL_DIMENSIONS) else 1.0
 
 
 def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule):
@@ -72,6 +81,7 @@ def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule):
     ]
     # cells of tables that show small counts as <10 (there an x tells "no small count")
     banded = [small_symbol(tables[c.table_id]) for c in model.cells]
+    weights = {tid: _weight(t) for tid, t in tables.items()}
     try:
         result = suppress(
             model,
@@ -79,6 +89,7 @@ def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule):
             threshold=rule.threshold,
             protection_level=rule.protection_level,
             banded=np.asarray(banded, bool),
+            weight=np.asarray([weights[c.table_id] for c in model.cells]),
         )
     except ProtectionError as exc:
         table = tables[exc.cell.table_id]

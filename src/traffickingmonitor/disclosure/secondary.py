@@ -10,8 +10,8 @@ exactly when there are two *perturbations* ``y`` of the true unknowns (one up, o
 keep every published cell unchanged, keep all unknowns >= 0, keep every ``<10`` cell within
 1..9, and move ``p`` by the protection level. A perturbation may only touch hidden cells, so
 for each sensitive cell that is not yet protected we solve a small mixed-integer program:
-choose the cheapest set of further cells to hide (binary ``x_c``, cost ``1 + value``, so
-totals are hidden last) such that both perturbations exist with ``|S_c y| <= M x_c``.
+choose the cheapest set of further cells to hide (binary ``x_c``, cost ``1 + value`` times
+the cell's weight, so totals are hidden last, and municipal detail before national figures) such that both perturbations exist with ``|S_c y| <= M x_c``.
 
 Hiding more cells only enlarges the attacker's feasible set, so the perturbations found for
 earlier cells stay valid: the pattern that results protects every sensitive cell. A cell that
@@ -152,6 +152,7 @@ class _Component:
         # shows small counts as ``<10`` hides nothing else small)
         self.banded = np.zeros(len(gids), bool)
         self.not_small = np.zeros(len(gids), bool)
+        self.weight = np.ones(len(gids))  # set by ``suppress``: cost per unit of a cell
 
 
 def _groups(model: EditionModel) -> tuple[np.ndarray, list[list[int]]]:
@@ -176,6 +177,7 @@ def suppress(
     protection_level: int,
     time_limit: float = MILP_TIME_LIMIT,
     banded: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
 ) -> SuppressionResult:
     """Primary cells (per model cell) -> the hidden cells of a pattern that protects them all.
 
@@ -183,6 +185,10 @@ def suppress(
     ``<10``: there a primary cell tells the attacker 1..threshold-1, and a secondary ``x`` tells
     "0 or at least the threshold". A table that shows every hidden cell as ``x`` tells nothing
     but ``>= 0``.
+
+    ``weight`` (default 1 per model cell) scales the cost of hiding a cell, ``weight x (1 +
+    value)``: a low weight marks detail to hide before the figures readers look for. A cell
+    shown in several tables costs its highest weight.
     """
     t0 = time.perf_counter()
     group_of, groups = _groups(model)
@@ -191,6 +197,8 @@ def suppress(
     g_symbol = np.zeros(len(groups), bool)
     g_symbol[group_of[np.ones(len(primary), bool) if banded is None else banded]] = True
     g_banded = g_primary & g_symbol
+    g_weight = np.zeros(len(groups))
+    np.maximum.at(g_weight, group_of, np.ones(len(primary)) if weight is None else weight)
     g_hidden = g_primary.copy()
     result = SuppressionResult(
         np.zeros(len(model.cells), bool),
@@ -205,6 +213,7 @@ def suppress(
             continue
         comp.banded = g_banded[gl]
         comp.not_small = g_symbol[gl] & ~prim
+        comp.weight = g_weight[gl]
         current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
         try:
             hidden, audit = _suppress_component(
@@ -517,7 +526,7 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
             lo_list.append(np.full(K, -np.inf))
             hi_list.append(np.zeros(K))
     A = sp.vstack(blocks_a).tocsr()
-    cost = np.concatenate([np.zeros(2 * n), 1.0 + comp.v[cand]])
+    cost = np.concatenate([np.zeros(2 * n), comp.weight[cand] * (1.0 + comp.v[cand])])
     a = comp.a[cols]
     lb = np.concatenate([-a, -a, np.zeros(K)])
     ub = np.concatenate([np.full(2 * n, np.inf), np.ones(K)])

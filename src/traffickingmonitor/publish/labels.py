@@ -10,7 +10,7 @@ _DIMENSION_LISTS = {
     "victim_groups": codes.VICTIM_GROUP,
     "victim_group": codes.VICTIM_GROUP,
     "forms": codes.EXPLOITATION_FORM,
-    "sex": codes.SEX,
+    "sex": codes.SEX_GROUP,
     "age_group": codes.AGE_GROUP,
     "minor": codes.MINOR,
     "nationality_group": codes.NATIONALITY_GROUP,
@@ -28,6 +28,7 @@ _GENERIC = {
 _N_ORGS = {
     "1": ("1 melder", "1 organisation"),
     "2": ("2 melders", "2 organisations"),
+    "2+": ("2 of meer melders", "2 or more organisations"),
     "3+": ("3 of meer melders", "3 or more organisations"),
 }
 _MUNICIPALITY_DIMS = ("municipality", "residence_municipality", "exploitation_municipality")

@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from traffickingmonitor.analysis.crime_overlap import OVERLAP_GROUP_BY
 from traffickingmonitor.publish import cohort_charts as cc
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.chapters.cohort_common import (
@@ -22,7 +23,7 @@ from traffickingmonitor.publish.chapters.cohort_common import (
 from traffickingmonitor.publish.format import shown
 
 RESIDUAL = ("unknown", "other", "other_unknown")
-BREAKDOWNS = ("victim_group", "age_group", "minor", "sex")
+BREAKDOWNS = tuple(by for by in OVERLAP_GROUP_BY if by != "all")
 
 TEXT = {
     "nl": {
@@ -394,7 +395,7 @@ def _age(ctx, w, window, raw, num) -> Block | None:
                     percent_or_dash(shares["drugs"], lang),
                 ]
             )
-            if group_by == "age_group" and grp not in RESIDUAL:
+            if grp not in RESIDUAL:
                 for off, key in (("any", "any_suspect"), ("drugs", "drug_suspect")):
                     chart_rows.append(
                         {"label": label, "series": w[key], "value": 100 * shares[off]}

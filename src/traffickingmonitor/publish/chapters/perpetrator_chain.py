@@ -8,7 +8,6 @@ from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import pct, shown
-from traffickingmonitor.publish.labels import category_label
 
 TEXT = {
     "nl": {
@@ -127,7 +126,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             cells = []
             for _, v, c in conversions(table, year, form):
                 cells.append(shown(v) if c is None else f"{shown(v)} ({c}%)")
-            label = w["all_forms"] if form == "all" else category_label("forms", form, lang)
+            label = w["all_forms"] if form == "all" else codes.CHAIN_FORM.label(form, lang)
             rows.append([year, label, *cells])
     blocks.append(
         Block(
