@@ -152,7 +152,9 @@ def test_municipal_detail_is_hidden_before_a_national_figure():
             protection_level=RULE.protection_level,
             weight=np.asarray(weight),
         )
-        hidden_values[cheap] = sorted(c.value for c, h in zip(model.cells, result.hidden) if h)
+        hidden_values[cheap] = sorted(
+            c.value for c, h in zip(model.cells, result.hidden, strict=True) if h
+        )
     assert hidden_values[None] == [3, 15]
     assert hidden_values[40] == [3, 40]
 

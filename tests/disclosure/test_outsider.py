@@ -221,3 +221,16 @@ def test_at_risk_by_sex_does_not_narrow_a_small_sex(demo):
             truth, "revictimisation_sex", "at_risk", sex=sex, offence_group="any", month=84
         )
         _judge(lp, v, _row(rows, sex=sex)["at_risk"], true)
+
+
+def test_national_key_figures_are_shown_and_little_is_hidden(demo):
+    """Issue 12, hide less where readers look: on the demo edition no national key figure is
+    hidden and at most 2% of the count cells outside the municipality-level tables are."""
+    from traffickingmonitor.disclosure.api import protect_edition_details
+
+    _, truth = demo
+    protection = protect_edition_details(truth)
+    assert protection.hidden_key_figures() == []
+    hidden, cells = protection.hidden_share()
+    assert cells > 1000
+    assert hidden / cells <= 0.02, f"{hidden} of {cells} hidden"

@@ -15,7 +15,7 @@ from helpers import run_cli
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     # the whole national edition and its PDF: minutes on a busy machine, no short timeout
-    result = run_cli("demo", "--out", out, env={"TRAFFICKINGMONITOR_KEY": ""}, timeout=3600)
+    result = run_cli("demo", "--out", out, env={"TRAFFICKINGMONITOR_KEY": ""}, timeout=None)
     assert result.returncode == 0, result.stderr
     return out, result
 
@@ -66,8 +66,13 @@ def test_store_holds_no_synthetic_name_or_national_id(demo):
     ids = {i for i in regs["national_id"] if i}
     dates = {d for d in regs["birth_date"] if d}
     assert len(names) > 200 and len(ids) > 200 and len(dates) > 200
-    for value in sorted(names | ids | dates):
+    for value in sorted(names | dates):
         assert value.encode() not in raw, value
+    # A national id is nine digits: keyed tokens are hex, and a few thousand of them hold
+    # nine-digit runs, so one of them may equal an id by chance (about one demo in twenty). An
+    # id stored in clear stands on its own, not inside a longer run of hex digits.
+    for value in sorted(ids):
+        assert not re.search(rb"(?<![0-9a-f])" + value.encode() + rb"(?![0-9a-f])", raw), value
 
 
 def test_demo_edition_is_listed_with_input_hashes(demo):

@@ -68,6 +68,9 @@ MATRIX = [
     # A made-up edition: the shared app's own edition stays approved for the other tests.
     ("POST", "/admin/editions/{edition_id}/approve", "/admin/editions/none/approve", STAFF),
     ("POST", "/admin/editions/{edition_id}/withdraw", "/admin/editions/none/withdraw", {"admin"}),
+    ("GET", "/review", "/review", STAFF),
+    ("GET", "/review/{n}", "/review/1", STAFF),
+    ("POST", "/review/{n}", "/review/1", STAFF),
     ("GET", "/api/docs", "/api/docs", ALL),
     ("GET", "/api/redoc", "/api/redoc", ALL),
     ("GET", "/api/v1/editions", "/api/v1/editions", ALL),

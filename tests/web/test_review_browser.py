@@ -123,7 +123,7 @@ def test_review_pages_by_role_by_plain_form_and_audited(review_store, tmp_path):
     q = f"?edition={edition_id}"
     public = clients["public"].get(f"/review{q}", follow_redirects=False)
     assert public.status_code == 303 and public.headers["location"].startswith("/login")
-    assert clients["municipality"].get(f"/review/1{q}").status_code == 404
+    assert clients["municipality"].get(f"/review/1{q}").status_code == 403
     analyst = clients["analyst"]
     page = analyst.get(f"/review/2{q}")
     assert page.status_code == 200
@@ -148,7 +148,7 @@ def test_review_pages_by_role_by_plain_form_and_audited(review_store, tmp_path):
     assert re.search(rf'<progress id="review-progress" max="{len(pairs)}" value="1">', overview)
     muni = clients["municipality"]
     muni_form = {**form, "csrf_token": csrf(muni.get("/account").text), "decision": "match"}
-    assert muni.post("/review/2", data=muni_form).status_code == 404
+    assert muni.post("/review/2", data=muni_form).status_code == 403
     with app.state.db() as session:
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "review decision"))
         assert [(e.username, e.target, e.detail) for e in entries] == [

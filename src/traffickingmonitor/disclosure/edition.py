@@ -32,6 +32,32 @@ class EditionProtection:
     suppression: SuppressionResult | None = None
     notes: list[str] = field(default_factory=list)
 
+    def hidden_share(self) -> tuple[int, int]:
+        """Hidden and all count cells outside the municipality-level tables (where readers
+        look for national and regional figures)."""
+        hidden = cells = 0
+        for t in self.tables.values():
+            if MUNICIPALITY_DIMENSION in t.source.dimensions:
+                continue
+            cols = [c for c in t.source.counts if c in t.source.frame]
+            cells += int(t.source.frame[cols].notna().to_numpy().sum())
+            hidden += t.n_hidden()
+        return hidden, cells
+
+    def hidden_key_figures(self) -> list[str]:
+        """The national key figures (``KEY_FIGURE_TABLES``) that are hidden, as table: row."""
+        out = []
+        for tid in KEY_FIGURE_TABLES:
+            t = self.tables.get(tid)
+            if t is None or not t.n_hidden():
+                continue
+            status = t.status
+            for pos in range(len(t.frame)):
+                if status.iloc[pos].isin(["primary", "secondary"]).any():
+                    row = t.frame.iloc[pos]
+                    out.append(f"{tid}: " + ", ".join(str(row[d]) for d in t.source.dimensions))
+        return out
+
     def counts(self) -> dict:
         """Cells published, hidden by the primary rule and hidden to protect them."""
         cells = hidden = primary = secondary = 0
@@ -58,12 +84,26 @@ def protect_edition(
     return protect_edition_details(tables, rule).tables
 
 
+#: the dimension of the municipality-level tables (the detail readers look up one at a time)
+MUNICIPALITY_DIMENSION = "municipality"
+#: national key figures: the year's total by sex, age group, victim group, nationality group,
+#: reporting organisation, police unit and province (none may be hidden in a good design)
+KEY_FIGURE_TABLES = (
+    "totals",
+    "sex",
+    "age_group",
+    "victim_group",
+    "nationality_group",
+    "reporting_org",
+    "police_unit",
+    "province",
+)
 #: rounds of turning tables with an unprotectable cell to x only
 MAX_X_ROUNDS = 3
 #: dimensions of detail a reader looks up one at a time (a municipality): the engine hides such
 #: cells before the figures of the country and its regions (a cell of a table with one of
 #: these dimensions costs ``DETAIL_WEIGHT`` times as much to hide as any other cell)
-DETAIL_DIMENSIONS = ("municipality", "safety_region")
+DETAIL_DIMENSIONS = (MUNICIPALITY_DIMENSION, "safety_region")
 DETAIL_WEIGHT = 0.1
 
 

@@ -20,7 +20,6 @@ from traffickingmonitor.publish.web import review_state
 from traffickingmonitor.publish.web.access import (
     check_csrf,
     edition_for,
-    principal,
     redirect,
     require,
 )
@@ -201,11 +200,8 @@ def _number(value: float, digits: int, lang: str, sign: bool = False) -> str:
 
 
 def _reviewer(request: Request):
-    """Analysts and administrators; the public is sent to the login, other users get a 404
-    (the page is not theirs to know about)."""
-    p = principal(request)
-    if p.logged_in and p.role not in ROLES:
-        raise HTTPException(404, "not found")
+    """Analysts and administrators; the public is sent to the login, other users get a 403
+    (as on every staff page)."""
     return require(request, *ROLES)
 
 
