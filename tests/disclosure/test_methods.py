@@ -4,6 +4,7 @@ and ``disclosure-check`` judges each."""
 from __future__ import annotations
 
 import json
+import re
 from html import unescape
 
 import pandas as pd
@@ -122,6 +123,11 @@ def test_disclosure_check_command(demo_edition):
     assert res.exit_code == 0, res.output
     assert "all checks passed" in res.output
     assert "ok    sex" in res.output
+    share = re.search(
+        r"hidden outside the municipality tables: (\d+) of (\d+) count cells", res.output
+    )
+    assert share and 0 < int(share[1]) < int(share[2])
+    assert "national key figures hidden: none" in res.output
     res = CliRunner().invoke(
         app, ["disclosure-check", "--db", str(demo_edition.db), "--disclosure", "nonsense"]
     )

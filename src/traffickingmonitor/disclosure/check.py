@@ -43,6 +43,14 @@ class CheckResult:
             f"(primary), {c['secondary']} hidden (secondary), {c['withheld']} withheld; "
             f"protection step {self.protection.seconds:.1f} s"
         ]
+        if self.rule.method == "suppression":
+            hidden, cells = self.protection.hidden_share()
+            keys = self.protection.hidden_key_figures()
+            out.append(
+                f"hidden outside the municipality tables: {hidden} of {cells} count cells "
+                f"({100 * hidden / max(cells, 1):.1f}%); national key figures hidden: "
+                + ("; ".join(keys) if keys else "none")
+            )
         width = max((len(v.table_id) for v in self.verdicts), default=0)
         for v in self.verdicts:
             out.append(f"  {'ok  ' if v.ok else 'FAIL'}  {v.table_id:<{width}}  {v.detail}")
