@@ -16,6 +16,8 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.linkage.model import COMPARISONS
+from traffickingmonitor.linkage.review import FLAG_COLUMNS
 from traffickingmonitor.publish.web import review_state
 from traffickingmonitor.publish.web.access import (
     check_csrf,
@@ -29,29 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 ROLES = ("admin", "analyst")
 # The evidence columns of ``uncertain_pairs``: comparisons (level and weight), then flags.
-COMPARISONS = (
-    "nid",
-    "name",
-    "birth",
-    "sex",
-    "nationality",
-    "residence_municipality",
-    "residence_status",
-)
-FLAGS = (
-    "nid",
-    "name",
-    "family",
-    "given",
-    "family_phonetic",
-    "given_phonetic",
-    "birth_date",
-    "birth_year",
-    "sex",
-    "nationality",
-    "residence_municipality",
-    "residence_status",
-)
+FLAGS = tuple(col.removesuffix("_token") for col in FLAG_COLUMNS)
 
 WORDS = {
     "nl": {
