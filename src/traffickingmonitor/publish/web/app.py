@@ -200,6 +200,9 @@ def create_app(
     from traffickingmonitor.publish.web import review
 
     app.include_router(review.router)
+    from traffickingmonitor.publish.web import workspace
+
+    app.include_router(workspace.router)
 
     app.state.chain = chain
     app.state.audit = audit.AuditWriter(chain)

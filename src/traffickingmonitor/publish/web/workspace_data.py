@@ -1,0 +1,322 @@
+"""What the analyst's workspace shows, computed from the store and the protected tables.
+
+Read-only: the store is opened read-only, and nothing here writes it. Table comparisons use
+the protected (shown) values only, so a hidden cell stays hidden in the comparison too.
+Registration fields are summarised as shares filled, never as values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from traffickingmonitor.disclosure.api import ProtectedTable
+
+# Probability thresholds at which the linkage page counts links.
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+# Registration columns that are the row's identity or its organisation, not a field to fill.
+_NOT_FIELDS = ("file_hash", "registration_id", "reporting_org")
+
+
+def _digits(v) -> int | None:
+    """A shown count as an integer (``"1 234"`` and ``"958"``), else None (a symbol)."""
+    if isinstance(v, (int,)) and not isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        s = v.replace(" ", "").replace("\u202f", "")
+        if s.isdigit():
+            return int(s)
+    return None
+
+
+def _text(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return str(v)
+
+
+def _diff_label(old, new, threshold: int) -> str | None:
+    """The change between two shown counts; fewer than ``threshold`` either way is shown as
+    ``<threshold`` (as ``figures.changes`` does), never as its number."""
+    a, b = _digits(old), _digits(new)
+    if a is None or b is None:
+        return None
+    d = b - a
+    if 0 < abs(d) < threshold:
+        return f"+<{threshold}" if d > 0 else f"-<{threshold}"
+    return f"{d:+d}"
+
+
+def compare_table(
+    now: ProtectedTable | None, before: ProtectedTable | None, threshold: int
+) -> dict:
+    """The rows of one table that differ between two editions, cell by cell.
+
+    Returns ``{"dims", "cols", "rows", "added", "removed", "changed_cells"}``; each row is
+    ``{"key": [...], "cells": [{"text", "changed", "diff"}], "status"}`` with status
+    ``changed``, ``added`` or ``removed``. Rows are matched on the table's dimensions.
+    """
+    source = (now or before).source
+    dims = list(source.dimensions)
+    cols = [*source.counts, *source.estimates]
+
+    def index(table):
+        if table is None:
+            return {}
+        out = {}
+        for rec in table.frame.to_dict("records"):
+            out[tuple(str(rec[d]) for d in dims)] = rec
+        return out
+
+    a, b = index(before), index(now)
+    rows = []
+    changed_cells = 0
+    for key in list(b) + [k for k in a if k not in b]:
+        old, new = a.get(key), b.get(key)
+        if old is None or new is None:
+            status = "added" if old is None else "removed"
+            rec = new if old is None else old
+            cells = [{"text": _text(rec.get(c)), "changed": True, "diff": None} for c in cols]
+            rows.append({"key": list(key), "cells": cells, "status": status})
+            continue
+        cells = []
+        differs = False
+        for c in cols:
+            o, n = _text(old.get(c)), _text(new.get(c))
+            if o == n:
+                cells.append({"text": n, "changed": False, "diff": None})
+            else:
+                differs = True
+                changed_cells += 1
+                cells.append(
+                    {"text": f"{o} → {n}", "changed": True, "diff": _diff_label(o, n, threshold)}
+                )
+        if differs:
+            rows.append({"key": list(key), "cells": cells, "status": "changed"})
+    return {
+        "dims": dims,
+        "cols": cols,
+        "rows": rows,
+        "added": sum(r["status"] == "added" for r in rows),
+        "removed": sum(r["status"] == "removed" for r in rows),
+        "changed_cells": changed_cells,
+    }
+
+
+def compare_tables(
+    now: dict[str, ProtectedTable], before: dict[str, ProtectedTable], threshold: int, lang: str
+) -> list[dict]:
+    """``compare_table`` for every table id of either edition, in this edition's order."""
+    out = []
+    for tid in list(now) + [t for t in before if t not in now]:
+        table = now.get(tid) or before.get(tid)
+        diff = compare_table(now.get(tid), before.get(tid), threshold)
+        diff.update(
+            id=tid,
+            title=table.title(lang),
+            new_table=tid not in before,
+            dropped_table=tid not in now,
+        )
+        out.append(diff)
+    return out
+
+
+def input_changes(edition, prev) -> list[dict]:
+    """Input files added, removed or changed (another hash under the same name)."""
+
+    def files(e):
+        return {
+            r["file_name"]: {"kind": r["kind"], "hash": r["file_hash"]}
+            for r in e.inputs.to_dict("records")
+        }
+
+    now, before = files(edition), files(prev)
+    out = []
+    for name in sorted(set(now) | set(before)):
+        n, b = now.get(name), before.get(name)
+        if n and b and n["hash"] == b["hash"]:
+            continue
+        change = "added" if b is None else "removed" if n is None else "changed"
+        f = n or b
+        out.append(
+            {
+                "file_name": name,
+                "kind": f["kind"],
+                "change": change,
+                "before": b["hash"][:12] if b else "–",
+                "now": n["hash"][:12] if n else "–",
+            }
+        )
+    return out
+
+
+def config_changes(edition, prev) -> list[dict]:
+    """Settings that differ between the two editions' configurations (dotted keys)."""
+    a, b = _flatten(prev.config or {}), _flatten(edition.config or {})
+    return [
+        {"key": k, "before": json.dumps(a.get(k)), "now": json.dumps(b.get(k))}
+        for k in sorted(set(a) | set(b))
+        if a.get(k) != b.get(k)
+    ]
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _connect(db: Path):
+    from traffickingmonitor import store
+
+    return store.connect(db, read_only=True)
+
+
+def quality(db: Path, edition_id: str) -> dict:
+    """Per reporting organisation: registrations, and the share of each field filled.
+
+    A field counts as filled when it is not empty and not ``unknown`` (an empty list is
+    empty). Only shares and counts leave this function, never a value.
+    """
+    from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS
+
+    con = _connect(db)
+    try:
+        described = con.execute("DESCRIBE registrations").fetchall()
+        fields = [(name, typ) for name, typ, *_ in described if name not in _NOT_FIELDS]
+        shares = []
+        for name, typ in fields:
+            q = f'"{name}"'
+            if typ.endswith("[]"):
+                filled = f"{q} IS NOT NULL AND len({q}) > 0"
+            elif typ == "VARCHAR":
+                filled = f"{q} IS NOT NULL AND {q} NOT IN ('', 'unknown')"
+            else:
+                filled = f"{q} IS NOT NULL"
+            shares.append(f"avg(CASE WHEN {filled} THEN 1.0 ELSE 0.0 END)")
+        per_org = con.execute(
+            f"WITH reg AS ({EDITION_REGISTRATIONS}) SELECT reporting_org, count(*), "
+            + ", ".join(shares)
+            + " FROM reg GROUP BY reporting_org ORDER BY reporting_org",
+            {"edition": edition_id},
+        ).fetchall()
+        per_year = con.execute(
+            f"WITH reg AS ({EDITION_REGISTRATIONS}) SELECT reporting_org, year, count(*) "
+            "FROM reg GROUP BY ALL ORDER BY reporting_org, year",
+            {"edition": edition_id},
+        ).fetchall()
+    finally:
+        con.close()
+    orgs = [{"org": r[0], "n": int(r[1]), "shares": [float(s) for s in r[2:]]} for r in per_org]
+    years = sorted({int(y) for _, y, _ in per_year})
+    counts = {(o, int(y)): int(n) for o, y, n in per_year}
+    by_year = [
+        {"org": o["org"], "counts": [counts.get((o["org"], y), 0) for y in years]} for o in orgs
+    ]
+    return {"fields": [n for n, _ in fields], "orgs": orgs, "years": years, "by_year": by_year}
+
+
+def linkage(db: Path, edition_id: str) -> dict | None:
+    """Match weights of the stored pairs, links per threshold and the model's m/u by level.
+
+    The store keeps the scored pairs at or above the link floor (``edition_links``): the
+    histogram and the counts are of those. None: the edition has no linkage model.
+    """
+    from traffickingmonitor.linkage import store_io
+
+    con = _connect(db)
+    try:
+        model = store_io.load_model(con, edition_id)
+        if model is None:
+            return None
+        floor_row = con.execute(
+            "SELECT count(*), min(match_probability) FROM edition_links WHERE edition_id = ?",
+            [edition_id],
+        ).fetchone()
+        hist = con.execute(
+            "SELECT floor(match_weight)::INTEGER AS bin, count(*) FROM edition_links "
+            "WHERE edition_id = ? GROUP BY bin ORDER BY bin",
+            [edition_id],
+        ).fetchall()
+        per_threshold = [
+            (
+                t,
+                con.execute(
+                    "SELECT count(*) FROM edition_links "
+                    "WHERE edition_id = ? AND match_probability >= ?",
+                    [edition_id, t],
+                ).fetchone()[0],
+            )
+            for t in THRESHOLDS
+        ]
+        notes = store_io.load_notes(con, edition_id)
+    finally:
+        con.close()
+    # Bins without pairs too, so the histogram's x axis is even.
+    found = dict(hist)
+    bins = list(range(min(found), max(found) + 1)) if found else []
+    top = max(found.values(), default=1)
+    histogram = [{"bin": b, "n": found.get(b, 0), "width": found.get(b, 0) / top} for b in bins]
+    threshold = float(model.threshold)
+    thresholds = sorted(set(THRESHOLDS) | {threshold})
+    counts = dict(per_threshold)
+    if threshold not in counts:
+        con = _connect(db)
+        try:
+            counts[threshold] = con.execute(
+                "SELECT count(*) FROM edition_links "
+                "WHERE edition_id = ? AND match_probability >= ?",
+                [edition_id, threshold],
+            ).fetchone()[0]
+        finally:
+            con.close()
+    top_links = max(counts.values(), default=1) or 1
+    links = [
+        {
+            "threshold": t,
+            "n": int(counts[t]),
+            "width": counts[t] / top_links,
+            "used": t == threshold,
+        }
+        for t in thresholds
+    ]
+    return {
+        "pairs": int(floor_row[0]),
+        "threshold": threshold,
+        "histogram": histogram,
+        "links": links,
+        "comparisons": parameters(model.splink),
+        "prior": notes.get("prior"),
+    }
+
+
+def parameters(splink: dict) -> list[dict]:
+    """m, u and match weight (log2 m/u) per comparison level, as Splink's
+    ``match_weights_chart`` shows them; the null level has none (it is neutral)."""
+    out = []
+    for comp in splink.get("comparisons", []):
+        levels = []
+        for level in comp.get("comparison_levels", []):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else None
+            levels.append(
+                {
+                    "label": level.get("label_for_charts", level.get("sql_condition", "")),
+                    "null": bool(level.get("is_null_level")),
+                    "m": m,
+                    "u": u,
+                    "weight": weight,
+                    "fixed": bool(level.get("fix_m_probability") or level.get("fix_u_probability")),
+                }
+            )
+        span = max((abs(v["weight"]) for v in levels if v["weight"] is not None), default=1) or 1
+        for v in levels:
+            v["width"] = abs(v["weight"]) / span if v["weight"] is not None else 0
+        out.append({"name": comp.get("output_column_name", ""), "levels": levels})
+    return out
