@@ -8,11 +8,12 @@ import dataclasses
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from web_helpers import login, make_app
+from web_helpers import PASSWORDS, login, make_app
 
 PAGES = [
     "/workspace",
@@ -218,3 +219,86 @@ def test_downloads_cover_every_edition(clients, app):
         names = {n.split("/", 1)[1] for n in zipfile.ZipFile(io.BytesIO(r.content)).namelist()}
         assert names == {f"{tid}.csv" for tid in data.tables(e.edition_id)} | {"metadata.json"}
     assert clients["analyst"].get("/workspace/downloads/nope.zip").status_code == 404
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser_server(demo_db, tmp_path_factory):
+    """The demo app served on a free port in a thread (as ``test_browser`` does)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('wsb') / 's.sqlite'}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", app.state.data.latest.edition_id
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_workspace_in_the_browser_with_axe(browser_server):
+    from playwright.sync_api import sync_playwright
+
+    base, edition_id = browser_server
+    username, password = PASSWORDS["analyst"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            # bypass_csp: axe is injected as a script; the app's CSP forbids inline ones.
+            context = browser.new_context(base_url=base, bypass_csp=True)
+            page = context.new_page()
+            page.set_default_timeout(60_000)
+            page.goto("/login")
+            page.fill("#username", username)
+            page.fill("#password", password)
+            page.click("form.stack button[type=submit]")
+            page.wait_for_url(re.compile(r".*/$"))
+            page.click("nav.main-nav a[href='/workspace']")
+            page.wait_for_url(re.compile(r".*/workspace$"))
+            for path in PAGES:
+                url = path if path.endswith("downloads") else f"{path}?edition={edition_id}"
+                response = page.goto(url)
+                assert response.status == 200, path
+                assert page.locator("h1").count() == 1
+                # the workspace's own menu marks the page shown
+                if path != "/workspace":
+                    assert page.locator(f"nav a[aria-current='page'][href^='{path}']").count()
+                name = path.strip("/").replace("/", "_")
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                page.evaluate(AXE.read_text("utf-8"))
+                result = page.evaluate(
+                    "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+                    "'wcag21a', 'wcag21aa', 'best-practice']})"
+                )
+                serious = [
+                    (v["id"], [n["target"] for n in v["nodes"][:3]])
+                    for v in result["violations"]
+                    if v["impact"] in ("serious", "critical")
+                ]
+                assert not serious, (path, serious)
+            # the shares carry their colour scale
+            page.goto(f"/workspace/quality?edition={edition_id}")
+            cell = page.locator("#ws-shares tbody td").first
+            assert "hsl" in (cell.get_attribute("style") or "")
+        finally:
+            browser.close()

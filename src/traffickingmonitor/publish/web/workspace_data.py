@@ -315,8 +315,11 @@ def parameters(splink: dict) -> list[dict]:
                     "fixed": bool(level.get("fix_m_probability") or level.get("fix_u_probability")),
                 }
             )
-        span = max((abs(v["weight"]) for v in levels if v["weight"] is not None), default=1) or 1
-        for v in levels:
-            v["width"] = abs(v["weight"]) / span if v["weight"] is not None else 0
         out.append({"name": comp.get("output_column_name", ""), "levels": levels})
+    # One scale for all comparisons, so bars compare across them as in Splink's chart.
+    weights = [abs(v["weight"]) for c in out for v in c["levels"] if v["weight"] is not None]
+    span = max(weights, default=1) or 1
+    for c in out:
+        for v in c["levels"]:
+            v["width"] = abs(v["weight"]) / span if v["weight"] is not None else 0
     return out
