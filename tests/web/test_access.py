@@ -75,6 +75,7 @@ MATRIX = [
     ("GET", "/workspace/compare", "/workspace/compare", STAFF),
     ("GET", "/workspace/quality", "/workspace/quality", STAFF),
     ("GET", "/workspace/linkage", "/workspace/linkage", STAFF),
+    ("GET", "/workspace/hidden", "/workspace/hidden", STAFF),
     ("GET", "/workspace/downloads", "/workspace/downloads", STAFF),
     (
         "GET",

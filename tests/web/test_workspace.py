@@ -20,6 +20,7 @@ PAGES = [
     "/workspace/compare",
     "/workspace/quality",
     "/workspace/linkage",
+    "/workspace/hidden",
     "/workspace/downloads",
 ]
 
@@ -206,6 +207,28 @@ def test_linkage_numbers_match_the_store(clients, app, edition_id):
     for name in notes["comparisons"]:
         assert f"<code>{name}</code>" in html
     assert "national id equal" in html
+
+
+def test_hidden_number_models_match_the_protected_tables(clients, app, edition_id):
+    html = clients["analyst"].get(f"/workspace/hidden?edition={edition_id}").text
+    tables = app.state.data.tables(edition_id)
+    sens = tables["hidden_number_sensitivity"].frame
+    assert len(sens)
+    for rec in sens.to_dict("records"):
+        section = re.search(rf'id="year-{rec["year"]}".*?</section>', html, re.S).group(0)
+        row = (
+            f'<th scope="row">{rec["method"]}</th><td>{rec["observed"]}</td>'
+            f"<td>{rec['estimate']}</td><td>{rec['ci_low']}</td><td>{rec['ci_high']}</td>"
+        )
+        assert row in section
+    main = tables["hidden_number"].frame
+    for rec in main.to_dict("records"):
+        section = re.search(rf'id="year-{rec["year"]}".*?</section>', html, re.S).group(0)
+        assert f'<th scope="row">{rec["victim_group"]}</th><td>{rec["observed"]}</td>' in section
+    # the run's warnings per year are there to read
+    notes = app.state.data.edition(edition_id).notes["hidden_number"]["years"]
+    some = next(w for y in notes.values() for w in y["warnings"])
+    assert some.replace("'", "&#39;") in html
 
 
 def test_downloads_cover_every_edition(clients, app):

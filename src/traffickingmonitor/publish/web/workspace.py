@@ -1,5 +1,5 @@
 """The analyst's workspace (analysts and administrators): edition comparison, data quality,
-linkage diagnostics and the protected tables of every edition for download."""
+linkage and hidden-number diagnostics, and the protected tables of every edition for download."""
 
 from __future__ import annotations
 
@@ -106,6 +106,20 @@ async def workspace_linkage(request: Request):
         lambda: workspace_data.linkage(data.db, edition.edition_id),
     )
     return _page(request, "workspace_linkage.html.j2", edition=edition, link=link)
+
+
+@router.get("/workspace/hidden", response_class=HTMLResponse)
+async def workspace_hidden(request: Request):
+    edition = _staff_edition(request)
+    data = request.app.state.data
+
+    def build():
+        return workspace_data.hidden_number(
+            data.tables(edition.edition_id), edition.notes.get("hidden_number", {})
+        )
+
+    hidden = await run_in_threadpool(data.memo, ("ws-hidden", edition.edition_id), build)
+    return _page(request, "workspace_hidden.html.j2", edition=edition, hidden=hidden)
 
 
 @router.get("/workspace/downloads", response_class=HTMLResponse)

@@ -323,3 +323,54 @@ def parameters(splink: dict) -> list[dict]:
         for v in c["levels"]:
             v["width"] = abs(v["weight"]) / span if v["weight"] is not None else 0
     return out
+
+
+def hidden_number(tables: dict[str, ProtectedTable], notes: dict) -> dict | None:
+    """The hidden-number diagnostics of an edition from its protected tables and run notes:
+    per year the models compared (``hidden_number_sensitivity``: stepwise, BIC, AIC, main
+    effects) with their estimates and intervals, the stratified estimates with the model each
+    group chose, and the lists used, merged and warned about. None: no hidden number."""
+    main, sens = tables.get("hidden_number"), tables.get("hidden_number_sensitivity")
+    if main is None and sens is None:
+        return None
+    years: dict[int, dict] = {}
+
+    def year(y) -> dict:
+        return years.setdefault(int(y), {"year": int(y), "models": [], "groups": []})
+
+    for rec in sens.frame.to_dict("records") if sens is not None else []:
+        year(rec["year"])["models"].append(_estimate_row(rec, "method"))
+    for rec in main.frame.to_dict("records") if main is not None else []:
+        row = _estimate_row(rec, "victim_group")
+        row["status"] = _text(rec.get("status"))
+        year(rec["year"])["groups"].append(row)
+    run = (notes or {}).get("years", {})
+    for y, entry in years.items():
+        found = run.get(str(y)) or run.get(y) or {}
+        entry["lists"] = found.get("lists", [])
+        entry["merged"] = found.get("merged_into_other", [])
+        entry["warnings"] = found.get("warnings", [])
+        # one scale per year: the widest interval of the models compared
+        highs = [r["bar"]["high"] for r in entry["models"] if r["bar"]]
+        top = max(highs, default=0) or 1
+        for r in entry["models"]:
+            if r["bar"]:
+                r["bar"] = {k: 100 * v / top for k, v in r["bar"].items()}
+    settings = (notes or {}).get("settings", {})
+    return {"years": [years[y] for y in sorted(years)], "settings": settings}
+
+
+def _estimate_row(rec: dict, label: str) -> dict:
+    est, low, high = (_digits(rec.get(c)) for c in ("estimate", "ci_low", "ci_high"))
+    bar = None
+    if None not in (est, low, high) and high >= low:
+        bar = {"low": low, "high": high, "estimate": est}
+    return {
+        "label": _text(rec.get(label)),
+        "observed": _text(rec.get("observed")),
+        "estimate": _text(rec.get("estimate")),
+        "ci_low": _text(rec.get("ci_low")),
+        "ci_high": _text(rec.get("ci_high")),
+        "model": _text(rec.get("model")) or "–",
+        "bar": bar,
+    }
