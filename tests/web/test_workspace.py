@@ -86,6 +86,11 @@ def two_editions(demo_db, tmp_path_factory):
         now = int(frame.loc[i, "persons"])
         frame.loc[i, "persons"] = str(now - delta)
         planted[year] = (now - delta, now)
+    # a count the previous edition hid: the symbol is kept, no difference is given
+    sex = tables["sex"]._frame
+    j = sex.index[sex["persons"].astype(str).str.isdigit()][0]
+    planted["sex"] = sex.loc[j, "persons"]
+    sex.loc[j, "persons"] = "<10"
     data._tables[prev.edition_id] = tables
     data.__dict__["editions"] = [prev, real]
     app.state.data = data
@@ -111,7 +116,11 @@ def test_compare_highlights_a_planted_change(two_editions):
     # registrations did not change: only the two planted cells are highlighted
     assert totals.count('class="ws-changed"') == 2
     sex = re.search(r'id="table-sex".*?</details>', html, re.S).group(0)
-    assert "ws-changed" not in sex
+    assert f'class="ws-changed">&lt;10 → {planted["sex"]}</td>' in sex
+    assert sex.count('class="ws-changed"') == 1
+    unchanged = re.search(r'id="ws-unchanged".*?</ul>', html, re.S).group(0)
+    assert "<code>victim_group</code>" in unchanged and "<code>totals</code>" not in unchanged
+    assert 'id="table-victim_group"' not in html
 
 
 def test_compare_table_rows_added_and_removed(app, edition_id):
