@@ -116,3 +116,32 @@ def login(client, role: str) -> None:
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text[:500]
+
+
+def serve_in_thread(app):
+    """Serve ``app`` on a free port in a thread (for the browser); yields its base URL.
+
+    The start is waited for generously: the app builds its pages first, and the machine may
+    be busy with the rest of the suite.
+    """
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 600
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)

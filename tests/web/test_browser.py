@@ -6,14 +6,11 @@ Screenshots of the pages are written to ``tests/web/artifacts/`` (kept out of gi
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from web_helpers import OWN_GM, PASSWORDS, make_app
+from web_helpers import OWN_GM, PASSWORDS, make_app, serve_in_thread
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -37,36 +34,17 @@ pytestmark = [
 ]
 
 
-def _serve(app):
-    """Serve ``app`` on a free port in a thread; yields its base URL."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def server(demo_db, tmp_path_factory):
     app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('bstate') / 's.sqlite'}")
-    yield from _serve(app)
+    yield from serve_in_thread(app)
 
 
 @pytest.fixture(scope="module")
 def draft_server(demo_db, tmp_path_factory):
     """The demo store under a fresh state: its edition is a draft until approved."""
     state = f"sqlite:///{tmp_path_factory.mktemp('dstate') / 's.sqlite'}"
-    yield from _serve(make_app(demo_db, state, approve=False))
+    yield from serve_in_thread(make_app(demo_db, state, approve=False))
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,11 @@ Screenshots go to ``tests/web/artifacts/`` (kept out of git).
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from web_helpers import PASSWORDS, csrf, login, make_app
+from web_helpers import PASSWORDS, csrf, login, make_app, serve_in_thread
 
 # As in test_browser.py (test modules are not importable from each other here).
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,26 +48,14 @@ def review_store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(review_store):
-    import uvicorn
 
     root, _, _ = review_store
     state = f"sqlite:///{root / 'state.sqlite'}"
     app = make_app(root / "monitor.duckdb", state)
     # Build the edition's chapters (every page's menu) before the browser asks, as ``serve``.
     app.state.data.warm()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 300
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", state
-    srv.should_exit = True
-    thread.join(10)
+    for base in serve_in_thread(app):
+        yield base, state
 
 
 def _axe(page) -> list[dict]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from web_helpers import PASSWORDS, login, make_app
+from web_helpers import PASSWORDS, login, make_app, serve_in_thread
 
 PAGES = [
     "/workspace",
@@ -263,24 +263,10 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 @pytest.fixture(scope="module")
 def browser_server(demo_db, tmp_path_factory):
     """The demo app served on a free port in a thread (as ``test_browser`` does)."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
 
     app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('wsb') / 's.sqlite'}")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app.state.data.latest.edition_id
-    srv.should_exit = True
-    thread.join(10)
+    for base in serve_in_thread(app):
+        yield base, app.state.data.latest.edition_id
 
 
 @pytest.mark.browser
