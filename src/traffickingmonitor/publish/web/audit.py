@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 import threading
+import uuid
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,14 +161,23 @@ def _sign(key: bytes, body: dict) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
+_CHECKPOINT_LOCK = threading.Lock()
+
+
 def write_checkpoint(chain: AuditChain, body: dict) -> None:
-    """Replace the checkpoint file at once (a reader sees the old or the new one, whole)."""
+    """Replace the checkpoint file at once (a reader sees the old or the new one, whole).
+
+    The temporary file is this call's own: the writer thread and a direct ``append`` of one
+    process may write checkpoints at the same time (a name per process only let one of them
+    move the other's file away).
+    """
     record = {**body, "at": utcnow().isoformat(timespec="seconds"), "sig": _sign(chain.key, body)}
-    tmp = chain.checkpoint.with_name(f"{chain.checkpoint.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(record, f)
-    os.replace(tmp, chain.checkpoint)
+    tmp = chain.checkpoint.with_name(f"{chain.checkpoint.name}.{uuid.uuid4().hex}.tmp")
+    with _CHECKPOINT_LOCK:
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(record, f)
+        os.replace(tmp, chain.checkpoint)
 
 
 def read_checkpoint(chain: AuditChain) -> dict | None:
