@@ -91,7 +91,9 @@ async def workspace_quality(request: Request):
     q = await run_in_threadpool(
         data.memo,
         ("ws-quality", edition.edition_id),
-        lambda: workspace_data.quality(data.db, edition.edition_id),
+        lambda: workspace_data.quality(
+            data.db, edition.edition_id, data.tables(edition.edition_id), data.rule.threshold
+        ),
     )
     return _page(request, "workspace_quality.html.j2", edition=edition, q=q)
 

@@ -178,11 +178,22 @@ def _connect(db: Path):
     return store.connect(db, read_only=True)
 
 
-def quality(db: Path, edition_id: str) -> dict:
+def _shown(table, year: int, org: str):
+    """The protected registrations of ``org`` in ``year`` (0 where the table has no row)."""
+    try:
+        return table.value({"year": year, "reporting_org": org}, "registrations")
+    except KeyError:
+        return 0
+
+
+def quality(db: Path, edition_id: str, protected: dict, threshold: int) -> dict:
     """Per reporting organisation: registrations, and the share of each field filled.
 
     A field counts as filled when it is not empty and not ``unknown`` (an empty list is
-    empty). Only shares and counts leave this function, never a value.
+    empty). Only shares and counts leave this function, never a value. Registrations per
+    organisation and year are the protected ``reporting_org`` cells (one figure, one
+    definition, and no count past disclosure control); an organisation's total below the
+    threshold is shown as ``<threshold``.
     """
     from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS
 
@@ -206,18 +217,24 @@ def quality(db: Path, edition_id: str) -> dict:
             + " FROM reg GROUP BY reporting_org ORDER BY reporting_org",
             {"edition": edition_id},
         ).fetchall()
-        per_year = con.execute(
-            f"WITH reg AS ({EDITION_REGISTRATIONS}) SELECT reporting_org, year, count(*) "
-            "FROM reg GROUP BY ALL ORDER BY reporting_org, year",
-            {"edition": edition_id},
-        ).fetchall()
     finally:
         con.close()
-    orgs = [{"org": r[0], "n": int(r[1]), "shares": [float(s) for s in r[2:]]} for r in per_org]
-    years = sorted({int(y) for _, y, _ in per_year})
-    counts = {(o, int(y)): int(n) for o, y, n in per_year}
+    orgs = [
+        {
+            "org": r[0],
+            "n": int(r[1]) if int(r[1]) >= threshold else f"<{threshold}",
+            "shares": [float(s) for s in r[2:]],
+        }
+        for r in per_org
+    ]
+    frame = protected["reporting_org"].frame
+    years = sorted(int(y) for y in frame["year"].unique())
     by_year = [
-        {"org": o["org"], "counts": [counts.get((o["org"], y), 0) for y in years]} for o in orgs
+        {
+            "org": o["org"],
+            "counts": [_shown(protected["reporting_org"], y, o["org"]) for y in years],
+        }
+        for o in orgs
     ]
     return {"fields": [n for n, _ in fields], "orgs": orgs, "years": years, "by_year": by_year}
 
