@@ -165,3 +165,10 @@ def test_tables_of_municipalities_and_safety_regions_are_detail():
     assert _weight(_t("m", ("year", "municipality"), [(2020, "GM0363", 5)])) == DETAIL_WEIGHT
     assert _weight(_t("s", ("safety_region",), [("VR13", 5)])) == DETAIL_WEIGHT
     assert _weight(_t("p", ("year", "province"), [(2020, "PV27", 5)])) == 1.0
+
+
+def test_a_key_table_the_edition_lacks_is_not_reported_as_shown():
+    tables = {"totals": _t("totals", ("year",), [(2020, 70)])}
+    missing = protect_edition_details(tables, RULE).hidden_key_figures()
+    assert "sex: not in this edition" in missing
+    assert not any(m.startswith("totals") for m in missing)

@@ -45,11 +45,15 @@ class EditionProtection:
         return hidden, cells
 
     def hidden_key_figures(self) -> list[str]:
-        """The national key figures (``KEY_FIGURE_TABLES``) that are hidden, as table: row."""
+        """The national key figures (``KEY_FIGURE_TABLES``) that are hidden, as table: row, and
+        the key tables the edition does not have (not looked at, so never reported as shown)."""
         out = []
         for tid in KEY_FIGURE_TABLES:
             t = self.tables.get(tid)
-            if t is None or not t.n_hidden():
+            if t is None:
+                out.append(f"{tid}: not in this edition")
+                continue
+            if not t.n_hidden():
                 continue
             status = t.status
             for pos in range(len(t.frame)):
