@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from html import escape as html_escape
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -222,7 +223,11 @@ def test_linkage_numbers_match_the_store(clients, app, edition_id):
     # m/u per level of every comparison the model has
     for name in notes["comparisons"]:
         assert f"<code>{name}</code>" in html
-    assert "national id equal" in html
+    # level names in the page's language, with Splink's match weights chart per comparison
+    assert "identiteitsnummer gelijk" in html and "national id equal" not in html
+    assert html.count('<figure class="chart"') == 1 + len(notes["comparisons"])
+    english = clients["analyst"].get(f"/workspace/linkage?edition={edition_id}&lang=en").text
+    assert "national id equal" in english
 
 
 def test_hidden_number_models_match_the_protected_tables(clients, app, edition_id):
@@ -245,6 +250,50 @@ def test_hidden_number_models_match_the_protected_tables(clients, app, edition_i
     notes = app.state.data.edition(edition_id).notes["hidden_number"]["years"]
     some = next(w for y in notes.values() for w in y["warnings"])
     assert some.replace("'", "&#39;") in html
+
+
+def test_hidden_number_fit_against_observed(clients, app, edition_id):
+    """Per year the year-level model's fitted count and residual beside each shown observed
+    count, computed from the run's notes; hidden counts hide their fitted value too."""
+    from traffickingmonitor.publish.labels import category_label
+
+    html = clients["analyst"].get(f"/workspace/hidden?edition={edition_id}&lang=en").text
+    years = app.state.data.edition(edition_id).notes["hidden_number"]["years"]
+    checked = 0
+    for year, notes in years.items():
+        if "fit" not in notes:
+            continue
+        fit = notes["fit"]
+        section = re.search(rf'id="year-{year}".*?</section>', html, re.S).group(0)
+        table = re.search(r'class="data wide ws-fit".*?</table>', section, re.S).group(0)
+        rows = re.findall(
+            r'<th scope="row" class="text">([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td>'
+            r"<td>([^<]*)</td>",
+            table,
+        )
+        assert len(rows) == len(fit["patterns"]) == 2 ** len(fit["lists"]) - 1
+        runs = {
+            " + ".join(category_label("reporting_org", x, "en") for x in name.split("+")): (n, m)
+            for name, n, m in fit["patterns"]
+        }
+        hidden = 0
+        for pattern, observed, fitted, residual in rows:
+            if not observed.isdigit():
+                assert fitted == residual == "x"
+                hidden += 1
+                continue
+            # a shown count is the run's own, with its fitted count and residual beside it
+            n, m = runs[html_unescape(pattern)]
+            assert int(observed) == n
+            assert float(fitted) == pytest.approx(m, abs=0.05)
+            if m > 0:
+                assert float(residual) == pytest.approx((n - m) / m**0.5, abs=0.01)
+        # a small count is never shown, and a hidden one never stands alone
+        assert hidden != 1
+        assert all(not o.isdigit() or int(o) == 0 or int(o) >= 10 for _, o, _, _ in rows)
+        assert "Deviance" in section and "ws-fit-chart" in section
+        checked += 1
+    assert checked
 
 
 def test_downloads_cover_every_edition(clients, app):

@@ -152,6 +152,7 @@ def estimate_hidden_number(
         except (NotEstimableError, TableError) as exc:
             year_notes["warnings"].append(f"unstratified estimate: {exc}")
             continue
+        year_notes["fit"] = fit_notes(single)
         for row in single.diagnostics.get("sensitivity", []):
             if "error" in row:
                 continue
@@ -167,6 +168,24 @@ def estimate_hidden_number(
                 }
             )
     return HiddenNumber(_tables(rows, sensitivity), notes)
+
+
+def fit_notes(result) -> dict:
+    """The year-level model against its table, for the analysts' workspace: per capture pattern
+    (lists joined by ``+``) the observed and the fitted count.
+
+    Kept in the edition's notes (never published as is): the workspace protects the observed
+    counts as a table of the lists with every margin known before it shows any.
+    """
+    f = result.fitted
+    return {
+        "lists": list(result.lists),
+        "model": list(result.model),
+        "patterns": [
+            [str(p), int(o), float(m)]
+            for p, o, m in zip(f["pattern"], f["observed"], f["fitted"], strict=True)
+        ],
+    }
 
 
 def _float(v) -> float:

@@ -157,3 +157,55 @@ def estimate_chart(table: ProtectedTable, labels: dict) -> str | None:
     point = base.mark_point(color=PALETTE[0], filled=True, size=70).encode(y="estimate:Q")
     chart = alt.layer(observed, interval, point).properties(width=WIDTH, height=240)
     return to_svg(_config(chart))
+
+
+def diverging_bar_chart(
+    labels: list[str], values: list[float], title: str, band: float | None = None
+) -> str | None:
+    """Horizontal bars left and right of zero, one per label in the order given (a residual
+    per capture pattern, a match weight per comparison level); ``band`` draws dashed rules at
+    ±band. The caller passes shown values only."""
+    df = pd.DataFrame({"label": labels, "value": values}).dropna()
+    if df.empty:
+        return None
+    df["side"] = (df["value"] >= 0).map({True: "+", False: "-"})
+    bars = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=None, sort=list(df["label"])),
+            x=alt.X("value:Q", title=title),
+            color=alt.Color(
+                "side:N",
+                scale=alt.Scale(domain=["+", "-"], range=[PALETTE[0], PALETTE[1]]),
+                legend=None,
+            ),
+            tooltip=["label:N", alt.Tooltip("value:Q", format=".2f")],
+        )
+    )
+    layers = [bars, alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333").encode(x="x:Q")]
+    if band:
+        rules = pd.DataFrame({"x": [-band, band]})
+        layers.append(alt.Chart(rules).mark_rule(color="#777", strokeDash=[4, 3]).encode(x="x:Q"))
+    chart = alt.layer(*layers).properties(width=WIDTH - 200, height=max(60, 18 * len(df)))
+    return to_svg(_config(chart))
+
+
+def histogram_chart(bins: list[float], counts: list[int], x_title: str, y_title: str) -> str | None:
+    """Bars of counts per unit-wide bin starting at each ``bins`` value (match weights)."""
+    df = pd.DataFrame({"bin": bins, "n": counts})
+    if df.empty:
+        return None
+    df["end"] = df["bin"] + 1
+    chart = (
+        alt.Chart(df)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=alt.X("bin:Q", bin="binned", title=x_title),
+            x2="end:Q",
+            y=alt.Y("n:Q", title=y_title),
+            tooltip=["bin:Q", "n:Q"],
+        )
+        .properties(width=WIDTH - 80, height=200)
+    )
+    return to_svg(_config(chart))

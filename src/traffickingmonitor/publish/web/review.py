@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.linkage.labels import level_label
 from traffickingmonitor.linkage.model import COMPARISONS
 from traffickingmonitor.linkage.review import FLAG_COLUMNS
 from traffickingmonitor.publish.web import review_state
@@ -287,7 +288,7 @@ def _pair_page(request, edition, pairs, decided, n: int, message: str = "", stat
         comparisons=[
             {
                 "name": c,
-                "level": pair[f"{c}_level"],
+                "level": level_label(pair[f"{c}_level"], lang),
                 "weight": _number(pair[f"{c}_weight"], 2, lang, sign=True),
             }
             for c in COMPARISONS

@@ -102,10 +102,11 @@ async def workspace_quality(request: Request):
 async def workspace_linkage(request: Request):
     edition = _staff_edition(request)
     data = request.app.state.data
+    lang = lang_of(request)
     link = await run_in_threadpool(
         data.memo,
-        ("ws-linkage", edition.edition_id),
-        lambda: workspace_data.linkage(data.db, edition.edition_id),
+        ("ws-linkage", edition.edition_id, lang),
+        lambda: workspace_data.linkage(data.db, edition.edition_id, lang),
     )
     return _page(request, "workspace_linkage.html.j2", edition=edition, link=link)
 
@@ -115,12 +116,17 @@ async def workspace_hidden(request: Request):
     edition = _staff_edition(request)
     data = request.app.state.data
 
+    lang = lang_of(request)
+
     def build():
         return workspace_data.hidden_number(
-            data.tables(edition.edition_id), edition.notes.get("hidden_number", {})
+            data.tables(edition.edition_id),
+            edition.notes.get("hidden_number", {}),
+            data.rule,
+            lang,
         )
 
-    hidden = await run_in_threadpool(data.memo, ("ws-hidden", edition.edition_id), build)
+    hidden = await run_in_threadpool(data.memo, ("ws-hidden", edition.edition_id, lang), build)
     return _page(request, "workspace_hidden.html.j2", edition=edition, hidden=hidden)
 
 

@@ -11,7 +11,11 @@ import json
 import math
 from pathlib import Path
 
-from traffickingmonitor.disclosure.api import ProtectedTable
+from traffickingmonitor.disclosure.api import DisclosureRule, ProtectedTable
+from traffickingmonitor.linkage.labels import level_label
+from traffickingmonitor.publish import charts
+from traffickingmonitor.publish.web import workspace_fit
+from traffickingmonitor.publish.web.workspace_words import WORDS
 
 # Probability thresholds at which the linkage page counts links.
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
@@ -239,7 +243,7 @@ def quality(db: Path, edition_id: str, protected: dict, threshold: int) -> dict:
     return {"fields": [n for n, _ in fields], "orgs": orgs, "years": years, "by_year": by_year}
 
 
-def linkage(db: Path, edition_id: str) -> dict | None:
+def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
     """Match weights of the stored pairs, links per threshold and the model's m/u by level.
 
     The store keeps the scored pairs at or above the link floor (``edition_links``): the
@@ -303,17 +307,32 @@ def linkage(db: Path, edition_id: str) -> dict | None:
         }
         for t in thresholds
     ]
+    comparisons = parameters(model.splink, lang)
+    for c in comparisons:
+        # Splink's match weights chart: a bar per level, left of zero against a match
+        shown = [v for v in c["levels"] if v["weight"] is not None]
+        c["chart"] = charts.diverging_bar_chart(
+            [v["label"] for v in shown],
+            [v["weight"] for v in shown],
+            f"{WORDS[lang]['weight']} (log2 m/u)",
+        )
     return {
         "pairs": int(floor_row[0]),
         "threshold": threshold,
         "histogram": histogram,
         "links": links,
-        "comparisons": parameters(model.splink),
+        "comparisons": comparisons,
+        "histogram_chart": charts.histogram_chart(
+            [h["bin"] for h in histogram],
+            [h["n"] for h in histogram],
+            WORDS[lang]["weight"],
+            WORDS[lang]["pairs"],
+        ),
         "prior": notes.get("prior"),
     }
 
 
-def parameters(splink: dict) -> list[dict]:
+def parameters(splink: dict, lang: str = "en") -> list[dict]:
     """m, u and match weight (log2 m/u) per comparison level, as Splink's
     ``match_weights_chart`` shows them; the null level has none (it is neutral)."""
     out = []
@@ -324,7 +343,9 @@ def parameters(splink: dict) -> list[dict]:
             weight = math.log2(m / u) if m and u else None
             levels.append(
                 {
-                    "label": level.get("label_for_charts", level.get("sql_condition", "")),
+                    "label": level_label(
+                        level.get("label_for_charts", level.get("sql_condition", "")), lang
+                    ),
                     "null": bool(level.get("is_null_level")),
                     "m": m,
                     "u": u,
@@ -342,11 +363,14 @@ def parameters(splink: dict) -> list[dict]:
     return out
 
 
-def hidden_number(tables: dict[str, ProtectedTable], notes: dict) -> dict | None:
+def hidden_number(
+    tables: dict[str, ProtectedTable], notes: dict, rule: DisclosureRule, lang: str = "en"
+) -> dict | None:
     """The hidden-number diagnostics of an edition from its protected tables and run notes:
     per year the models compared (``hidden_number_sensitivity``: stepwise, BIC, AIC, main
     effects) with their estimates and intervals, the stratified estimates with the model each
-    group chose, and the lists used, merged and warned about. None: no hidden number."""
+    group chose, the lists used, merged and warned about, and the year-level model against its
+    table (``workspace_fit``). None: no hidden number."""
     main, sens = tables.get("hidden_number"), tables.get("hidden_number_sensitivity")
     if main is None and sens is None:
         return None
@@ -367,6 +391,7 @@ def hidden_number(tables: dict[str, ProtectedTable], notes: dict) -> dict | None
         entry["lists"] = found.get("lists", [])
         entry["merged"] = found.get("merged_into_other", [])
         entry["warnings"] = found.get("warnings", [])
+        entry["fit"] = workspace_fit.model_fit(found.get("fit"), y, rule, lang)
         # one scale per year: the widest interval of the models compared
         highs = [r["bar"]["high"] for r in entry["models"] if r["bar"]]
         top = max(highs, default=0) or 1

@@ -97,6 +97,20 @@ WORDS = {
         "merged": "Samengevoegd met 'other'",
         "warnings": "Waarschuwingen",
         "settings": "Instellingen",
+        "fit": "Model tegen waarneming",
+        "fit_text": "Het jaarmodel (niet gestratificeerd) per combinatie van melders: het "
+        "waargenomen aantal personen, het aantal dat het model past en het Pearson-residu "
+        "(waargenomen min gepast, gedeeld door de wortel van gepast). Een residu voorbij ±{band} "
+        "is een combinatie die het model mist. De waargenomen aantallen zijn beveiligd als een "
+        "tabel met het totaal van elke melder; bij een verborgen aantal zijn ook gepast en residu "
+        "verborgen.",
+        "pattern": "Gemeld door",
+        "fitted": "Gepast",
+        "residual": "Pearson-residu",
+        "deviance": "Deviantie",
+        "df": "vrijheidsgraden",
+        "fit_not_shown": "Niet getoond: onder de methode '{method}' zou een exact gepast aantal "
+        "naast een afgerond of verstoord aantal dat aantal verraden.",
     },
     "en": {
         "workspace": "Workspace",
@@ -191,5 +205,19 @@ WORDS = {
         "merged": "Merged into 'other'",
         "warnings": "Warnings",
         "settings": "Settings",
+        "fit": "Model against observation",
+        "fit_text": "The year-level model (not stratified) per combination of reporting "
+        "organisations: the observed number of persons, the number the model fits and the "
+        "Pearson residual (observed minus fitted, divided by the square root of fitted). A "
+        "residual beyond ±{band} is a combination the model misses. The observed counts are "
+        "protected together with each organisation's total; beside a hidden count, fitted and residual "
+        "are hidden too.",
+        "pattern": "Reported by",
+        "fitted": "Fitted",
+        "residual": "Pearson residual",
+        "deviance": "Deviance",
+        "df": "degrees of freedom",
+        "fit_not_shown": "Not shown: under the method '{method}' an exact fitted count beside a "
+        "rounded or noisy count would give that count away.",
     },
 }
