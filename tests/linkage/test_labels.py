@@ -35,6 +35,12 @@ def test_no_dutch_name_is_left_for_a_level_the_model_lost():
         ("name_token is NULL", "nl", "ontbreekt (telt niet mee)"),
         ("name_token is NULL", "en", "missing (neutral)"),
         ("a level nobody named", "nl", "a level nobody named"),
+        ("missing", "nl", "ontbreekt (telt niet mee)"),
+        (
+            "missing / residence status equal",
+            "nl",
+            "ontbreekt (telt niet mee) / verblijfsstatus gelijk",
+        ),
     ],
 )
 def test_level_label(label, lang, shown):

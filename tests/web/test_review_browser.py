@@ -9,6 +9,7 @@ Screenshots go to ``tests/web/artifacts/`` (kept out of git).
 from __future__ import annotations
 
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,8 @@ def test_review_pages_by_role_by_plain_form_and_audited(review_store, tmp_path):
     from fastapi.testclient import TestClient
     from sqlalchemy import select
 
+    from traffickingmonitor.linkage.labels import LEVEL_NL, level_label
+    from traffickingmonitor.linkage.model import COMPARISONS
     from traffickingmonitor.linkage.review_browser import apply_state_decisions
     from traffickingmonitor.publish.web.state import AuditEntry
 
@@ -119,6 +122,15 @@ def test_review_pages_by_role_by_plain_form_and_audited(review_store, tmp_path):
     assert f"{probability:.4f}".replace(".", ",") in page.text  # Dutch decimal comma
     english = analyst.get(f"/review/2{q}&lang=en").text
     assert "<h1>Pair 2 of" in english and f"{probability:.4f}" in english
+    # the evidence's levels in the page's language, each level of several one weight allows
+
+    levels = re.findall(r'<td class="text">([^<]*)</td><td>[+-]', page.text)
+    assert len(levels) == len(COMPARISONS)
+    stored = [pairs[f"{c}_level"].iloc[1] for c in COMPARISONS]
+    assert [html_unescape(v) for v in levels] == [level_label(v, "nl") for v in stored]
+    for value in levels:
+        for part in html_unescape(value).split(" / "):
+            assert part in (*LEVEL_NL.values(), "ontbreekt (telt niet mee)")
     token = csrf(page.text)
     form = {"csrf_token": token, "edition": edition_id}
     no_token = analyst.post("/review/2", data={**form, "csrf_token": "x", "decision": "match"})

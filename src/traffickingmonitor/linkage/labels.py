@@ -58,12 +58,18 @@ LEVEL_NL = {
     "residence status differs": "verblijfsstatus verschilt",
 }
 
-#: Splink names its null levels "<column> is NULL"
+#: Splink names its null levels "<column> is NULL"; the review's pairs call them "missing"
 _NULL_SUFFIX = " is NULL"
+_MISSING = "missing"
+#: the review joins the levels one stored weight can come from with this
+_ALTERNATIVES = " / "
 
 
 def level_label(label: str, lang: str) -> str:
-    """A level's name for a page in ``lang`` ("nl" or "en")."""
-    if label.endswith(_NULL_SUFFIX):
+    """A level's name for a page in ``lang`` ("nl" or "en"); several levels of one weight
+    (``a / b``) are named each."""
+    if _ALTERNATIVES in label:
+        return _ALTERNATIVES.join(level_label(part, lang) for part in label.split(_ALTERNATIVES))
+    if label == _MISSING or label.endswith(_NULL_SUFFIX):
         return "ontbreekt (telt niet mee)" if lang == "nl" else "missing (neutral)"
     return LEVEL_NL.get(label, label) if lang == "nl" else label

@@ -173,7 +173,7 @@ def diverging_bar_chart(
         alt.Chart(df)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None, sort=list(df["label"])),
+            y=alt.Y("label:N", title=None, sort=list(df["label"]), axis=alt.Axis(labelLimit=480)),
             x=alt.X("value:Q", title=title),
             color=alt.Color(
                 "side:N",

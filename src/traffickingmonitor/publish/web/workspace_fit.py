@@ -100,6 +100,9 @@ def model_fit(fit: dict | None, year: int, rule: DisclosureRule, lang: str) -> d
                 "hidden": hidden,
             }
         )
+    # patterns in the order a reader scans them: one list, then two lists, ...
+    order = {x: k for k, x in enumerate(lists)}
+    rows.sort(key=lambda r: (len(r["lists"]), [order[x] for x in r["lists"]]))
     obs = np.array([n for _, n, _ in fit["patterns"]], dtype=float)
     mu = np.array([m for _, _, m in fit["patterns"]], dtype=float)
     positive = (obs > 0) & (mu > 0)
