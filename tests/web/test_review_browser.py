@@ -123,7 +123,6 @@ def test_review_pages_by_role_by_plain_form_and_audited(review_store, tmp_path):
     english = analyst.get(f"/review/2{q}&lang=en").text
     assert "<h1>Pair 2 of" in english and f"{probability:.4f}" in english
     # the evidence's levels in the page's language, each level of several one weight allows
-
     levels = re.findall(r'<td class="text">([^<]*)</td><td>[+-]', page.text)
     assert len(levels) == len(COMPARISONS)
     stored = [pairs[f"{c}_level"].iloc[1] for c in COMPARISONS]
