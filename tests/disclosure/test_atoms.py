@@ -97,6 +97,10 @@ def test_an_undeclared_repeat_is_found_from_the_microdata():
     # hides care beside the marechaussee's 5; the atoms make the two cells one
     verdicts = _verdicts(*_edition(declare_repeat=False))
     assert verdicts["orgs"].attacked and verdicts["orgs"].recovered
+    # each finding names the published cells it was worked out from: the programme's repeat
+    assert all(
+        " from: " in f and "programme row 1 numerator" in f for f in verdicts["orgs"].recovered
+    )
     declared = _verdicts(*_edition(declare_repeat=True))
     assert all(v.attacked and not v.recovered for v in declared.values())
 

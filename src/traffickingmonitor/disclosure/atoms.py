@@ -152,8 +152,29 @@ def attack_from_members(
             if low > need_low + TOL or high < need_high - TOL:
                 problem = f"{low:g}..{high:g}, needs {need_low}..{need_high}"
         if problem:
-            v.recovered.append(f"row {row + 1} {column}: {problem}")
+            via = _explain(lp.because.get(i, []), where, len(shown))
+            v.recovered.append(f"row {row + 1} {column}: {problem}{via}")
     return verdicts
+
+
+#: terms of a certificate named in a finding (the largest first)
+EXPLAIN_TERMS = 6
+
+
+def _explain(because: list[tuple[int, float]], where: dict, n_cells: int) -> str:
+    """`` from: +1 care_reach row 16 persons, -1 age_group row 5 persons ...``"""
+    if not because:
+        return ""
+    terms = []
+    for r, d in because[:EXPLAIN_TERMS]:
+        coef = f"{d:+g}"
+        if r < n_cells:
+            tid, row, column = where[r]
+            terms.append(f"{coef} {tid} row {row + 1} {column}")
+        else:
+            terms.append(f"{coef} (persons <= registrations, row {r - n_cells + 1})")
+    more = f" (+{len(because) - EXPLAIN_TERMS} more)" if len(because) > EXPLAIN_TERMS else ""
+    return " from: " + ", ".join(terms) + more
 
 
 def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
@@ -240,6 +261,8 @@ class _AtomLP:
         self._cols = np.arange(S.shape[1], dtype=np.int32)
         self.low_seen = np.full(self.n_cells, math.inf)
         self.high_seen = np.full(self.n_cells, -math.inf)
+        #: cell -> the published rows whose combination bounds it (the last LP's dual)
+        self.because: dict[int, list[tuple[int, float]]] = {}
 
     def _bound(self, i: int, low: float, high: float) -> None:
         self.lower[i], self.upper[i] = low, high
@@ -267,8 +290,20 @@ class _AtomLP:
         self._h.changeColsCost(len(self._cols), self._cols, self.S[i].toarray().ravel())
         low = self._solve(highs.MINIMIZE)
         if need is not None and low > need[0] + TOL:
+            self.because[i] = self._dual(i)
             return low, max(self.high_seen[i], low)  # narrower than needed already
-        return low, self._solve(highs.MAXIMIZE)
+        high = self._solve(highs.MAXIMIZE)
+        if (need is not None and high < need[1] - TOL) or high - low < 1 - TOL:
+            self.because[i] = self._dual(i)
+        return low, high
+
+    def _dual(self, i: int) -> list[tuple[int, float]]:
+        """The rows (cells, or ``n_cells + k`` for the k-th persons <= registrations row)
+        whose published values, so combined, bound cell ``i``: the optimal LP's row duals, a
+        certificate a reader can follow."""
+        duals = np.asarray(self._h.getSolution().row_dual)
+        rows = [int(r) for r in np.flatnonzero(np.abs(duals) > TOL) if r != i]
+        return sorted(((r, float(duals[r])) for r in rows), key=lambda rd: -abs(rd[1]))
 
     def ranges(self, cells: list[int], needs: dict, not_small: list[bool], threshold: int):
         """Ranges of ``cells`` (wide enough to judge ``needs``: cell -> interval to cover),
