@@ -100,6 +100,12 @@ def run_command(
         help="SQLAlchemy URL of the dashboard's state, whose clerical review decisions this "
         "run applies (default: beside the store).",
     ),
+    config_file: Path | None = typer.Option(
+        None,
+        "--config",
+        help="TOML file of settings per section ([linkage], [hidden_number], [cohort], "
+        "[disclosure]); docs/edition.toml has every key. --disclosure overrides its method.",
+    ),
 ) -> None:
     """Import every standard file in INPUT_DIR, link, analyse and record a new edition.
 
@@ -107,11 +113,17 @@ def run_command(
     is recorded when the input files and configuration equal the latest edition's.
     """
     from traffickingmonitor import pipeline
+    from traffickingmonitor.config import check_config, read_config
     from traffickingmonitor.intake import api as intake
     from traffickingmonitor.linkage import review_browser
 
+    config = read_config(config_file) if config_file else {}
+    if disclosure:
+        given = config.get("disclosure")
+        method = _disclosure_method(disclosure)
+        config["disclosure"] = {**given, "method": method} if isinstance(given, dict) else method
+        check_config(config)
     key = intake.load_key(key_file)
-    config = {"disclosure": _disclosure_method(disclosure)} if disclosure else {}
     # before the run: a failed run leaves them in the store, to be applied by the next one
     browser = review_browser.apply_state_decisions(db, state)
     if browser.at is not None:

@@ -81,11 +81,13 @@ def run(
     A file with a name that is no data standard kind stops the run (exit 2, nothing loaded)
     unless ``skip_unknown``.
     """
+    from traffickingmonitor.config import check_config
+
+    config = check_config(config)  # a bad setting stops the run before anything is loaded
     paths, other = intake.discover(input_dir)
     if not skip_unknown:
         intake.refuse_unknown(other)
     marker = intake.read_synthetic_marker(input_dir)
-    config = config or {}
     con = store.connect(db)
     try:
         results = import_files(con, paths, key, step, synthetic=marker)

@@ -1,12 +1,17 @@
 """The same person model on Splink's Spark backend (pyspark in local mode, Java 17).
 
 A small sample keeps this test short (a JVM and Spark's job overhead cost seconds per step).
-Skipped where pyspark or Java is missing: the Spark backend is an optional extra.
+Skipped where pyspark or Java is missing (the Spark backend is an optional extra), except in
+CI, which installs both: there a missing one fails.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -14,6 +19,11 @@ import pytest
 from traffickingmonitor.linkage import api as linkage
 from traffickingmonitor.linkage.linking import link_full
 
+if os.environ.get("CI"):
+    import pyspark  # noqa: F401  (CI installs it: an ImportError fails the module)
+
+    if shutil.which("java") is None:
+        pytest.fail("CI runs the Spark backend: Java is missing", pytrace=False)
 pytest.importorskip("pyspark")
 if shutil.which("java") is None:  # pragma: no cover - depends on the machine
     pytest.skip("the Spark backend needs Java", allow_module_level=True)
@@ -50,3 +60,47 @@ def test_spark_trains_and_scores_like_duckdb(sample):
     b = on_duckdb.links.sort_values(key).reset_index(drop=True)
     assert a[key].equals(b[key])
     assert (a["match_weight"] - b["match_weight"]).abs().max() < 1e-6
+
+
+def test_run_with_a_configuration_file_links_on_spark(tmp_path):
+    """``run --config`` as a user runs it: the file chooses the Spark backend, and the
+    edition records that it was linked there."""
+    from traffickingmonitor import editions
+    from traffickingmonitor.synthetic.api import write_synthetic_edition
+
+    write_synthetic_edition(tmp_path / "in", seed=2, scale=0.1)
+    config = tmp_path / "edition.toml"
+    config.write_text(
+        '[linkage]\nbackend = "spark"\nu_max_pairs = 2e4\nem_max_iterations = 4\n'
+        "[hidden_number]\nn_boot = 40\n",
+        "utf-8",
+    )
+    db = tmp_path / "monitor.duckdb"
+    env = {**os.environ, "TRAFFICKINGMONITOR_KEY": "s" * 64}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "traffickingmonitor",
+            "run",
+            str(tmp_path / "in"),
+            "--db",
+            str(db),
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    edition, _ = editions.read_edition(db, None)
+    assert edition.config["linkage"] == {
+        "backend": "spark",
+        "u_max_pairs": 2e4,
+        "em_max_iterations": 4,
+    }
+    linked = edition.notes["linkage"]
+    assert linked["backend"] == "spark" and linked["mode"] == "trained on this edition"
+    assert linked["method"].startswith("Splink") and linked["persons"] < linked["registrations"]
+    assert json.loads(json.dumps(edition.config)) == edition.config

@@ -343,11 +343,3 @@ def from_frames(
         }
     )
     return Cohort(persons=persons, events=ev, cutoff=cutoff, notes=notes)
-
-
-def cohort_config(config: dict) -> dict:
-    """The cohort settings of an edition's configuration (``cohort`` key; ``cutoff`` also top level)."""
-    settings = dict(config.get("cohort", {}))
-    if "cutoff" not in settings and config.get("cutoff"):
-        settings["cutoff"] = config["cutoff"]
-    return settings

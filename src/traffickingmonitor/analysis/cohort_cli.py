@@ -92,7 +92,7 @@ def published_revictimisation(protected: dict) -> dict:
     from traffickingmonitor.disclosure.api import require_protected
 
     main = require_protected(protected["revictimisation"])
-    horizon_months = main.source.extra.get("horizon_months", [12, 24, 60, 84])
+    horizon_months = main.spec.extra.get("horizon_months", [12, 24, 60, 84])
 
     def count(v):
         if v is None or isinstance(v, str):

@@ -36,6 +36,23 @@ class HiddenNumberSettings:
     min_list_persons: int = MIN_LIST_PERSONS
     n_jobs: int | None = None
 
+    def __post_init__(self):
+        from traffickingmonitor.analysis.mse.api import CI_METHODS, METHODS
+
+        if self.method not in METHODS or self.method == "fixed":
+            raise ValueError(f"method must be one of stepwise, bic, aic, main, not {self.method!r}")
+        if self.ci not in CI_METHODS:
+            raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}, not {self.ci!r}")
+        if self.n_boot < 0 or self.min_list_persons < 0:
+            raise ValueError("n_boot and min_list_persons must not be negative")
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> HiddenNumberSettings:
+        """From a run configuration: its ``hidden_number`` section."""
+        from traffickingmonitor.config import read_section
+
+        return read_section(cls, "hidden_number", dict((config or {}).get("hidden_number") or {}))
+
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 

@@ -54,7 +54,7 @@ def _descriptive(inputs: StepInput) -> StepResult:
 
 
 def _hidden_number(inputs: StepInput) -> StepResult:
-    settings = HiddenNumberSettings(**inputs.config.get("hidden_number", {}))
+    settings = HiddenNumberSettings.from_config(inputs.config)
     # every core, with workers that are never a fork of this process (it has the store open)
     with workers_from_fork_server():
         result = estimate_hidden_number(list_frame(inputs.person_years), settings)

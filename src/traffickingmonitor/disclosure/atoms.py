@@ -69,13 +69,13 @@ def sheets_of(protected: dict) -> dict[str, Sheet]:
     """The count tables of protected tables as a reader sees them."""
     out = {}
     for tid, p in protected.items():
-        counts = [c for c in p.source.counts if c in p.frame]
+        counts = [c for c in p.spec.counts if c in p.frame]
         if counts:
             out[tid] = Sheet(
                 tid,
                 p.frame[counts].map(lambda v: "" if v is None else str(v)),
-                small_symbol(p.source),
-                p.source.extra.get("registrations_per_person", {}),
+                small_symbol(p.spec),
+                p.spec.extra.get("registrations_per_person", {}),
                 p.frame,
             )
     return out

@@ -558,17 +558,17 @@ def published_from_protected(protected: dict) -> list[Published]:
     out = []
     for tid, p in protected.items():
         frame = p.frame
-        for col in p.source.counts:
+        for col in p.spec.counts:
             frame[col] = frame[col].map(lambda v: "" if v is None else str(v))
         out.append(
             Published(
                 tid,
                 frame,
-                p.source.dimensions,
-                p.source.counts,
-                p.source.overlapping,
-                x_not_small=small_symbol(p.source),
-                knowledge={k: p.source.extra[k] for k in KNOWLEDGE if k in p.source.extra},
+                p.spec.dimensions,
+                p.spec.counts,
+                p.spec.overlapping,
+                x_not_small=small_symbol(p.spec),
+                knowledge={k: p.spec.extra[k] for k in KNOWLEDGE if k in p.spec.extra},
             )
         )
     return out

@@ -74,11 +74,11 @@ def check_tables(
     if rule.method == "dp":
         for tid, p in protected.items():
             status = p.status
-            counts = [c for c in p.source.counts if c in status]
+            counts = [c for c in p.spec.counts if c in status]
             bad = ~status[counts].isin([NOISY, WITHHELD]).to_numpy(dtype=bool)
             est_bad = (
-                (~status[list(p.source.estimates)].isin([WITHHELD]).to_numpy(dtype=bool)).sum()
-                if p.source.estimates
+                (~status[list(p.spec.estimates)].isin([WITHHELD]).to_numpy(dtype=bool)).sum()
+                if p.spec.estimates
                 else 0
             )
             n_bad = int(bad.sum()) + int(est_bad)

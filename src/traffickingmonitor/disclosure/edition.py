@@ -37,10 +37,9 @@ class EditionProtection:
         look for national and regional figures)."""
         hidden = cells = 0
         for t in self.tables.values():
-            if MUNICIPALITY_DIMENSION in t.source.dimensions:
+            if MUNICIPALITY_DIMENSION in t.spec.dimensions:
                 continue
-            cols = [c for c in t.source.counts if c in t.source.frame]
-            cells += int(t.source.frame[cols].notna().to_numpy().sum())
+            cells += t.n_cells()
             hidden += t.n_hidden()
         return hidden, cells
 
@@ -59,15 +58,14 @@ class EditionProtection:
             for pos in range(len(t.frame)):
                 if status.iloc[pos].isin(["primary", "secondary"]).any():
                     row = t.frame.iloc[pos]
-                    out.append(f"{tid}: " + ", ".join(str(row[d]) for d in t.source.dimensions))
+                    out.append(f"{tid}: " + ", ".join(str(row[d]) for d in t.spec.dimensions))
         return out
 
     def counts(self) -> dict:
         """Cells published, hidden by the primary rule and hidden to protect them."""
         cells = hidden = primary = secondary = 0
         for t in self.tables.values():
-            cols = [c for c in t.source.counts if c in t.source.frame]
-            cells += int(t.source.frame[cols].notna().to_numpy().sum())
+            cells += t.n_cells()
             hidden += t.n_hidden()
             primary += t.n_hidden("primary")
             secondary += t.n_hidden("secondary")

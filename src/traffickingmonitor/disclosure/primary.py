@@ -6,6 +6,8 @@ an unprotected frame cannot reach a page, a PDF or a CSV by accident.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
@@ -37,12 +39,15 @@ PRIMARY, SECONDARY, ROUNDED, NOISY, WITHHELD = (
 class ProtectedTable:
     """A table that has passed disclosure control. Cells of count columns are ints or a symbol.
 
+    ``spec`` is the table's declaration (dimensions, count and estimate columns, titles,
+    notes, metadata) with an empty frame: the shown ``frame`` is the only frame it holds.
+
     ``suppressed`` marks hidden cells (any string is hidden for publishing code); ``status``
     says why per cell (``primary``, ``secondary``, ``rounded``, ``noisy``, ``withheld`` or
     empty); ``accuracy`` is, for noisy counts, the half-width of a 95% interval per cell.
     """
 
-    __slots__ = ("_accuracy", "_frame", "_status", "rule", "source", "suppressed")
+    __slots__ = ("_accuracy", "_frame", "_status", "rule", "spec", "suppressed")
 
     def __init__(
         self,
@@ -56,7 +61,9 @@ class ProtectedTable:
     ):
         if door is not _DOOR:
             raise TypeError("a ProtectedTable is made by disclosure.protect() only")
-        self.source = source
+        # what the table is (dimensions, counts, notes), without a number: publishing code
+        # cannot reach a raw count through a protected table
+        self.spec = dataclasses.replace(source, frame=source.frame.iloc[:0].copy(), members=None)
         self._frame = frame
         self.suppressed = suppressed
         self.rule = rule
@@ -83,14 +90,19 @@ class ProtectedTable:
 
     @property
     def table_id(self) -> str:
-        return self.source.table_id
+        return self.spec.table_id
 
     def title(self, lang: str) -> str:
-        return self.source.title(lang)
+        return self.spec.title(lang)
+
+    def n_cells(self) -> int:
+        """Count cells published (a number or a symbol; an empty cell is no cell)."""
+        counts = [c for c in self.spec.counts if c in self._frame]
+        return int(self._frame[counts].notna().to_numpy().sum())
 
     def n_hidden(self, kind: str | None = None) -> int:
         """Hidden count cells (``kind``: ``primary`` or ``secondary``; None: both)."""
-        counts = [c for c in self.source.counts if c in self._status]
+        counts = [c for c in self.spec.counts if c in self._status]
         s = self._status[counts]
         if kind is None:
             return int(self.suppressed[counts].to_numpy().sum())

@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-from traffickingmonitor.errors import UserError
-
 SUPPRESSED_SYMBOL_PREFIX = "<"
 METHODS = ("suppression", "rounding", "dp")
 
@@ -164,21 +162,16 @@ def rule_from_config(
     (``{"method": "dp", "epsilon": 0.5}``); ``threshold`` and ``method`` override it (the
     ``report`` command's options).
     """
+    from traffickingmonitor.config import read_section
+
     if isinstance(config, str):
         config = {"method": config}
     fields = dict(config or {})
-    known = set(DisclosureRule.__dataclass_fields__)
-    unknown = sorted(set(fields) - known)
-    if unknown:
-        raise UserError(f"unknown disclosure setting(s): {', '.join(unknown)}")
     if threshold is not None:
         fields["threshold"] = threshold
     if method is not None:
         fields["method"] = method
-    try:
-        return DisclosureRule(**fields)
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"disclosure configuration: {exc}") from exc
+    return read_section(DisclosureRule, "disclosure", fields)
 
 
 def with_method(rule: DisclosureRule, method: str) -> DisclosureRule:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from traffickingmonitor.errors import UserError
 
@@ -71,19 +71,11 @@ class LinkageSettings:
 
     @classmethod
     def from_config(cls, config: dict | None) -> LinkageSettings:
-        """Settings from a run configuration's ``linkage`` dict; unknown keys are an error."""
-        config = dict(config or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(config) - known)
-        if unknown:
-            raise UserError(
-                f"unknown linkage setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-            )
-        if "review_band" in config:
-            config["review_band"] = tuple(float(x) for x in config["review_band"])
-        settings = cls(**config)
-        settings.check()
-        return settings
+        """Settings from a run configuration's ``linkage`` section (``config.read_section``:
+        unknown keys and ill-typed values are errors naming the key)."""
+        from traffickingmonitor.config import read_section
+
+        return read_section(cls, "linkage", dict(config or {}))
 
     def check(self) -> None:
         if self.method not in METHODS:

@@ -23,7 +23,7 @@ def published(table: ProtectedTable) -> pd.DataFrame:
     """The table's frame with shown numbers as floats and hidden or empty cells as NaN."""
     require_protected(table)
     frame = table.frame
-    for col in [*table.source.counts, *table.source.estimates]:
+    for col in [*table.spec.counts, *table.spec.estimates]:
         values = frame[col].where(~table.suppressed[col].to_numpy())
         frame[col] = pd.to_numeric(
             values.map(lambda v: np.nan if v is None or isinstance(v, str) else v),

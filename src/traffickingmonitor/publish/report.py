@@ -130,7 +130,7 @@ def write_tables(
         require_protected(table)
         rule = table.rule
         frame = table.frame
-        for dim in table.source.dimensions:
+        for dim in table.spec.dimensions:
             if dim != "year":
                 frame.insert(
                     frame.columns.get_loc(dim) + 1,
@@ -143,7 +143,7 @@ def write_tables(
                 margin = accuracy[col].round().astype("Int64")
                 frame.insert(frame.columns.get_loc(col) + 1, f"{col}_accuracy95", margin)
         _atomic_write(folder / f"{tid}.csv", csv_safe.to_csv(frame).encode("utf-8"))
-        meta = table.source.meta()
+        meta = table.spec.meta()
         described.append(
             {
                 "file": f"{tid}.csv",

@@ -215,7 +215,7 @@ def _national_block(ctx, w, raw, num, windows, flag_days, t_raw, t_num, table) -
         svg=svg,
         header=[w["within"], w["persons"], w["reached"], w["share"]],
         rows=rows,
-        note=table.source.note(lang),
+        note=table.spec.note(lang),
     )
 
 
@@ -289,7 +289,7 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
         summary = w["none"]
     note = ""
     if group_by == "municipality":
-        n = ctx.tables["care_reach_municipality"].source.extra.get("min_municipality", 50)
+        n = ctx.tables["care_reach_municipality"].spec.extra.get("min_municipality", 50)
         note = w["municipality_note"].format(n=n)
     return Block(
         id=f"care-{group_by.replace('_', '-')}",

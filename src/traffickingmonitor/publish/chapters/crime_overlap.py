@@ -134,7 +134,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     if "crime_overlap" not in p or p["crime_overlap"].frame.empty:
         return None
     w = TEXT[ctx.lang]
-    window = int(p["crime_overlap"].source.extra.get("window_years", 5))
+    window = int(p["crime_overlap"].spec.extra.get("window_years", 5))
     cutoff = ctx.edition.notes.get("revictimisation", {}).get("cutoff")
     last_full = "–"
     if cutoff:
@@ -254,7 +254,7 @@ def _before_after(ctx, w, window, over_raw, over_num) -> Block:
         svg=svg,
         header=header,
         rows=rows,
-        note=table.source.note(lang),
+        note=table.spec.note(lang),
         wide=True,
     )
 
@@ -308,7 +308,7 @@ def _suspects(ctx, w, window, raw, num) -> Block:
         header=[w["offence_col"], w["suspects_col"], w["share_col"]],
         rows=rows,
         note=(f"{w['persons_row']}: {shown(persons.iloc[0])}. " if len(persons) else "")
-        + ctx.tables["crime_overlap"].source.note(lang),
+        + ctx.tables["crime_overlap"].spec.note(lang),
     )
 
 

@@ -62,7 +62,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 t["hn_status_h"],
             ],
             rows=rows,
-            note=table.source.note(lang),
+            note=table.spec.note(lang),
         ),
         Block(
             id="hidden-groups",
@@ -117,7 +117,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                     ]
                     for r in sens.frame.itertuples()
                 ],
-                note=sens.source.note(lang),
+                note=sens.spec.note(lang),
             )
         )
     years_notes = ctx.edition.notes.get("hidden_number", {}).get("years", {})

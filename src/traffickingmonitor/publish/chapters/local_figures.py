@@ -272,7 +272,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             chart=False,
             header=_header(w, "municipality"),
             rows=[rows[i] for i in order],
-            note=table.source.note(lang),
+            note=table.spec.note(lang),
             wide=True,
         )
     )
@@ -299,7 +299,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             caption=w["map_caption"],
             header=_header(w, "province"),
             rows=rows,
-            note=ctx.tables["local_province"].source.note(lang),
+            note=ctx.tables["local_province"].spec.note(lang),
         )
     )
     for level in ("police_unit", "safety_region"):
@@ -326,7 +326,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                         )
                         if best
                         else "",
-                        ctx.tables[f"local_{level}"].source.note(lang),
+                        ctx.tables[f"local_{level}"].spec.note(lang),
                     ]
                 ).strip(),
             )

@@ -50,8 +50,7 @@ def _disclosure(ctx: ChapterContext) -> dict:
     method = getattr(rule, "method", "suppression")
     rows, cells, primary, secondary, withheld = [], 0, 0, 0, 0
     for table in ctx.tables.values():
-        counts = [c for c in table.source.counts if c in table.source.frame]
-        n = int(table.source.frame[counts].notna().to_numpy().sum())
+        n = table.n_cells()
         p, s = table.n_hidden("primary"), table.n_hidden("secondary")
         hid = table.n_hidden()
         cells, primary, secondary, withheld = (

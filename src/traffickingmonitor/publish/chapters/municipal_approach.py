@@ -169,7 +169,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             svg=local_charts.share_trend(pd.DataFrame(trend_rows), w["trend_axis"]),
             header=[w["criterion"], *years],
             rows=table_rows,
-            note=p["approach_shares"].source.note(lang),
+            note=p["approach_shares"].spec.note(lang),
         )
     ]
     latest = status[status["year"] == last].set_index("municipality")
@@ -235,7 +235,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             chart=False,
             header=[w["municipality"], w["province"], *years, w["basic_h"].format(last=last)],
             rows=rows,
-            note=p["approach_municipality"].source.note(lang),
+            note=p["approach_municipality"].spec.note(lang),
             wide=True,
         )
     )

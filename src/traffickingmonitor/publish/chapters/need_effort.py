@@ -209,7 +209,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             w["basic"].format(year=ayear),
         ],
         rows=rows,
-        note=table.source.note(lang),
+        note=table.spec.note(lang),
     )
     return ChapterContent(
         title=w["title"],

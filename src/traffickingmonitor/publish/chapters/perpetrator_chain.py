@@ -97,7 +97,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         )
     else:
         summary = w["summary_none"].format(year=last)
-    note = table.source.note(lang)
+    note = table.spec.note(lang)
     if "programme_indicators" in ctx.tables:
         ind = ctx.tables["programme_indicators"].frame
         police = ind[ind["indicator"] == "police_suspects"]

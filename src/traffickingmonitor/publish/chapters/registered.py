@@ -105,7 +105,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 caption=f"({unit})" if unit else "",
                 header=header,
                 rows=rows,
-                note=table.source.note(ctx.lang),
+                note=table.spec.note(ctx.lang),
             )
         )
     if not blocks:

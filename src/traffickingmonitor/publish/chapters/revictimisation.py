@@ -248,7 +248,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     threshold = ctx.rule.threshold
     table = ctx.tables["revictimisation"]
     raw, num = table.frame, cc.published(table)
-    months = list(table.source.extra.get("horizon_months", [12, 24, 60, 84]))
+    months = list(table.spec.extra.get("horizon_months", [12, 24, 60, 84]))
     notes = ctx.edition.notes.get("revictimisation", {})
     years = []
     if "revictimisation_cohort_year" in ctx.tables:
@@ -332,7 +332,7 @@ def _overall_block(ctx, w, o_raw, o_num, months, span, threshold) -> Block:
         caption=w["band"],
         header=[w["horizon"], w["at_risk"], w["events"], w["cif"]],
         rows=rows,
-        note=ctx.tables["revictimisation"].source.note(lang),
+        note=ctx.tables["revictimisation"].spec.note(lang),
     )
 
 
@@ -445,7 +445,7 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
         caption=caption,
         header=[dim, w["persons"], *[_month_label(m, lang) for m in months]],
         rows=rows,
-        note=table.source.note(lang),
+        note=table.spec.note(lang),
         wide=True,
     )
 

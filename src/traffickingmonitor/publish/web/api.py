@@ -107,7 +107,7 @@ async def editions(request: Request):
 
 
 def _info(tid: str, t) -> TableInfo:
-    src = t.source
+    src = t.spec
     return TableInfo(
         table_id=tid,
         title_nl=src.title_nl,
@@ -171,13 +171,13 @@ async def table(
     filters: dict[str, str] = {}
     for w in where:
         dim, sep, value = w.partition(":")
-        if not sep or dim not in t.source.dimensions:
+        if not sep or dim not in t.spec.dimensions:
             raise HTTPException(
-                400, f"filter must be dimension:value with one of {list(t.source.dimensions)}"
+                400, f"filter must be dimension:value with one of {list(t.spec.dimensions)}"
             )
         filters[dim] = value
     if year is not None:
-        if "year" not in t.source.dimensions:
+        if "year" not in t.spec.dimensions:
             raise HTTPException(400, "this table has no year")
         filters["year"] = str(year)
 

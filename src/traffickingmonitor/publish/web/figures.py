@@ -66,8 +66,8 @@ def table_block(table: ProtectedTable, where: dict, lang: str, title: str) -> di
         suppressed = suppressed[mask]
     if frame.empty:
         return None
-    dims = [d for d in table.source.dimensions if d not in where]
-    cols = [*table.source.counts, *table.source.estimates]
+    dims = [d for d in table.spec.dimensions if d not in where]
+    cols = [*table.spec.counts, *table.spec.estimates]
     t = _TEXT(lang)
     header = [t.get(d, d) for d in dims] + [t.get(c, c) for c in cols]
     rows = []
@@ -134,14 +134,14 @@ def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str):
     own = []
     for table in tables.values():
         for dim in MUNICIPALITY_DIMS:
-            if dim in table.source.dimensions:
+            if dim in table.spec.dimensions:
                 block = table_block(table, {dim: m["code"]}, lang, table.title(lang))
                 if block and _has_shown(block):
                     own.append(block)
     region = []
     for table in tables.values():
         for dim, key in REGION_DIMS.items():
-            if dim in table.source.dimensions and key in m:
+            if dim in table.spec.dimensions and key in m:
                 title = f"{table.title(lang)}: {m[key]}"
                 block = table_block(table, {dim: m[key]}, lang, title)
                 if block:
@@ -169,7 +169,7 @@ def similar_municipalities(
             (t, d)
             for t in tables.values()
             for d in MUNICIPALITY_DIMS
-            if d in t.source.dimensions and t.source.counts
+            if d in t.spec.dimensions and t.spec.counts
         ),
         None,
     )
@@ -183,7 +183,7 @@ def similar_municipalities(
             if "year" in frame_t.columns:
                 hit = hit[hit["year"] == frame_t["year"].max()]
             if len(hit) == 1:
-                figure = _cell(hit.iloc[0][table.source.counts[0]])
+                figure = _cell(hit.iloc[0][table.spec.counts[0]])
         rows.append(
             {
                 "code": r.code,

@@ -61,9 +61,9 @@ def compare_table(
     ``{"key": [...], "cells": [{"text", "changed", "diff"}], "status"}`` with status
     ``changed``, ``added`` or ``removed``. Rows are matched on the table's dimensions.
     """
-    source = (now or before).source
-    dims = list(source.dimensions)
-    cols = [*source.counts, *source.estimates]
+    spec = (now or before).spec
+    dims = list(spec.dimensions)
+    cols = [*spec.counts, *spec.estimates]
 
     def index(table):
         if table is None:
