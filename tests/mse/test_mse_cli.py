@@ -63,8 +63,8 @@ def test_rich_table_output():
     ("text", "message"),
     [
         ("A,B,count\n1,2,5\n", "must be 0 or 1, row 1"),
-        ("A,B,count\n1,0,-1\n1,1,2\n", "non-negative integer, row 1"),
-        ("A,B,count\n1,0,1.5\n1,1,2\n", "non-negative integer, row 1"),
+        ("A,B,count\n1,0,-1\n1,1,2\n", "whole number written in digits (e.g. 1000), row 1"),
+        ("A,B,count\n1,0,1.5\n1,1,2\n", "whole number written in digits (e.g. 1000), row 1"),
         ("A,B,count\n1,0,3\n1,0,2\n", "duplicated capture pattern"),
         ("A,B,count\n1,0,3\n0,0,2\n", "all-zero capture pattern, row 2"),
         ("A,count\n1,3\n", "at least two list columns"),

@@ -7,6 +7,7 @@ the whole incomplete table, not only to the observed rows.
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -21,6 +22,11 @@ from traffickingmonitor.errors import UserError
 #: More lists than this make ``2**t`` cells and ``t(t-1)/2`` pairs too many for the
 #: exhaustive searches and bootstraps here; merge lists before estimating.
 MAX_LISTS = 12
+#: A count above this is no population of people (and would overflow the model's integers).
+MAX_COUNT = 10**12
+#: Characters a list name may not hold: the model syntax joins names with them (``A:B``,
+#: ``A:B, C:D``).
+MODEL_SEPARATORS = (":", ",")
 
 
 class TableError(UserError):
@@ -127,8 +133,7 @@ class CaptureTable:
         lists = [c for c in cols if c != count_col]
         if len(lists) < 2:
             raise TableError(f"{source}: need at least two list columns, found {len(lists)}")
-        if len(set(lists)) != len(lists):
-            raise TableError(f"{source}: duplicated list column name")
+        check_list_names(lists, source)
         if len(frame) == 0:
             raise TableError(f"{source}: no rows")
         frame = frame.copy()
@@ -149,8 +154,11 @@ class CaptureTable:
             c = _as_count(v)
             if c is None:
                 raise TableError(
-                    f"{source}: count must be a non-negative integer, {_row(i)}: {v!r}"
+                    f"{source}: count must be a whole number written in digits (e.g. 1000), "
+                    f"{_row(i)}: {v!r}"
                 )
+            if c > MAX_COUNT:
+                raise TableError(f"{source}: count above {MAX_COUNT:.0e}, {_row(i)}: {v!r}")
             counts_in[i] = c
         bits = pattern_bits(flags)
         for i in np.flatnonzero(bits == 0):
@@ -180,6 +188,10 @@ class CaptureTable:
         p = Path(path)
         name = str(path)
         try:
+            # the header as written: pandas renames blank ("Unnamed: 2") and repeated
+            # ("A.1") column names
+            with p.open(newline="", encoding="utf-8-sig") as f:
+                header = next(csv.reader(f), [])
             frame = pd.read_csv(p, dtype=str, keep_default_na=False, skipinitialspace=True)
         except FileNotFoundError:
             raise TableError(f"{name}: file not found") from None
@@ -188,6 +200,8 @@ class CaptureTable:
             raise TableError(f"{name}: cannot read as CSV: {reason}") from None
         except OSError as exc:
             raise TableError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        names = [h.strip() for h in header]
+        check_list_names([h for h in names if h.lower() != count.lower()], name)
         return cls.from_frame(frame, count=count, source=name)
 
     @classmethod
@@ -223,6 +237,7 @@ class CaptureTable:
             raise TableError(f"{source}: missing list column(s) {', '.join(missing)}")
         if len(lists) < 2:
             raise TableError(f"{source}: need at least two lists, found {len(lists)}")
+        check_list_names(lists, source)
         flags = np.zeros((len(frame), len(lists)), dtype=np.int8)
         for j, name in enumerate(lists):
             for i, v in enumerate(frame[name].tolist()):
@@ -318,6 +333,26 @@ class CaptureTable:
         return df
 
 
+def check_list_names(names: list[str], source: str) -> None:
+    """Refuse list names the model syntax cannot name: blank, repeated, or holding a
+    separator of the model syntax."""
+    for i, name in enumerate(names):
+        if not str(name).strip():
+            raise TableError(f"{source}: list column {i + 1} has no name")
+        bad = [c for c in MODEL_SEPARATORS if c in str(name)]
+        if bad:
+            raise TableError(
+                f"{source}: list name {name!r} holds {' and '.join(repr(c) for c in bad)}, "
+                "which the model syntax uses to join names (A:B, C:D); rename the list"
+            )
+    seen = set()
+    for name in names:
+        key = str(name).strip()
+        if key in seen:
+            raise TableError(f"{source}: list name {key!r} appears twice")
+        seen.add(key)
+
+
 def _row(i: int) -> str:
     # Data rows count from 1 after the header; line numbers include the header line.
     return f"row {i + 1} (line {i + 2})"
@@ -345,21 +380,19 @@ def _as_binary(v: Any) -> int | None:
 
 
 def _as_count(v: Any) -> int | None:
+    """A count: digits only in text (``1000``; not ``1e3``, ``10.0`` or ``1.000``), or a
+    whole, finite, non-negative number from a frame."""
     if isinstance(v, bool | np.bool_):
         return None
     if isinstance(v, str):
         s = v.strip()
-        if not s:
-            return None
-        try:
-            f = float(s)
-        except ValueError:
-            return None
-    else:
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            return None
+        return int(s) if s.isascii() and s.isdigit() else None
+    if isinstance(v, int | np.integer):
+        return int(v) if v >= 0 else None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
     if not math.isfinite(f) or f < 0 or f != int(f):
         return None
     return int(f)
