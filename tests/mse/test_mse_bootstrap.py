@@ -29,6 +29,28 @@ def test_type8_quantiles_as_r():
     assert_allclose(q, [1.3666667, 5.5, 10.0], rtol=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("n_failed", "level", "unbounded"),
+    [
+        # 1,000 replicates: the type-8 position of level 0.975 is 975.66, between the 975th
+        # and the 976th order statistic
+        (0, 0.975, False),  # every replicate finite
+        (20, 0.975, False),  # 980 finite
+        (24, 0.975, False),  # 976 finite: both order statistics finite
+        (25, 0.975, True),  # 975 finite: the 976th is one without an estimate
+        (30, 0.975, True),
+        (30, 0.9, False),
+    ],
+)
+def test_an_upper_level_among_replicates_without_estimate_is_unbounded(n_failed, level, unbounded):
+    reps = np.arange(1.0, 1001.0)
+    reps[1000 - n_failed :] = np.nan
+    position = (1000 + 1 / 3) * level + 1 / 3
+    # the limit interpolates between order statistics floor(position) and the next one:
+    # unbounded exactly when that next one is not finite
+    assert boot.unbounded_above(reps, level) == (position > 1000 - n_failed) == unbounded
+
+
 def test_acceleration_formula():
     jack = np.array([10.0, 11.0, 13.0])
     w = np.array([2, 1, 1])

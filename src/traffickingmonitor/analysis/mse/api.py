@@ -637,6 +637,7 @@ def _estimate(
                 "n_boot": n_boot,
                 "seed": boot_res.seed,
                 "failed": boot_res.n_failed,
+                "upper_unbounded": boot_res.upper_unbounded,
                 "acceleration": boot_res.acceleration,
                 "bias_z0": boot_res.bias_z0,
                 "selection_rerun": method,

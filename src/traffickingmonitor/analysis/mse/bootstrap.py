@@ -239,6 +239,9 @@ class BootstrapResult:
     seed: int
     n_failed: int
     warnings: list[str]
+    #: the upper BCa level falls among the replicates without a finite estimate (taken as an
+    #: unbounded dark figure): ``high`` is then only the largest finite replicate's quantile
+    upper_unbounded: bool = False
 
 
 def acceleration(jack: np.ndarray, weights: np.ndarray) -> float:
@@ -261,14 +264,32 @@ def bca_limits(
     clamping the share to ``[1/(2B), 1 - 1/(2B)]``.
     """
     reps = replicates[np.isfinite(replicates)]
-    B = len(reps)
-    share = float(np.mean(reps < estimate))
-    share = min(max(share, 0.5 / B), 1 - 0.5 / B)
-    z0 = float(norm.ppf(share))
-    za = norm.ppf(probs)
-    za0 = za + z0
-    zq = norm.cdf(z0 + za0 / (1 - ahat * za0))
+    zq, z0 = bca_levels(replicates, estimate, ahat, probs)
     return np.quantile(reps, zq, method="median_unbiased"), z0
+
+
+def bca_levels(
+    replicates: np.ndarray, estimate: float, ahat: float, probs: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The quantile levels :func:`bca_limits` reads the finite replicates at, and ``z0``."""
+    reps = replicates[np.isfinite(replicates)]
+    B = len(reps)
+    share = min(max(float(np.mean(reps < estimate)), 0.5 / B), 1 - 0.5 / B)
+    z0 = float(norm.ppf(share))
+    za0 = norm.ppf(probs) + z0
+    return norm.cdf(z0 + za0 / (1 - ahat * za0)), z0
+
+
+def unbounded_above(replicates: np.ndarray, level: float) -> bool:
+    """Whether the upper limit at ``level`` is unbounded once the replicates without a finite
+    estimate count as infinitely large: the level's order statistic (type 8, as
+    :func:`bca_limits`) lies among them, or beyond the largest replicate."""
+    n = len(replicates)
+    n_finite = int(np.sum(np.isfinite(replicates)))
+    if n_finite == n:
+        return False
+    # type-8 quantile position (1-based): (n + 1/3) p + 1/3
+    return (n + 1 / 3) * level + 1 / 3 > n_finite
 
 
 def bootstrap(
@@ -338,7 +359,16 @@ def bootstrap(
             n_failed,
             [*warnings, "too few usable bootstrap replicates"],
         )
-    (low, high), z0 = bca_limits(reps, estimate, ahat, np.array([alpha / 2, 1 - alpha / 2]))
+    probs = np.array([alpha / 2, 1 - alpha / 2])
+    (low, high), z0 = bca_limits(reps, estimate, ahat, probs)
+    upper_level = float(bca_levels(reps, estimate, ahat, probs)[0][1])
+    unbounded = unbounded_above(reps, upper_level)
+    if unbounded:
+        warnings.append(
+            f"the BCa upper limit is unbounded: its level ({upper_level:.3f}) falls among the "
+            f"{n_failed} of {n_boot} replicates without a finite estimate; {high:,.0f} is the "
+            "limit of the finite ones only, a lower bound"
+        )
     return BootstrapResult(
         estimate,
         reps,
@@ -351,4 +381,5 @@ def bootstrap(
         used_seed,
         n_failed,
         warnings,
+        unbounded,
     )

@@ -121,8 +121,12 @@ def _print_rich(res, file: Path) -> None:
     t.add_row("observed", f"{res.observed:,}")
     t.add_row("estimate", _fmt(res.estimate))
     t.add_row("dark figure", _fmt(res.dark_figure))
+    unbounded = bool(res.diagnostics.get("bootstrap", {}).get("upper_unbounded"))
     for iv in res.intervals:
-        t.add_row(f"{iv.level:.0%} interval ({iv.method})", f"{_fmt(iv.low)} – {_fmt(iv.high)}")
+        high = _fmt(iv.high)
+        if iv.method == "bca" and unbounded:
+            high = f"unbounded (finite replicates: {high})"
+        t.add_row(f"{iv.level:.0%} interval ({iv.method})", f"{_fmt(iv.low)} – {high}")
     t.add_row("method", res.method)
     t.add_row("model", ", ".join(res.model) or "main effects only")
     console.print(t)
