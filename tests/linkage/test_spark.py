@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from traffickingmonitor.linkage import api as linkage
 from traffickingmonitor.linkage.linking import link_full
+
+from helpers import run_cli
 
 if os.environ.get("CI"):
     import pyspark  # noqa: F401  (CI installs it: an ImportError fails the module)
@@ -76,23 +76,9 @@ def test_run_with_a_configuration_file_links_on_spark(tmp_path):
         "utf-8",
     )
     db = tmp_path / "monitor.duckdb"
-    env = {**os.environ, "TRAFFICKINGMONITOR_KEY": "s" * 64}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "traffickingmonitor",
-            "run",
-            str(tmp_path / "in"),
-            "--db",
-            str(db),
-            "--config",
-            str(config),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    env = {"TRAFFICKINGMONITOR_KEY": "s" * 64}
+    # a whole run on Spark: as long as it takes on a busy machine
+    done = run_cli("run", tmp_path / "in", "--db", db, "--config", config, env=env, timeout=None)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     edition, _ = editions.read_edition(db, None)
     assert edition.config["linkage"] == {

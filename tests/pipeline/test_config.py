@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -15,6 +13,8 @@ import pytest
 
 from traffickingmonitor.config import _sections, check_config, read_config
 from traffickingmonitor.errors import UserError
+
+from helpers import run_cli
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "edition.toml"
 
@@ -86,21 +86,7 @@ def test_run_with_a_bad_file_exits_2_and_loads_nothing(tmp_path):
     bad = tmp_path / "edition.toml"
     bad.write_text("[hidden_number]\nn_boots = 10\n", "utf-8")
     db = tmp_path / "monitor.duckdb"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "traffickingmonitor",
-            "run",
-            str(tmp_path / "in"),
-            "--db",
-            str(db),
-            "--config",
-            str(bad),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = run_cli("run", tmp_path / "in", "--db", db, "--config", bad)
     out = done.stdout + done.stderr
     assert done.returncode == 2, out
     assert f"{bad}: [hidden_number] unknown setting(s) n_boots" in out.replace("\n", "")
