@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 KEY = "test-key-0123456789abcdef"
@@ -110,3 +112,58 @@ def run_cli(
         env=full_env,
         timeout=timeout,
     )
+
+
+#: classes of the report's and dashboard's tables that hold no counts of persons (sources,
+#: cells hidden per table, the method's other numbers)
+NOT_COUNT_TABLES = ("sources", "disclosure", "other-numbers")
+
+
+class DataCells(HTMLParser):
+    """Texts of the data cells (<td>) of every table of a page, with the table's class."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self._table: str | None = None
+        self._in_td = False
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._table = a.get("class", "") or ""
+        elif tag == "td" and self._table is not None:
+            self._in_td, self._text = True, ""
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._in_td:
+            self.cells.append((self._table, self._text.strip()))
+            self._in_td = False
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._in_td:
+            self._text += data
+
+    def count_cells(self) -> list[str]:
+        """Texts of the cells of tables that count persons (not ``NOT_COUNT_TABLES``)."""
+        return [
+            text
+            for table, text in self.cells
+            if not any(kind in table for kind in NOT_COUNT_TABLES)
+        ]
+
+
+def csv_numbers(folder: Path) -> set[int]:
+    """Every whole number in the CSV files of ``folder`` (the open data of an edition)."""
+    import pandas as pd
+
+    numbers = set()
+    for path in Path(folder).glob("*.csv"):
+        for v in pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel():
+            # whole numbers, also where a column of figures is written as decimals ("262.0")
+            if re.fullmatch(r"-?\d+(\.0+)?", v or ""):
+                numbers.add(int(float(v)))
+    return numbers

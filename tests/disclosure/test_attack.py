@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import types
-from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
@@ -27,45 +26,9 @@ from traffickingmonitor.disclosure.attack import (
 )
 from traffickingmonitor.publish.report import write_tables
 
+from helpers import DataCells, csv_numbers
+
 RULE = DisclosureRule()
-
-
-class _DataCells(HTMLParser):
-    """Texts of the data cells (<td>) of every data table (<table class="data ...">)."""
-
-    def __init__(self):
-        super().__init__()
-        self.cells: list[tuple[str, str]] = []
-        self._table: str | None = None
-        self._in_td = False
-        self._text = ""
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "table":
-            self._table = a.get("class", "")
-        elif tag == "td" and self._table is not None:
-            self._in_td, self._text = True, ""
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._in_td:
-            self.cells.append((self._table, self._text.strip()))
-            self._in_td = False
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._in_td:
-            self._text += data
-
-
-def _csv_numbers(folder) -> set[int]:
-    numbers = set()
-    for path in folder.glob("*.csv"):
-        for v in pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel():
-            if re.fullmatch(r"-?\d+", v or ""):
-                numbers.add(int(v))
-    return numbers
 
 
 def test_demo_outputs_recover_nothing(demo_edition):
@@ -85,21 +48,18 @@ def test_demo_html_shows_no_small_count_and_no_number_the_csv_hides(demo_edition
 
     written = write_report(demo_edition.db, tmp_path / "report", lang="en", pdf=False)
     html = written.html.read_text("utf-8")
-    parser = _DataCells()
+    parser = DataCells()
     parser.feed(html)
-    csv_numbers = _csv_numbers(written.tables_dir)
+    published = csv_numbers(written.tables_dir)
     counts = [
         int(text.replace("\u202f", ""))
-        for table, text in parser.cells
-        if "sources" not in table
-        and "disclosure" not in table
-        and "other-numbers" not in table
-        and re.fullmatch(r"\d[\d\u202f]*", text)
+        for text in parser.count_cells()
+        if re.fullmatch(r"\d[\d\u202f]*", text)
     ]
     assert counts
     assert [n for n in counts if 0 < n < RULE.threshold] == []
     # every count in the report is a number the open data publish too
-    assert sorted(set(counts) - csv_numbers) == []
+    assert sorted(set(counts) - published) == []
     # hidden counts appear as the rule's symbols (the parser unescapes "&lt;10")
     symbols = {text for _, text in parser.cells}
     assert {f"<{RULE.threshold}", "x"} <= symbols
