@@ -118,7 +118,7 @@ def test_the_1_january_placeholder_is_recognised_from_the_data_alone(linked_edit
 def test_settings_are_checked():
     assert linkage.LinkageSettings.from_config(None) == linkage.LinkageSettings()
     assert linkage.LinkageSettings.from_config({"threshold": 0.9}).threshold == 0.9
-    with pytest.raises(UserError, match="unknown linkage setting"):
+    with pytest.raises(UserError, match=r"\[linkage\] unknown setting\(s\) treshold"):
         linkage.LinkageSettings.from_config({"treshold": 0.9})
     with pytest.raises(UserError, match="backend"):
         linkage.LinkageSettings.from_config({"backend": "oracle"})
