@@ -103,7 +103,7 @@ def run_command(
     config_file: Path | None = typer.Option(
         None,
         "--config",
-        help="TOML file of settings per section ([linkage], [hidden_number], [cohort], "
+        help="TOML file of settings per section ([linkage], [hidden_number], [cohort], [local], "
         "[disclosure]); docs/edition.toml has every key. --disclosure overrides its method.",
     ),
 ) -> None:

@@ -1,9 +1,10 @@
 """One typed configuration of a run: a frozen dataclass per section, read from TOML.
 
 A run's configuration is a mapping of sections (``[linkage]``, ``[hidden_number]``,
-``[cohort]``, ``[disclosure]``) and a few top-level keys; the edition records it as given.
-Each section is read into its settings class (``LinkageSettings``, ``HiddenNumberSettings``,
-``CohortSettings``, ``DisclosureRule``), whose field types are the only schema: an unknown
+``[cohort]``, ``[disclosure]``, ``[local]``) and a few top-level keys; the edition records it
+as given. Each section is read into its settings class (``LinkageSettings``,
+``HiddenNumberSettings``, ``CohortSettings``, ``DisclosureRule``, ``LocalSettings``), whose
+field types are the only schema: an unknown
 key, a value of the wrong type or a value the class refuses is a :class:`UserError` naming the
 section and the key (exit 2), before anything is loaded.
 
@@ -28,6 +29,7 @@ def _sections() -> dict[str, type]:
     # imported here: the settings classes live with the steps they configure
     from traffickingmonitor.analysis.cohort_steps import CohortSettings
     from traffickingmonitor.analysis.hidden_number import HiddenNumberSettings
+    from traffickingmonitor.analysis.local_steps import LocalSettings
     from traffickingmonitor.disclosure.rule import DisclosureRule
     from traffickingmonitor.linkage.settings import LinkageSettings
 
@@ -36,6 +38,7 @@ def _sections() -> dict[str, type]:
         "hidden_number": HiddenNumberSettings,
         "cohort": CohortSettings,
         "disclosure": DisclosureRule,
+        "local": LocalSettings,
     }
 
 

@@ -55,6 +55,7 @@ def test_the_example_holds_every_setting_at_its_default():
         ("[disclosure]\nmethod = 'noise'\n", r"\[disclosure\] disclosure method must be one of"),
         ("linkage = 3\n", r"\[linkage\] must be a table of settings"),
         ("[linkages]\nmethod = 'splink'\n", r"unknown configuration key 'linkages'"),
+        ("[local]\nneed_effort_draws = 10\n", r"\[local\] need_effort_draws must be at least 100"),
         ("[linkage\nmethod = 'splink'\n", r"not valid TOML: .*line 1"),
     ],
 )

@@ -4,6 +4,8 @@ perpetrator chain, need versus effort (registered in :mod:`traffickingmonitor.an
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from traffickingmonitor.analysis import (
     local_figures,
     municipal_approach,
@@ -11,6 +13,32 @@ from traffickingmonitor.analysis import (
     perpetrator_chain,
     programme,
 )
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """The local chapters (the ``local`` section of a run's configuration).
+
+    Attributes
+    ----------
+    need_effort_draws : int
+        Replicates of the allocation of the national hidden number to police units.
+    need_effort_seed : int
+        Seed of those replicates (same input, same intervals).
+    """
+
+    need_effort_draws: int = need_effort.N_DRAWS
+    need_effort_seed: int = need_effort.SEED
+
+    def __post_init__(self):
+        if self.need_effort_draws < 100:
+            raise ValueError("need_effort_draws must be at least 100 (the intervals' tails)")
+
+    @classmethod
+    def from_config(cls, config: dict | None) -> LocalSettings:
+        from traffickingmonitor.config import read_section
+
+        return read_section(cls, "local", dict((config or {}).get("local") or {}))
 
 
 def _rows(inputs, table: str):
@@ -66,8 +94,20 @@ def _need_effort(inputs):
 
     hidden = (getattr(inputs, "cache", None) or {}).get("hidden_number", {}).get("hidden_number")
     care = need_effort.care_events(inputs.con, inputs.edition_id, _rows(inputs, "events"))
-    table = need_effort.need_effort_table(inputs.person_years, hidden, care, _status(inputs))
-    notes = {"method": "allocation", "draws": need_effort.N_DRAWS, "seed": need_effort.SEED}
+    settings = LocalSettings.from_config(getattr(inputs, "config", None))
+    table = need_effort.need_effort_table(
+        inputs.person_years,
+        hidden,
+        care,
+        _status(inputs),
+        settings.need_effort_draws,
+        settings.need_effort_seed,
+    )
+    notes = {
+        "method": "allocation",
+        "draws": settings.need_effort_draws,
+        "seed": settings.need_effort_seed,
+    }
     return StepResult([table], notes) if table is not None else StepResult([])
 
 

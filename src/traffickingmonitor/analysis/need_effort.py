@@ -161,10 +161,12 @@ def need_effort_table(
     hidden: MonitorTable | None,
     care: pd.DataFrame,
     status: pd.DataFrame | None,
+    n_draws: int = N_DRAWS,
+    seed: int = SEED,
 ) -> MonitorTable | None:
     if hidden is None or hidden.frame.empty:
         return None
-    frame = allocate(person_years, hidden.frame)
+    frame = allocate(person_years, hidden.frame, n_draws, seed)
     starts = care_starts(person_years, care)
     frame.insert(2, "care_starts", frame[LEVEL].map(starts).fillna(0).astype(int))
     approach = approach_by_unit(status)
