@@ -261,3 +261,16 @@ METHOD = {
         ),
     },
 }
+
+
+def model_label(model: str | None, lang: str) -> str:
+    """A log-linear model's interactions as a reader names them: ``care:other, police:kmar``
+    becomes "zorgcoördinatoren en zorginstellingen × overige melders; politie × ..."; no
+    interaction is "main effects only"."""
+    terms = [t.strip() for t in str(model or "").split(",") if t.strip()]
+    if not terms:
+        return "alleen hoofdeffecten" if lang == "nl" else "main effects only"
+    return "; ".join(
+        " × ".join(category_label("reporting_org", part, lang) for part in term.split(":"))
+        for term in terms
+    )

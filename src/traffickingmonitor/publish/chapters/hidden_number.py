@@ -5,7 +5,7 @@ from __future__ import annotations
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import interval, shown
-from traffickingmonitor.publish.labels import category_label
+from traffickingmonitor.publish.labels import category_label, model_label
 
 
 def _estimate(v) -> str:
@@ -85,7 +85,8 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                     shown(r.observed),
                     _estimate(r.estimate),
                     interval(r.ci_low, r.ci_high),
-                    r.model or "–",
+                    # "all" is the sum of the groups: no model of its own
+                    "–" if r.victim_group == "all" else model_label(r.model, lang),
                     status.get(r.status, r.status),
                 ]
                 for r in frame.itertuples()
@@ -113,7 +114,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                         t["hn_methods"].get(r.method, r.method),
                         _estimate(r.estimate),
                         interval(r.ci_low, r.ci_high),
-                        r.model or "–",
+                        model_label(r.model, lang),
                     ]
                     for r in sens.frame.itertuples()
                 ],
