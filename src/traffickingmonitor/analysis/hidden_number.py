@@ -192,7 +192,7 @@ def fit_notes(result) -> dict:
     (lists joined by ``+``) the observed and the fitted count.
 
     Kept in the edition's notes (never published as is): the workspace protects the observed
-    counts as a table of the lists with every margin known before it shows any.
+    counts (with each list's size and the total) before it shows any.
     """
     f = result.fitted
     return {
