@@ -365,9 +365,10 @@ def bootstrap(
     unbounded = unbounded_above(reps, upper_level)
     if unbounded:
         warnings.append(
+            # no limit in the text: warnings reach the workspace, where estimates are rounded
             f"the BCa upper limit is unbounded: its level ({upper_level:.3f}) falls among the "
-            f"{n_failed} of {n_boot} replicates without a finite estimate; {high:,.0f} is the "
-            "limit of the finite ones only, a lower bound"
+            f"{n_failed} of {n_boot} replicates without a finite estimate; the limit of the "
+            "finite ones only is a lower bound"
         )
     return BootstrapResult(
         estimate,
