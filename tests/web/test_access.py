@@ -153,7 +153,12 @@ def test_post_without_csrf_token_is_refused(clients):
 
 
 def test_login_failure_logout_and_rate_limit(demo_db, tmp_path):
-    app = make_app(demo_db, f"sqlite:///{tmp_path / 's.sqlite'}", login_attempts=3)
+    from traffickingmonitor.publish.web.accounts import LoginThrottle
+
+    app = make_app(demo_db, f"sqlite:///{tmp_path / 's.sqlite'}")
+    # A stopped clock: the first lockout lasts 1 s, less than a busy machine may take to hash
+    # the next password.
+    app.state.throttle = LoginThrottle(free=3, clock=lambda: 1000.0)
     c = TestClient(app)
     token = csrf(c.get("/login").text)
     for _ in range(3):
