@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -235,6 +236,16 @@ def render_html(
     return _environment().get_template("report.html.j2").render(**context)
 
 
+def _print_sized(html: str) -> str:
+    """The charts without their pixel size, so that the print style sizes them.
+
+    WeasyPrint lays an inline SVG out at its ``height`` attribute whatever CSS scales it to,
+    which kept every printed chart on a page of its own; without the attributes the height
+    follows the ``viewBox``.
+    """
+    return re.sub(r'(<svg [^>]*?)width="[\d.]+" height="[\d.]+"(?=[^>]*viewBox)', r"\1", html)
+
+
 def write_pdf(html: str, path: Path, edition, lang: str) -> None:
     import logging
 
@@ -242,7 +253,7 @@ def write_pdf(html: str, path: Path, edition, lang: str) -> None:
 
     # WeasyPrint warns about CSS it ignores (screen-only rules); that is not the user's concern.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = weasyprint.HTML(string=html, base_url=None)
+    document = weasyprint.HTML(string=_print_sized(html), base_url=None)
     tmp = path.with_name(path.name + ".part")
     document.write_pdf(tmp, pdf_tags=True, custom_metadata=True)
     tmp.replace(path)

@@ -18,6 +18,9 @@ from traffickingmonitor.publish.chapters._local import (
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import shown
 
+# The report lists these municipalities by name; the others are in their factsheets.
+LARGE_MUNICIPALITY = 100_000
+
 TEXT = {
     "nl": {
         "title": "Lokale cijfers",
@@ -57,8 +60,17 @@ TEXT = {
         "table_safety_region": "Slachtoffers per veiligheidsregio",
         "class": "Klasse (per 100.000 inwoners per jaar)",
         "n_municipalities": "Gemeenten",
-        "class_note": "Per klasse het aantal gemeenten op de kaart; de aantallen per gemeente staan in de volgende tabel.",
-        "table_municipality": "Slachtoffers per gemeente",
+        "class_note": (
+            "Per klasse het aantal gemeenten op de kaart; de aantallen van de grote gemeenten "
+            "staan in de volgende tabel, die van elke gemeente in haar factsheet."
+        ),
+        "table_municipality": (
+            "Slachtoffers in de {n} gemeenten met {size} inwoners of meer, {y0}–{y1}"
+        ),
+        "municipality_note": (
+            "Alle 342 gemeenten: de factsheet per gemeente (factsheets/), "
+            "tables/local_municipality.csv en het dashboard."
+        ),
         "map_caption": "(grijs: niet getoond; wit: geen geregistreerde slachtoffers)",
         "table_year": "Slachtoffers per {area} en jaar",
         "basis": "Naar",
@@ -118,8 +130,17 @@ TEXT = {
         "table_safety_region": "Victims per safety region",
         "class": "Class (per 100,000 inhabitants a year)",
         "n_municipalities": "Municipalities",
-        "class_note": "Per class the number of municipalities on the map; the counts per municipality are in the next table.",
-        "table_municipality": "Victims per municipality",
+        "class_note": (
+            "Per class the number of municipalities on the map; the counts of the large "
+            "municipalities are in the next table, those of every municipality in its factsheet."
+        ),
+        "table_municipality": (
+            "Victims in the {n} municipalities of {size} inhabitants or more, {y0}–{y1}"
+        ),
+        "municipality_note": (
+            "All 342 municipalities: the factsheet of each municipality (factsheets/), "
+            "tables/local_municipality.csv and the dashboard."
+        ),
         "map_caption": "(grey: not shown; white: no registered victims)",
         "table_year": "Victims per {area} and year",
         "basis": "By",
@@ -264,15 +285,21 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             note=w["class_note"],
         )
     )
-    # The full list is a block of its own: under the map it would push the map off its page.
+    # The large municipalities only, chosen by size rather than by their figures; every
+    # municipality has its factsheet (``report --factsheets``), CSV row and dashboard page.
+    pop = populations("municipality")
+    codes_ = table.frame["municipality"].tolist()
+    large = [i for i in order[:-1] if pop.get(codes_[i], 0) >= LARGE_MUNICIPALITY]
     blocks.append(
         Block(
             id="local-municipalities",
-            title=f"{w['table_municipality']}, {y0}–{y1}",
+            title=w["table_municipality"].format(
+                n=len(large), size=f"{LARGE_MUNICIPALITY:,}".replace(",", "." if lang == "nl" else ","), y0=y0, y1=y1
+            ),
             chart=False,
             header=_header(w, "municipality"),
-            rows=[rows[i] for i in order],
-            note=table.spec.note(lang),
+            rows=[rows[i] for i in large],
+            note=f"{table.spec.note(lang)} {w['municipality_note']}",
             wide=True,
         )
     )

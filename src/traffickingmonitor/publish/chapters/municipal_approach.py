@@ -15,10 +15,11 @@ TEXT = {
     "nl": {
         "title": "Gemeentelijke aanpak",
         "intro": (
-            "Sinds 2022 moet elke gemeente een duidelijke en geborgde aanpak van mensenhandel "
-            "hebben. Gemeenten beoordelen hun aanpak elk jaar op negen criteria (ja, deels, nee). "
-            "Dit hoofdstuk toont per gemeente de status, een score en of het basisniveau is "
-            "gehaald, en de ontwikkeling sinds {y0}."
+            "Het programma Samen tegen mensenhandel heeft als doel dat elke gemeente sinds 2022 "
+            "een duidelijke en geborgde aanpak van mensenhandel heeft; een wettelijke plicht is "
+            "dat niet. Gemeenten beoordelen hun aanpak elk jaar op negen criteria (ja, deels, "
+            "nee). Dit hoofdstuk toont hoeveel gemeenten aan elk criterium en aan het "
+            "basisniveau voldoen, een score per gemeente en de ontwikkeling sinds {y0}."
         ),
         "trend": "Aandeel gemeenten dat aan een criterium voldoet",
         "trend_axis": "% van de gemeenten (ja)",
@@ -38,13 +39,11 @@ TEXT = {
         ),
         "municipality": "Gemeente",
         "municipalities": "Gemeenten",
-        "all_municipalities": "Score en basisniveau van alle gemeenten, {y0}–{last}",
+        "every_municipality": (
+            "Score en basisniveau van elke gemeente per jaar: de factsheet per gemeente "
+            "(factsheets/), tables/approach_municipality.csv en het dashboard."
+        ),
         "province": "Provincie",
-        "basic_h": "Basisniveau {last}",
-        "yes": "ja",
-        "no": "nee",
-        "partly": "deels",
-        "unknown": "onbekend",
         "by_province": "Aandeel gemeenten op basisniveau per provincie",
         "movers": "Gemeenten die in {last} het basisniveau haalden of verloren",
         "movers_summary": "{up} gemeenten haalden het basisniveau in {last}, {down} verloren het.",
@@ -67,10 +66,11 @@ TEXT = {
     "en": {
         "title": "Municipal approach",
         "intro": (
-            "Since 2022 every municipality must have a clear and secured approach to human "
-            "trafficking. Municipalities assess their approach every year on nine criteria (yes, "
-            "partly, no). This chapter shows the status of each municipality, a score and whether "
-            "it meets the basic level, and the trend since {y0}."
+            "The programme Together against human trafficking aims for every municipality to "
+            "have a clear and secured approach to human trafficking since 2022; it is not a "
+            "legal duty. Municipalities assess their approach every year on nine criteria (yes, "
+            "partly, no). This chapter shows how many municipalities meet each criterion and the "
+            "basic level, a score per municipality, and the trend since {y0}."
         ),
         "trend": "Share of municipalities meeting a criterion",
         "trend_axis": "% of municipalities (yes)",
@@ -87,13 +87,11 @@ TEXT = {
         "map_summary": "In {last}, the mean score was {mean}; {n} of the {total} municipalities have a score.",
         "municipality": "Municipality",
         "municipalities": "Municipalities",
-        "all_municipalities": "Score and basic level of every municipality, {y0}–{last}",
+        "every_municipality": (
+            "The score and basic level of every municipality per year: the factsheet of each "
+            "municipality (factsheets/), tables/approach_municipality.csv and the dashboard."
+        ),
         "province": "Province",
-        "basic_h": "Basic level {last}",
-        "yes": "yes",
-        "no": "no",
-        "partly": "partly",
-        "unknown": "unknown",
         "by_province": "Share of municipalities meeting the basic level per province",
         "movers": "Municipalities that reached or lost the basic level in {last}",
         "movers_summary": "{up} municipalities reached the basic level in {last}, {down} lost it.",
@@ -176,17 +174,6 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     scores = latest["score"].to_dict()
     values = {m: (None if pd.isna(v) else float(v)) for m, v in scores.items()}
     known = [v for v in values.values() if v is not None]
-    wide = status.pivot(index="municipality", columns="year", values="score")
-    rows = []
-    for m in sorted(wide.index, key=lambda c: area_name("municipality", c, lang)):
-        rows.append(
-            [
-                area_name("municipality", m, lang),
-                names("municipality_province").get(m, "–"),
-                *[fmt_decimal(wide.at[m, y], lang, 1) for y in years],
-                w[latest.at[m, "basic_level"]],
-            ]
-        )
     decimal = "," if lang == "nl" else "."
     scored = [v for v in values.values() if v]
     edges = local_charts.class_edges(scored)
@@ -224,19 +211,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             ),
             header=[w["map_legend"], w["municipalities"]],
             rows=class_rows,
-        )
-    )
-    # all 342 municipalities in a block of their own, so the map keeps its page
-    blocks.append(
-        Block(
-            id="approach-municipalities",
-            person_counts=False,
-            title=w["all_municipalities"].format(y0=y0, last=last),
-            chart=False,
-            header=[w["municipality"], w["province"], *years, w["basic_h"].format(last=last)],
-            rows=rows,
-            note=p["approach_municipality"].spec.note(lang),
-            wide=True,
+            note=f"{p['approach_municipality'].spec.note(lang)} {w['every_municipality']}",
         )
     )
     prov_rows = []
