@@ -179,3 +179,58 @@ def test_report_command_reads_the_status_from_the_state(small_edition, tmp_path)
     r = runner.invoke(cli, ["report", *args, "--out", str(tmp_path / "final")])
     assert r.exit_code == 0, r.output
     assert "DRAFT" not in (tmp_path / "final" / "report.html").read_text("utf-8")
+
+
+def test_every_table_is_presented_by_one_chapter(small_edition):
+    from traffickingmonitor import editions
+    from traffickingmonitor.publish.chapters import CHAPTERS
+
+    _, tables = editions.read_edition(small_edition, None)
+    for tid in tables:
+        owners = [c.id for c in CHAPTERS if c.claims(tid)]
+        assert len(owners) == 1, (tid, owners)
+
+
+def test_hidden_share_per_chapter_adds_up_to_the_edition(report):
+    _, written = report
+    html = written.html.read_text("utf-8")
+    start = html.index('class="data disclosure"')
+    rows = re.findall(
+        r'<tr><th scope="row">[^<]*</th>((?:<td class="cells">[^<]*</td>)+)</tr>',
+        html[start : html.index("</table>", start)],
+    )
+    numbers = [[int(v) for v in re.findall(r">(\d+)<", r)] for r in rows]
+    *chapters, total = numbers
+    assert len(chapters) >= 3
+    for col in range(3):  # cells, hidden below the threshold, hidden to protect them
+        assert sum(r[col] for r in chapters) == total[col]
+    meta = json.loads((written.tables_dir / "metadata.json").read_text("utf-8"))
+    assert total[1] == sum(t["suppressed_primary"] for t in meta["tables"])
+
+
+def test_sources_chapter_states_the_linkage_used_and_fields_filled(report, small_edition):
+    import duckdb
+
+    from traffickingmonitor import editions
+
+    lang, written = report
+    html = written.html.read_text("utf-8")
+    start = html.index('id="sources"')
+    section = html[start : html.index('id="method"')]
+    edition, _ = editions.read_edition(small_edition, None)
+    method = edition.notes["linkage"]["method"]
+    assert ("Splink" in section) == method.lower().startswith("splink")
+    assert "version 0" not in html and "versie 0" not in html
+    # the share of registrations with a municipality of exploitation, counted apart
+    con = duckdb.connect(str(small_edition), read_only=True)
+    filled, n = con.execute(
+        "SELECT count(*) FILTER (WHERE exploitation_municipality NOT IN ('', 'unknown')), "
+        "count(*) FROM registrations WHERE file_hash IN "
+        "(SELECT file_hash FROM edition_inputs WHERE edition_id = ?)",
+        [written.edition_id],
+    ).fetchone()
+    con.close()
+    label = "gemeente van uitbuiting" if lang == "nl" else "municipality of exploitation"
+    row = re.search(rf">{label}</th><td[^>]*>(\d+)%<", section)
+    assert row, label
+    assert int(row.group(1)) == round(100 * filled / n)

@@ -234,12 +234,6 @@ METHOD = {
             "verwachte leeftijd (geboorte halverwege het jaar).",
             "Plaats: de gemeente van uitbuiting, anders de woongemeente (indeling 2023).",
         ],
-        "linkage": (
-            "Namen, BSN en geboortedata worden bij binnenkomst vervangen door versleutelde "
-            "sleutels (HMAC-SHA256) en nooit leesbaar opgeslagen. Meldingen met dezelfde sleutel "
-            "van het identiteitsnummer, of met dezelfde sleutels van naam en geboortedatum, "
-            "horen bij één persoon (deterministische koppeling, versie 0)."
-        ),
     },
     "en": {
         "definitions": [
@@ -253,12 +247,6 @@ METHOD = {
             "expected age (birth at mid-year).",
             "Place: the municipality of exploitation, else of residence (2023 boundaries).",
         ],
-        "linkage": (
-            "Names, national ids and birth dates are replaced at intake by keyed hashes "
-            "(HMAC-SHA256) and never stored in clear. Registrations sharing the token of the "
-            "national id, or the tokens of name and birth date, belong to one person "
-            "(deterministic linkage, version 0)."
-        ),
     },
 }
 

@@ -27,9 +27,10 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish import csv_safe
-from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
+from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
 from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
+from traffickingmonitor.publish.quality import EditionQuality, read_quality
 
 # The marks of a report that is not (only) what it seems: a draft, synthetic data.
 MARKS = {
@@ -99,7 +100,9 @@ def write_report(
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
     advance(1)
     advance = step("Drawing charts and writing HTML", 1)
-    html = render_html(protected, edition, rule, lang, draft=draft)
+    html = render_html(
+        protected, edition, rule, lang, draft=draft, quality=read_quality(db, edition.edition_id)
+    )
     html_path = out / "report.html"
     _atomic_write(html_path, html.encode("utf-8"))
     advance(1)
@@ -208,17 +211,14 @@ def render_html(
     lang: str,
     *,
     draft: bool = False,
+    quality: EditionQuality | None = None,
 ) -> str:
     for table in protected.values():
         require_protected(table)
     t = TEXT[lang]
     years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
-    ctx = ChapterContext(protected, edition, rule, lang, t, years)
-    chapters = []
-    for chapter in CHAPTERS:
-        content = chapter.build(ctx)
-        if content is not None:
-            chapters.append({"id": chapter.id, "content": content})
+    ctx = ChapterContext(protected, edition, rule, lang, t, years, quality=quality)
+    chapters = build_chapters(ctx)
     context = {
         "lang": lang,
         "t": t,

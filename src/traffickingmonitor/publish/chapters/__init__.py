@@ -13,6 +13,7 @@ from traffickingmonitor.publish.chapters import (
     programme,
     registered,
     revictimisation,
+    sources_quality,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 
@@ -28,7 +29,21 @@ CHAPTERS: list[Chapter] = [
     need_effort.CHAPTER,
     programme.CHAPTER,
     perpetrator_chain.CHAPTER,
+    sources_quality.CHAPTER,
     method.CHAPTER,
 ]
 
-__all__ = ["CHAPTERS", "Block", "Chapter", "ChapterContent", "ChapterContext"]
+
+def build_chapters(ctx: ChapterContext) -> list[dict]:
+    """``[{"id", "content"}]`` of every chapter with something to show, in report order; each
+    chapter sees the ones built before it (``ctx.built``)."""
+    out = []
+    for chapter in CHAPTERS:
+        content = chapter.build(ctx)
+        if content is not None:
+            out.append({"id": chapter.id, "content": content})
+            ctx.built.append((chapter, content))
+    return out
+
+
+__all__ = ["CHAPTERS", "Block", "Chapter", "ChapterContent", "ChapterContext", "build_chapters"]

@@ -52,6 +52,10 @@ class ChapterContext:
     lang: str
     t: dict  # shared words of the report (labels.TEXT[lang])
     years: list[int]
+    # the chapters built before this one, with their titles (the method chapter reads them)
+    built: list[tuple[Chapter, ChapterContent]] = field(default_factory=list)
+    # what the store tells of the edition's quality (``publish.quality``); None: not read
+    quality: object = None
 
     @property
     def last(self) -> int:
@@ -64,5 +68,13 @@ class ChapterContext:
 
 @dataclass(frozen=True)
 class Chapter:
+    """``tables``: the tables the chapter presents, by id or by prefix (``"local"`` claims
+    ``local_municipality`` and the other ``local_*``); the method chapter counts what is
+    hidden per chapter by them. A chapter that only repeats figures of others claims none."""
+
     id: str
     build: Callable[[ChapterContext], ChapterContent | None]
+    tables: tuple[str, ...] = ()
+
+    def claims(self, table_id: str) -> bool:
+        return any(table_id == t or table_id.startswith(f"{t}_") for t in self.tables)

@@ -432,4 +432,4 @@ def _age(ctx, w, window, raw, num) -> Block | None:
     )
 
 
-CHAPTER = Chapter("crime-overlap", build)
+CHAPTER = Chapter("crime-overlap", build, tables=("crime",))

@@ -137,4 +137,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("hidden", build)
+CHAPTER = Chapter("hidden", build, tables=("hidden_number",))

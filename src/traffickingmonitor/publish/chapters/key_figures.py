@@ -80,4 +80,5 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("key-figures", build)
+# Minors are shown here only; the other tables it reads are presented by their chapters.
+CHAPTER = Chapter("key-figures", build, tables=("minor",))

@@ -294,7 +294,10 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         Block(
             id="local-municipalities",
             title=w["table_municipality"].format(
-                n=len(large), size=f"{LARGE_MUNICIPALITY:,}".replace(",", "." if lang == "nl" else ","), y0=y0, y1=y1
+                n=len(large),
+                size=f"{LARGE_MUNICIPALITY:,}".replace(",", "." if lang == "nl" else ","),
+                y0=y0,
+                y1=y1,
             ),
             chart=False,
             header=_header(w, "municipality"),
@@ -432,4 +435,4 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
     return blocks
 
 
-CHAPTER = Chapter("local", build)
+CHAPTER = Chapter("local", build, tables=("local",))

@@ -7,7 +7,9 @@ from traffickingmonitor.publish.labels import METHOD
 
 _WORDS = {
     "nl": {
-        "table": "Tabel",
+        "chapter": "Hoofdstuk",
+        "share": "Verborgen deel",
+        "csv_only": "Alleen in de open data (CSV)",
         "cells": "Cellen",
         "primary": "Verborgen (<drempel)",
         "secondary": "Verborgen ter bescherming",
@@ -25,7 +27,9 @@ _WORDS = {
         ),
     },
     "en": {
-        "table": "Table",
+        "chapter": "Chapter",
+        "share": "Hidden share",
+        "csv_only": "Only in the open data (CSV)",
         "cells": "Cells",
         "primary": "Hidden (<threshold)",
         "secondary": "Hidden to protect them",
@@ -45,14 +49,28 @@ _WORDS = {
 }
 
 
+def _by_chapter(ctx: ChapterContext) -> list[tuple[str, list]]:
+    """The protected tables grouped by the chapter that presents them, in report order;
+    tables no chapter presents are in the open data only."""
+    groups = [(content.title, []) for _, content in ctx.built]
+    rest: list = []
+    for tid, table in ctx.tables.items():
+        owner = next((i for i, (chapter, _) in enumerate(ctx.built) if chapter.claims(tid)), None)
+        (rest if owner is None else groups[owner][1]).append(table)
+    if rest:
+        groups.append((_WORDS[ctx.lang]["csv_only"], rest))
+    return [(title, tables) for title, tables in groups if tables]
+
+
 def _disclosure(ctx: ChapterContext) -> dict:
     w, rule = _WORDS[ctx.lang], ctx.rule
     method = getattr(rule, "method", "suppression")
     rows, cells, primary, secondary, withheld = [], 0, 0, 0, 0
-    for table in ctx.tables.values():
-        n = table.n_cells()
-        p, s = table.n_hidden("primary"), table.n_hidden("secondary")
-        hid = table.n_hidden()
+    for title, tables in _by_chapter(ctx):
+        n = sum(t.n_cells() for t in tables)
+        p = sum(t.n_hidden("primary") for t in tables)
+        s = sum(t.n_hidden("secondary") for t in tables)
+        hid = sum(t.n_hidden() for t in tables)
         cells, primary, secondary, withheld = (
             cells + n,
             primary + p,
@@ -60,28 +78,36 @@ def _disclosure(ctx: ChapterContext) -> dict:
             withheld + hid - p - s,
         )
         if method == "dp":
-            acc = table.accuracy
-            margin = (
-                round(float(acc.max().max()))
-                if acc is not None and acc.notna().any().any()
-                else None
-            )
-            rows.append([table.title(ctx.lang), n, "–" if margin is None else margin, hid])
+            margins = [
+                float(t.accuracy.max().max())
+                for t in tables
+                if t.accuracy is not None and t.accuracy.notna().any().any()
+            ]
+            rows.append([title, n, round(max(margins)) if margins else "–", hid])
         elif method == "suppression":
-            rows.append([table.title(ctx.lang), n, p, s])
+            rows.append([title, n, p, s, _share(p + s, n, ctx.lang)])
     if method == "dp":
-        header = [w["table"], w["cells"], w["accuracy"], w["withheld"]]
+        header = [w["chapter"], w["cells"], w["accuracy"], w["withheld"]]
         summary = w["summary_dp"].format(noisy=cells - withheld, withheld=withheld)
     elif method == "rounding":
         header, rows = [], []
         summary = w["summary_rounding"].format(cells=cells, base=rule.rounding_base)
     else:
-        header = [w["table"], w["cells"], w["primary"], w["secondary"]]
-        rows.append([w["total"], cells, primary, secondary])
+        header = [w["chapter"], w["cells"], w["primary"], w["secondary"], w["share"]]
+        rows.append(
+            [w["total"], cells, primary, secondary, _share(primary + secondary, cells, ctx.lang)]
+        )
         summary = w["summary"].format(
             cells=cells, primary=primary, secondary=secondary, threshold=rule.threshold
         )
     return {"text": rule.describe(ctx.lang), "summary": summary, "header": header, "rows": rows}
+
+
+def _share(part: int, whole: int, lang: str) -> str:
+    if not whole:
+        return "–"
+    s = f"{100 * part / whole:.1f}%"
+    return s.replace(".", ",") if lang == "nl" else s
 
 
 def build(ctx: ChapterContext) -> ChapterContent:
@@ -91,7 +117,6 @@ def build(ctx: ChapterContext) -> ChapterContent:
         data={
             "method": METHOD[ctx.lang],
             "disclosure": _disclosure(ctx),
-            "inputs": list(ctx.edition.inputs.itertuples()),
         },
     )
 

@@ -277,4 +277,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("approach", build)
+CHAPTER = Chapter("approach", build, tables=("approach",))

@@ -220,4 +220,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("need-effort", build)
+CHAPTER = Chapter("need-effort", build, tables=("need_effort",))

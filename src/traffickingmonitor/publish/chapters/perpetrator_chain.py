@@ -146,4 +146,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     return ChapterContent(title=w["title"], intro=[w["intro"]], blocks=blocks)
 
 
-CHAPTER = Chapter("chain", build)
+CHAPTER = Chapter("chain", build, tables=("perpetrator_chain",))

@@ -306,4 +306,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("programme", build)
+CHAPTER = Chapter("programme", build, tables=("programme",))

@@ -566,4 +566,4 @@ def _method_block(ctx, w, o_raw, o_num, months, main, threshold) -> Block:
     )
 
 
-CHAPTER = Chapter("revictimisation", build)
+CHAPTER = Chapter("revictimisation", build, tables=("revictimisation",))

@@ -160,8 +160,9 @@ class EditionData:
 
     def chapters(self, edition_id: str, lang: str) -> list[dict]:
         """``[{"id", "content"}]`` of every chapter with something to show, in report order."""
-        from traffickingmonitor.publish.chapters import CHAPTERS, ChapterContext
+        from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
         from traffickingmonitor.publish.labels import TEXT
+        from traffickingmonitor.publish.quality import read_quality
 
         key = (edition_id, lang)
         done = self._chapters.get(key)
@@ -179,11 +180,9 @@ class EditionData:
                         lang,
                         TEXT[lang],
                         years,
+                        quality=read_quality(self.db, edition_id),
                     )
-                    for chapter in CHAPTERS:
-                        content = chapter.build(ctx)
-                        if content is not None:
-                            built.append({"id": chapter.id, "content": content})
+                    built = build_chapters(ctx)
                 self._chapters[key] = built
             return self._chapters[key]
 

@@ -19,8 +19,6 @@ from traffickingmonitor.publish.web.workspace_words import WORDS
 
 # Probability thresholds at which the linkage page counts links.
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
-# Registration columns that are the row's identity or its organisation, not a field to fill.
-_NOT_FIELDS = ("file_hash", "registration_id", "reporting_org")
 
 
 def _digits(v) -> int | None:
@@ -199,28 +197,12 @@ def quality(db: Path, edition_id: str, protected: dict, threshold: int) -> dict:
     definition, and no count past disclosure control); an organisation's total below the
     threshold is shown as ``<threshold``.
     """
-    from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS
+    from traffickingmonitor.publish.quality import field_completeness, registration_fields
 
     con = _connect(db)
     try:
-        described = con.execute("DESCRIBE registrations").fetchall()
-        fields = [(name, typ) for name, typ, *_ in described if name not in _NOT_FIELDS]
-        shares = []
-        for name, typ in fields:
-            q = f'"{name}"'
-            if typ.endswith("[]"):
-                filled = f"{q} IS NOT NULL AND len({q}) > 0"
-            elif typ == "VARCHAR":
-                filled = f"{q} IS NOT NULL AND {q} NOT IN ('', 'unknown')"
-            else:
-                filled = f"{q} IS NOT NULL"
-            shares.append(f"avg(CASE WHEN {filled} THEN 1.0 ELSE 0.0 END)")
-        per_org = con.execute(
-            f"WITH reg AS ({EDITION_REGISTRATIONS}) SELECT reporting_org, count(*), "
-            + ", ".join(shares)
-            + " FROM reg GROUP BY reporting_org ORDER BY reporting_org",
-            {"edition": edition_id},
-        ).fetchall()
+        fields = registration_fields(con)
+        per_org = field_completeness(con, edition_id, per_org=True)
     finally:
         con.close()
     orgs = [
@@ -250,6 +232,7 @@ def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
     histogram and the counts are of those. None: the edition has no linkage model.
     """
     from traffickingmonitor.linkage import store_io
+    from traffickingmonitor.publish.quality import match_weight_histogram
 
     con = _connect(db)
     try:
@@ -260,11 +243,7 @@ def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
             "SELECT count(*), min(match_probability) FROM edition_links WHERE edition_id = ?",
             [edition_id],
         ).fetchone()
-        hist = con.execute(
-            "SELECT floor(match_weight)::INTEGER AS bin, count(*) FROM edition_links "
-            "WHERE edition_id = ? GROUP BY bin ORDER BY bin",
-            [edition_id],
-        ).fetchall()
+        found = match_weight_histogram(con, edition_id)
         per_threshold = [
             (
                 t,
@@ -280,7 +259,6 @@ def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
     finally:
         con.close()
     # Bins without pairs too, so the histogram's x axis is even.
-    found = dict(hist)
     bins = list(range(min(found), max(found) + 1)) if found else []
     top = max(found.values(), default=1)
     histogram = [{"bin": b, "n": found.get(b, 0), "width": found.get(b, 0) / top} for b in bins]
