@@ -18,7 +18,7 @@ from traffickingmonitor.analysis import municipal_approach as ma
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import PrimaryRule, protect_edition
 from traffickingmonitor.intake.pseudonymise import Key
-from traffickingmonitor.publish.chapters import local_figures
+from traffickingmonitor.publish.chapters import local_figures, programme
 from traffickingmonitor.publish.report import render_html, write_pdf
 from traffickingmonitor.synthetic.api import write_synthetic_edition
 
@@ -223,6 +223,41 @@ def test_programme_chapter_shows_monitor_indicators_and_status(report):
     assert "persons registered by care organisations (monitor)" in chapter
     assert "municipalities meeting the basic level, % (monitor)" in chapter
     assert re.search(r"on track|behind|target met", chapter)
+
+
+def test_programme_indicators_that_are_monitor_figures_show_the_monitors_cell(protected, report):
+    """One figure, one definition: registered victims, police suspects and convictions in the
+    programme table are the monitor's cells in every year the monitor counts."""
+    html = report[0]
+    start = html.index('id="programme"')
+    chapter = html[start : html.index("</section>\n</section>", start)]
+    checked = 0
+    for code, (tid, where, column) in programme.SAME_AS_MONITOR.items():
+        label = programme.INDICATORS[code][1]
+        head = chapter.rfind("<thead>", 0, chapter.index(f">{label}</th>"))
+        header_years = [
+            int(h)
+            for h in re.findall(
+                r'<th scope="col">(\d{4})</th>', chapter[head : chapter.index("</thead>", head)]
+            )
+        ]
+        row = re.search(re.escape(label) + r"</th>(.*?)</tr>", chapter, re.S).group(1)
+        cells = [unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", row)][2:]
+        table = protected[tid]
+        covered = {int(y) for y in table.frame["year"].unique()}
+        given = protected["programme_indicators"].frame
+        reported = {int(y) for y in given.loc[given["indicator"] == code, "year"]}
+        assert len(cells) == len(header_years) + 1  # and the status
+        for year, cell in zip(header_years, cells, strict=False):
+            if year not in reported:
+                assert cell == "–", (code, year, cell)
+            elif year in covered:
+                value = table.shown_count({"year": year, **where}, column)
+                assert cell.replace("\u202f", "") == str(value), (code, year)
+                checked += 1
+            else:
+                assert cell == "–" or cell.endswith("*"), (code, year, cell)
+    assert checked >= 3
 
 
 def test_need_versus_effort_ranks_regions_with_intervals(edition, report):

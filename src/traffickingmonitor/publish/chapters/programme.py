@@ -79,7 +79,11 @@ TEXT = {
         "intro": (
             "De indicatoren van het nationale programma per actielijn: nulmeting, doel, waarde per "
             "jaar en status. Indicatoren met '(monitor)' zijn door deze monitor zelf berekend uit "
-            "de editie; de andere zijn aangeleverd door het programma."
+            "de editie; de andere zijn aangeleverd door het programma. Gemelde mogelijke "
+            "slachtoffers, verdachten bij de politie en veroordelingen telt de monitor zelf: in "
+            "de jaren die de monitor telt, staat hier zijn getal, hetzelfde als in de andere "
+            "hoofdstukken; een * markeert een waarde die het programma aanleverde voor een jaar "
+            "dat de monitor niet telt."
         ),
         "line": "Actielijn {n}: {name}",
         "indicator": "Indicator",
@@ -115,7 +119,10 @@ TEXT = {
         "intro": (
             "The indicators of the national programme per action line: baseline, target, value "
             "per year and status. Indicators marked '(monitor)' are computed by this monitor from "
-            "the edition; the others are reported by the programme."
+            "the edition; the others are reported by the programme. Registered possible victims, "
+            "police suspects and convictions are counted by the monitor itself: in the years the "
+            "monitor counts, its figure is shown here, the same as in the other chapters; a * "
+            "marks a value the programme reported for a year the monitor does not count."
         ),
         "line": "Action line {n}: {name}",
         "indicator": "Indicator",
@@ -208,6 +215,33 @@ def monitor_rows(ctx: ChapterContext) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True) if out else frame
 
 
+#: Programme indicators that are monitor figures: the programme's value is replaced by the
+#: monitor's shown cell in every year the monitor has (one figure, one definition).
+SAME_AS_MONITOR = {
+    "registered_possible_victims": ("totals", {}, "persons"),
+    "police_suspects": ("perpetrator_chain", {"exploitation_form": "all"}, "police_suspects"),
+    "convictions": ("perpetrator_chain", {"exploitation_form": "all"}, "convictions"),
+}
+
+
+def read_monitor_cells(ctx: ChapterContext, given: pd.DataFrame) -> pd.DataFrame:
+    """``given`` with the values of :data:`SAME_AS_MONITOR` indicators taken from the monitor's
+    protected cells (None where hidden) and a ``source`` column: "monitor" or "programme"."""
+    given = given.copy()
+    given["source"] = "programme"
+    for code, (tid, where, column) in SAME_AS_MONITOR.items():
+        table = ctx.tables.get(tid)
+        if table is None:
+            continue
+        covered = {int(y) for y in table.frame["year"].unique()}
+        for i in given.index[given["indicator"] == code]:
+            year = int(given.at[i, "year"])
+            if year in covered:
+                given.at[i, "value"] = table.shown_count({"year": year, **where}, column)
+                given.at[i, "source"] = "monitor"
+    return given
+
+
 def _statuses(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["status"] = ""
@@ -220,6 +254,16 @@ def _statuses(frame: pd.DataFrame) -> pd.DataFrame:
             target = None if pd.isna(r["target"]) else float(r["target"])
             frame.at[i, "status"] = status(value, base, target, int(r["year"]), b, t)
     return frame
+
+
+def _value(ind: pd.DataFrame, year: int, unit: str, lang: str) -> str:
+    """A year's value; marked when the programme reported it for an indicator the monitor
+    counts in other years (a different count, not the monitor's)."""
+    text = _fmt(ind["value"].get(year), unit, lang)
+    mixed = ind["source"].nunique() > 1
+    if mixed and year in ind.index and ind.at[year, "source"] == "programme" and text != "–":
+        return f"{text}*"
+    return text
 
 
 def _fmt(v, unit: str, lang: str) -> str:
@@ -237,9 +281,12 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     if "programme_indicators" in p:
         given = p["programme_indicators"].frame
         parts.append(
-            given[["action_line", "indicator", "unit", "year", "baseline", "target", "value"]]
+            read_monitor_cells(
+                ctx,
+                given[["action_line", "indicator", "unit", "year", "baseline", "target", "value"]],
+            )
         )
-    parts.append(monitor_rows(ctx))
+    parts.append(monitor_rows(ctx).assign(source="monitor"))
     frame = _statuses(pd.concat(parts, ignore_index=True))
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     years = sorted(int(y) for y in frame["year"].unique())
@@ -262,7 +309,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                     label,
                     _fmt(ind["baseline"].iloc[0], unit, lang),
                     _fmt(ind["target"].iloc[0], unit, lang),
-                    *[_fmt(ind["value"].get(y), unit, lang) for y in years],
+                    *[_value(ind, y, unit, lang) for y in years],
                     f"{w['status'][st]} ({st_year})" if len(latest) else w["status"][st],
                 ]
             )
