@@ -13,10 +13,12 @@ from traffickingmonitor.publish.chapters import (
     programme,
     registered,
     revictimisation,
+    summary,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 
 CHAPTERS: list[Chapter] = [
+    summary.CHAPTER,
     key_figures.CHAPTER,
     registered.CHAPTER,
     revictimisation.CHAPTER,

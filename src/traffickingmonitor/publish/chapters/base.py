@@ -52,6 +52,8 @@ class ChapterContext:
     lang: str
     t: dict  # shared words of the report (labels.TEXT[lang])
     years: list[int]
+    # ids of the editions in the store made before this one (oldest first); None: not known
+    editions_before: tuple[str, ...] | None = None
 
     @property
     def last(self) -> int:
