@@ -80,7 +80,7 @@ TEXT = {
             "van een drugsdelict."
         ),
         "care": (
-            "Van de geregistreerden kreeg {within} binnen {days} dagen na de eerste registratie "
+            "Van alle geregistreerde personen in deze editie kreeg {within} binnen {days} dagen na de eerste registratie "
             "zorg of opvang, en {within_longest} binnen {longest}; wie bereikt werd, wachtte "
             "daarop gemiddeld (mediaan) {median} dagen."
         ),
@@ -119,8 +119,8 @@ TEXT = {
             "De schatting van het verborgen aantal rust op aannames: dat een persoon goed aan "
             "de verschillende melders gekoppeld is, dat iedereen een kans had om door een "
             "melder gezien te worden, en dat het model de samenhang tussen de melders goed "
-            "beschrijft. Wie voor geen enkele melder zichtbaar kan worden, telt niet mee. Het "
-            "brede interval hoort bij de schatting."
+            "beschrijft. Wie voor geen enkele melder zichtbaar kan worden, telt niet mee. Lees "
+            "de schatting daarom altijd samen met haar 95%-interval."
         ),
         "caveat_disclosure": (
             "Kleine aantallen worden niet getoond, om personen te beschermen: een aantal onder "
@@ -177,7 +177,7 @@ TEXT = {
             "drug offence."
         ),
         "care": (
-            "Of those registered, {within} received care or shelter within {days} days of their "
+            "Of all persons registered in this edition, {within} received care or shelter within {days} days of their "
             "first registration, and {within_longest} within {longest}; those reached waited a "
             "median of {median} days."
         ),
@@ -213,8 +213,8 @@ TEXT = {
             "The hidden-number estimate rests on assumptions: that persons are linked correctly "
             "across the reporting organisations, that everyone had a chance to be seen by one "
             "of them, and that the model describes how the organisations' lists depend on each "
-            "other. Whoever cannot be seen by any organisation is not counted. The wide "
-            "interval is part of the estimate."
+            "other. Whoever cannot be seen by any organisation is not counted. Always read the "
+            "estimate together with its 95% interval."
         ),
         "caveat_disclosure": (
             "Small counts are not shown, to protect persons: a count below {threshold} and "
@@ -429,13 +429,14 @@ def sentences(ctx: ChapterContext) -> dict[str, list[tuple[str, str]]]:
     """The summary's sentences per section, each as ``(kind, text)``; a finding whose figures
     are not shown is left out."""
     w = TEXT[ctx.lang]
+    hidden = _hidden(ctx, w)
     findings = [
         ("who", _who(ctx, w)),
         ("largest", _largest(ctx, w)),
         ("revictimisation", _revictimisation(ctx, w)),
         ("suspects", _suspects(ctx, w)),
         ("care", _care(ctx, w)),
-        ("hidden", _hidden(ctx, w)),
+        ("hidden", hidden),
     ]
     trend = [
         ("registered", _registered(ctx, w)),
@@ -443,8 +444,9 @@ def sentences(ctx: ChapterContext) -> dict[str, list[tuple[str, str]]]:
     ]
     caveats = [
         ("caveat_registrations", w["caveat_registrations"]),
-        ("caveat_model", w["caveat_model"] if "hidden_number" in ctx.tables else None),
-        ("hidden_lists", _lists_differ(ctx, w) if "hidden_number" in ctx.tables else None),
+        # the model's caveats go with a shown estimate
+        ("caveat_model", w["caveat_model"] if hidden else None),
+        ("hidden_lists", _lists_differ(ctx, w) if hidden else None),
         ("disclosure", _disclosure(ctx, w)),
     ]
 
