@@ -191,6 +191,13 @@ def report_command(
         "--state",
         help="SQLAlchemy URL of the state with the approvals (default: beside the store).",
     ),
+    foreword: Path | None = typer.Option(
+        None,
+        "--foreword",
+        help="Markdown file (UTF-8) with the analyst's foreword and conclusions, shown after "
+        "the cover; raw HTML in it is escaped. Its numbers are the analyst's responsibility: "
+        "they are not checked against the tables.",
+    ),
 ) -> None:
     """Write report.html, report.pdf and tables/*.csv (protected) for an edition.
 
@@ -218,6 +225,7 @@ def report_command(
             step=step,
             disclosure=_disclosure_method(disclosure) if disclosure else None,
             draft=draft,
+            foreword=foreword,
         )
     status = " (draft: not approved)" if draft else ""
     console.print(f"report of edition [bold]{written.edition_id}[/bold]{status}: {written.html}")

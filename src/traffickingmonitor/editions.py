@@ -105,6 +105,16 @@ def get_edition(con: duckdb.DuckDBPyConnection, edition_id: str | None = None) -
     raise UserError(f"no edition {edition_id!r} in the store (latest: {known})")
 
 
+def editions_before(db, edition_id: str) -> tuple[str, ...]:
+    """Ids of the editions in the store made before ``edition_id`` (oldest first)."""
+    con = store.connect(db, read_only=True)
+    try:
+        ids = [e.edition_id for e in list_editions(con)]
+    finally:
+        con.close()
+    return tuple(ids[: ids.index(edition_id)]) if edition_id in ids else ()
+
+
 def read_edition(db, edition_id: str | None = None) -> tuple[Edition, dict[str, MonitorTable]]:
     """An edition (the latest by default) and its unprotected tables, from a store file."""
     con = store.connect(db, read_only=True)

@@ -28,6 +28,7 @@ from traffickingmonitor.disclosure.api import (
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish import csv_safe
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
+from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
 from traffickingmonitor.publish.quality import EditionQuality, read_quality
@@ -79,13 +80,15 @@ def write_report(
     step: Callable | None = None,
     disclosure: str | None = None,
     draft: bool = False,
+    foreword: Path | None = None,
 ) -> WrittenReport:
     """Write ``report.html``, ``report.pdf`` and ``tables/`` of an edition into ``out``.
 
     ``draft``: the edition is not approved (``editions approve``): every page, and the
-    metadata of the tables, say "concept / draft".
+    metadata of the tables, say "concept / draft". ``foreword``: the analyst's Markdown file.
     """
     step = step or (lambda d, t: lambda n=1: None)
+    foreword_text = read_foreword(foreword) if foreword is not None else None
     edition, tables = editions.read_edition(db, edition_id)
     # the edition's method (config key "disclosure"); the report command may override it
     rule = rule_from_config(
@@ -100,8 +103,16 @@ def write_report(
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
     advance(1)
     advance = step("Drawing charts and writing HTML", 1)
+    before = editions.editions_before(db, edition.edition_id)
     html = render_html(
-        protected, edition, rule, lang, draft=draft, quality=read_quality(db, edition.edition_id)
+        protected,
+        edition,
+        rule,
+        lang,
+        draft=draft,
+        foreword=foreword_text,
+        before=before,
+        quality=read_quality(db, edition.edition_id),
     )
     html_path = out / "report.html"
     _atomic_write(html_path, html.encode("utf-8"))
@@ -212,12 +223,16 @@ def render_html(
     *,
     draft: bool = False,
     quality: EditionQuality | None = None,
+    foreword: str | None = None,
+    before: tuple[str, ...] | None = None,
 ) -> str:
     for table in protected.values():
         require_protected(table)
     t = TEXT[lang]
     years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
-    ctx = ChapterContext(protected, edition, rule, lang, t, years, quality=quality)
+    ctx = ChapterContext(
+        protected, edition, rule, lang, t, years, editions_before=before, quality=quality
+    )
     chapters = build_chapters(ctx)
     context = {
         "lang": lang,
@@ -229,6 +244,7 @@ def render_html(
         "chapters": chapters,
         "marks": marks(edition, lang, draft),
         "draft": draft,
+        "foreword": foreword_context(foreword, lang),
         "css": resources.files("traffickingmonitor.publish")
         .joinpath("templates", "report.css")
         .read_text("utf-8"),

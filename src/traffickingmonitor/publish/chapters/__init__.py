@@ -14,10 +14,12 @@ from traffickingmonitor.publish.chapters import (
     registered,
     revictimisation,
     sources_quality,
+    summary,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 
 CHAPTERS: list[Chapter] = [
+    summary.CHAPTER,
     key_figures.CHAPTER,
     registered.CHAPTER,
     revictimisation.CHAPTER,

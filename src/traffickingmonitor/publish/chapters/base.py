@@ -56,6 +56,8 @@ class ChapterContext:
     built: list[tuple[Chapter, ChapterContent]] = field(default_factory=list)
     # what the store tells of the edition's quality (``publish.quality``); None: not read
     quality: object = None
+    # ids of the editions in the store made before this one (oldest first); None: not known
+    editions_before: tuple[str, ...] | None = None
 
     @property
     def last(self) -> int:

@@ -7,6 +7,7 @@ the 95% interval of its 90-day share is below the national share (``falls_behind
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -116,19 +117,62 @@ def _median(v) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else str(round(v / 10))
 
 
+def _prepared(ctx: ChapterContext):
+    """The stacked tables with their shares, the windows, the flag window, and the rows of
+    the longest window (where the median sits)."""
+    raw, num = _stacked(ctx)
+    num["share"] = cc.share(num["reached"], num["persons"])
+    windows = sorted(int(d) for d in raw["days"].unique())
+    flag_days = FLAG_WINDOW if FLAG_WINDOW in windows else windows[len(windows) // 2]
+    longest = num["days"] == max(windows)
+    return raw, num, windows, flag_days, raw[longest], num[longest]
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The chapter's headline: reached by care or shelter within ``days`` and within
+    ``longest`` days (fractions), and the median days to care of those reached."""
+
+    days: int
+    within: float
+    longest: int
+    within_longest: float
+    median_days: str
+
+
+def _headline(num, windows, flag_days, t_num) -> Reach | None:
+    sel = num["group_by"] == "all"
+
+    def share_at(d):
+        s = sel & (num["days"] == d)
+        return num.loc[s, "share"].iloc[0] if s.any() else math.nan
+
+    median = None
+    if t_num is not None:
+        m = t_num[t_num["group_by"] == "all"]
+        if len(m) and not math.isnan(m.iloc[0]["median_days_x10"]):
+            median = _median(m.iloc[0]["median_days_x10"])
+    within, within_longest = share_at(flag_days), share_at(max(windows))
+    if median is None or math.isnan(within) or math.isnan(within_longest):
+        return None
+    return Reach(flag_days, within, max(windows), within_longest, median)
+
+
+def headline(ctx: ChapterContext) -> Reach | None:
+    """Reach of care and shelter for all persons, from shown counts only."""
+    if "care_reach" not in ctx.tables or ctx.tables["care_reach"].frame.empty:
+        return None
+    _, num, windows, flag_days, _, t_num = _prepared(ctx)
+    return _headline(num, windows, flag_days, t_num)
+
+
 def build(ctx: ChapterContext) -> ChapterContent | None:
     p = ctx.tables
     if "care_reach" not in p or p["care_reach"].frame.empty:
         return None
     w = TEXT[ctx.lang]
     table = p["care_reach"]
-    raw, num = _stacked(ctx)
-    num["share"] = cc.share(num["reached"], num["persons"])
-    windows = sorted(int(d) for d in raw["days"].unique())
-    flag_days = FLAG_WINDOW if FLAG_WINDOW in windows else windows[len(windows) // 2]
-    # the median sits in the row of the longest window
-    longest = num["days"] == max(windows)
-    t_raw, t_num = raw[longest], num[longest]
+    raw, num, windows, flag_days, t_raw, t_num = _prepared(ctx)
 
     def national(d):
         sel = (num["group_by"] == "all") & (num["days"] == d)
@@ -193,20 +237,14 @@ def _national_block(ctx, w, raw, num, windows, flag_days, t_raw, t_num, table) -
         [""],
     )
 
-    def share_at(d):
-        s = sel & (num["days"] == d)
-        return num.loc[s, "share"].iloc[0] if s.any() else math.nan
-
-    median = None
-    if t_num is not None:
-        m = t_num[t_num["group_by"] == "all"]
-        if len(m) and not math.isnan(m.iloc[0]["median_days_x10"]):
-            median = _median(m.iloc[0]["median_days_x10"])
-    p90, p365 = percent(share_at(flag_days), lang), percent(share_at(max(windows)), lang)
     summary = w["none"]
-    if p90 and p365 and median:
+    head = _headline(num, windows, flag_days, t_num)
+    if head is not None:
         summary = w["national_summary"].format(
-            p90=p90, p365=p365, median=median, flag_days=flag_days
+            p90=percent(head.within, lang),
+            p365=percent(head.within_longest, lang),
+            median=head.median_days,
+            flag_days=flag_days,
         )
     return Block(
         id="care-national",

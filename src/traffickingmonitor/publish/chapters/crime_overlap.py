@@ -7,6 +7,7 @@ no share at all, never 0% or 100%.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -129,12 +130,50 @@ def _rows_share(num: pd.DataFrame, numerator: str) -> pd.Series:
     return pd.Series(cc.share(num[numerator], num["persons"]), index=num.index)
 
 
+@dataclass(frozen=True)
+class Suspects:
+    """The chapter's headline: suspect of any offence / of a drug offence within ``window``
+    years after the first registration (fractions of the persons followed that long)."""
+
+    window: int
+    persons: object  # the shown number of persons followed (a count or the hidden symbol)
+    any: float
+    drugs: float
+
+
+def _window(ctx: ChapterContext) -> int:
+    return int(ctx.tables["crime_overlap"].spec.extra.get("window_years", 5))
+
+
+def _headline(raw: pd.DataFrame, num: pd.DataFrame, window: int) -> Suspects | None:
+    sel = (num["group_by"] == "all").to_numpy()
+    part_raw, part_num = raw[sel], num[sel]
+    any_sel = (part_num["offence_group"] == "any").to_numpy()
+    drug_sel = (part_num["offence_group"] == "drugs").to_numpy()
+    if not any_sel.any() or not drug_sel.any():
+        return None
+    a, d = part_num.loc[any_sel, "share"].iloc[0], part_num.loc[drug_sel, "share"].iloc[0]
+    if math.isnan(a) or math.isnan(d):
+        return None
+    return Suspects(window, part_raw.loc[any_sel, "persons"].iloc[0], a, d)
+
+
+def headline(ctx: ChapterContext) -> Suspects | None:
+    """Victims who became a suspect (any offence, drug offence), from shown counts only."""
+    p = ctx.tables
+    if "crime_overlap" not in p or p["crime_overlap"].frame.empty:
+        return None
+    raw, num = _stacked(ctx)
+    num["share"] = _rows_share(num, "suspects")
+    return _headline(raw, num, _window(ctx))
+
+
 def build(ctx: ChapterContext) -> ChapterContent | None:
     p = ctx.tables
     if "crime_overlap" not in p or p["crime_overlap"].frame.empty:
         return None
     w = TEXT[ctx.lang]
-    window = int(p["crime_overlap"].spec.extra.get("window_years", 5))
+    window = _window(ctx)
     cutoff = ctx.edition.notes.get("revictimisation", {}).get("cutoff")
     last_full = "–"
     if cutoff:
@@ -285,13 +324,11 @@ def _suspects(ctx, w, window, raw, num) -> Block:
                     "flag": g == "drugs",
                 }
             )
-    any_share = part_num.loc[part_num["offence_group"] == "any", "share"]
-    drug_share = part_num.loc[part_num["offence_group"] == "drugs", "share"]
     summary = w["none"]
-    if len(any_share) and len(drug_share):
-        a, d = percent(any_share.iloc[0], lang), percent(drug_share.iloc[0], lang)
-        if a and d:
-            summary = w["suspects_summary"].format(any=a, drugs=d, window=window)
+    head = _headline(raw, num, window)
+    if head is not None:
+        a, d = percent(head.any, lang), percent(head.drugs, lang)
+        summary = w["suspects_summary"].format(any=a, drugs=d, window=window)
     svg = cc.grouped_bars(
         pd.DataFrame(chart_rows, columns=["label", "series", "value", "flag"]),
         w["axis_share"],

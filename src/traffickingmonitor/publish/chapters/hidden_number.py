@@ -12,6 +12,14 @@ def _estimate(v) -> str:
     return "–" if v is None else shown(v)
 
 
+def latest(ctx: ChapterContext):
+    """The row (all groups) of the latest year with a shown estimate, or None."""
+    frame = ctx.tables["hidden_number"].frame
+    totals = frame[frame["victim_group"] == "all"]
+    known = totals[totals["estimate"].map(lambda v: v is not None and not isinstance(v, str))]
+    return None if known.empty else known.iloc[-1]
+
+
 def build(ctx: ChapterContext) -> ChapterContent | None:
     p, t, lang = ctx.tables, ctx.t, ctx.lang
     if "hidden_number" not in p or p["hidden_number"].frame.empty:
@@ -31,9 +39,8 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         for r in totals.itertuples()
     ]
     summary = t["summary_none"].format(last=ctx.last)
-    known = totals[totals["estimate"].map(lambda v: v is not None and not isinstance(v, str))]
-    if not known.empty:
-        r = known.iloc[-1]
+    r = latest(ctx)
+    if r is not None:
         summary = t["hn_summary"].format(
             year=int(r["year"]),
             estimate=shown(r["estimate"]),

@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+from traffickingmonitor.disclosure.api import ProtectedTable
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import pct, shown
 from traffickingmonitor.publish.labels import category_label
+
+
+def change_pct(totals: ProtectedTable, year: int, before_year: int | None) -> int | None:
+    """Persons registered in ``year`` against ``before_year``, in whole percent (shown counts
+    only: a hidden count gives no change)."""
+    if before_year is None:
+        return None
+    now = totals.shown_count({"year": year}, "persons")
+    before = totals.shown_count({"year": before_year}, "persons")
+    if now is None or not before:
+        return None
+    return round(100 * (now - before) / before)
+
+
+def shown_share(
+    table: ProtectedTable, dim: str, year: int, numerator: list[str], known: list[str]
+) -> int | None:
+    """The share (whole percent) of ``numerator`` among the ``known`` categories in ``year``,
+    or None when one of their counts is hidden."""
+    values = {c: table.shown_count({"year": year, dim: c}, "persons") for c in known}
+    if any(v is None for v in values.values()):
+        return None
+    return pct(sum(values[c] for c in numerator), sum(values.values()))
+
+
+# the shares of the key figures: table, dimension, numerator, the known categories
+WOMEN = ("sex", "sex", ["female"], ["female", "male"])
+MINORS = ("minor", "minor", ["minor"], ["minor", "adult"])
 
 
 def build(ctx: ChapterContext) -> ChapterContent | None:
@@ -14,11 +43,9 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     totals = p["totals"]
     persons = totals.shown_count({"year": last}, "persons")
     change = None
-    if prev is not None:
-        before = totals.shown_count({"year": prev}, "persons")
-        if persons is not None and before:
-            pc = round(100 * (persons - before) / before)
-            change = t["kf_change"].format(sign="+" if pc >= 0 else "−", pct=abs(pc), prev=prev)
+    pc = change_pct(totals, last, prev)
+    if pc is not None:
+        change = t["kf_change"].format(sign="+" if pc >= 0 else "−", pct=abs(pc), prev=prev)
     figures = [
         (shown(totals.value({"year": last}, "persons")), t["kf_persons"].format(year=last), change),
         (
@@ -29,19 +56,13 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     ]
 
     def share(table_id: str, dim: str, numerator: list[str], known: list[str]) -> str:
-        table = p[table_id]
-        values = {c: table.shown_count({"year": last, dim: c}, "persons") for c in known}
-        if any(v is None for v in values.values()):
-            return t["not_shown"]
-        share_pct = pct(sum(values[c] for c in numerator), sum(values.values()))
+        share_pct = shown_share(p[table_id], dim, last, numerator, known)
         return t["not_shown"] if share_pct is None else f"{share_pct}%"
 
     if "sex" in p:
-        figures.append((share("sex", "sex", ["female"], ["female", "male"]), t["kf_women"], None))
+        figures.append((share(*WOMEN), t["kf_women"], None))
     if "minor" in p:
-        figures.append(
-            (share("minor", "minor", ["minor"], ["minor", "adult"]), t["kf_minors"], None)
-        )
+        figures.append((share(*MINORS), t["kf_minors"], None))
     if "org_overlap" in p:
         single = p["org_overlap"].shown_count({"year": last, "n_orgs": "1"}, "persons")
         multi = (

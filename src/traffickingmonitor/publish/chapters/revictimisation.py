@@ -7,6 +7,7 @@ shown; a curve point needs at least ``threshold`` persons at risk.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -241,6 +242,42 @@ def _month_label(month: int, lang: str) -> str:
 ALL_LABEL = {"nl": "alle personen", "en": "all persons"}
 
 
+def _span(ctx: ChapterContext) -> str:
+    """The years of first registration followed (``2016–2020``)."""
+    years = []
+    if "revictimisation_cohort_year" in ctx.tables:
+        years = sorted(
+            ctx.tables["revictimisation_cohort_year"].frame["cohort_year"].astype(str).unique()
+        )
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else "".join(years)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The chapter's headline: re-victimised within ``MAIN_HORIZON`` years (fractions)."""
+
+    persons: object  # the shown cohort size (a count or the hidden symbol)
+    years: str  # the years of first registration
+    cif: float
+    low: float
+    high: float
+
+
+def headline(ctx: ChapterContext) -> Headline | None:
+    """Victimised again within five years (Aalen-Johansen, 95% interval), from shown values
+    only; None when the table has no shown estimate at five years."""
+    table = ctx.tables.get("revictimisation")
+    if table is None or table.frame.empty:
+        return None
+    raw, num = table.frame, cc.published(table)
+    overall = raw["offence_group"] == "any"
+    est = _estimate(_at(num[overall], MAIN_HORIZON * 12), ctx.rule.threshold)
+    size = _at(raw[overall], 0)
+    if est is None or size is None:
+        return None
+    return Headline(size["at_risk"], _span(ctx), *est)
+
+
 def build(ctx: ChapterContext) -> ChapterContent | None:
     if "revictimisation" not in ctx.tables or ctx.tables["revictimisation"].frame.empty:
         return None
@@ -250,18 +287,12 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     raw, num = table.frame, cc.published(table)
     months = list(table.spec.extra.get("horizon_months", [12, 24, 60, 84]))
     notes = ctx.edition.notes.get("revictimisation", {})
-    years = []
-    if "revictimisation_cohort_year" in ctx.tables:
-        years = sorted(
-            ctx.tables["revictimisation_cohort_year"].frame["cohort_year"].astype(str).unique()
-        )
-    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else "".join(years)
     main = MAIN_HORIZON * 12 if MAIN_HORIZON * 12 in months else months[-1]
 
     overall = raw["offence_group"] == "any"
     o_raw, o_num = raw[overall], num[overall]
     blocks = [
-        _overall_block(ctx, w, o_raw, o_num, months, span, threshold),
+        _overall_block(ctx, w, o_raw, o_num, months, threshold),
         _offence_block(ctx, w, raw, num, months, threshold),
     ]
     reference = _estimate(_at(o_num, main), threshold)
@@ -293,7 +324,7 @@ def _curve(num: pd.DataFrame, threshold: int, series: str | None = None) -> pd.D
     return points
 
 
-def _overall_block(ctx, w, o_raw, o_num, months, span, threshold) -> Block:
+def _overall_block(ctx, w, o_raw, o_num, months, threshold) -> Block:
     lang = ctx.lang
     svg = cc.cif_curves(
         _curve(o_num, threshold), None, {}, {"x": w["axis_x"], "y": w["axis_y"]}, band=True
@@ -312,15 +343,14 @@ def _overall_block(ctx, w, o_raw, o_num, months, span, threshold) -> Block:
             ]
         )
     summary = w["overall_none"]
-    est5 = _estimate(_at(o_num, MAIN_HORIZON * 12), threshold)
-    size = _at(o_raw, 0)
-    if est5 is not None and size is not None:
+    head = headline(ctx)
+    if head is not None:
         summary = w["overall_summary"].format(
-            persons=shown(size["at_risk"]),
-            years=span,
-            p5=percent(est5[0], lang, 1),
-            low=percent(est5[1], lang, 1),
-            high=percent(est5[2], lang, 1),
+            persons=shown(head.persons),
+            years=head.years,
+            p5=percent(head.cif, lang, 1),
+            low=percent(head.low, lang, 1),
+            high=percent(head.high, lang, 1),
         )
         est7 = _estimate(_at(o_num, 84), threshold)
         summary += w["overall_summary_7"].format(p7=percent(est7[0], lang, 1)) if est7 else "."
