@@ -266,14 +266,12 @@ def _facts(area: Area, w: dict, lang: str) -> str:
         return f"{where} · {w['inhabitants'].format(n=_number(m['population']))}"
     n = int((ref[area.level] == area.key).sum())
     population = populations(area.level).get(area.key, 0)
-    return (
-        f"{w['municipalities'].format(n=n)} · {w['inhabitants'].format(n=_number(population))}"
-    )
+    return f"{w['municipalities'].format(n=n)} · {w['inhabitants'].format(n=_number(population))}"
 
 
 def _period(src: Sources, area: Area, w: dict) -> dict | None:
     """Counts and rates of the years combined: the area's row of the local chapter's table."""
-    block, row = src.row(_PERIOD_BLOCK[area.level], area_name(area.level, area.key, src.lang))
+    _, row = src.row(_PERIOD_BLOCK[area.level], area_name(area.level, area.key, src.lang))
     if row is None:
         return None
     # the row is [name, (province,) exploitation, residence, rate exploitation, rate residence]
