@@ -142,7 +142,8 @@ def test_report_command_writes_the_factsheets(demo_db, tmp_path):
         timeout=900,
     )
     assert r.returncode == 0, r.stderr
-    assert "factsheets:" in r.stdout and "389 HTML" in r.stdout, r.stdout
+    said = " ".join((r.stdout + r.stderr).split())  # Rich's console: stderr, wrapped lines
+    assert "factsheets:" in said and "(389 HTML: 342 municipality, 10 police unit" in said, said
     for level, n in EXPECTED.items():
         assert len(list((out / "factsheets" / level).glob("*.html"))) == n, level
     assert not list((out / "factsheets").glob("*/*.pdf"))
