@@ -53,3 +53,18 @@ def test_dashboard_links_every_factsheet(clients, edition_id):
     for path in [*own[:4], *(f"/factsheets/{edition_id}/{p}.html" for p in sorted(linked)[::9])]:
         r = c.get(path)
         assert r.status_code == 200, path
+
+
+def test_a_draft_factsheet_is_for_staff_only_and_marked(demo_db, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from web_helpers import login, make_app
+
+    app = make_app(demo_db, f"sqlite:///{tmp_path / 'state.sqlite'}", approve=False)
+    edition_id = app.state.data.latest.edition_id
+    path = f"/factsheets/{edition_id}/province/PV27.html"
+    assert TestClient(app).get(path).status_code == 404  # the public: no such edition
+    analyst = TestClient(app)
+    login(analyst, "analyst")
+    r = analyst.get(path)
+    assert r.status_code == 200 and "CONCEPT / DRAFT" in r.text and "Noord-Holland" in r.text
