@@ -198,6 +198,12 @@ def report_command(
         "the cover; raw HTML in it is escaped. Its numbers are the analyst's responsibility: "
         "they are not checked against the tables.",
     ),
+    factsheets: bool = typer.Option(
+        False,
+        "--factsheets",
+        help="Also write a factsheet (HTML, and PDF unless --no-pdf) per municipality, "
+        "police unit, safety region and province into OUT/factsheets.",
+    ),
 ) -> None:
     """Write report.html, report.pdf and tables/*.csv (protected) for an edition.
 
@@ -227,11 +233,35 @@ def report_command(
             draft=draft,
             foreword=foreword,
         )
+        sheets = None
+        if factsheets:
+            from traffickingmonitor.publish.factsheets import write_factsheets
+
+            sheets = write_factsheets(
+                db,
+                out,
+                lang=lang,
+                edition_id=edition,
+                threshold=threshold,
+                disclosure=_disclosure_method(disclosure) if disclosure else None,
+                draft=draft,
+                pdf=pdf,
+                step=step,
+            )
     status = " (draft: not approved)" if draft else ""
     console.print(f"report of edition [bold]{written.edition_id}[/bold]{status}: {written.html}")
     if written.pdf:
         console.print(f"PDF: {written.pdf}")
     console.print(f"tables: {written.tables_dir} ({written.n_tables} CSV files + metadata.json)")
+    if sheets is not None:
+        per_level = ", ".join(
+            f"{n} {level.replace('_', ' ')}" for level, n in sheets.counts.items()
+        )
+        kinds = "HTML + PDF" if sheets.n_pdf else "HTML"
+        console.print(
+            f"factsheets: {sheets.folder} ({sum(sheets.counts.values())} {kinds}: {per_level}; "
+            f"{sheets.seconds:.0f} s)"
+        )
 
 
 def editions_command(

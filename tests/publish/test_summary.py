@@ -48,7 +48,13 @@ def demo(tmp_path_factory):
 
 def _ctx(demo, lang: str) -> ChapterContext:
     return ChapterContext(
-        demo.protected, demo.edition, demo.rule, lang, TEXT[lang], demo.years, demo.before
+        demo.protected,
+        demo.edition,
+        demo.rule,
+        lang,
+        TEXT[lang],
+        demo.years,
+        editions_before=demo.before,
     )
 
 
@@ -397,7 +403,7 @@ def test_a_hidden_count_leaves_its_finding_out(demo):
     protected = protect_edition({t: demo.tables[t] for t in ids}, rule)
     assert protected["totals"].shown_count({"year": demo.years[-1]}, "persons") is None
     ctx = ChapterContext(
-        protected, SimpleNamespace(notes={}), rule, "en", TEXT["en"], demo.years, ()
+        protected, SimpleNamespace(notes={}), rule, "en", TEXT["en"], demo.years, editions_before=()
     )
     parts = summary.sentences(ctx)
     kinds = {k for items in parts.values() for k, _ in items}

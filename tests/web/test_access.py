@@ -40,6 +40,12 @@ MATRIX = [
     ),
     ("GET", "/downloads", "/downloads", ALL),
     ("GET", "/downloads/{edition_id}/{file_name}", "/downloads/{edition}/totals.csv", ALL),
+    (
+        "GET",
+        "/factsheets/{edition_id}/{level}/{file_name}",
+        "/factsheets/{edition}/province/PV27.html",
+        ALL,
+    ),
     ("GET", "/method", "/method", ALL),
     ("GET", "/lang/{code}", "/lang/en?next=/", ALL),
     ("GET", "/login", "/login", ALL),

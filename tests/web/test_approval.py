@@ -16,6 +16,7 @@ from web_helpers import OWN_GM, csrf, login, make_app
 PARAMS = {
     "chapter_id": "registered",
     "code": OWN_GM,
+    "level": "province",
     "file_name": "totals.csv",
     "table_id": "sex",
     "username": "admin",

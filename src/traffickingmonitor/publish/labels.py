@@ -46,11 +46,24 @@ def category_label(dimension: str, code, lang: str) -> str:
         name = _municipality_names().get(code)
         if name:
             return name
+    if dimension == "area":  # the approach monitor's areas: the country and the provinces
+        if code == "NL":
+            return "Nederland" if lang == "nl" else "Netherlands"
+        name = _province_names().get(code)
+        if name:
+            return name
     if code in _GENERIC:
         return _GENERIC[code][0 if lang == "nl" else 1]
     if dimension == "nationality":
         return codes.country_name(code, lang)
     return code
+
+
+@functools.cache
+def _province_names() -> dict[str, str]:
+    """CBS province code (``PV..``) -> name."""
+    table = codes.municipalities()
+    return dict(zip(table["province_code"], table["province"], strict=False))
 
 
 @functools.cache

@@ -89,16 +89,8 @@ def write_report(
     """
     step = step or (lambda d, t: lambda n=1: None)
     foreword_text = read_foreword(foreword) if foreword is not None else None
-    edition, tables = editions.read_edition(db, edition_id)
-    # the edition's method (config key "disclosure"); the report command may override it
-    rule = rule_from_config(
-        edition.config.get("disclosure"), threshold=threshold, method=disclosure
-    )
-    protected = protect_edition(tables, rule)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot write to {out}: {exc.strerror}") from exc
+    edition, rule, protected = protected_edition(db, edition_id, threshold, disclosure)
+    make_folder(out)
     advance = step("Writing tables (CSV)", 1)
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
     advance(1)
@@ -124,6 +116,28 @@ def write_report(
         write_pdf(html, pdf_path, edition, lang)
         advance(1)
     return WrittenReport(edition.edition_id, html_path, pdf_path, tables_dir, len(protected))
+
+
+def protected_edition(
+    db: Path, edition_id: str | None, threshold: int | None, disclosure: str | None
+) -> tuple:
+    """The edition, its disclosure rule and its protected tables: what every output reads.
+
+    The rule is the edition's method (config key "disclosure"); a command may override its
+    threshold or method. The report and the factsheets share this, so both protect alike.
+    """
+    edition, tables = editions.read_edition(db, edition_id)
+    rule = rule_from_config(
+        edition.config.get("disclosure"), threshold=threshold, method=disclosure
+    )
+    return edition, rule, protect_edition(tables, rule)
+
+
+def make_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot write to {out}: {exc.strerror}") from exc
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

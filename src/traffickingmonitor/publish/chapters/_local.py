@@ -8,6 +8,7 @@ import pandas as pd
 
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import ProtectedTable
+from traffickingmonitor.publish.labels import category_label
 
 
 def shown_values(table: ProtectedTable, column: str) -> list:
@@ -74,6 +75,9 @@ def area_name(level: str, code: str, lang: str) -> str:
         return "onbekend" if lang == "nl" else "unknown"
     if code == "NL":
         return "Nederland" if lang == "nl" else "Netherlands"
+    if level == "province" and code not in names(level):
+        # some tables key provinces by their CBS code (``PV..``), others by name
+        return category_label("area", code, lang)
     return names(level).get(code, code)
 
 

@@ -290,6 +290,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     pop = populations("municipality")
     codes_ = table.frame["municipality"].tolist()
     large = [i for i in order[:-1] if pop.get(codes_[i], 0) >= LARGE_MUNICIPALITY]
+    all_rows = [rows[i] for i in order]
     blocks.append(
         Block(
             id="local-municipalities",
@@ -366,6 +367,8 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         title=w["title"],
         intro=[w["intro"].format(y0=y0, y1=y1, date=codes.REFERENCE_DATE)],
         blocks=blocks,
+        # every municipality's row, as the table above prints it (the factsheets read it)
+        data={"area_rows": {"local-municipalities": (_header(w, "municipality"), all_rows)}},
     )
 
 

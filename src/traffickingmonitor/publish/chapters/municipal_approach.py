@@ -44,6 +44,11 @@ TEXT = {
             "(factsheets/), tables/approach_municipality.csv en het dashboard."
         ),
         "province": "Provincie",
+        "basic_h": "Basisniveau {last}",
+        "yes": "ja",
+        "no": "nee",
+        "partly": "deels",
+        "unknown": "onbekend",
         "by_province": "Aandeel gemeenten op basisniveau per provincie",
         "movers": "Gemeenten die in {last} het basisniveau haalden of verloren",
         "movers_summary": "{up} gemeenten haalden het basisniveau in {last}, {down} verloren het.",
@@ -92,6 +97,11 @@ TEXT = {
             "municipality (factsheets/), tables/approach_municipality.csv and the dashboard."
         ),
         "province": "Province",
+        "basic_h": "Basic level {last}",
+        "yes": "yes",
+        "no": "no",
+        "partly": "partly",
+        "unknown": "unknown",
         "by_province": "Share of municipalities meeting the basic level per province",
         "movers": "Municipalities that reached or lost the basic level in {last}",
         "movers_summary": "{up} municipalities reached the basic level in {last}, {down} lost it.",
@@ -174,6 +184,19 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     scores = latest["score"].to_dict()
     values = {m: (None if pd.isna(v) else float(v)) for m, v in scores.items()}
     known = [v for v in values.values() if v is not None]
+    # Every municipality's scores and basic level: not printed in the report (its factsheet
+    # has them), read by the factsheets under this block id.
+    wide = status.pivot(index="municipality", columns="year", values="score")
+    area_rows = [
+        [
+            area_name("municipality", m, lang),
+            names("municipality_province").get(m, "–"),
+            *[fmt_decimal(wide.at[m, y], lang, 1) for y in years],
+            w[latest.at[m, "basic_level"]],
+        ]
+        for m in sorted(wide.index, key=lambda c: area_name("municipality", c, lang))
+    ]
+    area_header = [w["municipality"], w["province"], *years, w["basic_h"].format(last=last)]
     decimal = "," if lang == "nl" else "."
     scored = [v for v in values.values() if v]
     edges = local_charts.class_edges(scored)
@@ -274,6 +297,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         blocks=blocks,
         outro_title=w["annex"],
         outro=[line.format(min=MIN_ANSWERED, basic=basic) for line in w["annex_lines"]],
+        data={"area_rows": {"approach-municipalities": (area_header, area_rows)}},
     )
 
 

@@ -7,7 +7,7 @@ import functools
 import math
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from traffickingmonitor.publish.web import accounts, assessments, audit, sessions
@@ -196,6 +196,10 @@ async def municipality(request: Request, code: str):
         region=region,
         similar=similar,
         may_assess=may_read_assessment(principal(request), code),
+        sheets={
+            level: factsheet_links(level, m["code" if level == "municipality" else level])
+            for level in ("municipality", "province", "police_unit", "safety_region")
+        },
     )
 
 
@@ -265,7 +269,32 @@ async def downloads(request: Request):
             for tid, t in data.tables(edition.edition_id).items()
         ],
     )
-    return render(request, "downloads.html.j2", edition=edition, tables=tables)
+    return render(
+        request,
+        "downloads.html.j2",
+        edition=edition,
+        tables=tables,
+        sheets=_region_sheets(lang),
+    )
+
+
+@functools.cache
+def _region_sheets(lang: str) -> list[tuple[str, list[dict]]]:
+    """The factsheets of police units, safety regions and provinces, by name per level (those
+    of municipalities are on each municipality's page)."""
+    from traffickingmonitor.publish.chapters._local import area_name
+    from traffickingmonitor.publish.factsheets import areas
+
+    return [
+        (
+            level,
+            [
+                {"name": area_name(level, a.key, lang), "path": f"{level}/{a.file}"}
+                for a in areas(level)
+            ],
+        )
+        for level in ("police_unit", "safety_region", "province")
+    ]
 
 
 @router.get("/downloads/{edition_id}/{file_name}")
@@ -279,6 +308,61 @@ def download(request: Request, edition_id: str, file_name: str):
     path = data.csv_folder(edition.edition_id, lang, is_draft(request, edition)) / file_name
     media = "application/json" if file_name.endswith(".json") else "text/csv; charset=utf-8"
     return FileResponse(path, media_type=media, filename=f"{edition.edition_id}_{lang}_{file_name}")
+
+
+def factsheet_links(level: str, key: str) -> dict | None:
+    """``{"html", "pdf"}`` paths (without the edition) of an area's factsheet, or None."""
+    from traffickingmonitor.publish.factsheets import areas
+
+    area = next((a for a in areas(level) if a.key == key), None)
+    if area is None:
+        return None
+    return {kind: f"{level}/{area.file}.{kind}" for kind in ("html", "pdf")}
+
+
+@router.get("/factsheets/{edition_id}/{level}/{file_name}")
+async def factsheet(request: Request, edition_id: str, level: str, file_name: str):
+    """One area's factsheet (HTML or PDF) of an edition the user may see, in the user's
+    language; a draft's carries the draft mark (the status comes from the state).
+
+    Rendered on the first request from the protected tables and chapters the pages use,
+    then kept in the bounded response cache (an edition never changes; the draft flag is part
+    of the key, so a withdrawn approval is not served from it).
+    """
+    from traffickingmonitor.publish import factsheets as fs
+
+    stem, _, kind = file_name.rpartition(".")
+    area = fs.find_area(level, stem) if kind in ("html", "pdf") else None
+    if area is None:
+        raise HTTPException(404, "no such factsheet")
+    data = request.app.state.data
+    edition = edition_for(request, edition_id)
+    lang = lang_of(request)
+    draft = is_draft(request, edition)
+    eid = edition.edition_id
+
+    def build() -> bytes:
+        src = data.memo(
+            ("factsheets", eid, lang),
+            lambda: fs.Sources.build(
+                data.tables(eid), edition, data.rule, lang, data.chapters(eid, lang)
+            ),
+        )
+        html = fs.render_factsheet(src, area, draft=draft)
+        return html.encode("utf-8") if kind == "html" else fs.factsheet_pdf(html)
+
+    key = ("factsheet", eid, lang, draft, level, area.file, kind)
+    body = data.responses.peek(key)
+    if body is None:  # typesetting takes a moment: off the event loop
+        body = await run_in_threadpool(data.responses.get, key, build)
+    if kind == "html":
+        return HTMLResponse(body)
+    name = f"{eid}_{lang}_{level}_{area.file}.pdf"
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/method", response_class=HTMLResponse)
