@@ -141,3 +141,28 @@ def test_falls_behind_needs_the_whole_interval_below_the_national_share():
     assert falls_behind(600, 200, 0.6)  # 33%, interval well below 60%
     assert not falls_behind(20, 10, 0.6)  # 50% of 20: the interval reaches 60%
     assert not falls_behind(0, 0, 0.6)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_look_back_outside_the_events_is_not_measured(tables, chapter_context, fast_charts, lang):
+    """Events from 2016 and registrations from 2016: the five years before a registration are
+    mostly outside the data, so the chapter shows no "before" and says why; events from 2010
+    cover them."""
+    from traffickingmonitor.publish.chapters import crime_overlap
+
+    def block(events_from):
+        notes = {
+            "revictimisation": {"cutoff": "2025-12-31"},
+            "crime_overlap": {"window_years": 5, "events_from": events_from},
+        }
+        content = crime_overlap.build(chapter_context(tables, lang, notes=notes))
+        return next(b for b in content.blocks if b.id == "crime-before-after")
+
+    words = crime_overlap.TEXT[lang]
+    unseen = block("2016-01-05")
+    assert len(unseen.header) == 3  # offence group, victim after, suspect after
+    assert not any(words["before"] in h for h in unseen.header)
+    assert "2016" in unseen.summary and words["no_lookback"][:20] in unseen.summary
+    seen = block("2010-01-01")
+    assert len(seen.header) == 5
+    assert words["no_lookback"][:20] not in seen.summary

@@ -111,3 +111,26 @@ def test_demo_approves_its_synthetic_edition_and_says_so(demo):
     r = TestClient(app).get("/")
     assert r.status_code == 200 and edition_id in r.text
     assert "Synthetische gegevens — geen echte personen" in r.text
+
+
+def test_report_text_names_no_internal_identifier(demo):
+    """What a reader sees names things as a reader does: no column or table ids (``_``), no
+    model syntax (``care:other``), no CBS codes (``PV20``). File names a reader downloads or
+    delivered (``*.csv``) are names, not identifiers, and may be cited."""
+    import subprocess
+
+    out, _ = demo
+    text = subprocess.run(
+        ["pdftotext", str(out / "report" / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    words = re.findall(r"\S+", text)
+    files = re.compile(r"^[(\[]?[\w/.-]+\.(csv|json|html|pdf)[)\],.;:]*$")
+    found = {
+        "underscore": sorted({w for w in words if "_" in w and not files.match(w)}),
+        "model syntax": sorted(set(re.findall(r"\b[a-z]+:[a-z_]+\b", text))),
+        "codes": sorted(set(re.findall(r"\b(?:PV|GM|VR)\d{2,4}\b", text))),
+    }
+    assert found == {"underscore": [], "model syntax": [], "codes": []}

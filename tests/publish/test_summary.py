@@ -16,6 +16,7 @@ from traffickingmonitor import editions
 from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition, rule_from_config
 from traffickingmonitor.publish.chapters import CHAPTERS, summary
 from traffickingmonitor.publish.chapters.base import ChapterContext
+from traffickingmonitor.publish.format import clearly_larger
 from traffickingmonitor.publish.labels import TEXT
 from web_helpers import build_demo_db
 
@@ -286,10 +287,10 @@ def test_largest_when_clearly_above_the_next(demo, lang):
 
 
 def test_clearly_larger():
-    assert summary.clearly_larger(500, 300, 1000)
-    assert not summary.clearly_larger(400, 390, 1000)  # within chance
-    assert not summary.clearly_larger(4000, 3800, 10000)  # 2 points apart
-    assert not summary.clearly_larger(300, 500, 1000)
+    assert clearly_larger(500, 300, 1000)
+    assert not clearly_larger(400, 390, 1000)  # within chance
+    assert not clearly_larger(4000, 3800, 10000)  # 2 points apart
+    assert not clearly_larger(300, 500, 1000)
 
 
 def test_a_hidden_group_means_no_ranking(demo):

@@ -141,12 +141,12 @@ def care_reach_tables(
 _NOTES = (
     "Bereikt: start van zorg of opname in de opvang binnen het aantal dagen na de eerste "
     "registratie; alleen personen die zo lang gevolgd konden worden. Regio en gemeente: van de "
-    "woonplaats. median_days_x10: mediaan aantal dagen tot zorg (×10) van wie binnen de langste "
-    "termijn is bereikt.",
+    "woonplaats. Mediaan: het aantal dagen tot zorg van wie binnen de langste termijn is "
+    "bereikt (in de open data maal 10).",
     "Reached: start of care or shelter admission within the number of days after the first "
     "registration; only persons who could be followed that long. Region and municipality: of "
-    "residence. median_days_x10: median days to care (×10) of those reached within the longest "
-    "window.",
+    "residence. Median: the days to care of those reached within the longest window (times 10 "
+    "in the open data).",
 )
 _BY_NL = {
     "residence_status": "verblijfsstatus",

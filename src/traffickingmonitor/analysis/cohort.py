@@ -259,13 +259,18 @@ def load_cohort(
         cut = pd.Timestamp(ev["event_date"].max()).date()
     else:
         cut = None
+    # ... and its first date: how far back the data reach (a look-back before it is unseen)
+    start = pd.Timestamp(ev["event_date"].min()).date().isoformat() if len(ev) else None
     ev = ev[ev["person_id"].notna()]
     return from_frames(
         first,
         py,
         ev[["person_id", "event_date", "event_type", "offence_group"]],
         cut,
-        notes={"events_linked_by": {str(k): int(v) for k, v in sorted(linked.items())}},
+        notes={
+            "events_linked_by": {str(k): int(v) for k, v in sorted(linked.items())},
+            "events_from": start,
+        },
     )
 
 

@@ -107,7 +107,8 @@ def run_crime_overlap(inputs):
     if cohort is None:
         return _result([], _NO_EVENTS)
     window = CohortSettings.from_config(inputs.config).window_years
-    return _result(crime_overlap.crime_overlap_tables(cohort, window), {"window_years": window})
+    notes = {"window_years": window, "events_from": cohort.notes.get("events_from")}
+    return _result(crime_overlap.crime_overlap_tables(cohort, window), notes)
 
 
 def run_care_reach(inputs):

@@ -85,15 +85,17 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             overlapping=True,
             note_nl=(
                 f"Personen met een gebeurtenis in de {window_nl} voor of na de eerste registratie "
-                "(de registratiedag zelf telt niet mee). Noemer voor: alle personen (tabel "
-                f"revictimisation, maand 0); na: personen die {window_nl} gevolgd konden worden "
-                "(tabel crime_overlap). Eén persoon kan in meer delictgroepen voorkomen."
+                "(de registratiedag zelf telt niet mee). Noemer voor: alle personen (de tabel van "
+                f"opnieuw slachtoffer bij maand 0); na: personen die {window_nl} gevolgd konden "
+                "worden (de tabel van slachtoffer en verdachte). Eén persoon kan in meer "
+                "delictgroepen voorkomen."
             ),
             note_en=(
                 f"Persons with an event in the {window_en} before or after the first registration "
                 "(the day of registration itself is not counted). Denominator before: all persons "
-                f"(table revictimisation, month 0); after: persons who could be followed for "
-                f"{window_en} (table crime_overlap). One person can be in several offence groups."
+                f"(the table of re-victimisation at month 0); after: persons who could be "
+                f"followed for {window_en} (the table of victims and suspects). One person can be "
+                "in several offence groups."
             ),
             extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
             margin_of="",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from traffickingmonitor.disclosure.api import DisclosureRule, ProtectedTable
 from traffickingmonitor.publish.labels import category_label
 
@@ -26,6 +28,20 @@ def pct(numerator: int | None, denominator: int | None) -> int | None:
     if numerator is None or not denominator:
         return None
     return round(100 * numerator / denominator)
+
+
+# "clearly larger": the gap between two counts is beyond chance (a 95% test of two Poisson
+# counts, |a − b| > 1.96 √(a + b)) and at least this many percentage points of all persons
+CLOSE_POINTS = 5
+Z95 = 1.96
+
+
+def clearly_larger(a: int, b: int, total: int) -> bool:
+    """Whether count ``a`` is clearly above count ``b`` (out of ``total`` persons): only then
+    does a report call a group the largest."""
+    if total <= 0 or a <= b:
+        return False
+    return a - b > Z95 * math.sqrt(a + b) and 100 * (a - b) / total >= CLOSE_POINTS
 
 
 def interval(low, high) -> str:

@@ -101,7 +101,7 @@ TEXT = {
         "kf_minors": "minderjarig (van wie de leeftijd bekend is)",
         "kf_multi": "door meer dan één organisatie gemeld",
         "kf_top": "meest voorkomende nationaliteit",
-        "kf_hidden": "slachtoffers in {year} naar schatting (verborgen aantal)",
+        "kf_hidden": "geschat totaal aantal slachtoffers in {year}, geregistreerd en niet",
         "kf_hidden_interval": "95%-interval {low}–{high}",
         "not_shown": "niet te tonen",
         "sources": "Bronnen van deze editie",
@@ -116,7 +116,11 @@ TEXT = {
             "In {last} zijn {value} {what} geregistreerd, {change} ten opzichte van {prev}."
         ),
         "summary_trend_nochange": "In {last} zijn {value} {what} geregistreerd.",
-        "summary_largest": "In {last} is {label} de grootste categorie ({value} {unit}).",
+        "summary_largest": "De grootste groep in {last}: {label}, {value} personen.",
+        "summary_close": (
+            "De twee grootste groepen in {last}, {l1} ({v1} personen) en {l2} ({v2}), "
+            "verschillen niet duidelijk in omvang."
+        ),
         "summary_none": "In {last} zijn de aantallen te klein om te tonen.",
         "more": "meer",
         "fewer": "minder",
@@ -124,7 +128,8 @@ TEXT = {
         "hidden": "Verborgen aantal",
         "hn_all": "alle groepen (som)",
         "hn_registered": "Geregistreerd",
-        "hn_estimate": "Schatting",
+        "hn_estimate": "Geschat totaal",
+        "hn_missing": "Niet geregistreerd (geschat)",
         "hn_interval": "95%-interval",
         "hn_status_h": "Status",
         "hn_group": "Slachtoffergroep",
@@ -142,12 +147,28 @@ TEXT = {
             "main": "alleen hoofdeffecten",
         },
         "hn_summary": (
-            "In {year} waren er naar schatting {estimate} slachtoffers (95%-interval {interval}), "
-            "van wie er {observed} geregistreerd zijn."
+            "Het geschatte totaal aantal slachtoffers in {year} is {estimate} (95%-interval "
+            "{interval}), van wie er {observed} geregistreerd zijn; niet geregistreerd "
+            "(schatting min geregistreerd): {missing} ({missing_interval})."
         ),
         "hn_lists": "{year}: lijsten {lists}",
         "hn_merged": " (samengevoegd met overige melders: {merged})",
         "hn_caption": "Grijze staven: geregistreerde personen; punt met lijn: schatting met 95%-interval.",
+        "hn_groups_note": (
+            "Per slachtoffergroep telt elke persoon één keer, in de eerste groep van deze "
+            "volgorde: {order}. In de tabel naar slachtoffergroep in hoofdstuk 2 kan één persoon "
+            "in meer groepen vallen; daarom zijn de geregistreerde aantallen hier kleiner."
+        ),
+        "hn_lists_change": (
+            "Let op: de lijsten (melders) verschillen tussen de jaren ({changes}); de schattingen "
+            "van die jaren zijn daarom niet volledig vergelijkbaar."
+        ),
+        "hn_reconcile": (
+            "In {year} is de som van de schattingen per slachtoffergroep {total}; één model over "
+            "alle groepen samen geeft {low}–{high}, naar de modelkeuze. Dit rapport gebruikt de "
+            "som per groep: de kans om bij een melder bekend te worden verschilt sterk tussen de "
+            "groepen, en één model over alle groepen samen schat het totaal dan te laag."
+        ),
         "hn_by_group": "Schatting per slachtoffergroep",
         "hn_sensitivity": "Gevoeligheid voor de modelkeuze",
         "hn_lists_title": "Gebruikte lijsten (melders)",
@@ -181,7 +202,7 @@ TEXT = {
         "kf_minors": "minors (of those whose age is known)",
         "kf_multi": "reported by more than one organisation",
         "kf_top": "most frequent nationality",
-        "kf_hidden": "victims in {year}, estimated (hidden number)",
+        "kf_hidden": "estimated total of victims in {year}, registered or not",
         "kf_hidden_interval": "95% interval {low}–{high}",
         "not_shown": "not shown",
         "sources": "Sources of this edition",
@@ -194,7 +215,11 @@ TEXT = {
         "page": "page",
         "summary_trend": "In {last}, {value} {what} were registered, {change} than in {prev}.",
         "summary_trend_nochange": "In {last}, {value} {what} were registered.",
-        "summary_largest": "In {last}, {label} is the largest category ({value} {unit}).",
+        "summary_largest": "The largest group in {last}: {label}, {value} persons.",
+        "summary_close": (
+            "The two largest groups in {last}, {l1} ({v1} persons) and {l2} ({v2}), do not "
+            "differ clearly in size."
+        ),
         "summary_none": "In {last}, the counts are too small to show.",
         "more": "more",
         "fewer": "fewer",
@@ -202,7 +227,8 @@ TEXT = {
         "hidden": "Hidden number",
         "hn_all": "all groups (sum)",
         "hn_registered": "Registered",
-        "hn_estimate": "Estimate",
+        "hn_estimate": "Estimated total",
+        "hn_missing": "Not registered (estimated)",
         "hn_interval": "95% interval",
         "hn_status_h": "Status",
         "hn_group": "Victim group",
@@ -220,12 +246,29 @@ TEXT = {
             "main": "main effects only",
         },
         "hn_summary": (
-            "In {year}, there were an estimated {estimate} victims (95% interval {interval}), "
-            "of whom {observed} were registered."
+            "The estimated total of victims in {year} is {estimate} (95% interval {interval}), of "
+            "whom {observed} were registered; not registered (estimate minus registered): "
+            "{missing} ({missing_interval})."
         ),
         "hn_lists": "{year}: lists {lists}",
         "hn_merged": " (merged with other reporters: {merged})",
         "hn_caption": "Grey bars: registered persons; dot and line: estimate with 95% interval.",
+        "hn_groups_note": (
+            "Per victim group every person counts once, in the first group of this order: "
+            "{order}. In the table by victim group in chapter 2 one person can be in several "
+            "groups; the registered counts here are therefore smaller."
+        ),
+        "hn_lists_change": (
+            "Note: the lists (reporting organisations) differ between years ({changes}); the "
+            "estimates of those years are therefore not fully comparable."
+        ),
+        "hn_reconcile": (
+            "In {year}, the sum of the estimates per victim group is {total}; one model of all "
+            "groups together gives {low}–{high}, depending on the model choice. This report uses "
+            "the sum per group: the chance of becoming known to a reporting organisation differs "
+            "strongly between the groups, and one model of all groups together then "
+            "underestimates the total."
+        ),
         "hn_by_group": "Estimate per victim group",
         "hn_sensitivity": "Sensitivity to the choice of model",
         "hn_lists_title": "Lists used (reporting organisations)",

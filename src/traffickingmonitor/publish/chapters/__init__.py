@@ -17,6 +17,7 @@ from traffickingmonitor.publish.chapters import (
     summary,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.chapters.bases import base_line
 
 CHAPTERS: list[Chapter] = [
     summary.CHAPTER,
@@ -43,6 +44,7 @@ def build_chapters(ctx: ChapterContext) -> list[dict]:
     for chapter in CHAPTERS:
         content = chapter.build(ctx)
         if content is not None:
+            content.base = content.base or base_line(chapter.id, ctx)
             out.append({"id": chapter.id, "content": content})
             ctx.built.append((chapter, content))
     return out

@@ -36,6 +36,7 @@ class Block:
 @dataclass
 class ChapterContent:
     title: str
+    base: str = ""  # what the chapter counts, in one line under its title (``bases.py``)
     intro: list[str] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     outro_title: str = ""

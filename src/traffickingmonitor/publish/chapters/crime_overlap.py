@@ -43,6 +43,15 @@ TEXT = {
             "{s_after} verdachte van een misdrijf; in de {window} jaar ervoor was dat {v_before} "
             "en {s_before}."
         ),
+        "ba_summary_after": (
+            "In de {window} jaar na de eerste registratie werd {v_after} opnieuw slachtoffer en "
+            "{s_after} verdachte van een misdrijf."
+        ),
+        "no_lookback": (
+            "De {window} jaar ervoor zijn niet te meten: de gegevens over gebeurtenissen "
+            "beginnen in {start}, en {window} jaar vóór een registratie in {y0}–{y1} ligt "
+            "grotendeels daarvoor."
+        ),
         "before": "voor",
         "after": "na",
         "victimisation": "Slachtoffer",
@@ -90,6 +99,14 @@ TEXT = {
             "In the {window} years after the first registration, {v_after} became a victim again "
             "and {s_after} a suspect of a crime; in the {window} years before, {v_before} and "
             "{s_before}."
+        ),
+        "ba_summary_after": (
+            "In the {window} years after the first registration, {v_after} became a victim again "
+            "and {s_after} a suspect of a crime."
+        ),
+        "no_lookback": (
+            "The {window} years before cannot be measured: the events begin in {start}, and "
+            "{window} years before a registration in {y0}–{y1} lie mostly before that."
         ),
         "before": "before",
         "after": "after",
@@ -224,6 +241,18 @@ def _denominators(ctx, over_raw, over_num) -> dict:
     return out
 
 
+def lookback_observed(ctx: ChapterContext, window: int) -> tuple[bool, int | None]:
+    """Whether the events cover the ``window`` years before every first registration, and
+    the year the events begin (None: the edition does not say, as before it was recorded)."""
+    notes = (getattr(ctx.edition, "notes", None) or {}).get("crime_overlap") or {}
+    start = notes.get("events_from")
+    if not start:
+        return True, None
+    first = int(str(start)[:4])
+    # a whole look-back for a registration on 1 January of the first year
+    return str(start) <= f"{ctx.years[0] - window}-01-01", first
+
+
 def _before_after(ctx, w, window, over_raw, over_num) -> Block:
     lang = ctx.lang
     table = ctx.tables["crime_before_after"]
@@ -241,11 +270,13 @@ def _before_after(ctx, w, window, over_raw, over_num) -> Block:
         )
         return num.loc[sel, col].iloc[0] if sel.any() else math.nan
 
+    observed, start = lookback_observed(ctx, window)
+    periods = ("before", "after") if observed else ("after",)
     chart_rows, rows = [], []
     for g in offences:
         cells = []
         for et in ("victimisation", "suspect"):
-            for period in ("before", "after"):
+            for period in periods:
                 value = get(et, g, period)
                 cells.append(percent_or_dash(value, lang))
                 chart_rows.append(
@@ -264,27 +295,29 @@ def _before_after(ctx, w, window, over_raw, over_num) -> Block:
         0,
         [
             w["persons_row"],
-            *[
-                shown(dens[pe][0])
-                for _ in ("victimisation", "suspect")
-                for pe in ("before", "after")
-            ],
+            *[shown(dens[pe][0]) for _ in ("victimisation", "suspect") for pe in periods],
         ],
     )
     chart = pd.DataFrame(chart_rows)
     shown_labels = {r[0] for r in rows}
     chart = chart[chart["label"].isin(shown_labels)]
-    svg = cc.grouped_bars(chart, w["axis_share"], [w["before"], w["after"]], facet="facet")
+    svg = cc.grouped_bars(chart, w["axis_share"], [w[pe] for pe in periods], facet="facet")
     values = {
         f"{et[0]}_{pe}": percent(get(et, "any", pe), lang)
         for et in ("victimisation", "suspect")
-        for pe in ("before", "after")
+        for pe in periods
     }
     summary = w["none"]
     if all(values.values()):
-        summary = w["ba_summary"].format(window=window, **values)
+        summary = w["ba_summary" if observed else "ba_summary_after"].format(
+            window=window, **values
+        )
+    if not observed:
+        summary += " " + w["no_lookback"].format(
+            window=window, start=start, y0=ctx.years[0], y1=ctx.last
+        )
     header = [w["offence_col"]] + [
-        f"{w[et]} {w[pe]}" for et in ("victimisation", "suspect") for pe in ("before", "after")
+        f"{w[et]} {w[pe]}" for et in ("victimisation", "suspect") for pe in periods
     ]
     return Block(
         id="crime-before-after",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from traffickingmonitor.analysis.hidden_number import PRIMARY_ORDER
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import interval, shown
@@ -20,6 +21,48 @@ def latest(ctx: ChapterContext):
     return None if known.empty else known.iloc[-1]
 
 
+def _number(v) -> int | None:
+    return None if v is None or isinstance(v, str) else int(v)
+
+
+def not_registered(row) -> tuple[int, int, int] | None:
+    """Estimate minus registered, with its interval, from the row's shown values (None when
+    any of them is not shown)."""
+    est, low, high, obs = (_number(row[c]) for c in ("estimate", "ci_low", "ci_high", "observed"))
+    if None in (est, low, high, obs):
+        return None
+    return max(est - obs, 0), max(low - obs, 0), max(high - obs, 0)
+
+
+def list_changes(ctx: ChapterContext) -> list[str]:
+    """The years whose lists differ from the year before, each as "year: lists", in the
+    chapter's words (empty: the same lists every year)."""
+    years = ctx.edition.notes.get("hidden_number", {}).get("years", {}) or {}
+    out, before = [], None
+    for year, n in sorted(years.items()):
+        lists = tuple(sorted(n.get("lists", [])))
+        if before is not None and lists != before:
+            names = ", ".join(category_label("reporting_org", o, ctx.lang) for o in lists)
+            out.append(f"{year}: {names}")
+        before = lists
+    return out
+
+
+def _reconcile(ctx: ChapterContext, r) -> str:
+    """The stratified sum beside the pooled models of the same year (shown values only)."""
+    sens = ctx.tables.get("hidden_number_sensitivity")
+    if sens is None or r is None:
+        return ""
+    rows = sens.frame[sens.frame["year"] == r["year"]]
+    pooled = [v for v in map(_number, rows["estimate"]) if v is not None]
+    total = _number(r["estimate"])
+    if not pooled or total is None:
+        return ""
+    return ctx.t["hn_reconcile"].format(
+        year=int(r["year"]), total=shown(total), low=shown(min(pooled)), high=shown(max(pooled))
+    )
+
+
 def build(ctx: ChapterContext) -> ChapterContent | None:
     p, t, lang = ctx.tables, ctx.t, ctx.lang
     if "hidden_number" not in p or p["hidden_number"].frame.empty:
@@ -28,25 +71,35 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     frame = table.frame
     status = t["hn_status"]
     totals = frame[frame["victim_group"] == "all"]
-    rows = [
-        [
-            int(r.year),
-            shown(r.observed),
-            _estimate(r.estimate),
-            interval(r.ci_low, r.ci_high),
-            status.get(r.status, r.status),
-        ]
-        for r in totals.itertuples()
-    ]
+    rows = []
+    for r in totals.itertuples():
+        missing = not_registered(r._asdict())
+        rows.append(
+            [
+                int(r.year),
+                shown(r.observed),
+                _estimate(r.estimate),
+                interval(r.ci_low, r.ci_high),
+                "–" if missing is None else f"{shown(missing[0])} ({interval(*missing[1:])})",
+                status.get(r.status, r.status),
+            ]
+        )
     summary = t["summary_none"].format(last=ctx.last)
     r = latest(ctx)
-    if r is not None:
+    missing = None if r is None else not_registered(r)
+    if missing is not None:
         summary = t["hn_summary"].format(
             year=int(r["year"]),
             estimate=shown(r["estimate"]),
             interval=interval(r["ci_low"], r["ci_high"]),
             observed=shown(r["observed"]),
+            missing=shown(missing[0]),
+            missing_interval=interval(*missing[1:]),
         )
+    changes = list_changes(ctx)
+    note = table.spec.note(lang)
+    if changes:
+        note += " " + t["hn_lists_change"].format(changes="; ".join(changes))
     blocks = [
         Block(
             id="hidden-total",
@@ -66,10 +119,11 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 t["hn_registered"],
                 t["hn_estimate"],
                 t["hn_interval"],
+                t["hn_missing"],
                 t["hn_status_h"],
             ],
             rows=rows,
-            note=table.spec.note(lang),
+            note=note,
         ),
         Block(
             id="hidden-groups",
@@ -98,6 +152,9 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 ]
                 for r in frame.itertuples()
             ],
+            note=t["hn_groups_note"].format(
+                order=", ".join(category_label("victim_group", g, lang) for g in PRIMARY_ORDER)
+            ),
         ),
     ]
     if "hidden_number_sensitivity" in p and not p["hidden_number_sensitivity"].frame.empty:
@@ -106,6 +163,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             Block(
                 id="hidden-sensitivity",
                 title=t["hn_sensitivity"],
+                summary=_reconcile(ctx, r),
                 chart=False,
                 wide=True,
                 header=[

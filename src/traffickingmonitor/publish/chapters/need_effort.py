@@ -37,6 +37,11 @@ TEXT = {
             "De grootste kloof per 100.000 inwoners heeft {unit} (rang {rank}, interval {low}–"
             "{high}): naar schatting {gap} slachtoffers per jaar meer dan er worden geregistreerd."
         ),
+        "summary_unclear": (
+            "De kloof per 100.000 inwoners verschilt niet duidelijk genoeg tussen de eenheden om "
+            "een grootste aan te wijzen: {unit} komt het hoogst uit, maar zijn rang ligt tussen "
+            "{low} en {high} (95%)."
+        ),
         "summary_none": "Geen schatting te tonen.",
         "annex": "Toelichting: hoe de behoefte per eenheid is geschat",
         "annex_lines": [
@@ -84,6 +89,11 @@ TEXT = {
         "summary": (
             "The largest gap per 100,000 inhabitants is in {unit} (rank {rank}, interval {low}–"
             "{high}): an estimated {gap} victims a year more than are registered."
+        ),
+        "summary_unclear": (
+            "The gap per 100,000 inhabitants does not differ clearly enough between the units to "
+            "name a largest: {unit} comes out highest, but its rank lies between {low} and "
+            "{high} (95%)."
         ),
         "summary_none": "No estimate to show.",
         "annex": "Annex: how the need per unit is estimated",
@@ -183,7 +193,9 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     top = frame[frame["rank"] == 1]
     if len(top) and cols["gap"][top.index[0]] is not None:
         t = top.iloc[0]
-        summary = w["summary"].format(
+        # "the largest" only when the unit is first in (nearly) every draw
+        sure = int(t["rank_high"]) == 1
+        summary = w["summary" if sure else "summary_unclear"].format(
             unit=t["police_unit"],
             rank=1,
             low=int(t["rank_low"]),

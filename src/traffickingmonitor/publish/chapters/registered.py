@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from traffickingmonitor.disclosure.api import ProtectedTable
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
-from traffickingmonitor.publish.format import labels_for, shown, wide
+from traffickingmonitor.publish.format import clearly_larger, labels_for, shown, wide
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,24 @@ def _summary(table: ProtectedTable, section: Section, labels: dict, ctx: Chapter
     candidates = frame[mask]
     if candidates.empty or candidates[section.measure].astype(int).max() == 0:
         return t["summary_none"].format(last=last)
-    best = candidates.loc[candidates[section.measure].astype(int).idxmax()]
-    return t["summary_largest"].format(
+    ranked = candidates.assign(n=candidates[section.measure].astype(int)).nlargest(2, "n")
+    first = ranked.iloc[0]
+    total = (
+        ctx.tables["totals"].shown_count({"year": last}, "persons")
+        if "totals" in ctx.tables
+        else None
+    )
+    if len(ranked) == 1 or (total and clearly_larger(int(first.n), int(ranked.iloc[1].n), total)):
+        return t["summary_largest"].format(
+            last=last, label=labels[first[section.dimension]], value=shown(first.n)
+        )
+    second = ranked.iloc[1]
+    return t["summary_close"].format(
         last=last,
-        label=labels[best[section.dimension]],
-        value=shown(best[section.measure]),
-        unit=t["persons"],
+        l1=labels[first[section.dimension]],
+        v1=shown(first.n),
+        l2=labels[second[section.dimension]],
+        v2=shown(second.n),
     )
 
 

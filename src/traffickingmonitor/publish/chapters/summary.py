@@ -10,8 +10,6 @@ editions is a disclosure matter of its own): the summary only names an earlier e
 
 from __future__ import annotations
 
-import math
-
 from traffickingmonitor.disclosure.api import ProtectedTable
 from traffickingmonitor.publish.chapters import (
     care_reach,
@@ -22,14 +20,10 @@ from traffickingmonitor.publish.chapters import (
 )
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.chapters.cohort_common import percent
-from traffickingmonitor.publish.format import pct, shown
+from traffickingmonitor.publish.format import clearly_larger, pct, shown
 from traffickingmonitor.publish.labels import category_label
 
 RESIDUAL = ("unknown", "other", "other_unknown")
-# "clearly larger": the gap between two counts is beyond chance (a 95% test of two Poisson
-# counts, |a − b| > 1.96 √(a + b)) and at least this many percentage points of all persons
-CLOSE_POINTS = 5
-Z95 = 1.96
 
 TEXT = {
     "nl": {
@@ -234,13 +228,6 @@ def _lower(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def clearly_larger(a: int, b: int, total: int) -> bool:
-    """Whether count ``a`` is clearly above count ``b`` (out of ``total`` persons)."""
-    if total <= 0 or a <= b:
-        return False
-    return a - b > Z95 * math.sqrt(a + b) and 100 * (a - b) / total >= CLOSE_POINTS
-
-
 def _registered(ctx: ChapterContext, w: dict) -> str | None:
     totals = ctx.tables.get("totals")
     if totals is None:
@@ -367,35 +354,27 @@ def _care(ctx: ChapterContext, w: dict) -> str | None:
     )
 
 
-def _number(v) -> int | None:
-    return None if v is None or isinstance(v, str) else int(v)
-
-
 def _hidden(ctx: ChapterContext, w: dict) -> str | None:
     if "hidden_number" not in ctx.tables or ctx.tables["hidden_number"].frame.empty:
         return None
     r = hidden_number.latest(ctx)
-    if r is None:
-        return None
-    est, low, high, obs = (_number(r[c]) for c in ("estimate", "ci_low", "ci_high", "observed"))
-    if None in (est, low, high, obs):
+    missing = None if r is None else hidden_number.not_registered(r)
+    if missing is None:
         return None
     return w["hidden"].format(
         year=int(r["year"]),
-        estimate=shown(est),
-        low=shown(low),
-        high=shown(high),
-        observed=shown(obs),
-        missing=shown(max(est - obs, 0)),
-        m_low=shown(max(low - obs, 0)),
-        m_high=shown(max(high - obs, 0)),
+        estimate=shown(r["estimate"]),
+        low=shown(r["ci_low"]),
+        high=shown(r["ci_high"]),
+        observed=shown(r["observed"]),
+        missing=shown(missing[0]),
+        m_low=shown(missing[1]),
+        m_high=shown(missing[2]),
     )
 
 
 def _lists_differ(ctx: ChapterContext, w: dict) -> str | None:
-    years = ctx.edition.notes.get("hidden_number", {}).get("years", {}) or {}
-    lists = {frozenset(n.get("lists", [])) for n in years.values()}
-    if len(lists) <= 1:
+    if not hidden_number.list_changes(ctx):
         return None
     return w["hidden_lists"].format(chapter=ctx.t["hidden"])
 
