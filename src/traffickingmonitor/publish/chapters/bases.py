@@ -48,8 +48,7 @@ BASES = {
             "Base: persons, from their first registration in {y0}–{y1}, followed up to {cutoff}."
         ),
         "crime-overlap": (
-            "Base: persons, {window} years before and after their first registration in "
-            "{y0}–{y1}."
+            "Base: persons, {window} years before and after their first registration in {y0}–{y1}."
         ),
         "care-reach": (
             "Base: persons, from their first registration in {y0}–{y1}; regions and "

@@ -41,8 +41,8 @@ TEXT = {
         "national": "Bereikt door zorg of opvang na de eerste registratie",
         "national_summary": (
             "Van de personen begon {p90} binnen {flag_days} dagen na de eerste registratie met "
-            "zorg of werd opgenomen in de opvang ({p365} binnen een jaar); wie werd bereikt, "
-            "wachtte daarop gemiddeld (mediaan) {median} dagen."
+            "zorg of werd opgenomen in de opvang ({p365} binnen een jaar); de helft van wie werd "
+            "bereikt, wachtte daarop hooguit {median} dagen (mediaan)."
         ),
         "within": "Binnen",
         "days": "{d} dagen",

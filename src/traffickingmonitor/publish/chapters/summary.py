@@ -75,8 +75,8 @@ TEXT = {
         ),
         "care": (
             "Van alle geregistreerde personen in deze editie kreeg {within} binnen {days} dagen na de eerste registratie "
-            "zorg of opvang, en {within_longest} binnen {longest}; wie bereikt werd, wachtte "
-            "daarop gemiddeld (mediaan) {median} dagen."
+            "zorg of opvang, en {within_longest} binnen {longest}; de helft van wie bereikt "
+            "werd, wachtte daarop hooguit {median} dagen (mediaan)."
         ),
         "days": "{d} dagen",
         "year": "een jaar",
