@@ -16,6 +16,17 @@ _DIMENSION_LISTS = {
     "nationality_group": codes.NATIONALITY_GROUP,
     "residence_status": codes.RESIDENCE_STATUS,
     "reporting_org": codes.REPORTING_ORG,
+    "event_type": codes.EVENT_TYPE,
+    "offence_group": codes.OFFENCE_GROUP,
+    "criterion": codes.ASSESSMENT_CRITERION,
+    # the criminal justice chain's forms (the registrations' forms are ``forms``)
+    "exploitation_form": codes.CHAIN_FORM,
+}
+# Values that are no code of a list: their words per dimension.
+_DIMENSION_WORDS = {
+    "offence_group": {"any": ("elk delict", "any offence")},
+    "criterion": {"basic_level": ("basisniveau", "basic level")},
+    "period": {"before": ("voor", "before"), "after": ("na", "after")},
 }
 
 _GENERIC = {
@@ -38,6 +49,11 @@ def category_label(dimension: str, code, lang: str) -> str:
     code = str(code)
     if dimension in _DIMENSION_LISTS and code in _DIMENSION_LISTS[dimension].values:
         return _DIMENSION_LISTS[dimension].label(code, lang)
+    words = _DIMENSION_WORDS.get(dimension, {}).get(code)
+    if words:
+        return words[0 if lang == "nl" else 1]
+    if dimension == "method" and code in TEXT[lang]["hn_methods"]:
+        return TEXT[lang]["hn_methods"][code]
     if dimension == "n_orgs" and code in _N_ORGS:
         return _N_ORGS[code][0 if lang == "nl" else 1]
     if dimension == "action_line" and code.isdigit():

@@ -35,7 +35,6 @@ GROUP_BY_LABEL = {
     },
 }
 
-ANY_OFFENCE = {"nl": "elk delict", "en": "any offence"}
 ALL_PERSONS = {"nl": "alle personen", "en": "all persons"}
 
 
@@ -57,9 +56,7 @@ def group_label(group_by: str, code, lang: str) -> str:
 
 
 def offence_label(code: str, lang: str) -> str:
-    if code == "any":
-        return ANY_OFFENCE[lang]
-    return codes.OFFENCE_GROUP.label(code, lang)
+    return category_label("offence_group", code, lang)
 
 
 def number(value: float, lang: str, decimals: int = 1) -> str:
