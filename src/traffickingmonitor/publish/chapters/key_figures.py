@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from traffickingmonitor.disclosure.api import ProtectedTable
+from traffickingmonitor.publish.chapters import hidden_number
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import pct, shown
 from traffickingmonitor.publish.labels import category_label
@@ -82,18 +83,11 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             figures.append(
                 (category_label("nationality", best["nationality"], ctx.lang), t["kf_top"], None)
             )
-    if "hidden_number" in p:
-        hn = p["hidden_number"]
-        frame = hn.frame
-        row = frame[(frame["year"] == last) & (frame["victim_group"] == "all")]
-        if (
-            not row.empty
-            and row.iloc[0]["estimate"] is not None
-            and not isinstance(row.iloc[0]["estimate"], str)
-        ):
-            r = row.iloc[0]
-            note = t["kf_hidden_interval"].format(low=shown(r["ci_low"]), high=shown(r["ci_high"]))
-            figures.append((shown(r["estimate"]), t["kf_hidden"].format(year=last), note))
+    # the hidden number's latest year with an estimate, as its chapter and the summary read it
+    r = hidden_number.latest(ctx) if "hidden_number" in p else None
+    if r is not None:
+        note = t["kf_hidden_interval"].format(low=shown(r["ci_low"]), high=shown(r["ci_high"]))
+        figures.append((shown(r["estimate"]), t["kf_hidden"].format(year=int(r["year"])), note))
     return ChapterContent(
         title=f"{t['key_figures']} {last}",
         template="key_figures.html.j2",
