@@ -144,7 +144,9 @@ def expected(kind: str, p: dict, edition, rule, years: list[int], before) -> lis
         rows = f[(f["victim_group"] == "all") & f["estimate"].map(lambda v: not isinstance(v, str))]
         r = rows.iloc[-1]
         est, low, high, obs = (int(r[c]) for c in ("estimate", "ci_low", "ci_high", "observed"))
-        return [int(r["year"]), est, 95, low, high, obs, est - obs, 95, low - obs, high - obs]
+        # not registered: estimate minus registered, rounded to tens as the estimates are
+        missing = [max(round(v - obs, -1), 0) for v in (est, low, high)]
+        return [int(r["year"]), est, 95, low, high, obs, missing[0], 95, *missing[1:]]
     if kind == "edition":
         return numbers(before[-1]) if before else []
     if kind == "disclosure":

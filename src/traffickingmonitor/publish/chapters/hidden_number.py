@@ -27,11 +27,12 @@ def _number(v) -> int | None:
 
 def not_registered(row) -> tuple[int, int, int] | None:
     """Estimate minus registered, with its interval, from the row's shown values (None when
-    any of them is not shown)."""
+    any of them is not shown); rounded to tens as the estimates are, so that the difference
+    claims no more precision than the estimate has."""
     est, low, high, obs = (_number(row[c]) for c in ("estimate", "ci_low", "ci_high", "observed"))
     if None in (est, low, high, obs):
         return None
-    return max(est - obs, 0), max(low - obs, 0), max(high - obs, 0)
+    return tuple(max(round(v - obs, -1), 0) for v in (est, low, high))
 
 
 def list_changes(ctx: ChapterContext) -> list[str]:
