@@ -134,3 +134,119 @@ def test_report_text_names_no_internal_identifier(demo):
         "codes": sorted(set(re.findall(r"\b(?:PV|GM|VR)\d{2,4}\b", text))),
     }
     assert found == {"underscore": [], "model syntax": [], "codes": []}
+
+
+def _report_table(html: str, block_id: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (row label first) of a block's table in the report, as printed."""
+    from html import unescape
+
+    start = html.index(f'id="{block_id}"')
+    section = html[start : html.index("</section>", start)]
+    header = [unescape(h) for h in re.findall(r'<th scope="col">([^<]*)</th>', section)]
+    rows = [
+        [unescape(label), *(unescape(c) for c in re.findall(r"<td[^>]*>([^<]*)</td>", rest))]
+        for label, rest in re.findall(r'<tr><th scope="row">([^<]*)</th>(.*?)</tr>', section, re.S)
+    ]
+    return header, rows
+
+
+def _n(text: str) -> int | None:
+    """A printed whole number (thin-space thousands, a trailing share or mark left off)."""
+    m = re.match(r"^(\d{1,3}(?:\u202f\d{3})*)(?:\s|\*|$)", text.strip())
+    return int(m.group(1).replace("\u202f", "")) if m else None
+
+
+def test_a_figure_shown_in_several_places_has_one_value(demo):
+    """One figure, one definition: persons and registrations per year, police suspects and
+    convictions, the hidden number and the persons registered by care organisations have the
+    same value in every table of the report and in the open data that show them."""
+    out, _ = demo
+    html = (out / "report" / "report.html").read_text("utf-8")
+    folder = out / "report" / "tables"
+    csv = {
+        name: pd.read_csv(folder / f"{name}.csv", dtype=str)
+        for name in (
+            "totals",
+            "hidden_number",
+            "perpetrator_chain",
+            "programme_monitor",
+            "reporting_org",
+        )
+    }
+    seen: dict[tuple, set[int]] = {}
+
+    def put(key, value):
+        if value is not None:
+            seen.setdefault(key, set()).add(int(value))
+
+    for r in csv["totals"].itertuples():
+        put(("persons", r.year), _n(r.persons))
+        put(("registrations", r.year), _n(r.registrations))
+    _, rows = _report_table(html, "totals")
+    for year, registrations, persons in rows:
+        put(("persons", year), _n(persons))
+        put(("registrations", year), _n(registrations))
+    for r in csv["hidden_number"][csv["hidden_number"]["victim_group"] == "all"].itertuples():
+        put(("persons", r.year), _n(r.observed))
+        put(("hidden estimate", r.year), _n(r.estimate))
+    _, rows = _report_table(html, "hidden-total")
+    for year, registered, estimate, *_ in rows:
+        put(("persons", year), _n(registered))
+        put(("hidden estimate", year), _n(estimate))
+    chain = csv["perpetrator_chain"]
+    for r in chain[chain["exploitation_form"] == "all"].itertuples():
+        put(("police suspects", r.year), _n(r.police_suspects))
+        put(("convictions", r.year), _n(r.convictions))
+    header, rows = _report_table(html, "chain-years")
+    for row in rows:
+        if row[1] == "alle vormen":
+            put(("police suspects", row[0]), _n(row[header.index("verdachten bij de politie")]))
+            put(("convictions", row[0]), _n(row[header.index("veroordelingen")]))
+    # the programme's indicators that are monitor figures (a value marked * is the programme's)
+    labels = {
+        "gemelde mogelijke slachtoffers": "persons",
+        "verdachten bij de politie": "police suspects",
+        "veroordelingen": "convictions",
+        "personen gemeld door zorgorganisaties (monitor)": "care registrations",
+    }
+    for line in range(1, 6):
+        if f'id="programme-line-{line}"' not in html:
+            continue
+        header, rows = _report_table(html, f"programme-line-{line}")
+        years = [h for h in header if re.fullmatch(r"\d{4}", h)]
+        for row in rows:
+            if row[0] in labels:
+                for year, cell in zip(years, row[3:], strict=False):
+                    if not cell.endswith("*"):
+                        put((labels[row[0]], year), _n(cell))
+    care = csv["reporting_org"][csv["reporting_org"]["reporting_org"] == "care"]
+    for r in care.itertuples():
+        put(("care registrations", r.year), _n(r.persons))
+    for r in csv["programme_monitor"].itertuples():
+        put(("care registrations", r.year), _n(r.numerator))
+    # the key figures of the last year
+    start = html.index('class="key-figures"')
+    cards = dict(
+        (label, value)
+        for value, label in re.findall(
+            r'kf-value">([^<]*)</span> <span class="kf-label">([^<]*)', html[start:]
+        )
+    )
+    last = max(csv["totals"]["year"])
+    put(("persons", last), _n(cards[f"mogelijke slachtoffers geregistreerd in {last}"]))
+    put(("registrations", last), _n(cards[f"meldingen in {last}"]))
+    hidden_card = next(k for k in cards if k.startswith("geschat totaal aantal slachtoffers"))
+    put(("hidden estimate", re.search(r"\d{4}", hidden_card).group(0)), _n(cards[hidden_card]))
+
+    differ = {key: values for key, values in seen.items() if len(values) > 1}
+    assert differ == {}
+    # and the places were found: every kind of figure, for every year of the edition
+    kinds = {kind for kind, _ in seen}
+    assert kinds == {
+        "persons",
+        "registrations",
+        "hidden estimate",
+        "police suspects",
+        "convictions",
+        "care registrations",
+    }
