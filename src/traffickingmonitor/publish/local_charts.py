@@ -8,6 +8,7 @@ may look like a small shown value (the colour scale starts at a visible blue).
 from __future__ import annotations
 
 import json
+import textwrap
 from functools import cache
 from itertools import pairwise
 
@@ -202,10 +203,15 @@ def indicator_panels(frame: pd.DataFrame) -> str | None:
     ``frame``: label, year, value, baseline, target (value None where not shown).
     """
     df = frame.copy()
-    if df["value"].dropna().empty:
+    # an indicator with fewer than two values draws no line: its table row says it all
+    counts = df.dropna(subset=["value"]).groupby("label")["value"].size()
+    df = df[df["label"].isin(counts[counts >= 2].index)]
+    if df.empty:
         return None
     df["year"] = df["year"].astype(int)
-    base = alt.Chart(df).properties(width=150, height=80)
+    # long names on two or three lines above their panel, never cut
+    df["label"] = df["label"].map(lambda t: "\n".join(textwrap.wrap(t, 28)))
+    base = alt.Chart(df).properties(width=200, height=90)
     line = base.mark_line(point=True, color=PALETTE[0]).encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=-90, labelFontSize=8)),
         y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
@@ -216,7 +222,11 @@ def indicator_panels(frame: pd.DataFrame) -> str | None:
         alt.layer(line, target, baseline, data=df)
         .facet(
             facet=alt.Facet(
-                "label:N", title=None, header=alt.Header(labelFontSize=9, labelLimit=170)
+                "label:N",
+                title=None,
+                header=alt.Header(
+                    labelFontSize=9, labelLimit=0, labelExpr="split(datum.value, '\\n')"
+                ),
             ),
             columns=3,
         )

@@ -266,14 +266,26 @@ def render_html(
     return _environment().get_template("report.html.j2").render(**context)
 
 
+# A chart of the usual width (``charts.WIDTH`` and its axes, about 570 px) prints 100 mm
+# wide, two figures with their tables to a page; a wider one (small multiples) in proportion,
+# up to the width of the text.
+_MM_PER_PX = 100 / 570
+_TEXT_WIDTH_MM = 170
+
+
 def _print_sized(html: str) -> str:
-    """The charts without their pixel size, so that the print style sizes them.
+    """The charts sized in millimetres instead of pixels.
 
     WeasyPrint lays an inline SVG out at its ``height`` attribute whatever CSS scales it to,
-    which kept every printed chart on a page of its own; without the attributes the height
-    follows the ``viewBox``.
+    which kept every printed chart on a page of its own; with the width as a style and no
+    height the height follows the ``viewBox``.
     """
-    return re.sub(r'(<svg [^>]*?)width="[\d.]+" height="[\d.]+"(?=[^>]*viewBox)', r"\1", html)
+
+    def size(m: re.Match) -> str:
+        mm = min(_TEXT_WIDTH_MM, float(m.group(2)) * _MM_PER_PX)
+        return f'{m.group(1)}style="width: {mm:.0f}mm"'
+
+    return re.sub(r'(<svg [^>]*?)width="([\d.]+)" height="[\d.]+"(?=[^>]*viewBox)', size, html)
 
 
 def write_pdf(html: str, path: Path, edition, lang: str) -> None:
