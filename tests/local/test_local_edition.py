@@ -19,6 +19,7 @@ from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import PrimaryRule, protect_edition
 from traffickingmonitor.intake.pseudonymise import Key
 from traffickingmonitor.publish.chapters import local_figures, programme
+from traffickingmonitor.publish.labels import category_label
 from traffickingmonitor.publish.report import render_html, write_pdf
 from traffickingmonitor.synthetic.api import write_synthetic_edition
 
@@ -233,7 +234,7 @@ def test_programme_indicators_that_are_monitor_figures_show_the_monitors_cell(pr
     chapter = html[start : html.index("</section>\n</section>", start)]
     checked = 0
     for code, (tid, where, column) in programme.SAME_AS_MONITOR.items():
-        label = programme.INDICATORS[code][1]
+        label = category_label("indicator", code, "en")
         head = chapter.rfind("<thead>", 0, chapter.index(f">{label}</th>"))
         header_years = [
             int(h)

@@ -234,3 +234,19 @@ def test_sources_chapter_states_the_linkage_used_and_fields_filled(report, small
     row = re.search(rf">{label}</th><td[^>]*>(\d+)%<", section)
     assert row, label
     assert int(row.group(1)) == round(100 * filled / n)
+
+
+def test_dutch_open_data_label_codes_in_dutch(report):
+    """The ``_label`` columns of the Dutch CSVs name categories in words: no code with an
+    underscore and no English offence, period or form left (a ``_label`` column that only
+    repeats codes a list has no words for is allowed where the code is a name, as places)."""
+    lang, written = report
+    if lang != "nl":
+        pytest.skip("the Dutch open data")
+    english = {"any", "property", "violence", "before", "after", "sexual", "labour", "suspect"}
+    for path in written.tables_dir.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in (c for c in frame.columns if c.endswith("_label")):
+            values = set(frame[col])
+            assert not {v for v in values if "_" in v}, (path.name, col)
+            assert not values & english, (path.name, col)

@@ -22,11 +22,89 @@ _DIMENSION_LISTS = {
     # the criminal justice chain's forms (the registrations' forms are ``forms``)
     "exploitation_form": codes.CHAIN_FORM,
 }
+#: The programme's indicators (and those the monitor fills in) by name: Dutch, English.
+INDICATORS = {
+    "awareness_campaign_reach": (
+        "bereik bewustwordingscampagne (%)",
+        "awareness campaign reach (%)",
+    ),
+    "professionals_trained": ("getrainde professionals", "professionals trained"),
+    "school_prevention_sessions": ("preventielessen op scholen", "school prevention sessions"),
+    "registered_possible_victims": (
+        "gemelde mogelijke slachtoffers",
+        "registered possible victims",
+    ),
+    "signals_from_municipalities": ("signalen van gemeenten", "signals from municipalities"),
+    "labour_inspections_with_trafficking_signals": (
+        "arbeidsinspecties met signalen",
+        "labour inspections with trafficking signals",
+    ),
+    "victims_in_categorical_shelter": (
+        "slachtoffers in categorale opvang",
+        "victims in categorical shelter",
+    ),
+    "b8_permits_granted": ("verleende B8-vergunningen", "B8 permits granted"),
+    "care_coordination_coverage": ("dekking zorgcoördinatie (%)", "care coordination coverage (%)"),
+    "police_suspects": ("verdachten bij de politie", "police suspects"),
+    "convictions": ("veroordelingen", "convictions"),
+    "financial_investigations": ("financiële onderzoeken", "financial investigations"),
+    "municipalities_with_approach": (
+        "gemeenten met aanpak (%)",
+        "municipalities with an approach (%)",
+    ),
+    "regional_coordinators": ("regionale coördinatoren", "regional coordinators"),
+    "care_registrations": (
+        "personen gemeld door zorgorganisaties (monitor)",
+        "persons registered by care organisations (monitor)",
+    ),
+    "care_within_90_days": (
+        "slachtoffers met zorg binnen 90 dagen, % (monitor)",
+        "victims with care within 90 days, % (monitor)",
+    ),
+    "revictimisation_5y": (
+        "opnieuw slachtoffer binnen 5 jaar, % (monitor)",
+        "victim again within 5 years, % (monitor)",
+    ),
+    "municipalities_basic_level": (
+        "gemeenten op basisniveau, % (monitor)",
+        "municipalities meeting the basic level, % (monitor)",
+    ),
+}
+
+#: A dimension's name (a breakdown of the cohort chapters, a covariate of the Cox model).
+GROUP_BY_LABEL = {
+    "nl": {
+        "all": "Alle personen",
+        "victim_group": "Slachtoffergroep",
+        "sex": "Geslacht",
+        "minor": "Minderjarig of meerderjarig",
+        "age_group": "Leeftijdsgroep",
+        "nationality_group": "Nationaliteit",
+        "residence_status": "Verblijfsstatus",
+        "cohort_year": "Jaar van eerste registratie",
+        "police_unit": "Regio (politie-eenheid)",
+        "municipality": "Gemeente",
+    },
+    "en": {
+        "all": "All persons",
+        "victim_group": "Victim group",
+        "sex": "Sex",
+        "minor": "Minor or adult",
+        "age_group": "Age group",
+        "nationality_group": "Nationality",
+        "residence_status": "Residence status",
+        "cohort_year": "Year of first registration",
+        "police_unit": "Region (police unit)",
+        "municipality": "Municipality",
+    },
+}
+
 # Values that are no code of a list: their words per dimension.
 _DIMENSION_WORDS = {
     "offence_group": {"any": ("elk delict", "any offence")},
     "criterion": {"basic_level": ("basisniveau", "basic level")},
     "period": {"before": ("voor", "before"), "after": ("na", "after")},
+    "indicator": INDICATORS,
 }
 
 _GENERIC = {
@@ -54,6 +132,14 @@ def category_label(dimension: str, code, lang: str) -> str:
         return words[0 if lang == "nl" else 1]
     if dimension == "method" and code in TEXT[lang]["hn_methods"]:
         return TEXT[lang]["hn_methods"][code]
+    if dimension == "covariate" and code in GROUP_BY_LABEL[lang]:
+        return GROUP_BY_LABEL[lang][code]
+    if dimension in ("level", "reference"):  # a Cox model's levels: of any breakdown
+        if code.startswith("not_"):
+            return "niet in deze groep" if lang == "nl" else "not in this group"
+        for codelist in _DIMENSION_LISTS.values():
+            if code in codelist.values:
+                return codelist.label(code, lang)
     if dimension == "n_orgs" and code in _N_ORGS:
         return _N_ORGS[code][0 if lang == "nl" else 1]
     if dimension == "action_line" and code.isdigit():

@@ -6,34 +6,8 @@ import math
 from functools import lru_cache
 
 from traffickingmonitor.codes import api as codes
+from traffickingmonitor.publish.labels import GROUP_BY_LABEL as GROUP_BY_LABEL
 from traffickingmonitor.publish.labels import category_label
-
-GROUP_BY_LABEL = {
-    "nl": {
-        "all": "Alle personen",
-        "victim_group": "Slachtoffergroep",
-        "sex": "Geslacht",
-        "minor": "Minderjarig of meerderjarig",
-        "age_group": "Leeftijdsgroep",
-        "nationality_group": "Nationaliteit",
-        "residence_status": "Verblijfsstatus",
-        "cohort_year": "Jaar van eerste registratie",
-        "police_unit": "Regio (politie-eenheid)",
-        "municipality": "Gemeente",
-    },
-    "en": {
-        "all": "All persons",
-        "victim_group": "Victim group",
-        "sex": "Sex",
-        "minor": "Minor or adult",
-        "age_group": "Age group",
-        "nationality_group": "Nationality",
-        "residence_status": "Residence status",
-        "cohort_year": "Year of first registration",
-        "police_unit": "Region (police unit)",
-        "municipality": "Municipality",
-    },
-}
 
 ALL_PERSONS = {"nl": "alle personen", "en": "all persons"}
 

@@ -9,6 +9,7 @@ from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import fmt_decimal
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.labels import category_label
 
 LINES = {
     "nl": {
@@ -25,53 +26,6 @@ LINES = {
         4: "tackling perpetrators",
         5: "local and regional approach",
     },
-}
-INDICATORS = {
-    "awareness_campaign_reach": (
-        "bereik bewustwordingscampagne (%)",
-        "awareness campaign reach (%)",
-    ),
-    "professionals_trained": ("getrainde professionals", "professionals trained"),
-    "school_prevention_sessions": ("preventielessen op scholen", "school prevention sessions"),
-    "registered_possible_victims": (
-        "gemelde mogelijke slachtoffers",
-        "registered possible victims",
-    ),
-    "signals_from_municipalities": ("signalen van gemeenten", "signals from municipalities"),
-    "labour_inspections_with_trafficking_signals": (
-        "arbeidsinspecties met signalen",
-        "labour inspections with trafficking signals",
-    ),
-    "victims_in_categorical_shelter": (
-        "slachtoffers in categorale opvang",
-        "victims in categorical shelter",
-    ),
-    "b8_permits_granted": ("verleende B8-vergunningen", "B8 permits granted"),
-    "care_coordination_coverage": ("dekking zorgcoördinatie (%)", "care coordination coverage (%)"),
-    "police_suspects": ("verdachten bij de politie", "police suspects"),
-    "convictions": ("veroordelingen", "convictions"),
-    "financial_investigations": ("financiële onderzoeken", "financial investigations"),
-    "municipalities_with_approach": (
-        "gemeenten met aanpak (%)",
-        "municipalities with an approach (%)",
-    ),
-    "regional_coordinators": ("regionale coördinatoren", "regional coordinators"),
-    "care_registrations": (
-        "personen gemeld door zorgorganisaties (monitor)",
-        "persons registered by care organisations (monitor)",
-    ),
-    "care_within_90_days": (
-        "slachtoffers met zorg binnen 90 dagen, % (monitor)",
-        "victims with care within 90 days, % (monitor)",
-    ),
-    "revictimisation_5y": (
-        "opnieuw slachtoffer binnen 5 jaar, % (monitor)",
-        "victim again within 5 years, % (monitor)",
-    ),
-    "municipalities_basic_level": (
-        "gemeenten op basisniveau, % (monitor)",
-        "municipalities meeting the basic level, % (monitor)",
-    ),
 }
 TEXT = {
     "nl": {
@@ -297,7 +251,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         for code, ind in sub.groupby("indicator", sort=False):
             ind = ind.set_index("year")
             unit = ind["unit"].iloc[0]
-            label = INDICATORS.get(code, (code, code))[0 if lang == "nl" else 1]
+            label = category_label("indicator", code, lang)
             latest = ind.dropna(subset=["value"])
             st = latest["status"].iloc[-1] if len(latest) else "no_data"
             st_year = int(latest.index[-1]) if len(latest) else years[-1]
