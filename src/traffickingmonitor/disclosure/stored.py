@@ -337,7 +337,7 @@ def store_protection(
 
 
 def _say_once(db_name: str, edition_id: str, key: str, message: str) -> None:
-    said = (db_name, edition_id, key, message)
+    said = (db_name, edition_id, key)  # not the message: it names the seconds it took
     if said not in _SAID:
         _SAID.add(said)
         log.warning(message)
@@ -379,7 +379,11 @@ def stored_protection(
         seconds their computation took, and no model or solver result.
     """
     if isinstance(db, duckdb.DuckDBPyConnection):
-        return _protection(db, "store", edition_id, tables, rule, read_only, strict)
+        name = db.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()
+        name = str(name[0][0]) if name else "store"
+        return _protection(db, name, edition_id, tables, rule, read_only, strict)
     from traffickingmonitor import store
     from traffickingmonitor.errors import UserError
 
