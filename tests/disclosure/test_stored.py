@@ -317,3 +317,23 @@ def test_a_failure_to_store_the_protection_loses_no_edition(tmp_path, input_dir,
         "seconds": again.notes["protection"]["seconds"],
     }
     assert [r[3] for r in _rows(db)] == list(tables)
+
+
+def test_a_store_held_open_by_a_reader_is_not_locked_by_a_writer(demo_edition, tmp_path, caplog):
+    """``report`` beside a running ``serve``: the reader keeps its connection, the command
+    computes (and says it could not store)."""
+    db = _copy(demo_edition.db, tmp_path)
+    edition, _, rule = _edition(db)
+    other = replace(rule, threshold=11)
+    reader = duckdb.connect(str(db), read_only=True)  # as a server holds it
+    try:
+        with caplog.at_level(logging.WARNING, logger=stored.__name__):
+            got = stored.protected_tables(
+                db, edition.edition_id, demo_edition.tables, other, read_only=False
+            )
+        assert list(got) == list(demo_edition.tables)
+        assert reader.execute("SELECT count(*) FROM editions").fetchall()[0][0] >= 1
+    finally:
+        reader.close()
+    assert any("not stored" in r.getMessage() for r in caplog.records)
+    assert _rows(db, edition.edition_id, other) == []

@@ -27,7 +27,6 @@ import functools
 import hashlib
 import json
 import logging
-import time
 import zlib
 from collections.abc import Callable
 from importlib import resources
@@ -383,75 +382,104 @@ def stored_protection(
             "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
         ).fetchall()
         name = str(name[0][0]) if name else "store"
-        return _protection(db, name, edition_id, tables, rule, read_only, strict)
+        found, stale = _lookup(db, edition_id, tables, rule)
+        if found is not None:
+            return found
+        protection = _compute(tables, rule)
+        if not read_only:
+            _store(db, edition_id, rule, protection, stale, strict)
+        else:
+            _say_read_only(name, edition_id, rule, protection, stale)
+        return protection
     from traffickingmonitor import store
     from traffickingmonitor.errors import UserError
 
-    con = None
+    # Read with a read-only connection and write with a short writable one after computing:
+    # a server reading the same store is never locked out for the seconds protection takes.
+    con = store.connect(Path(db), read_only=True)
+    try:
+        found, stale = _lookup(con, edition_id, tables, rule)
+    finally:
+        con.close()
+    if found is not None:
+        return found
+    protection = _compute(tables, rule)
     if not read_only:
         try:
             con = store.connect(Path(db))
-        except UserError:  # held by another process (a running server): read only
-            read_only = True
-    if con is None:
-        con = store.connect(Path(db), read_only=True)
-    try:
-        return _protection(con, str(db), edition_id, tables, rule, read_only, strict)
-    finally:
-        con.close()
+        except UserError as exc:  # held by another process (a running server)
+            if strict:
+                raise
+            log.warning(
+                "%s not stored (%s): computed each time",
+                _what(edition_id, rule),
+                str(exc).splitlines()[0],
+            )
+            return protection
+        try:
+            _store(con, edition_id, rule, protection, stale, strict)
+        finally:
+            con.close()
+    else:
+        _say_read_only(str(db), edition_id, rule, protection, stale)
+    return protection
 
 
-def _protection(con, db_name, edition_id, tables, rule, read_only, strict) -> EditionProtection:
-    key = rule_key(rule)
-    version = code_version()
-    rows = _read(con, edition_id, key) or []
-    stale = None
-    if rows:
-        versions = {r[1] for r in rows}
-        if not callable(tables) and [r[0] for r in rows] != list(tables):
-            stale = "does not hold the edition's tables"
-        elif versions == {version}:
-            try:
-                protected = {tid: decode_table(payload, rule) for tid, _, payload, _ in rows}
-            except (ValueError, KeyError, TypeError, zlib.error) as exc:
-                stale = f"cannot be read ({exc})"
-            else:
-                return EditionProtection(protected, rule, rows[0][3], stored=True)
-        else:
-            stale = f"was written by code version {', '.join(sorted(versions))}, this is {version}"
-    raw = tables() if callable(tables) else tables
-    t0 = time.perf_counter()
-    protection = protect_edition_details(raw, rule)
-    seconds = time.perf_counter() - t0
-    what = (
+def _what(edition_id: str, rule: DisclosureRule) -> str:
+    return (
         f"the protected tables of edition {edition_id} ({rule.method}, threshold {rule.threshold})"
     )
-    if read_only:
-        if stale:
-            _say_once(
-                db_name,
-                edition_id,
-                key,
-                f"{what} {stale}: computed again ({seconds:.1f} s), not replaced (store opened read-only)",
-            )
-        else:
-            _say_once(
-                db_name,
-                edition_id,
-                key,
-                f"{what} are not stored: computed ({seconds:.1f} s); `traffickingmonitor run` or `report` on a writable store would store them",
-            )
-        return protection
+
+
+def _lookup(con, edition_id, tables, rule) -> tuple[EditionProtection | None, str | None]:
+    """The stored protection, or None and why a stored entry is not used (None: no entry)."""
+    version = code_version()
+    rows = _read(con, edition_id, rule_key(rule)) or []
+    if not rows:
+        return None, None
+    versions = {r[1] for r in rows}
+    if not callable(tables) and [r[0] for r in rows] != list(tables):
+        return None, "do not match the edition's tables"
+    if versions != {version}:
+        return None, f"were stored by code version {', '.join(sorted(versions))}, this is {version}"
     try:
-        store_protection(con, edition_id, rule, protection.tables, seconds)
+        protected = {tid: decode_table(payload, rule) for tid, _, payload, _ in rows}
+    except (ValueError, KeyError, TypeError, zlib.error) as exc:
+        return None, f"cannot be read ({exc})"
+    return EditionProtection(protected, rule, rows[0][3], stored=True), None
+
+
+def _compute(tables: Tables, rule: DisclosureRule) -> EditionProtection:
+    raw = tables() if callable(tables) else tables
+    return protect_edition_details(raw, rule)
+
+
+def _store(con, edition_id, rule, protection, stale, strict) -> None:
+    what = _what(edition_id, rule)
+    try:
+        store_protection(con, edition_id, rule, protection.tables, protection.seconds)
     except Exception as exc:  # never lose the result over its cache
         if strict:
             raise
         log.warning("%s could not be stored (%s): computed each time", what, exc)
-        return protection
+        return
     if stale:
-        log.warning("%s %s: computed again (%.1f s) and replaced", what, stale, seconds)
-    return protection
+        log.warning("%s %s: computed again (%.1f s) and replaced", what, stale, protection.seconds)
+
+
+def _say_read_only(db_name, edition_id, rule, protection, stale) -> None:
+    what, seconds = _what(edition_id, rule), protection.seconds
+    if stale:
+        message = (
+            f"{what} {stale}: computed again ({seconds:.1f} s), not replaced (store opened "
+            "read-only)"
+        )
+    else:
+        message = (
+            f"{what} are not stored: computed ({seconds:.1f} s); `traffickingmonitor run` or "
+            "`report` on a writable store would store them"
+        )
+    _say_once(db_name, edition_id, rule_key(rule), message)
 
 
 def protected_tables(
