@@ -42,7 +42,6 @@ class CheckResult:
             f"{c['count_cells']} count cells, {c['published']} published, {c['primary']} hidden "
             f"(primary), {c['secondary']} hidden (secondary), {c['withheld']} withheld; "
             f"protection step {self.protection.seconds:.1f} s"
-            + (" (stored by an earlier run)" if self.protection.stored else "")
         ]
         note = _stored_note(self.protection)
         if note:
@@ -134,7 +133,11 @@ def check_tables(
 def _stored_note(protection: EditionProtection) -> str | None:
     if protection.stored and protection.rule.method == "suppression":
         # the engine's own bounds are not stored; the attacker above plays on what is published
-        return "protection read from the store (as every channel reads it): engine audit not re-run"
+        return (
+            "protection read from the store, as every channel reads it (the step's seconds are "
+            "those of its computation): the attacker plays on it; the engine's own audit is "
+            "not re-run"
+        )
     return None
 
 
