@@ -88,24 +88,35 @@ def rule_key(rule: DisclosureRule) -> str:
     return json.dumps(rule.to_dict(), sort_keys=True, separators=(",", ":"))
 
 
+#: modules of ``disclosure`` that do not take part in protecting (the attacker, the check,
+#: the CLI, the public face): editing them leaves stored protections valid
+NOT_ENGINE = ("__init__.py", "api.py", "atoms.py", "attack.py", "check.py", "cli.py")
+
+
 @functools.cache
 def code_version() -> str:
-    """The package version plus a digest of the disclosure engine's sources.
+    """The package version plus a digest of the protection engine's sources.
 
     The package version alone rarely changes while the engine does (a new weight, a new
-    rule for x): a pattern stored by another engine must not be served as this one's.
+    rule for x): a pattern stored by another engine must not be served as this one's. The
+    digest covers the modules of ``disclosure`` that protect (all but ``NOT_ENGINE``) and
+    the table declaration (``analysis/tables.py``).
     """
     from traffickingmonitor import store
 
     digest = hashlib.sha256()
     try:
-        files = sorted(
-            (f for f in resources.files("traffickingmonitor.disclosure").iterdir()),
+        package = resources.files("traffickingmonitor")
+        engine = sorted(
+            (
+                f
+                for f in package.joinpath("disclosure").iterdir()
+                if f.name.endswith(".py") and f.name not in NOT_ENGINE
+            ),
             key=lambda f: f.name,
         )
-        for f in files:
-            if f.name.endswith(".py"):
-                digest.update(f.name.encode() + b"\0" + f.read_bytes())
+        for f in [*engine, package.joinpath("analysis", "tables.py")]:
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
     except OSError:  # sources not readable (a frozen build): the package version must do
         return store.code_version()
     digest.update(f"format {FORMAT}".encode())
