@@ -161,6 +161,20 @@ def _print_run(summary) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    protection = summary.notes.get("protection") or {}
+    if protection.get("stored") and protection.get("computed"):
+        console.print(
+            f"  protected tables stored ({protection['seconds']:.1f} s): report, serve and "
+            "disclosure-check read them",
+            highlight=False,
+        )
+    elif protection.get("error"):
+        console.print(
+            f"  protected tables not stored ({protection['error']}): report and serve compute them",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if summary.identical_to:
         console.print(
             f"nothing recorded: the edition would be identical to edition "

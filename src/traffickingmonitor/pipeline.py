@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,11 +105,49 @@ def run(
             )
         else:
             summary = _make_edition(con, results, config, step, note)
+        summary.notes = {**summary.notes, "protection": _store_protection(con, summary, step)}
     finally:
         con.close()
     summary.imported = results
     summary.skipped_files = [p.name for p in other]
     return summary
+
+
+def _store_protection(con: duckdb.DuckDBPyConnection, summary: RunSummary, step: StepFn) -> dict:
+    """Protect the edition's tables under its own rule once and keep them in the store, so
+    that ``report``, ``serve``, ``disclosure-check`` and the API read them (``disclosure.stored``).
+
+    After the edition's transaction, in a transaction of its own: a failure here loses nothing
+    but the stored protection (every channel then computes it, as before). An identical
+    edition gets its protection stored when it has none yet (a store from before this step).
+    """
+    from traffickingmonitor.disclosure.rule import rule_from_config
+    from traffickingmonitor.disclosure.stored import stored_protection
+
+    advance = step("Protecting the tables (disclosure control)", 1)
+    t0 = time.perf_counter()
+    try:
+        edition = editions.get_edition(con, summary.edition_id)
+        rule = rule_from_config(edition.config.get("disclosure"))
+        found = stored_protection(
+            con,
+            edition.edition_id,
+            lambda: editions.load_tables(con, edition.edition_id),
+            rule,
+            read_only=False,
+            strict=True,
+        )
+    except Exception as exc:  # the edition is recorded: never lose it over its protection
+        logging.getLogger(__name__).warning(
+            "the protected tables of edition %s were not stored (%s): every channel computes them",
+            summary.edition_id,
+            exc,
+        )
+        note = {"stored": False, "error": str(exc)}
+    else:
+        note = {"stored": True, "computed": not found.stored}
+    advance(1)
+    return {**note, "seconds": round(time.perf_counter() - t0, 2)}
 
 
 def _synthetic_note(marker: dict | None) -> dict | None:

@@ -32,7 +32,8 @@ def revictimisation_command(
 ) -> None:
     """Re-victimisation after the first registration (Aalen-Johansen), published values."""
     from traffickingmonitor import editions
-    from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
+    from traffickingmonitor.disclosure.api import rule_from_config
+    from traffickingmonitor.disclosure.stored import protected_tables
     from traffickingmonitor.errors import UserError
 
     found, tables = editions.read_edition(db, edition)
@@ -46,7 +47,7 @@ def revictimisation_command(
     # secondary suppression depends on the other tables
     rule = rule_from_config(found.config.get("disclosure"), threshold=threshold)
     with _native_output_to_stderr():
-        protected = protect_edition(tables, rule)
+        protected = protected_tables(db, found.edition_id, tables, rule, read_only=False)
     out = {
         "edition": found.edition_id,
         "cutoff": found.notes.get("revictimisation", {}).get("cutoff"),

@@ -31,6 +31,8 @@ class EditionProtection:
     model: EditionModel | None = None
     suppression: SuppressionResult | None = None
     notes: list[str] = field(default_factory=list)
+    #: read from the store (``disclosure.stored``), not computed now
+    stored: bool = False
 
     def hidden_share(self) -> tuple[int, int]:
         """Hidden and all count cells outside the municipality-level tables (where readers

@@ -21,7 +21,6 @@ from traffickingmonitor.analysis.tables import KNOWLEDGE
 from traffickingmonitor.disclosure.api import (
     PrimaryRule,
     ProtectedTable,
-    protect_edition,
     require_protected,
     rule_from_config,
 )
@@ -125,12 +124,16 @@ def protected_edition(
 
     The rule is the edition's method (config key "disclosure"); a command may override its
     threshold or method. The report and the factsheets share this, so both protect alike.
+    The protection is the one ``run`` stored; an override, or a store from before that, is
+    computed once and stored (``disclosure.stored``).
     """
+    from traffickingmonitor.disclosure.stored import protected_tables
+
     edition, tables = editions.read_edition(db, edition_id)
     rule = rule_from_config(
         edition.config.get("disclosure"), threshold=threshold, method=disclosure
     )
-    return edition, rule, protect_edition(tables, rule)
+    return edition, rule, protected_tables(db, edition.edition_id, tables, rule, read_only=False)
 
 
 def make_folder(out: Path) -> None:

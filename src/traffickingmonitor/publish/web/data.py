@@ -1,7 +1,8 @@
 """Protected data of the editions, as the web serves them.
 
-The web sees the store only through ``protect_edition``: tables are protected once per
-edition and kept in memory (an edition is immutable), chapters are built by the report's
+The web sees the store only through ``disclosure.stored``: the protected tables ``run``
+stored (computed here, without writing, when the store has none for the rule) are read once
+per edition and kept in memory (an edition is immutable), chapters are built by the report's
 own chapter builders and cached per edition and language.
 """
 
@@ -16,9 +17,9 @@ from pathlib import Path
 from traffickingmonitor.disclosure.api import (
     PrimaryRule,
     ProtectedTable,
-    protect_edition,
     require_protected,
 )
+from traffickingmonitor.disclosure.stored import protected_tables
 
 _SHARED: dict[tuple, EditionData] = {}
 _SHARED_LOCK = threading.Lock()
@@ -141,12 +142,19 @@ class EditionData:
             if edition_id not in self._tables:
                 from traffickingmonitor import editions, store
 
+                # the server opens the store read-only: it reads what `run` stored, and only
+                # loads and protects the tables itself when the store has none for its rule
                 con = store.connect(self.db, read_only=True)
                 try:
-                    raw = editions.load_tables(con, edition_id)
+                    protected = protected_tables(
+                        con,
+                        edition_id,
+                        lambda: editions.load_tables(con, edition_id),
+                        self.rule,
+                        read_only=True,
+                    )
                 finally:
                     con.close()
-                protected = protect_edition(raw, self.rule)
                 for table in protected.values():
                     require_protected(table)
                 self._tables[edition_id] = protected
