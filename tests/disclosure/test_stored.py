@@ -226,12 +226,15 @@ def test_a_rule_with_another_threshold_has_its_own_entry(demo_edition, tmp_path)
     db = _copy(demo_edition.db, tmp_path)
     edition, _, rule = _edition(db)
     before = _rows(db, edition.edition_id, rule)
+    # the shared store may hold entries of other rules already (other tests report on it)
+    keys_before = {r[1] for r in _rows(db)}
     tables = demo_edition.tables  # the attacker suite's tables: enough for a second key
     other = replace(rule, threshold=15)
+    assert stored.rule_key(rule) in keys_before and stored.rule_key(other) not in keys_before
     first = stored.protected_tables(db, edition.edition_id, tables, other, read_only=False)
     assert all(t.rule.threshold == 15 for t in first.values())
     assert any(t.n_hidden() for t in first.values())
-    assert {r[1] for r in _rows(db)} == {stored.rule_key(rule), stored.rule_key(other)}
+    assert {r[1] for r in _rows(db)} == keys_before | {stored.rule_key(other)}
     assert _rows(db, edition.edition_id, rule) == before  # the edition's own entry untouched
     assert [r[3] for r in _rows(db, edition.edition_id, other)] == list(tables)
     found = stored.stored_protection(db, edition.edition_id, tables, other, read_only=False)
