@@ -160,14 +160,20 @@ def test_report_and_dashboard_read_the_stored_protection(demo_edition, monkeypat
             _assert_same(got[tid], table)
 
 
-def test_an_entry_of_another_code_version_is_recomputed_and_replaced(
-    demo_edition, tmp_path, caplog
-):
+def _with_old_entry(demo_edition, tmp_path):
+    """A copy of the demo store whose stored protection was written by another code version."""
     db = _copy(demo_edition.db, tmp_path)
     edition, tables, rule = _edition(db)
     con = duckdb.connect(str(db))
     con.execute(f"UPDATE {stored.TABLE} SET code_version = '0.0.1-old'")
     con.close()
+    return db, edition, tables, rule
+
+
+def test_an_entry_of_another_code_version_is_recomputed_and_replaced(
+    demo_edition, tmp_path, caplog
+):
+    db, edition, tables, rule = _with_old_entry(demo_edition, tmp_path)
     with caplog.at_level(logging.WARNING, logger=stored.__name__):
         again = stored.stored_protection(db, edition.edition_id, tables, rule, read_only=False)
     assert not again.stored
@@ -182,11 +188,7 @@ def test_an_entry_of_another_code_version_is_recomputed_and_replaced(
 
 
 def test_an_old_entry_on_a_read_only_store_is_computed_not_replaced(demo_edition, tmp_path, caplog):
-    db = _copy(demo_edition.db, tmp_path)
-    edition, tables, rule = _edition(db)
-    con = duckdb.connect(str(db))
-    con.execute(f"UPDATE {stored.TABLE} SET code_version = '0.0.1-old'")
-    con.close()
+    db, edition, tables, rule = _with_old_entry(demo_edition, tmp_path)
     with caplog.at_level(logging.WARNING, logger=stored.__name__):
         found = stored.stored_protection(db, edition.edition_id, tables, rule, read_only=True)
     assert not found.stored

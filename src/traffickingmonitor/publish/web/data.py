@@ -99,6 +99,7 @@ class EditionData:
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, ProtectedTable]] = {}
         self._chapters: dict[tuple[str, str], list[dict]] = {}
+        self._qualities: dict[str, object] = {}  # edition id -> publish.quality.EditionQuality
         self._csv: dict[tuple[str, str], Path] = {}
         self._memo: dict[tuple, object] = {}
         self.responses = Lru()  # API bodies by edition, table, format, filters
@@ -170,7 +171,6 @@ class EditionData:
         """``[{"id", "content"}]`` of every chapter with something to show, in report order."""
         from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
         from traffickingmonitor.publish.labels import TEXT
-        from traffickingmonitor.publish.quality import read_quality
 
         key = (edition_id, lang)
         done = self._chapters.get(key)
@@ -188,11 +188,20 @@ class EditionData:
                         lang,
                         TEXT[lang],
                         years,
-                        quality=read_quality(self.db, edition_id),
+                        quality=self._quality(edition_id),
                     )
                     built = build_chapters(ctx)
                 self._chapters[key] = built
             return self._chapters[key]
+
+    def _quality(self, edition_id: str):
+        """What the store tells of the edition's quality: read once for both languages (the
+        caller holds the lock)."""
+        from traffickingmonitor.publish.quality import read_quality
+
+        if edition_id not in self._qualities:
+            self._qualities[edition_id] = read_quality(self.db, edition_id)
+        return self._qualities[edition_id]
 
     def ready(self, edition_id: str, lang: str) -> bool:
         """Tables and chapters of the edition in ``lang`` are built (no work left)."""
