@@ -103,8 +103,9 @@ def run_command(
     config_file: Path | None = typer.Option(
         None,
         "--config",
-        help="TOML file of settings per section ([linkage], [hidden_number], [cohort], [local], "
-        "[disclosure]); docs/edition.toml has every key. --disclosure overrides its method.",
+        # Rich reads [name] as markup: the sections are escaped to be shown
+        help="TOML file of settings per section (\\[linkage], \\[hidden_number], \\[cohort], "
+        "\\[local], \\[disclosure]); docs/edition.toml has every key. --disclosure overrides its method.",
     ),
 ) -> None:
     """Import every standard file in INPUT_DIR, link, analyse and record a new edition.

@@ -129,3 +129,47 @@ def test_the_demo_edition_tables_are_made_of_their_members(demo_edition):
         con.close()
     assert found.missing == {}
     assert set(found.members) == {tid for tid, t in tables.items() if t.counts}
+
+
+def test_relations_found_are_true_of_the_edition():
+    """Each recovery comes with the relation that made it, over published cells; the true
+    counts satisfy it, and so do the counts of any edition made of the same atoms."""
+    from traffickingmonitor.disclosure.atoms import attack_atoms
+
+    tables, members = _edition(declare_repeat=False)
+    protected = protect_edition_details(tables, RULE).tables
+    truth = truth_of(tables)
+    attack = attack_atoms(
+        sheets_of(protected), members, {}, truth, RULE.threshold, RULE.protection_level
+    )
+    assert attack.relations
+    for relation in attack.relations:
+        assert relation.at(truth) >= -1e-6
+    # the relation names the programme's repeat of the care count, which no one declared
+    named = {key[0] for r in attack.relations for key, _ in r.terms}
+    assert {"orgs", "programme"} <= named
+
+
+def test_the_engine_given_the_relations_found_leaves_nothing_to_recover():
+    from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
+
+    tables, members = _edition(declare_repeat=False)
+    done = protect_against_atoms(tables, RULE, members)
+    assert done.rounds >= 2  # the first pattern gave the care count away
+    assert done.relations
+    assert all(v.attacked and not v.recovered for v in done.attack.verdicts.values())
+    # the verdicts are those of an attack on what is published
+    again = _verdicts_of(done.protection.tables, members, tables)
+    assert all(v.attacked and not v.recovered for v in again.values())
+    # the care count is hidden in both places it is shown, as one cell
+    orgs = done.protection.tables["orgs"].frame
+    programme = done.protection.tables["programme"].frame
+    care = orgs.loc[orgs["org"] == "care", "persons"].iloc[0]
+    assert not str(care).isdigit()
+    assert str(programme["numerator"].iloc[0]) == str(care)
+
+
+def _verdicts_of(protected, members, tables):
+    return attack_from_members(
+        sheets_of(protected), members, {}, truth_of(tables), RULE.threshold, RULE.protection_level
+    )

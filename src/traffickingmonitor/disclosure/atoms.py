@@ -32,6 +32,8 @@ from traffickingmonitor.disclosure import highs
 from traffickingmonitor.disclosure.primary import small_symbol
 
 TOL = 1e-6
+#: random weightings of the hidden cells solved before any cell's own LPs
+EXPLORE_DIRECTIONS = 4
 
 
 @dataclass
@@ -88,15 +90,63 @@ def _number(v) -> float | None:
         return None
 
 
+#: a cell of the published tables: (table, row position, count column)
+CellKey = tuple[str, int, str]
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``sum(coef x cell) >= 0`` over published cells, true of every edition whose cells are
+    sums of these atoms (non-negative sizes): what the attacker used to narrow a cell, for
+    the engine to protect against (:func:`~traffickingmonitor.disclosure.model.build_model`)."""
+
+    terms: tuple[tuple[CellKey, float], ...]
+
+    def at(self, values: dict[CellKey, float]) -> float:
+        return sum(c * values[key] for key, c in self.terms)
+
+
+@dataclass
+class AtomAttack:
+    verdicts: dict[str, Verdict]
+    relations: list[Relation] = field(default_factory=list)
+
+
 def attack_from_members(
     sheets: dict[str, Sheet],
     members: dict[str, pd.DataFrame],
     missing: dict[str, str],
-    truth: dict[tuple[str, int, str], int],
+    truth: dict[CellKey, int],
     threshold: int,
     protection_level: int,
 ) -> dict[str, Verdict]:
     """Per table: attacked with what recovered, or not attacked and why."""
+    return attack_atoms(sheets, members, missing, truth, threshold, protection_level).verdicts
+
+
+def attack_atoms(
+    sheets: dict[str, Sheet],
+    members: dict[str, pd.DataFrame],
+    missing: dict[str, str],
+    truth: dict[CellKey, int],
+    threshold: int,
+    protection_level: int,
+) -> AtomAttack:
+    """The verdict per table and the relations behind every recovery.
+
+    Parameters
+    ----------
+    sheets
+        The published count tables (:func:`sheets_of`).
+    members
+        Per table, its members from the microdata (:mod:`traffickingmonitor.analysis.members`).
+    missing
+        Tables without members, and why: reported "not attacked".
+    truth
+        The true value of every cell, to judge a range against the protection it needs.
+    threshold, protection_level
+        The disclosure rule's.
+    """
     verdicts = {
         tid: Verdict(tid, False, why=missing.get(tid, "no members from the microdata"))
         for tid in sheets
@@ -115,10 +165,10 @@ def attack_from_members(
                 shown.append("" if v is None else str(v).strip())
                 not_small.append(sheet.x_not_small)
     if not cell_id:
-        return verdicts
+        return AtomAttack(verdicts)
     S = _atoms(members, cell_id)
     lower, upper = _symbols(shown, threshold)
-    cross = _cross(sheets, members, cell_id, S)
+    cross = _cross(sheets, cell_id)
     lp = _AtomLP(S, cross, lower, upper)
     hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
     where = {i: key for key, i in cell_id.items()}
@@ -136,6 +186,7 @@ def attack_from_members(
     for tid in members:
         if tid in sheets:
             verdicts[tid] = Verdict(tid, True)
+    relations = []
     for i in hidden:
         tid, row, column = where[i]
         v = verdicts[tid]
@@ -154,7 +205,21 @@ def attack_from_members(
         if problem:
             via = _explain(lp.because.get(i, []), where, len(shown))
             v.recovered.append(f"row {row + 1} {column}: {problem}{via}")
-    return verdicts
+            relations += _relations(lp.relations.get(i, []), where, truth)
+    return AtomAttack(verdicts, relations)
+
+
+def _relations(found: list[np.ndarray], where: dict, truth: dict) -> list[Relation]:
+    """The LP's relations over cells, cleared of solver noise and kept only where the true
+    counts satisfy them (a relation the truth breaks would be a solver error, not a fact)."""
+    out = []
+    for coef in found:
+        coef = np.where(np.abs(coef) > TOL, np.round(coef, 9), 0.0)
+        terms = tuple((where[int(r)], float(coef[r])) for r in np.flatnonzero(coef))
+        relation = Relation(terms)
+        if terms and all(k in truth for k, _ in terms) and relation.at(truth) >= -TOL:
+            out.append(relation)
+    return out
 
 
 #: terms of a certificate named in a finding (the largest first)
@@ -224,10 +289,11 @@ def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
-def _cross(sheets, members, cell_id, S) -> sp.csr_matrix:
-    """k x persons - registrations <= 0 for every row that counts both (k = 1 unless the
-    table declares more): a person counted in a row has a registration counted there."""
-    rows = []
+def _cross(sheets, cell_id) -> sp.csr_matrix:
+    """Over the cells: k x persons - registrations <= 0 for every row that counts both (k = 1
+    unless the table declares more): a person counted in a row has a registration counted
+    there."""
+    rows, cols, data = [], [], []
     for (tid, row, column), i in cell_id.items():
         if column != "persons":
             continue
@@ -239,38 +305,85 @@ def _cross(sheets, members, cell_id, S) -> sp.csr_matrix:
         for dim, at_least in sheet.registrations_per_person.items():
             if sheet.frame is not None and dim in sheet.frame:
                 k = float(at_least.get(str(sheet.frame[dim].iloc[row]), 1))
-        rows.append(S[i] * k - S[j])
-    if not rows:
-        return sp.csr_matrix((0, S.shape[1]))
-    return sp.vstack(rows).tocsr()
+        r = len(rows) // 2
+        rows += [r, r]
+        cols += [i, j]
+        data += [k, -1.0]
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(rows) // 2, len(cell_id)))
+
+
+def _parents(S: sp.csr_matrix) -> np.ndarray:
+    """Per cell, the cell whose atoms it shares most (-1: none worth it), such that writing the
+    cell as that cell plus a difference needs fewer non-zeros than writing it out.
+
+    Published counts are largely nested (at risk at month m includes month m+1, a year
+    includes its municipalities): a cell and its parent differ by a few atoms, so the LP below
+    holds about a sixth of the non-zeros of the cells written out (demo edition: 0.25 of 1.5
+    million). Parents precede their children in (size, index) order, so the chain ends.
+    """
+    B = S.copy()
+    B.data[:] = 1.0
+    size = np.asarray(B.sum(axis=1)).ravel()
+    overlap = (B @ B.T).tocoo()
+    i, j, shared = overlap.row, overlap.col, overlap.data
+    before = (size[j] < size[i]) | ((size[j] == size[i]) & (j < i))
+    gain = 2 * shared - size[j]  # non-zeros saved by writing i as j plus a difference
+    keep = before & (gain > 0)
+    i, j, gain = i[keep], j[keep], gain[keep]
+    parent = np.full(S.shape[0], -1)
+    order = np.lexsort((j, -gain, i))  # per cell the largest gain first (ties: lowest index)
+    i, j = i[order], j[order]
+    first = np.r_[True, i[1:] != i[:-1]]
+    parent[i[first]] = j[first]
+    return parent
 
 
 class _AtomLP:
-    """min and max of cells over atom sizes >= 0 that reproduce every published symbol."""
+    """min and max of cells over atom sizes >= 0 that reproduce every published symbol.
+
+    Columns: the atoms' sizes ``x`` (>= 0), then one value ``v`` per cell, bounded by its
+    symbol. Rows: ``v_i - v_parent - (S_i - S_parent) x = 0`` (:func:`_parents`) and the
+    persons <= registrations rows on ``v``. A cell's objective and bounds are then one column
+    each.
+    """
 
     def __init__(self, S, cross, lower, upper):
         self.S, self.n_cells = S, S.shape[0]
+        self.n_atoms = S.shape[1]
         self.lower, self.upper = lower.copy(), upper.copy()
-        self._h = highs.load_lp(
-            sp.vstack([S, cross]).tocsr(),
-            np.zeros(S.shape[1]),
-            np.full(S.shape[1], highs.INF),
-            np.concatenate([lower, np.full(cross.shape[0], -highs.INF)]),
-            np.concatenate([upper, np.zeros(cross.shape[0])]),
+        parent = _parents(S)
+        has = parent >= 0
+        pick = sp.csr_matrix(
+            (np.ones(has.sum()), (np.flatnonzero(has), parent[has])),
+            shape=(self.n_cells, self.n_cells),
         )
-        self._cols = np.arange(S.shape[1], dtype=np.int32)
+        D = sp.csr_matrix(S - pick @ S)
+        D.eliminate_zeros()
+        self.cross = cross
+        a = sp.bmat(
+            [[-D, sp.identity(self.n_cells, format="csr") - pick], [None, cross]], format="csr"
+        )
+        self._h = highs.load_lp(
+            a,
+            np.concatenate([np.zeros(self.n_atoms), lower]),
+            np.concatenate([np.full(self.n_atoms, highs.INF), np.minimum(upper, highs.INF)]),
+            np.concatenate([np.zeros(self.n_cells), np.full(cross.shape[0], -highs.INF)]),
+            np.zeros(self.n_cells + cross.shape[0]),
+        )
+        self._costed = -1
         self.low_seen = np.full(self.n_cells, math.inf)
         self.high_seen = np.full(self.n_cells, -math.inf)
         #: cell -> the published rows whose combination bounds it (the last LP's dual)
         self.because: dict[int, list[tuple[int, float]]] = {}
+        #: cell -> valid relations found while bounding it: ``coef`` over cells, ``coef . v >= 0``
+        self.relations: dict[int, list[np.ndarray]] = {}
 
     def _bound(self, i: int, low: float, high: float) -> None:
         self.lower[i], self.upper[i] = low, high
-        self._h.changeRowBounds(i, low, min(high, highs.INF))
+        self._h.changeColBounds(self.n_atoms + i, low, min(high, highs.INF))
 
     def _see(self) -> None:
-        point = np.asarray(self._h.getSolution().col_value)
-        values = self.S @ point
+        values = np.asarray(self._h.getSolution().col_value)[self.n_atoms :]
         np.minimum(self.low_seen, values, out=self.low_seen)
         np.maximum(self.high_seen, values, out=self.high_seen)
 
@@ -280,6 +393,12 @@ class _AtomLP:
             self._see()
         return value
 
+    def _cost(self, i: int) -> None:
+        if self._costed >= 0:
+            self._h.changeColCost(self.n_atoms + self._costed, 0.0)
+        self._h.changeColCost(self.n_atoms + i, 1.0)
+        self._costed = i
+
     def _range(self, i: int, need: tuple[float, float] | None = None) -> tuple[float, float]:
         """The range of cell ``i``, or, with ``need``, a range at least as wide as ``need``
         once the points seen so far cover it (every LP solution is a point the attacker
@@ -287,30 +406,54 @@ class _AtomLP:
         seen = self.low_seen[i], self.high_seen[i]
         if need is not None and seen[0] <= need[0] + TOL and seen[1] >= need[1] - TOL:
             return seen
-        self._h.changeColsCost(len(self._cols), self._cols, self.S[i].toarray().ravel())
+        self._cost(i)
         low = self._solve(highs.MINIMIZE)
         if need is not None and low > need[0] + TOL:
-            self.because[i] = self._dual(i)
+            self._certify(i, 1.0)
             return low, max(self.high_seen[i], low)  # narrower than needed already
         high = self._solve(highs.MAXIMIZE)
         if (need is not None and high < need[1] - TOL) or high - low < 1 - TOL:
-            self.because[i] = self._dual(i)
+            self._certify(i, -1.0)
         return low, high
 
-    def _dual(self, i: int) -> list[tuple[int, float]]:
-        """The rows (cells, or ``n_cells + k`` for the k-th persons <= registrations row)
-        whose published values, so combined, bound cell ``i``: the optimal LP's row duals, a
-        certificate a reader can follow."""
-        duals = np.asarray(self._h.getSolution().row_dual)
-        rows = [int(r) for r in np.flatnonzero(np.abs(duals) > TOL) if r != i]
-        return sorted(((r, float(duals[r])) for r in rows), key=lambda rd: -abs(rd[1]))
+    def _certify(self, i: int, sign: float) -> None:
+        """Keep what bounds cell ``i`` after a solve: the relation ``sign * (v_i - r . v) >= 0``
+        that holds for every non-negative atom sizes (``r``: the cells' reduced costs and the
+        persons <= registrations rows' duals of the optimum, ``sign`` 1 after a minimum), and
+        the published cells it combines, for a reader."""
+        solution = self._h.getSolution()
+        reduced = np.asarray(solution.col_dual)[self.n_atoms :].copy()
+        duals = np.asarray(solution.row_dual)[self.n_cells :]
+        combined = reduced.copy()
+        if len(duals):
+            combined += self.cross.T @ duals
+        combined[i] -= 1.0
+        self.relations.setdefault(i, []).append(-sign * combined)
+        reduced[i] = 0.0
+        terms = [(int(r), float(reduced[r])) for r in np.flatnonzero(np.abs(reduced) > TOL)]
+        terms += [
+            (self.n_cells + int(k), float(duals[k])) for k in np.flatnonzero(np.abs(duals) > TOL)
+        ]
+        self.because[i] = sorted(terms, key=lambda rd: -abs(rd[1]))
+
+    def explore(self, cells, directions: int, seed: int = 0) -> None:
+        """Solve for random weightings of ``cells`` (both senses): each optimum moves many
+        cells at once, so most ranges are proven wide enough without an LP of their own."""
+        rng = np.random.default_rng(seed)
+        cols = self.n_atoms + np.asarray(cells, dtype=np.int32)
+        for _ in range(directions):
+            weights = rng.uniform(0.5, 1.5, len(cells)) * rng.choice((-1.0, 1.0), len(cells))
+            self._h.changeColsCost(len(cols), cols, weights)
+            for sense in (highs.MINIMIZE, highs.MAXIMIZE):
+                self._solve(sense)
+        self._h.changeColsCost(len(cols), cols, np.zeros(len(cols)))
+        self._costed = -1
 
     def ranges(self, cells: list[int], needs: dict, not_small: list[bool], threshold: int):
         """Ranges of ``cells`` (wide enough to judge ``needs``: cell -> interval to cover),
         with ``x`` cells of tables that show <10 bounded to 0 or >= threshold until nothing
         changes."""
-        # no random directions up front (as the engine's audit has): over the atoms of an
-        # edition one such LP takes minutes, a cell's own seconds at most
+        self.explore(cells, EXPLORE_DIRECTIONS)
         while True:
             out = {i: self._range(i, needs.get(i)) for i in cells}
             changed = False

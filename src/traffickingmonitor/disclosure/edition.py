@@ -115,9 +115,10 @@ def _weight(table: MonitorTable) -> float:
     return DETAIL_WEIGHT if set(table.dimensions) & set(DETAIL_DIMENSIONS) else 1.0
 
 
-def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule):
-    """The model, the primary masks and the suppression pattern of ``tables``."""
-    model = build_model(tables)
+def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule, found: tuple = ()):
+    """The model (with the relations ``found`` from the microdata), the primary masks and the
+    suppression pattern of ``tables``."""
+    model = build_model(tables, found)
     masks = {tid: primary_mask(t, rule) for tid, t in tables.items()}
     primary = [
         bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])
@@ -143,11 +144,14 @@ def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule):
     return model, masks, result
 
 
-def _to_show_as_x(tables: dict[str, MonitorTable], model, result) -> set[str]:
+def _to_show_as_x(tables: dict[str, MonitorTable], model, result, found: tuple = ()) -> set[str]:
     """Tables whose <10 gives an unprotectable cell away: the cell's own table or, when that
-    shows x already, the tables that share its margin (its family: crime by sex, by age...)."""
+    shows x already, the tables that share its margin (its family: crime by sex, by age...),
+    and the tables of the cells a relation ``found`` in the microdata ties it to (the years
+    of a count over the period)."""
     out = set()
-    for tid in {model.cells[i].table_id for i in np.flatnonzero(result.stuck)}:
+    stuck = [model.cells[i] for i in np.flatnonzero(result.stuck)]
+    for tid in {c.table_id for c in stuck}:
         if small_symbol(tables[tid]):
             out.add(tid)
             continue
@@ -157,12 +161,20 @@ def _to_show_as_x(tables: dict[str, MonitorTable], model, result) -> set[str]:
             for u, lk in model.linkage.items()
             if (lk.margin_of or u) == root and small_symbol(tables[u])
         }
+    keys = {(c.table_id, c.row, c.column) for c in stuck}
+    for relation in found:
+        named = {key for key, _ in relation.terms}
+        if named & keys:
+            out |= {key[0] for key in named if small_symbol(tables[key[0]])}
     return out
 
 
 def protect_edition_details(
-    tables: dict[str, MonitorTable], rule: DisclosureRule | None = None
+    tables: dict[str, MonitorTable], rule: DisclosureRule | None = None, found: tuple = ()
 ) -> EditionProtection:
+    """The protected tables of an edition and how they were made; ``found``: relations
+    between cells the attacker from the microdata found (:mod:`against_atoms`), protected
+    against as the declared ones are (suppression only)."""
     rule = rule or DisclosureRule()
     t0 = time.perf_counter()
     if rule.method == "rounding":
@@ -180,8 +192,8 @@ def protect_edition_details(
     # its table then shows every hidden cell as x (telling nothing but "a count") and the
     # edition is protected again (a few rounds at most: each round turns tables to x only).
     for round_ in range(1 + MAX_X_ROUNDS):
-        model, masks, result = _suppress(tables, rule)
-        stuck = _to_show_as_x(tables, model, result)
+        model, masks, result = _suppress(tables, rule, found)
+        stuck = _to_show_as_x(tables, model, result, found)
         if not stuck or round_ == MAX_X_ROUNDS:
             break
         tables = {

@@ -163,8 +163,9 @@ def _int(v) -> int | None:
 
 
 class _Builder:
-    def __init__(self, tables: dict[str, MonitorTable]):
+    def __init__(self, tables: dict[str, MonitorTable], found: tuple = ()):
         self.tables = tables
+        self.found = found
         self.linkage = resolve_linkage(tables)
         self.n = 0
         self.cells: list[CellRef] = []
@@ -237,6 +238,7 @@ class _Builder:
         self._same_cells()
         self._unions()
         self._ordered_columns()
+        self._found_relations()
         value = self._feasible_point()
         return EditionModel(
             self.n,
@@ -539,6 +541,22 @@ class _Builder:
                 if expr:
                     self.le.append((expr, 0.0))
 
+    def _found_relations(self) -> None:
+        """Relations the attacker from the microdata found (``atoms.Relation``: ``sum(coef x
+        cell) >= 0``), so that the engine protects against them, too."""
+        for relation in self.found:
+            expr: Expr = defaultdict(float)
+            for key, coef in relation.terms:
+                idx = self.cell_at.get(key)
+                if idx is None:
+                    raise ValueError(f"a found relation names {key}, which is no count cell")
+                for v, c in self.exprs[idx].items():
+                    expr[v] -= coef * c
+            expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
+            if expr:
+                # the true counts satisfy it up to the solver's tolerance
+                self.le.append((expr, 1e-6))
+
     def _feasible_point(self) -> np.ndarray:
         """Values of the unknowns that reproduce every true count (any such point will do)."""
         from scipy.optimize import linprog
@@ -583,6 +601,7 @@ def _is_total(totals: dict, dim: str, cat) -> bool:
     return t is not None and (t == decl.ANY or cat == t)
 
 
-def build_model(tables: dict[str, MonitorTable]) -> EditionModel:
-    """The linear model of all count cells of an edition's tables."""
-    return _Builder(tables).build()
+def build_model(tables: dict[str, MonitorTable], found: tuple = ()) -> EditionModel:
+    """The linear model of all count cells of an edition's tables, with the relations
+    ``found`` by the attacker from the microdata (:class:`atoms.Relation`)."""
+    return _Builder(tables, tuple(found)).build()

@@ -43,6 +43,10 @@ class DisclosureRule:
     max_years_per_person
         Differential privacy only: the privacy unit is a person; a person can be counted in
         this many years of the edition (so a table's sensitivity grows with it).
+    against_microdata
+        Suppression only: protect again, with what the attacker from the microdata finds,
+        until it recovers nothing (:mod:`against_atoms`). Minutes per round at the size of
+        the demo edition, so not yet the default.
     """
 
     threshold: int = 10
@@ -53,6 +57,7 @@ class DisclosureRule:
     rounding_base: int = 5
     epsilon: float = 1.0
     max_years_per_person: int = 1
+    against_microdata: bool = False
 
     def __post_init__(self):
         if self.threshold < 1:
@@ -139,6 +144,8 @@ class DisclosureRule:
                 "secondary_symbol": self.secondary_symbol,
                 "protection_level": self.protection_level,
             }
+            if self.against_microdata:
+                d["against_microdata"] = True
         elif self.method == "rounding":
             d |= {"rounding_base": self.rounding_base}
         else:

@@ -90,7 +90,14 @@ def rule_key(rule: DisclosureRule) -> str:
 
 #: modules of ``disclosure`` that do not take part in protecting (the attacker, the check,
 #: the CLI, the public face): editing them leaves stored protections valid
-NOT_ENGINE = ("__init__.py", "api.py", "atoms.py", "attack.py", "check.py", "cli.py")
+NOT_ENGINE = ("__init__.py", "api.py", "check.py", "cli.py")
+#: modules outside ``disclosure`` whose code decides a protection: the table declaration, and
+#: the members the attacker from the microdata reads (``against_microdata``)
+ENGINE_ELSEWHERE = (
+    ("analysis", "tables.py"),
+    ("analysis", "members.py"),
+    ("analysis", "microdata.py"),
+)
 
 
 @functools.cache
@@ -100,7 +107,7 @@ def code_version() -> str:
     The package version alone rarely changes while the engine does (a new weight, a new
     rule for x): a pattern stored by another engine must not be served as this one's. The
     digest covers the modules of ``disclosure`` that protect (all but ``NOT_ENGINE``) and
-    the table declaration (``analysis/tables.py``).
+    those of ``ENGINE_ELSEWHERE``.
     """
     from traffickingmonitor import store
 
@@ -115,7 +122,7 @@ def code_version() -> str:
             ),
             key=lambda f: f.name,
         )
-        for f in [*engine, package.joinpath("analysis", "tables.py")]:
+        for f in [*engine, *(package.joinpath(*path) for path in ENGINE_ELSEWHERE)]:
             digest.update(f.name.encode() + b"\0" + f.read_bytes())
     except OSError:  # sources not readable (a frozen build): the package version must do
         return store.code_version()
@@ -396,7 +403,7 @@ def stored_protection(
         found, stale = _lookup(db, edition_id, tables, rule)
         if found is not None:
             return found
-        protection = _compute(tables, rule)
+        protection = _compute(tables, rule, db, edition_id)
         if not read_only:
             _store(db, edition_id, rule, protection, stale, strict)
         else:
@@ -414,7 +421,7 @@ def stored_protection(
         con.close()
     if found is not None:
         return found
-    protection = _compute(tables, rule)
+    protection = _compute(tables, rule, Path(db), edition_id)
     if not read_only:
         try:
             con = store.connect(Path(db))
@@ -460,9 +467,22 @@ def _lookup(con, edition_id, tables, rule) -> tuple[EditionProtection | None, st
     return EditionProtection(protected, rule, rows[0][3], stored=True), None
 
 
-def _compute(tables: Tables, rule: DisclosureRule) -> EditionProtection:
+def _compute(tables: Tables, rule: DisclosureRule, db, edition_id: str) -> EditionProtection:
     raw = tables() if callable(tables) else tables
-    return protect_edition_details(raw, rule)
+    if not (rule.against_microdata and rule.method == "suppression"):
+        return protect_edition_details(raw, rule)
+    from traffickingmonitor import editions, store
+    from traffickingmonitor.analysis.microdata import edition_members
+    from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
+
+    con = db if isinstance(db, duckdb.DuckDBPyConnection) else store.connect(db, read_only=True)
+    try:
+        config = editions.get_edition(con, edition_id).config
+        found = edition_members(con, edition_id, raw, config)
+    finally:
+        if con is not db:
+            con.close()
+    return protect_against_atoms(raw, rule, found.members, found.missing).protection
 
 
 def _store(con, edition_id, rule, protection, stale, strict) -> None:

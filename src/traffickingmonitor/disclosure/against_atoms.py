@@ -1,0 +1,121 @@
+"""Protection that holds against the attacker from the microdata.
+
+The engine (:mod:`secondary`) protects against the model of :mod:`model`, whose relations
+between tables are declared. The attacker of :mod:`atoms` knows every relation the microdata
+make, declared or not. Each cell it narrows comes with the relation that narrowed it (a
+combination of published cells, true for every edition made of the same atoms); the engine is
+given those relations and protects again, until the attacker recovers nothing::
+
+    protect -> attack from the atoms -> add the relations found -> protect ...
+
+The relations only add to what the engine's attacker knows, so each round hides at least what
+it must; the loop ends when the attacker recovers nothing, or stops with an error (nothing
+published) when a round finds no relation it did not have.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.disclosure.atoms import AtomAttack, Relation, attack_atoms, sheets_of
+from traffickingmonitor.disclosure.attack import truth_of
+from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
+from traffickingmonitor.disclosure.rule import DisclosureRule
+from traffickingmonitor.errors import UserError
+
+#: rounds of protect -> attack before giving up (each round adds what the last attack found)
+MAX_ROUNDS = 6
+
+log = logging.getLogger(__name__)
+
+
+class NotClosedError(UserError):
+    """The attacker from the microdata still recovers cells: nothing may be published."""
+
+    exit_code = 3
+
+
+@dataclass
+class AtomProtection:
+    protection: EditionProtection
+    attack: AtomAttack  # the last attack: nothing recovered
+    relations: list[Relation]  # every relation the engine was given
+    rounds: int
+
+
+def protect_against_atoms(
+    tables: dict[str, MonitorTable],
+    rule: DisclosureRule,
+    members: dict[str, pd.DataFrame],
+    missing: dict[str, str] | None = None,
+    max_rounds: int = MAX_ROUNDS,
+) -> AtomProtection:
+    """Protect ``tables`` until the attacker from their ``members`` recovers nothing.
+
+    Parameters
+    ----------
+    tables
+        The edition's unprotected tables.
+    rule
+        A suppression rule (rounding and noise are not attacked from the atoms).
+    members
+        Per table, the units of each cell (:func:`traffickingmonitor.analysis.microdata.
+        edition_members`).
+    missing
+        Tables without members and why (they are reported "not attacked").
+    max_rounds
+        Rounds of protect -> attack at most.
+
+    Raises
+    ------
+    NotClosedError
+        When a round finds no new relation, or after ``max_rounds``, while cells are still
+        recovered.
+    """
+    if rule.method != "suppression":
+        raise ValueError(f"only suppression is protected against the atoms ({rule.method})")
+    truth = truth_of(tables)
+    found: list[Relation] = []
+    t0 = time.perf_counter()
+    for round_ in range(1, max_rounds + 1):
+        protection = protect_edition_details(tables, rule, tuple(found))
+        t1 = time.perf_counter()
+        attack = attack_atoms(
+            sheets_of(protection.tables),
+            members,
+            missing or {},
+            truth,
+            rule.threshold,
+            rule.protection_level,
+        )
+        recovered = [v for v in attack.verdicts.values() if v.recovered]
+        log.info(
+            "round %d: protected in %.1f s, attacked from the microdata in %.1f s: %d cells "
+            "recovered",
+            round_,
+            protection.seconds,
+            time.perf_counter() - t1,
+            sum(len(v.recovered) for v in recovered),
+        )
+        if not recovered:
+            protection.notes.append(
+                f"protected against the attacker from the microdata: {round_} rounds, "
+                f"{len(found)} relations it found given to the engine"
+            )
+            protection.seconds = time.perf_counter() - t0
+            return AtomProtection(protection, attack, found, round_)
+        known = set(found)
+        new = [r for r in dict.fromkeys(attack.relations) if r not in known]
+        if not new:
+            break
+        found += new
+    raise NotClosedError(
+        f"the attacker from the microdata still recovers cells after {round_} rounds of "
+        f"protection (first: table {recovered[0].table_id!r}, {recovered[0].recovered[0]}); "
+        "nothing was published"
+    )
