@@ -408,12 +408,16 @@ class _AtomLP:
             return seen
         self._cost(i)
         low = self._solve(highs.MINIMIZE)
-        if need is not None and low > need[0] + TOL:
+        from_below = need is not None and low > need[0] + TOL
+        if from_below:
             self._certify(i, 1.0)
-            return low, max(self.high_seen[i], low)  # narrower than needed already
         high = self._solve(highs.MAXIMIZE)
-        if (need is not None and high < need[1] - TOL) or high - low < 1 - TOL:
+        pinned = high - low < 1 - TOL
+        if pinned or (need is not None and high < need[1] - TOL):
             self._certify(i, -1.0)
+        if pinned and not from_below:  # both sides tell: the minimum's relation, too
+            self._solve(highs.MINIMIZE)
+            self._certify(i, 1.0)
         return low, high
 
     def _certify(self, i: int, sign: float) -> None:

@@ -45,8 +45,10 @@ class DisclosureRule:
         this many years of the edition (so a table's sensitivity grows with it).
     against_microdata
         Suppression only: protect again, with what the attacker from the microdata finds,
-        until it recovers nothing (:mod:`against_atoms`). Minutes per round at the size of
-        the demo edition, so not yet the default.
+        until it recovers nothing (:mod:`against_atoms`). Not yet the default: that attacker
+        knows which combinations of cells are empty, which no reader knows, so on a real
+        edition it narrows most hidden cells and its relations would hide nearly everything
+        (``disclosure/README.md``).
     """
 
     threshold: int = 10
