@@ -173,3 +173,30 @@ def _verdicts_of(protected, members, tables):
     return attack_from_members(
         sheets_of(protected), members, {}, truth_of(tables), RULE.threshold, RULE.protection_level
     )
+
+
+def test_hidden_number_members_leave_out_a_year_without_an_estimate():
+    """A year with too few lists has no rows in the hidden-number table (synth --scale 0.1):
+    its persons belong to no cell, and the table is still attacked."""
+    from traffickingmonitor.analysis.microdata import Microdata, _hidden_number
+
+    py = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d"],
+            "year": [2017, 2017, 2018, 2019],
+            "victim_groups": [["labour"], ["criminal"], ["labour"], ["labour"]],
+        }
+    )
+    frame = pd.DataFrame(
+        {
+            "year": [2017, 2017, 2019, 2019],
+            "victim_group": ["all", "labour", "all", "labour"],
+            "observed": [2, 1, 1, 1],
+        }
+    )
+    table = MonitorTable(
+        "hidden_number", "h", "h", frame, dimensions=("year", "victim_group"), counts=("observed",)
+    )
+    found = _hidden_number(table, Microdata(py, pd.DataFrame(), pd.DataFrame()))
+    assert m.mismatches(frame, ("observed",), found) == []
+    assert "c" not in set(found["unit_id"])  # 2018 has no rows

@@ -97,7 +97,10 @@ def _hidden_number(table: MonitorTable, data: Microdata) -> pd.DataFrame:
     people = pd.DataFrame(
         {"unit_id": py["person_id"], "year": py["year"].astype(int), dim: rows}
     ).explode(dim)
-    people = people[people[dim].isin(labels)]
+    # a year without an estimate (too few lists) has no rows: its persons are in no cell
+    cells = set(zip(table.frame["year"].astype(int), table.frame[dim].astype(str), strict=True))
+    keep = [(y, g) in cells for y, g in zip(people["year"], people[dim], strict=True)]
+    people = people[keep]
     return m.members(table.frame, table.dimensions, people, unit="person", column="observed")
 
 
