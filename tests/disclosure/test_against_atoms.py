@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
-from traffickingmonitor.disclosure.atoms import attack_from_members, sheets_of
+from traffickingmonitor.disclosure.atoms import attack_atoms, sheets_of
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.rule import DisclosureRule
 
@@ -80,14 +80,14 @@ def _edition(seed: int, persons: int, chosen: list[str]):
 def test_nothing_is_recovered_after_protection_against_the_atoms(seed, persons, chosen):
     tables, members = _edition(seed, persons, chosen)
     done = protect_against_atoms(tables, RULE, members)
-    verdicts = attack_from_members(
+    verdicts = attack_atoms(
         sheets_of(done.protection.tables),
         members,
         {},
         truth_of(tables),
         RULE.threshold,
         RULE.protection_level,
-    )
+    ).verdicts
     assert set(verdicts) == set(tables)
     assert all(v.attacked and not v.recovered for v in verdicts.values()), [
         v.line() for v in verdicts.values() if v.recovered

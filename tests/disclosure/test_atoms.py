@@ -10,7 +10,7 @@ import pandas as pd
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition_details
-from traffickingmonitor.disclosure.atoms import attack_from_members, sheets_of
+from traffickingmonitor.disclosure.atoms import attack_atoms, sheets_of
 from traffickingmonitor.disclosure.attack import truth_of
 
 RULE = DisclosureRule()
@@ -73,14 +73,14 @@ def _edition(declare_repeat: bool) -> tuple[dict, dict]:
 
 def _verdicts(tables, members, missing=None):
     protected = protect_edition_details(tables, RULE).tables
-    return attack_from_members(
+    return attack_atoms(
         sheets_of(protected),
         members,
         missing or {},
         truth_of(tables),
         RULE.threshold,
         RULE.protection_level,
-    )
+    ).verdicts
 
 
 def test_members_make_every_count_and_a_changed_count_is_caught():
@@ -134,8 +134,6 @@ def test_the_demo_edition_tables_are_made_of_their_members(demo_edition):
 def test_relations_found_are_true_of_the_edition():
     """Each recovery comes with the relation that made it, over published cells; the true
     counts satisfy it, and so do the counts of any edition made of the same atoms."""
-    from traffickingmonitor.disclosure.atoms import attack_atoms
-
     tables, members = _edition(declare_repeat=False)
     protected = protect_edition_details(tables, RULE).tables
     truth = truth_of(tables)
@@ -170,9 +168,9 @@ def test_the_engine_given_the_relations_found_leaves_nothing_to_recover():
 
 
 def _verdicts_of(protected, members, tables):
-    return attack_from_members(
+    return attack_atoms(
         sheets_of(protected), members, {}, truth_of(tables), RULE.threshold, RULE.protection_level
-    )
+    ).verdicts
 
 
 def test_hidden_number_members_leave_out_a_year_without_an_estimate():

@@ -112,18 +112,6 @@ class AtomAttack:
     relations: list[Relation] = field(default_factory=list)
 
 
-def attack_from_members(
-    sheets: dict[str, Sheet],
-    members: dict[str, pd.DataFrame],
-    missing: dict[str, str],
-    truth: dict[CellKey, int],
-    threshold: int,
-    protection_level: int,
-) -> dict[str, Verdict]:
-    """Per table: attacked with what recovered, or not attacked and why."""
-    return attack_atoms(sheets, members, missing, truth, threshold, protection_level).verdicts
-
-
 def attack_atoms(
     sheets: dict[str, Sheet],
     members: dict[str, pd.DataFrame],

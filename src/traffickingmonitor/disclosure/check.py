@@ -162,7 +162,7 @@ def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> 
     attacked (recovered or not) or not attacked and why."""
     from traffickingmonitor import store
     from traffickingmonitor.analysis.microdata import edition_members
-    from traffickingmonitor.disclosure.atoms import Verdict, attack_from_members, sheets_of
+    from traffickingmonitor.disclosure.atoms import Verdict, attack_atoms, sheets_of
 
     if result.rule.method != "suppression":
         return [
@@ -175,12 +175,12 @@ def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> 
     finally:
         con.close()
     sheets = sheets_of(result.protection.tables)
-    verdicts = attack_from_members(
+    verdicts = attack_atoms(
         sheets,
         found.members,
         found.missing,
         truth_of(tables),
         result.rule.threshold,
         result.rule.protection_level,
-    )
+    ).verdicts
     return [verdicts[tid] for tid in sheets]
