@@ -88,8 +88,9 @@ def rule_key(rule: DisclosureRule) -> str:
     return json.dumps(rule.to_dict(), sort_keys=True, separators=(",", ":"))
 
 
-#: modules of ``disclosure`` that do not take part in protecting (the attacker, the check,
-#: the CLI, the public face): editing them leaves stored protections valid
+#: modules of ``disclosure`` that do not take part in protecting (the check, the CLI, the
+#: public face): editing them leaves stored protections valid. The attackers do: the one from
+#: the microdata protects with ``against_microdata``.
 NOT_ENGINE = ("__init__.py", "api.py", "check.py", "cli.py")
 #: modules outside ``disclosure`` whose code decides a protection: the table declaration, and
 #: the members the attacker from the microdata reads (``against_microdata``)
