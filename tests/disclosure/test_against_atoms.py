@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.tables import MonitorTable
-from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
-from traffickingmonitor.disclosure.atoms import attack_atoms, sheets_of
+from traffickingmonitor.disclosure.against_atoms import NotClosedError, protect_against_atoms
+from traffickingmonitor.disclosure.atoms import attack_protected
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.rule import DisclosureRule
 
@@ -80,13 +81,8 @@ def _edition(seed: int, persons: int, chosen: list[str]):
 def test_nothing_is_recovered_after_protection_against_the_atoms(seed, persons, chosen):
     tables, members = _edition(seed, persons, chosen)
     done = protect_against_atoms(tables, RULE, members)
-    verdicts = attack_atoms(
-        sheets_of(done.protection.tables),
-        members,
-        {},
-        truth_of(tables),
-        RULE.threshold,
-        RULE.protection_level,
+    verdicts = attack_protected(
+        done.protection.tables, members, {}, truth_of(tables), RULE
     ).verdicts
     assert set(verdicts) == set(tables)
     assert all(v.attacked and not v.recovered for v in verdicts.values()), [
@@ -105,3 +101,15 @@ def test_relations_the_engine_already_knows_add_no_round():
     done = protect_against_atoms(tables, RULE, members)
     assert done.rounds == 1
     assert done.relations == []
+
+
+def test_a_loop_that_does_not_close_publishes_nothing_and_tells_no_value():
+    """Stopped before the relations found reach the engine, the loop raises; its message (it
+    reaches the run's log) names the tables, never a recovered count."""
+    tables, members = _edition(1416, 81, ["orgs"])  # two rounds are needed here
+    with pytest.raises(NotClosedError) as raised:
+        protect_against_atoms(tables, RULE, members, max_rounds=1)
+    message = str(raised.value)
+    assert "orgs" in message and "nothing was published" in message
+    # a finding reads "pinned down to 8 from: ..." or "2..9, needs 1..6": none of it here
+    assert not any(word in message for word in ("pinned", "from:", "needs", ".."))

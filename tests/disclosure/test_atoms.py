@@ -10,7 +10,7 @@ import pandas as pd
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition_details
-from traffickingmonitor.disclosure.atoms import attack_atoms, sheets_of
+from traffickingmonitor.disclosure.atoms import attack_protected
 from traffickingmonitor.disclosure.attack import truth_of
 
 RULE = DisclosureRule()
@@ -72,15 +72,7 @@ def _edition(declare_repeat: bool) -> tuple[dict, dict]:
 
 
 def _verdicts(tables, members, missing=None):
-    protected = protect_edition_details(tables, RULE).tables
-    return attack_atoms(
-        sheets_of(protected),
-        members,
-        missing or {},
-        truth_of(tables),
-        RULE.threshold,
-        RULE.protection_level,
-    ).verdicts
+    return _verdicts_of(protect_edition_details(tables, RULE).tables, members, tables, missing)
 
 
 def test_members_make_every_count_and_a_changed_count_is_caught():
@@ -137,9 +129,7 @@ def test_relations_found_are_true_of_the_edition():
     tables, members = _edition(declare_repeat=False)
     protected = protect_edition_details(tables, RULE).tables
     truth = truth_of(tables)
-    attack = attack_atoms(
-        sheets_of(protected), members, {}, truth, RULE.threshold, RULE.protection_level
-    )
+    attack = attack_protected(protected, members, {}, truth, RULE)
     assert attack.relations
     for relation in attack.relations:
         assert relation.at(truth) >= -1e-6
@@ -167,10 +157,8 @@ def test_the_engine_given_the_relations_found_leaves_nothing_to_recover():
     assert str(programme["numerator"].iloc[0]) == str(care)
 
 
-def _verdicts_of(protected, members, tables):
-    return attack_atoms(
-        sheets_of(protected), members, {}, truth_of(tables), RULE.threshold, RULE.protection_level
-    ).verdicts
+def _verdicts_of(protected, members, tables, missing=None):
+    return attack_protected(protected, members, missing or {}, truth_of(tables), RULE).verdicts
 
 
 def test_hidden_number_members_leave_out_a_year_without_an_estimate():

@@ -25,3 +25,15 @@ def test_every_table_of_a_small_edition_is_attacked_from_the_microdata(tmp_path)
     # the verdict of the whole check follows the attacker's
     recovered = any(v.recovered for v in result.microdata)
     assert result.ok is (not recovered and all(v.ok for v in result.verdicts))
+    # `run` reads the members through its own open connection (against_microdata)
+    from traffickingmonitor import editions, store
+    from traffickingmonitor.analysis.microdata import stored_members
+
+    edition, tables = editions.read_edition(db)
+    con = store.connect(db, read_only=True)
+    try:
+        found = stored_members(con, edition.edition_id, tables)
+    finally:
+        con.close()
+    assert found.missing == {}
+    assert set(found.members) == {v.table_id for v in result.microdata}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -246,3 +247,19 @@ def edition_members(
             continue
         out.members[tid] = found
     return out
+
+
+def stored_members(
+    db: Path | duckdb.DuckDBPyConnection, edition_id: str, tables: dict[str, MonitorTable]
+) -> EditionMembers:
+    """:func:`edition_members` of an edition in a store (a file, opened read-only for the
+    while, or an open connection), under the edition's own configuration."""
+    from traffickingmonitor import editions, store
+
+    con = db if isinstance(db, duckdb.DuckDBPyConnection) else store.connect(db, read_only=True)
+    try:
+        config = editions.get_edition(con, edition_id).config
+        return edition_members(con, edition_id, tables, config)
+    finally:
+        if con is not db:
+            con.close()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
-from traffickingmonitor.disclosure.atoms import AtomAttack, Relation, attack_atoms, sheets_of
+from traffickingmonitor.disclosure.atoms import AtomAttack, Relation, attack_protected
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
 from traffickingmonitor.disclosure.rule import DisclosureRule
@@ -85,14 +85,7 @@ def protect_against_atoms(
     for round_ in range(1, max_rounds + 1):
         protection = protect_edition_details(tables, rule, tuple(found))
         t1 = time.perf_counter()
-        attack = attack_atoms(
-            sheets_of(protection.tables),
-            members,
-            missing or {},
-            truth,
-            rule.threshold,
-            rule.protection_level,
-        )
+        attack = attack_protected(protection.tables, members, missing or {}, truth, rule)
         recovered = [v for v in attack.verdicts.values() if v.recovered]
         log.info(
             "round %d: protected in %.1f s, attacked from the microdata in %.1f s: %d cells "
@@ -114,8 +107,10 @@ def protect_against_atoms(
         if not new:
             break
         found += new
+    # names the tables, never a recovered value: this message reaches the run's log
+    cells = sum(len(v.recovered) for v in recovered)
     raise NotClosedError(
-        f"the attacker from the microdata still recovers cells after {round_} rounds of "
-        f"protection (first: table {recovered[0].table_id!r}, {recovered[0].recovered[0]}); "
-        "nothing was published"
+        f"the attacker from the microdata still recovers {cells} cells after {round_} rounds "
+        f"of protection (tables {', '.join(sorted(v.table_id for v in recovered))}; "
+        "`disclosure-check --microdata` shows how); nothing was published"
     )

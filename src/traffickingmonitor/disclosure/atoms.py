@@ -112,6 +112,15 @@ class AtomAttack:
     relations: list[Relation] = field(default_factory=list)
 
 
+def attack_protected(
+    protected: dict, members: dict[str, pd.DataFrame], missing: dict[str, str], truth, rule
+) -> AtomAttack:
+    """:func:`attack_atoms` on protected tables as they are published, under ``rule``."""
+    return attack_atoms(
+        sheets_of(protected), members, missing, truth, rule.threshold, rule.protection_level
+    )
+
+
 def attack_atoms(
     sheets: dict[str, Sheet],
     members: dict[str, pd.DataFrame],
@@ -336,8 +345,7 @@ class _AtomLP:
     """
 
     def __init__(self, S, cross, lower, upper):
-        self.S, self.n_cells = S, S.shape[0]
-        self.n_atoms = S.shape[1]
+        self.n_cells, self.n_atoms = S.shape
         self.lower, self.upper = lower.copy(), upper.copy()
         parent = _parents(S)
         has = parent >= 0

@@ -160,27 +160,17 @@ def check_edition(
 def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> list:
     """The attacker from the microdata (:mod:`atoms`) on the published tables: per table
     attacked (recovered or not) or not attacked and why."""
-    from traffickingmonitor import store
-    from traffickingmonitor.analysis.microdata import edition_members
-    from traffickingmonitor.disclosure.atoms import Verdict, attack_atoms, sheets_of
+    from traffickingmonitor.analysis.microdata import stored_members
+    from traffickingmonitor.disclosure.atoms import Verdict, attack_protected
 
     if result.rule.method != "suppression":
         return [
             Verdict(tid, False, why=f"only suppression is attacked ({result.rule.method})")
             for tid in tables
         ]
-    con = store.connect(db, read_only=True)
-    try:
-        found = edition_members(con, edition.edition_id, tables, edition.config)
-    finally:
-        con.close()
-    sheets = sheets_of(result.protection.tables)
-    verdicts = attack_atoms(
-        sheets,
-        found.members,
-        found.missing,
-        truth_of(tables),
-        result.rule.threshold,
-        result.rule.protection_level,
+    found = stored_members(db, edition.edition_id, tables)
+    published = result.protection.tables
+    verdicts = attack_protected(
+        published, found.members, found.missing, truth_of(tables), result.rule
     ).verdicts
-    return [verdicts[tid] for tid in sheets]
+    return [verdicts[tid] for tid in published if tid in verdicts]

@@ -472,17 +472,10 @@ def _compute(tables: Tables, rule: DisclosureRule, db, edition_id: str) -> Editi
     raw = tables() if callable(tables) else tables
     if not (rule.against_microdata and rule.method == "suppression"):
         return protect_edition_details(raw, rule)
-    from traffickingmonitor import editions, store
-    from traffickingmonitor.analysis.microdata import edition_members
+    from traffickingmonitor.analysis.microdata import stored_members
     from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
 
-    con = db if isinstance(db, duckdb.DuckDBPyConnection) else store.connect(db, read_only=True)
-    try:
-        config = editions.get_edition(con, edition_id).config
-        found = edition_members(con, edition_id, raw, config)
-    finally:
-        if con is not db:
-            con.close()
+    found = stored_members(db, edition_id, raw)
     return protect_against_atoms(raw, rule, found.members, found.missing).protection
 
 
