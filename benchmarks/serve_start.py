@@ -1,13 +1,14 @@
-"""Benchmark: ``serve`` start and ``report --no-pdf`` with and without stored protection.
+"""Benchmark: ``serve`` start and ``report --no-pdf``, with and without what ``run`` stores.
 
-``run`` stores the protected tables of an edition (``disclosure.stored``); ``serve`` and
-``report`` read them. This times, on copies of one store (the original is not touched):
+``run`` stores the protected tables of an edition (``disclosure.stored``) and its chapters in
+every language (``publish.stored_chapters``); ``serve`` and ``report`` read them. This times,
+on copies of one store (the original is not touched):
 
-- ``serve`` from start until ``/`` answers 200, on a copy without the stored protection
-  (before: the server protects the edition itself) and on a copy with it, stored as ``run``
-  stores it (after);
-- ``report --no-pdf``, first on the copy without (it computes and stores the protection),
-  then again on the same copy (it reads it).
+- ``serve`` from start until ``/`` answers 200, on a copy with nothing stored (the server
+  protects the edition and builds its chapters itself), with the protection only, and with
+  both, as ``run`` stores them;
+- ``report --no-pdf``, first on the copy with nothing stored (it computes and stores the
+  protection and its language's chapters), then again on the same copy (it reads them).
 
 Times are printed, never asserted (the machine may be busy).
 
@@ -35,14 +36,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _copy(db: Path, folder: Path, *, stored: bool) -> Path:
-    """A copy of the store without stored protection, or with the latest edition's stored
-    as ``run`` stores it (under the edition's own rule)."""
+KEEPS = ("nothing", "protection", "both")
+
+
+def _copy(db: Path, folder: Path, *, keep: str) -> Path:
+    """A copy of the store keeping ``nothing``, the ``protection`` or ``both`` the protection
+    and the chapters of the latest edition, as ``run`` stores them (under its own rule)."""
     import duckdb
 
     from traffickingmonitor import editions
+    from traffickingmonitor.disclosure import stored
     from traffickingmonitor.disclosure.rule import rule_from_config
-    from traffickingmonitor.disclosure.stored import TABLE, stored_protection
+    from traffickingmonitor.publish import stored_chapters
 
     folder.mkdir(parents=True)
     out = folder / db.name
@@ -52,12 +57,20 @@ def _copy(db: Path, folder: Path, *, stored: bool) -> Path:
         shutil.copy(wal, out.with_name(out.name + ".wal"))
     con = duckdb.connect(str(out))
     try:
-        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        if stored:
+        con.execute(f"DROP TABLE IF EXISTS {stored.TABLE}")
+        con.execute(f"DROP TABLE IF EXISTS {stored_chapters.TABLE}")
+        if keep != "nothing":
             edition = editions.get_edition(con)
             rule = rule_from_config(edition.config.get("disclosure"))
             tables = editions.load_tables(con, edition.edition_id)
-            stored_protection(con, edition.edition_id, tables, rule, read_only=False, strict=True)
+            protected = stored.stored_protection(
+                con, edition.edition_id, tables, rule, read_only=False, strict=True
+            ).tables
+            if keep == "both":
+                for lang in stored_chapters.LANGS:
+                    stored_chapters.edition_chapters(
+                        con, edition, rule, lang, protected, read_only=False
+                    )
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -123,17 +136,19 @@ def main() -> None:
     try:
         print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for i in range(args.repeat):
-            before = serve_seconds(_copy(args.db, root / f"serve-before-{i}", stored=False))
-            after = serve_seconds(_copy(args.db, root / f"serve-after-{i}", stored=True))
+            seconds = {
+                keep: serve_seconds(_copy(args.db, root / f"serve-{keep}-{i}", keep=keep))
+                for keep in KEEPS
+            }
             print(
-                f"serve until / answers 200: {before:6.1f} s protection computed, "
-                f"{after:6.1f} s stored"
+                "serve until / answers 200: "
+                + ", ".join(f"{s:6.1f} s {keep} stored" for keep, s in seconds.items())
             )
-            db = _copy(args.db, root / f"report-{i}", stored=False)
+            db = _copy(args.db, root / f"report-{i}", keep="nothing")
             first = report_seconds(db, root / f"report-{i}" / "out1")
             second = report_seconds(db, root / f"report-{i}" / "out2")
             print(
-                f"report --no-pdf:           {first:6.1f} s protection computed (and stored), "
+                f"report --no-pdf:           {first:6.1f} s nothing stored (it stores them), "
                 f"{second:6.1f} s stored"
             )
         print(f"load average at end:   {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -176,6 +176,19 @@ def _print_run(summary) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    chapters = summary.notes.get("chapters") or {}
+    if chapters.get("stored"):
+        console.print(
+            f"  chapters stored ({chapters['seconds']:.1f} s): report and serve read them",
+            highlight=False,
+        )
+    elif chapters.get("error"):
+        console.print(
+            f"  chapters not stored ({chapters['error']}): report and serve build them",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if summary.identical_to:
         console.print(
             f"nothing recorded: the edition would be identical to edition "

@@ -106,12 +106,10 @@ def get_edition(con: duckdb.DuckDBPyConnection, edition_id: str | None = None) -
 
 
 def editions_before(db, edition_id: str) -> tuple[str, ...]:
-    """Ids of the editions in the store made before ``edition_id`` (oldest first)."""
-    con = store.connect(db, read_only=True)
-    try:
+    """Ids of the editions in the store (a file or an open connection) made before
+    ``edition_id`` (oldest first)."""
+    with store.reading(db) as con:
         ids = [e.edition_id for e in list_editions(con)]
-    finally:
-        con.close()
     return tuple(ids[: ids.index(edition_id)]) if edition_id in ids else ()
 
 

@@ -105,7 +105,10 @@ def run(
             )
         else:
             summary = _make_edition(con, results, config, step, note)
-        summary.notes = {**summary.notes, "protection": _store_protection(con, summary, step)}
+        protection, protected = _store_protection(con, summary, step)
+        summary.notes = {**summary.notes, "protection": protection}
+        if protected is not None:
+            summary.notes["chapters"] = _store_chapters(con, summary, *protected, step)
     finally:
         con.close()
     summary.imported = results
@@ -113,13 +116,16 @@ def run(
     return summary
 
 
-def _store_protection(con: duckdb.DuckDBPyConnection, summary: RunSummary, step: StepFn) -> dict:
+def _store_protection(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, step: StepFn
+) -> tuple[dict, tuple | None]:
     """Protect the edition's tables under its own rule once and keep them in the store, so
     that ``report``, ``serve``, ``disclosure-check`` and the API read them (``disclosure.stored``).
 
     After the edition's transaction, in a transaction of its own: a failure here loses nothing
     but the stored protection (every channel then computes it, as before). An identical
     edition gets its protection stored when it has none yet (a store from before this step).
+    Returns the note on it and, when stored, ``(edition, rule, protected tables)``.
     """
     from traffickingmonitor.disclosure.rule import rule_from_config
     from traffickingmonitor.disclosure.stored import stored_protection
@@ -143,10 +149,37 @@ def _store_protection(con: duckdb.DuckDBPyConnection, summary: RunSummary, step:
             summary.edition_id,
             exc,
         )
-        note = {"stored": False, "error": str(exc)}
+        note, protected = {"stored": False, "error": str(exc)}, None
     else:
         note = {"stored": True, "computed": not found.stored}
+        protected = (edition, rule, found.tables)
     advance(1)
+    return {**note, "seconds": round(time.perf_counter() - t0, 2)}, protected
+
+
+def _store_chapters(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, edition, rule, protected, step: StepFn
+) -> dict:
+    """Build the edition's chapters in every language once and keep them in the store
+    (``publish.stored_chapters``): ``report`` and ``serve`` read them. A failure loses
+    nothing but the stored chapters (the channels then build them)."""
+    from traffickingmonitor.publish.stored_chapters import LANGS, edition_chapters
+
+    advance = step("Building the chapters (text, tables, charts)", len(LANGS))
+    t0 = time.perf_counter()
+    try:
+        for lang in LANGS:
+            edition_chapters(con, edition, rule, lang, protected, read_only=False)
+            advance(1)
+    except Exception as exc:  # the edition is recorded: never lose it over its chapters
+        logging.getLogger(__name__).warning(
+            "the chapters of edition %s were not stored (%s): report and serve build them",
+            summary.edition_id,
+            exc,
+        )
+        note = {"stored": False, "error": str(exc)}
+    else:
+        note = {"stored": True}
     return {**note, "seconds": round(time.perf_counter() - t0, 2)}
 
 

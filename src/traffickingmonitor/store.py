@@ -220,6 +220,20 @@ def connect(db: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
+def reading(db: Path | duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to read from: ``db`` itself when it is one (left open: ``run`` reads what
+    it has just written), else the store file opened read-only and closed afterwards."""
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        yield db
+        return
+    con = connect(Path(db), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: a failure or a kill before COMMIT leaves the store as it was."""
     con.execute("BEGIN TRANSACTION")

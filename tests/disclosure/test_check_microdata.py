@@ -37,3 +37,19 @@ def test_every_table_of_a_small_edition_is_attacked_from_the_microdata(tmp_path)
         con.close()
     assert found.missing == {}
     assert set(found.members) == {v.table_id for v in result.microdata}
+
+
+def test_a_small_count_in_a_chapter_table_fails_the_check():
+    from traffickingmonitor.disclosure.check import chapter_counts
+    from traffickingmonitor.publish.chapters import Block, ChapterContent
+
+    def chapters(rows, person_counts=True):
+        block = Block(
+            id="b", title="t", header=["", "2019"], rows=rows, person_counts=person_counts
+        )
+        return [{"id": "c", "content": ChapterContent(title="t", blocks=[block])}]
+
+    clean = [["3 or more", "<10"], ["total", "1\u202f234"], ["x", "x"], ["share", "12%"]]
+    assert chapter_counts(chapters(clean), 10) == (1, 0)  # the row's name is no count
+    assert chapter_counts(chapters([*clean, ["women", "7"]]), 10) == (2, 1)
+    assert chapter_counts(chapters([["score", "7"]], person_counts=False), 10) == (0, 0)

@@ -152,9 +152,50 @@ def check_edition(
     # what the channels publish: the stored protection (computed and stored when missing)
     protection = stored_protection(db, edition.edition_id, tables, rule, read_only=False)
     result = check_tables(tables, rule, edition.edition_id, protection)
+    if rule.method == "suppression":
+        result.verdicts += chapter_verdicts(db, edition, rule, protection)
     if microdata:
         result.microdata = microdata_verdicts(db, edition, tables, result)
     return result
+
+
+def chapter_verdicts(db: Path, edition, rule: DisclosureRule, protection) -> list[TableVerdict]:
+    """The tables of the chapters, as the report and the dashboard show them (the stored
+    chapters, built and stored when missing): no count of persons shown between 1 and the
+    threshold. Their text is not read: its numbers are the chapters' own arithmetic on shown
+    cells (the quality figures coarsened), which the verdict says."""
+    from traffickingmonitor.publish.stored_chapters import LANGS, edition_chapters
+
+    out = []
+    for lang in LANGS:
+        chapters = edition_chapters(db, edition, rule, lang, protection.tables, read_only=False)
+        counts, small = chapter_counts(chapters, rule.threshold)
+        detail = (
+            f"{counts} counts of persons in the chapters' tables, "
+            + (f"{small} shown between 1 and {rule.threshold - 1}" if small else "none small")
+            + "; their text not attacked (numbers worked out from shown cells)"
+        )
+        out.append(TableVerdict(f"chapters ({lang})", small == 0, detail))
+    return out
+
+
+def chapter_counts(chapters: list[dict], threshold: int) -> tuple[int, int]:
+    """Whole numbers in the cells of the chapters' person-count tables (the first cell of a
+    row names it), and how many of them lie between 1 and ``threshold - 1``."""
+    import re
+
+    counts = small = 0
+    for chapter in chapters:
+        for block in chapter["content"].blocks:
+            if not block.person_counts:
+                continue
+            for row in block.rows:
+                for cell in row[1:]:
+                    text = str(cell).replace("\u202f", "").strip()
+                    if re.fullmatch(r"\d+", text):
+                        counts += 1
+                        small += 0 < int(text) < threshold
+    return counts, small
 
 
 def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> list:

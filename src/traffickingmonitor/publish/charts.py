@@ -7,6 +7,9 @@ every chart shows them with the disclosure symbol.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import altair as alt
 import pandas as pd
@@ -16,6 +19,26 @@ from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 FONT = "DejaVu Sans, Arial, sans-serif"
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c"]
 WIDTH = 520
+
+#: numbers on axes and in labels as the text writes them (``format.shown``): a narrow
+#: no-break space between thousands, and a decimal comma in Dutch (d3-format locales)
+NUMBER_LOCALES = {
+    "nl": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["€\u00a0", ""]},
+    "en": {"decimal": ".", "thousands": "\u202f", "grouping": [3], "currency": ["€", ""]},
+}
+# The language of the charts being drawn: the chapter builders set it once
+# (``chart_language``) instead of every chart function taking the language.
+_NUMBERS: ContextVar[dict] = ContextVar("chart_numbers", default=NUMBER_LOCALES["en"])
+
+
+@contextmanager
+def chart_language(lang: str) -> Iterator[None]:
+    """Draw the charts of this block with the numbers of ``lang``."""
+    token = _NUMBERS.set(NUMBER_LOCALES[lang])
+    try:
+        yield
+    finally:
+        _NUMBERS.reset(token)
 
 
 def _config(chart: alt.Chart) -> alt.Chart:
@@ -125,7 +148,7 @@ def bar_chart(
 def to_svg(chart: alt.Chart) -> str:
     import vl_convert as vlc
 
-    svg = vlc.vegalite_to_svg(chart.to_dict())
+    svg = vlc.vegalite_to_svg(chart.to_dict(), format_locale=_NUMBERS.get())
     # Inline SVG inside HTML: drop the XML prolog and give the figure an accessible role.
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)

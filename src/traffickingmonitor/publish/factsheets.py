@@ -24,7 +24,9 @@ from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.publish import report
 from traffickingmonitor.publish.chapters import CHAPTERS, Block, ChapterContext
 from traffickingmonitor.publish.chapters._local import area_name, populations, reference
+from traffickingmonitor.publish.charts import chart_language
 from traffickingmonitor.publish.labels import TEXT as REPORT_TEXT
+from traffickingmonitor.publish.stored_chapters import edition_chapters
 from traffickingmonitor.publish.web.figures import table_block
 
 #: the levels, in the order the CLI writes them and the index lists them
@@ -231,9 +233,12 @@ class Sources:
         years = sorted(int(y) for y in tables["totals"].frame["year"].unique())
         if chapters is None:
             ctx = ChapterContext(tables, edition, rule, lang, REPORT_TEXT[lang], years)
-            chapters = [
-                {"id": c.id, "content": c.build(ctx)} for c in CHAPTERS if c.id in SOURCE_CHAPTERS
-            ]
+            with chart_language(lang):
+                chapters = [
+                    {"id": c.id, "content": c.build(ctx)}
+                    for c in CHAPTERS
+                    if c.id in SOURCE_CHAPTERS
+                ]
         blocks = {}
         for ch in chapters:
             if ch["id"] not in SOURCE_CHAPTERS or ch["content"] is None:
@@ -498,7 +503,8 @@ def write_factsheets(
     started = time.perf_counter()
     step = step or (lambda d, t: lambda n=1: None)
     edition, rule, protected = report.protected_edition(db, edition_id, threshold, disclosure)
-    src = Sources.build(protected, edition, rule, lang)
+    chapters = edition_chapters(db, edition, rule, lang, protected, read_only=False)
+    src = Sources.build(protected, edition, rule, lang, chapters)
     folder = out / "factsheets"
     report.make_folder(folder)
     counts, n_pdf, listed = {}, 0, {}

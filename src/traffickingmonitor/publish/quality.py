@@ -8,7 +8,6 @@ them before they are shown (``sources_quality``), since they are not in the prot
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 # Registration columns that are the row's identity or its organisation, not a field to fill.
 NOT_FIELDS = ("file_hash", "registration_id", "reporting_org")
@@ -67,11 +66,11 @@ class EditionQuality:
     histogram: dict[int, int] = field(default_factory=dict)
 
 
-def read_quality(db: Path, edition_id: str) -> EditionQuality:
+def read_quality(db, edition_id: str) -> EditionQuality:
+    """The edition's quality, from a store file or an open connection."""
     from traffickingmonitor import store
 
-    con = store.connect(db, read_only=True)
-    try:
+    with store.reading(db) as con:
         names = [n for n, _ in registration_fields(con)]
         row = field_completeness(con, edition_id, per_org=False)[0]
         completeness = {} if not row[1] else dict(zip(names, map(float, row[2:]), strict=True))
@@ -79,6 +78,4 @@ def read_quality(db: Path, edition_id: str) -> EditionQuality:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'edition_links'"
         ).fetchone()[0]
         histogram = match_weight_histogram(con, edition_id) if has_links else {}
-    finally:
-        con.close()
     return EditionQuality(completeness, histogram)

@@ -30,7 +30,8 @@ from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
-from traffickingmonitor.publish.quality import EditionQuality, read_quality
+from traffickingmonitor.publish.quality import EditionQuality
+from traffickingmonitor.publish.stored_chapters import edition_chapters
 
 # The marks of a report that is not (only) what it seems: a draft, synthetic data.
 MARKS = {
@@ -94,7 +95,6 @@ def write_report(
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
     advance(1)
     advance = step("Drawing charts and writing HTML", 1)
-    before = editions.editions_before(db, edition.edition_id)
     html = render_html(
         protected,
         edition,
@@ -102,8 +102,7 @@ def write_report(
         lang,
         draft=draft,
         foreword=foreword_text,
-        before=before,
-        quality=read_quality(db, edition.edition_id),
+        chapters=edition_chapters(db, edition, rule, lang, protected, read_only=False),
     )
     html_path = out / "report.html"
     _atomic_write(html_path, html.encode("utf-8"))
@@ -242,15 +241,19 @@ def render_html(
     quality: EditionQuality | None = None,
     foreword: str | None = None,
     before: tuple[str, ...] | None = None,
+    chapters: list[dict] | None = None,
 ) -> str:
+    """The report's HTML. ``chapters``: as ``stored_chapters.edition_chapters`` gave them
+    (``write_report``); built here from ``protected`` when not given."""
     for table in protected.values():
         require_protected(table)
     t = TEXT[lang]
     years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
-    ctx = ChapterContext(
-        protected, edition, rule, lang, t, years, editions_before=before, quality=quality
-    )
-    chapters = build_chapters(ctx)
+    if chapters is None:
+        ctx = ChapterContext(
+            protected, edition, rule, lang, t, years, editions_before=before, quality=quality
+        )
+        chapters = build_chapters(ctx)
     context = {
         "lang": lang,
         "t": t,

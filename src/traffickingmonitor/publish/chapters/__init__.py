@@ -40,13 +40,16 @@ CHAPTERS: list[Chapter] = [
 def build_chapters(ctx: ChapterContext) -> list[dict]:
     """``[{"id", "content"}]`` of every chapter with something to show, in report order; each
     chapter sees the ones built before it (``ctx.built``)."""
+    from traffickingmonitor.publish.charts import chart_language
+
     out = []
-    for chapter in CHAPTERS:
-        content = chapter.build(ctx)
-        if content is not None:
-            content.base = content.base or base_line(chapter.id, ctx)
-            out.append({"id": chapter.id, "content": content})
-            ctx.built.append((chapter, content))
+    with chart_language(ctx.lang):
+        for chapter in CHAPTERS:
+            content = chapter.build(ctx)
+            if content is not None:
+                content.base = content.base or base_line(chapter.id, ctx)
+                out.append({"id": chapter.id, "content": content})
+                ctx.built.append((chapter, content))
     return out
 
 

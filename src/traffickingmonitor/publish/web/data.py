@@ -1,9 +1,9 @@
 """Protected data of the editions, as the web serves them.
 
-The web sees the store only through ``disclosure.stored``: the protected tables ``run``
-stored (computed here, without writing, when the store has none for the rule) are read once
-per edition and kept in memory (an edition is immutable), chapters are built by the report's
-own chapter builders and cached per edition and language.
+The web sees the store only through ``disclosure.stored`` and ``publish.stored_chapters``:
+the protected tables and the chapters ``run`` stored (computed here, without writing, when
+the store has none for the rule) are read once per edition (and language) and kept in memory:
+an edition is immutable.
 """
 
 from __future__ import annotations
@@ -99,7 +99,6 @@ class EditionData:
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, ProtectedTable]] = {}
         self._chapters: dict[tuple[str, str], list[dict]] = {}
-        self._qualities: dict[str, object] = {}  # edition id -> publish.quality.EditionQuality
         self._csv: dict[tuple[str, str], Path] = {}
         self._memo: dict[tuple, object] = {}
         self.responses = Lru()  # API bodies by edition, table, format, filters
@@ -168,9 +167,9 @@ class EditionData:
         return sorted(int(y) for y in tables["totals"].frame["year"].unique())
 
     def chapters(self, edition_id: str, lang: str) -> list[dict]:
-        """``[{"id", "content"}]`` of every chapter with something to show, in report order."""
-        from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
-        from traffickingmonitor.publish.labels import TEXT
+        """``[{"id", "content"}]`` of every chapter with something to show, in report order:
+        the ones ``run`` stored (built here, without writing, when the store has none)."""
+        from traffickingmonitor.publish.stored_chapters import edition_chapters
 
         key = (edition_id, lang)
         done = self._chapters.get(key)
@@ -178,30 +177,15 @@ class EditionData:
             return done
         with self._lock:
             if key not in self._chapters:
-                years = self.years(edition_id)
-                built = []
-                if years:
-                    ctx = ChapterContext(
-                        self.tables(edition_id),
-                        self.edition(edition_id),
-                        self.rule,
-                        lang,
-                        TEXT[lang],
-                        years,
-                        quality=self._quality(edition_id),
-                    )
-                    built = build_chapters(ctx)
-                self._chapters[key] = built
+                self._chapters[key] = edition_chapters(
+                    self.db,
+                    self.edition(edition_id),
+                    self.rule,
+                    lang,
+                    self.tables(edition_id),
+                    read_only=True,
+                )
             return self._chapters[key]
-
-    def _quality(self, edition_id: str):
-        """What the store tells of the edition's quality: read once for both languages (the
-        caller holds the lock)."""
-        from traffickingmonitor.publish.quality import read_quality
-
-        if edition_id not in self._qualities:
-            self._qualities[edition_id] = read_quality(self.db, edition_id)
-        return self._qualities[edition_id]
 
     def ready(self, edition_id: str, lang: str) -> bool:
         """Tables and chapters of the edition in ``lang`` are built (no work left)."""
