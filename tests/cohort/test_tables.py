@@ -167,3 +167,18 @@ def test_a_look_back_outside_the_events_is_not_measured(tables, chapter_context,
     seen = block("2010-01-01")
     assert len(seen.header) == 5
     assert reason not in seen.summary and words["before"] in " ".join(seen.header)
+
+
+def test_members_make_every_count_and_are_left_out_when_not_asked_for():
+    """``run`` builds the tables without members (at a million registrations they are tens
+    of millions of records); disclosure control asks for them and gets every count's persons."""
+    from traffickingmonitor.analysis.members import mismatches
+
+    cohort = make_cohort(*random_cohort())
+    for build in (revictimisation_tables, crime_overlap_tables, care_reach_tables):
+        on, off = build(cohort, with_members=True), build(cohort, with_members=False)
+        assert [t.table_id for t in on] == [t.table_id for t in off]
+        for a, b in zip(on, off, strict=True):
+            pd.testing.assert_frame_equal(a.frame, b.frame)
+            assert b.members is None
+            assert len(a.members) and mismatches(a.frame, a.counts, a.members) == []

@@ -55,6 +55,7 @@ def care_reach_tables(
     cohort: Cohort,
     windows: tuple[int, ...] = WINDOWS,
     min_municipality: int = MIN_MUNICIPALITY,
+    with_members: bool = True,
 ) -> list[MonitorTable]:
     """Persons followed for each window and persons reached within it, with the median time.
 
@@ -83,7 +84,7 @@ def care_reach_tables(
     ids = cohort.persons["person_id"].astype(str).to_numpy()
     tables = []
     for by, groups in breakdowns:
-        rows, who = [], []
+        rows, who = [], members.Who(with_members)
         for group, mask in groups:
             if not mask.any():
                 continue
@@ -93,8 +94,8 @@ def care_reach_tables(
                 median = np.nan
                 if d == longest and reached.any():
                     median = float(np.median(first[reached])) * 10
-                who += [(i, len(rows), "persons") for i in ids[followed]]
-                who += [(i, len(rows), "reached") for i in ids[reached]]
+                who.add(ids[followed], len(rows), "persons")
+                who.add(ids[reached], len(rows), "reached")
                 rows.append(
                     {
                         **({} if by == "all" else {by: group}),
@@ -132,7 +133,7 @@ def care_reach_tables(
                 },
                 # the shown municipalities are a selection: they do not add up to the total
                 margin_of="" if by in ("all", "municipality") else "care_reach",
-                members=members.from_records(who),
+                members=who.frame(),
             )
         )
     return tables

@@ -98,6 +98,7 @@ def run_revictimisation(inputs):
         horizons=settings.horizons,
         cox=settings.cox,
         min_count=settings.curve_min_count,
+        with_members=inputs.members,
     )
     return _result(tables, cohort.notes)
 
@@ -108,7 +109,7 @@ def run_crime_overlap(inputs):
         return _result([], _NO_EVENTS)
     window = CohortSettings.from_config(inputs.config).window_years
     notes = {"window_years": window, "events_from": cohort.notes.get("events_from")}
-    return _result(crime_overlap.crime_overlap_tables(cohort, window), notes)
+    return _result(crime_overlap.crime_overlap_tables(cohort, window, inputs.members), notes)
 
 
 def run_care_reach(inputs):
@@ -116,7 +117,9 @@ def run_care_reach(inputs):
     if cohort is None:
         return _result([], _NO_EVENTS)
     minimum = CohortSettings.from_config(inputs.config).min_municipality
-    tables = care_reach.care_reach_tables(cohort, min_municipality=minimum)
+    tables = care_reach.care_reach_tables(
+        cohort, min_municipality=minimum, with_members=inputs.members
+    )
     return _result(tables, {"min_municipality": minimum})
 
 

@@ -35,7 +35,9 @@ OFFENCES = ("any", *codes.OFFENCE_GROUP.order())
 OVERLAP_GROUP_BY = ("all", "victim_group", "minor", "sex")
 
 
-def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> list[MonitorTable]:
+def crime_overlap_tables(
+    cohort: Cohort, window_years: int = WINDOW_YEARS, with_members: bool = True
+) -> list[MonitorTable]:
     """Counts of persons with victimisation or suspect events around the first registration.
 
     ``crime_before_after`` (``event_type`` × ``offence_group`` × ``period``): persons with an
@@ -44,7 +46,8 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
     ``crime_overlap``), which are not repeated here so that no count is published twice.
     ``crime_overlap`` (``offence_group``): persons followed for the window and suspects among
     them; ``crime_overlap_<characteristic>``: the same by victim group, age group, minor/adult
-    and sex (rows add up to ``crime_overlap``; victim groups overlap).
+    and sex (rows add up to ``crime_overlap``; victim groups overlap). ``with_members``: each
+    table keeps the persons behind its counts.
     """
     days = horizon_days(window_years)
     follow = cohort.persons["follow_days"].to_numpy()
@@ -54,7 +57,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
     none = np.zeros(len(full), bool)
     ids = cohort.persons["person_id"].astype(str).to_numpy()
     rows = []
-    who = []  # (person, row, column): the members of each count
+    who = members.Who(with_members)
     suspect_after = {}
     for event_type in EVENT_TYPES:
         for offence in OFFENCES:
@@ -63,7 +66,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             if event_type == "suspect":
                 suspect_after[offence] = a
             for period, hit in (("before", b), ("after", a)):
-                who += [(i, len(rows), "with_event") for i in ids[hit]]
+                who.add(ids[hit], len(rows), "with_event")
                 rows.append(
                     {
                         "event_type": event_type,
@@ -99,7 +102,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
             ),
             extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
             margin_of="",
-            members=members.from_records(who),
+            members=who.frame(),
         )
     ]
     note_nl = (
@@ -114,15 +117,15 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
     )
     for by in OVERLAP_GROUP_BY:
         overlap = []
-        who = []
+        who = members.Who(with_members)
         for group, mask in cohort.groups(by):
             in_window = mask & full
             if not mask.any():
                 continue
             for offence in OFFENCES:
-                who += [(i, len(overlap), "persons") for i in ids[in_window]]
+                who.add(ids[in_window], len(overlap), "persons")
                 suspects = suspect_after[offence] & in_window
-                who += [(i, len(overlap), "suspects") for i in ids[suspects]]
+                who.add(ids[suspects], len(overlap), "suspects")
                 overlap.append(
                     {
                         **({} if by == "all" else {by: group}),
@@ -150,7 +153,7 @@ def crime_overlap_tables(cohort: Cohort, window_years: int = WINDOW_YEARS) -> li
                 # "any offence" counts everyone of the offence groups once
                 extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
                 margin_of="" if by == "all" else "crime_overlap",
-                members=members.from_records(who),
+                members=who.frame(),
             )
         )
     return tables

@@ -77,6 +77,44 @@ def from_records(who: list[tuple[str, int, str]], unit: str = "person") -> pd.Da
     return frame.assign(unit=unit, weight=1)[list(COLUMNS)]
 
 
+class Who:
+    """The members of a table as its builder counts them: the ids counted in each cell.
+
+    Off (``Who(False)``), it keeps nothing and makes no members: ``run`` does not need them
+    (disclosure control makes them again from the stored edition), and at a million
+    registrations the persons at risk in every month of every curve are tens of millions of
+    records. On, it keeps one id array per cell, not a record per unit.
+    """
+
+    def __init__(self, on: bool = True, unit: str = "person"):
+        self.on = on
+        self.unit = unit
+        self._cells: list[tuple[np.ndarray, int, str]] = []
+
+    def add(self, ids: np.ndarray, row: int, column: str) -> None:
+        """``ids`` are counted once each in cell (``row``, ``column``)."""
+        if self.on:
+            self._cells.append((np.asarray(ids), row, column))
+
+    def frame(self) -> pd.DataFrame | None:
+        """The members (:data:`COLUMNS`), or None when off."""
+        if not self.on:
+            return None
+        if not self._cells:
+            return pd.DataFrame(columns=list(COLUMNS))
+        sizes = [len(ids) for ids, _, _ in self._cells]
+        return pd.DataFrame(
+            {
+                "unit": self.unit,
+                "unit_id": np.concatenate([ids for ids, _, _ in self._cells]).astype(str),
+                "row": np.repeat([row for _, row, _ in self._cells], sizes).astype("int64"),
+                "column": np.repeat([col for _, _, col in self._cells], sizes).astype(object),
+                "weight": np.ones(sum(sizes), dtype="int64"),
+            },
+            columns=list(COLUMNS),
+        )
+
+
 def combine(*parts: pd.DataFrame) -> pd.DataFrame:
     """The members of several count columns as one frame."""
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)

@@ -57,7 +57,9 @@ class Microdata:
             from traffickingmonitor.analysis import cohort_steps
             from traffickingmonitor.analysis.steps import StepInput
 
-            inputs = StepInput(self.con, self.edition_id, self.person_years, self.config)
+            inputs = StepInput(
+                self.con, self.edition_id, self.person_years, self.config, members=True
+            )
             tables = [
                 *cohort_steps.run_revictimisation(inputs).tables,
                 *cohort_steps.run_crime_overlap(inputs).tables,

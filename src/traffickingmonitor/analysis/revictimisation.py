@@ -187,14 +187,15 @@ def _outcome_arrays(cohort: Cohort) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _who(ids, time, status, day: float, row: int, competing=False) -> list:
+def _who(who: members.Who, ids, time, status, day: float, row: int, competing=False) -> None:
     """The persons behind a row's counts at ``day``, as :meth:`CumulativeIncidence.at`
     counts them: at risk, with the event, with a competing event by then."""
-    out = [(i, row, "at_risk") for i in ids[time >= day]]
-    out += [(i, row, "events") for i in ids[(status == 1) & (time <= day)]]
+    if not who.on:
+        return
+    who.add(ids[time >= day], row, "at_risk")
+    who.add(ids[(status == 1) & (time <= day)], row, "events")
     if competing:
-        out += [(i, row, "competing") for i in ids[(status == 2) & (time <= day)]]
-    return out
+        who.add(ids[(status == 2) & (time <= day)], row, "competing")
 
 
 def _scaled(row: dict) -> dict:
@@ -245,6 +246,7 @@ def revictimisation_tables(
     horizons: tuple[int, ...] = HORIZONS,
     cox: bool = True,
     min_count: int = CURVE_MIN_COUNT,
+    with_members: bool = True,
 ) -> list[MonitorTable]:
     """The re-victimisation tables of an edition (before disclosure control).
 
@@ -261,11 +263,12 @@ def revictimisation_tables(
 
     Month 0 and the horizons are always there; a curve point between them only when its
     counts are 0 or at least ``min_count`` (the default disclosure threshold): smaller ones
-    could not be drawn anyway.
+    could not be drawn anyway. ``with_members``: each table keeps the persons behind its
+    counts (``members``).
     """
     arrays = _outcome_arrays(cohort)
     ids = cohort.persons["person_id"].astype(str).to_numpy()
-    who: list = []  # (person, row, column): the members of each count
+    who = members.Who(with_members)
     fixed = {0, *(round(12 * h) for h in horizons)}
     horizon_months = [round(12 * h) for h in horizons]
     months = sorted(set(CURVE_MONTHS) | set(horizon_months))
@@ -284,7 +287,7 @@ def revictimisation_tables(
         for m, km_m in zip(own, km, strict=True):
             r = _row(fit, m)
             if m in fixed or _drawable(r, min_count):
-                who += _who(ids, time, status, month_days(m), len(overall), competing=True)
+                _who(who, ids, time, status, month_days(m), len(overall), competing=True)
                 overall.append(
                     {"offence_group": outcome, "month": m, **r, "km_per_10000": km_m * PER}
                 )
@@ -306,7 +309,7 @@ def revictimisation_tables(
             "km: 1 − Kaplan-Meier (overstates, for comparison only).",
             extra={"per": PER, "horizons": list(horizons), "horizon_months": horizon_months},
             margin_of="",
-            members=members.from_records(who),
+            members=who.frame(),
         )
     ]
     time, status = arrays["any"]
@@ -315,7 +318,7 @@ def revictimisation_tables(
     kept = {r["month"] for r in overall if r["offence_group"] == "any"}
     for by in GROUP_BY:
         own = [m for m in sub_months if m in kept] if by in CURVE_GROUP_BY else sorted(fixed)
-        rows, who = [], []
+        rows, who = [], members.Who(with_members)
         for group, mask in cohort.groups(by):
             if not mask.any():
                 continue
@@ -323,7 +326,7 @@ def revictimisation_tables(
             for m in own:
                 r = _row(fit, m)
                 del r["competing"]
-                who += _who(ids[mask], time[mask], status[mask], month_days(m), len(rows))
+                _who(who, ids[mask], time[mask], status[mask], month_days(m), len(rows))
                 rows.append({by: group, "offence_group": "any", "month": m, **r})
         if not rows:
             continue
@@ -343,11 +346,11 @@ def revictimisation_tables(
                 + (" One person can be in several groups." if by == "victim_group" else ""),
                 extra={"per": PER, "horizon_months": horizon_months},
                 margin_of="revictimisation",
-                members=members.from_records(who),
+                members=who.frame(),
             )
         )
     if cox:
-        tables.append(cox_table(cohort, time, status))
+        tables.append(cox_table(cohort, time, status, with_members))
     return tables
 
 
@@ -407,7 +410,9 @@ def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     return pd.DataFrame(columns), labels
 
 
-def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTable:
+def cox_table(
+    cohort: Cohort, time: np.ndarray, status: np.ndarray, with_members: bool = True
+) -> MonitorTable:
     """Cause-specific Cox model of the first re-victimisation (any offence group).
 
     Cause-specific: competing events (death, emigration) end follow-up as censoring, so the
@@ -433,7 +438,7 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
             params = None
     p = cohort.persons
     ids = p["person_id"].astype(str).to_numpy()
-    who = []
+    who = members.Who(with_members)
     for name, var, level in labels:
         if var == "victim_group":
             member = p["victim_groups"].map(lambda v, g=level: g in v).to_numpy()
@@ -442,7 +447,7 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
         beta = params.get(name) if params else None
         se = bse.get(name) if bse else None
         ok = beta is not None and se is not None and np.isfinite(beta) and np.isfinite(se)
-        who += [(i, len(rows), "events") for i in ids[member & (event > 0)]]
+        who.add(ids[member & (event > 0)], len(rows), "events")
         rows.append(
             {
                 "covariate": var,
@@ -485,5 +490,5 @@ def cox_table(cohort: Cohort, time: np.ndarray, status: np.ndarray) -> MonitorTa
         ),
         extra={"per": HR_PER},
         margin_of="",
-        members=members.from_records(who),
+        members=who.frame(),
     )

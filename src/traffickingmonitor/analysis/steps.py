@@ -34,6 +34,9 @@ class StepInput:
     # the edition's input files (``edition_inputs`` is written only after the analyses)
     input_hashes: list[str] | None = None
     cache: dict = field(default_factory=dict)  # shared between steps (e.g. the cohort)
+    # the tables keep the units behind their counts (``MonitorTable.members``): disclosure
+    # control's microdata asks for them; ``run`` does not (they are made again from the store)
+    members: bool = False
 
 
 @dataclass
