@@ -162,33 +162,25 @@ def _print_run(summary) -> None:
             highlight=False,
             soft_wrap=True,
         )
-    protection = summary.notes.get("protection") or {}
-    if protection.get("stored") and protection.get("computed"):
-        console.print(
-            f"  protected tables stored ({protection['seconds']:.1f} s): report, serve and "
-            "disclosure-check read them",
-            highlight=False,
-        )
-    elif protection.get("error"):
-        console.print(
-            f"  protected tables not stored ({protection['error']}): report and serve compute them",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-    chapters = summary.notes.get("chapters") or {}
-    if chapters.get("stored"):
-        console.print(
-            f"  chapters stored ({chapters['seconds']:.1f} s): report and serve read them",
-            highlight=False,
-        )
-    elif chapters.get("error"):
-        console.print(
-            f"  chapters not stored ({chapters['error']}): report and serve build them",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+    for key, what, read, otherwise in (
+        (
+            "protection",
+            "protected tables",
+            "report, serve and disclosure-check read them",
+            "compute",
+        ),
+        ("chapters", "chapters", "report and serve read them", "build"),
+    ):
+        note = summary.notes.get(key) or {}
+        if note.get("stored") and note.get("computed", True):
+            console.print(f"  {what} stored ({note['seconds']:.1f} s): {read}", highlight=False)
+        elif note.get("error"):
+            console.print(
+                f"  {what} not stored ({note['error']}): report and serve {otherwise} them",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     if summary.identical_to:
         console.print(
             f"nothing recorded: the edition would be identical to edition "

@@ -182,3 +182,34 @@ def test_members_make_every_count_and_are_left_out_when_not_asked_for():
             pd.testing.assert_frame_equal(a.frame, b.frame)
             assert b.members is None
             assert len(a.members) and mismatches(a.frame, a.counts, a.members) == []
+
+
+def test_a_cox_model_that_does_not_converge_gives_no_hazard_ratio_and_no_message(monkeypatch):
+    import warnings
+
+    import numpy as np
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    from traffickingmonitor.analysis.revictimisation import cox_table
+
+    cohort = make_cohort(*random_cohort())
+    tables = revictimisation_tables(cohort)
+    fitted = next(t for t in tables if t.table_id == "revictimisation_cox").frame
+    assert fitted["hr_x1000"].notna().any()  # the random cohort's model converges
+
+    fit = PHReg.fit
+
+    def not_converging(self, *args, **kwargs):
+        warnings.warn("failed to converge", ConvergenceWarning, stacklevel=2)
+        return fit(self, *args, **{**kwargs, "maxiter": 0})  # stopped before the maximum
+
+    monkeypatch.setattr(PHReg, "fit", not_converging)
+    time = np.asarray(cohort.persons["follow_days"], dtype=float)
+    status = np.zeros(len(time))
+    status[: len(time) // 3] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing reaches the user
+        frame = cox_table(cohort, time, status).frame
+    assert len(frame) and frame["hr_x1000"].isna().all()
+    assert frame["events"].sum() > 0  # the counts are still there

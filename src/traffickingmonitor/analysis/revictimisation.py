@@ -21,6 +21,7 @@ horizon that nobody was followed up to has no estimate (NaN).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -384,6 +385,8 @@ COX_COVARIATES = {
     "residence_status": "nl_citizen",
 }
 COX_MIN_PERSONS = 20  # a level with fewer persons joins the reference (too little to estimate)
+#: a fit is at the maximum when every component of its score is at most this per event
+COX_SCORE_TOL = 1e-6
 HR_PER = 1000  # hazard ratios are stored ×1000, published to two decimals
 
 
@@ -396,7 +399,8 @@ def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
             if level == ref:
                 continue
             x = (values == level).to_numpy(float)
-            if x.sum() < COX_MIN_PERSONS:
+            # too few to estimate, or (nearly) everyone: no reference to compare with
+            if not COX_MIN_PERSONS <= x.sum() <= len(x) - COX_MIN_PERSONS:
                 continue
             name = f"{var}={level}"
             columns[name] = x
@@ -410,6 +414,9 @@ def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     return pd.DataFrame(columns), labels
 
 
+_LOG_MAX = float(np.log(np.finfo(float).max))
+
+
 def cox_table(
     cohort: Cohort, time: np.ndarray, status: np.ndarray, with_members: bool = True
 ) -> MonitorTable:
@@ -421,6 +428,7 @@ def cox_table(
     no event, or a model that does not converge, gives no hazard ratio.
     """
     from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     x, labels = _design(cohort)
     event = (status == 1).astype(float)
@@ -431,9 +439,16 @@ def cox_table(
         keep = [c for c in x.columns if event[x[c].to_numpy() > 0].sum() > 0]
         x = x[keep]
         try:
-            fit = PHReg(time, x.to_numpy(), status=event, ties="efron").fit(disp=False)
-            params = dict(zip(x.columns, fit.params, strict=True))
-            bse = dict(zip(x.columns, fit.bse, strict=True))
+            model = PHReg(time, x.to_numpy(), status=event, ties="efron")
+            with warnings.catch_warnings():
+                # statsmodels warns on fits whose score is 1e-14; whether the partial
+                # likelihood is at its maximum is judged by its score below, and a model that
+                # is not gives no hazard ratios (an outcome, not a message)
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fit = model.fit(disp=False)
+            if np.max(np.abs(model.score(fit.params))) <= COX_SCORE_TOL * event.sum():
+                params = dict(zip(x.columns, fit.params, strict=True))
+                bse = dict(zip(x.columns, fit.bse, strict=True))
         except (np.linalg.LinAlgError, ValueError):
             params = None
     p = cohort.persons
@@ -446,7 +461,14 @@ def cox_table(
             member = (p[var].astype(str) == level).to_numpy()
         beta = params.get(name) if params else None
         se = bse.get(name) if bse else None
-        ok = beta is not None and se is not None and np.isfinite(beta) and np.isfinite(se)
+        # an interval wider than a float holds (a level with one or two events) says nothing
+        ok = (
+            beta is not None
+            and se is not None
+            and np.isfinite(beta)
+            and np.isfinite(se)
+            and abs(beta) + Z95 * se < _LOG_MAX
+        )
         who.add(ids[member & (event > 0)], len(rows), "events")
         rows.append(
             {
