@@ -44,10 +44,22 @@ def sample(linked_edition) -> pd.DataFrame:
     return regs[person.isin(set(several) | set(once))]
 
 
-def test_spark_trains_and_scores_like_duckdb(sample):
+def test_spark_trains_and_scores_like_duckdb(sample, tmp_path):
     # Fewer EM iterations: each is a Spark job, and the test is about the backend, not the fit.
-    settings = linkage.LinkageSettings(backend="spark", u_max_pairs=2e4, em_max_iterations=4)
+    settings = linkage.LinkageSettings(
+        backend="spark",
+        u_max_pairs=2e4,
+        em_max_iterations=4,
+        # as on a cluster: checkpoints in a folder of the user's choice, partitions set
+        spark_checkpoint_dir=str(tmp_path / "checkpoints"),
+        spark_shuffle_partitions=3,
+    )
     on_spark = link_full(sample, settings)
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    assert session.conf.get("spark.sql.shuffle.partitions") == "3"
+    assert any((tmp_path / "checkpoints").rglob("*.parquet"))  # Splink's lineage breaks
     assert on_spark.notes["backend"] == "spark"
     assert len(on_spark.notes["training"]["em_sessions"]) >= 2
     assert on_spark.person_id.nunique() < len(sample)

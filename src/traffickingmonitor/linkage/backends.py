@@ -61,7 +61,12 @@ class Backend:
 
 
 def open_backend(
-    name: str = "duckdb", *, spark_master: str = "local[2]", threads: int | None = None
+    name: str = "duckdb",
+    *,
+    spark_master: str = "local[2]",
+    spark_checkpoint_dir: str = "",
+    spark_shuffle_partitions: int = 2,
+    threads: int | None = None,
 ) -> Backend:
     """A fresh backend: ``"duckdb"`` (in memory) or ``"spark"``."""
     if name == "duckdb":
@@ -73,11 +78,23 @@ def open_backend(
             con.execute(f"SET threads = {int(threads)}")
         return Backend("duckdb", DuckDBAPI(connection=con))
     if name == "spark":
-        return Backend("spark", _spark_api(spark_master))
+        return Backend(
+            "spark", _spark_api(spark_master, spark_checkpoint_dir, spark_shuffle_partitions)
+        )
     raise UserError(f"unknown linkage backend {name!r} (duckdb or spark)")
 
 
-def _spark_api(master: str):
+def open_settings_backend(settings) -> Backend:
+    """The backend a ``LinkageSettings`` asks for."""
+    return open_backend(
+        settings.backend,
+        spark_master=settings.spark_master,
+        spark_checkpoint_dir=settings.spark_checkpoint_dir,
+        spark_shuffle_partitions=settings.spark_shuffle_partitions,
+    )
+
+
+def _spark_api(master: str, checkpoint_dir: str = "", partitions: int = 2):
     try:
         from pyspark.sql import SparkSession
         from splink import SparkAPI
@@ -88,12 +105,15 @@ def _spark_api(master: str):
     spark = (
         SparkSession.builder.master(master)
         .appName("traffickingmonitor-linkage")
-        .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
-    if not spark.sparkContext.getCheckpointDir():
+    # set on the session, not the builder: a session that already runs takes them too
+    spark.conf.set("spark.sql.shuffle.partitions", str(int(partitions)))
+    if checkpoint_dir:
+        spark.sparkContext.setCheckpointDir(checkpoint_dir)
+    elif not spark.sparkContext.getCheckpointDir():
         # Splink breaks long query lineages with checkpoints.
         spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="tm-spark-checkpoints-"))
     return SparkAPI(

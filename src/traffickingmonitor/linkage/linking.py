@@ -20,7 +20,7 @@ import pandas as pd
 
 from traffickingmonitor.linkage import cluster as clustering
 from traffickingmonitor.linkage import engine, episodes, model, prepare, quality
-from traffickingmonitor.linkage.backends import Backend, open_backend
+from traffickingmonitor.linkage.backends import Backend, open_settings_backend
 from traffickingmonitor.linkage.engine import WEIGHT_COLUMNS, LinkageModel
 from traffickingmonitor.linkage.settings import LinkageSettings
 
@@ -88,7 +88,7 @@ def link_full(
         trained, backend = scorer.model, scorer.backend
     started = time.perf_counter()
     own = backend is None
-    backend = backend or open_backend(settings.backend, spark_master=settings.spark_master)
+    backend = backend or open_settings_backend(settings)
     try:
         placeholders = trained.placeholders if trained else prepare.common_monthdays(registrations)
         frame = prepare.splink_frame(registrations, placeholders)
@@ -147,7 +147,7 @@ def link_incremental(
         )
         return result
     own = backend is None
-    backend = backend or open_backend(settings.backend, spark_master=settings.spark_master)
+    backend = backend or open_settings_backend(settings)
     try:
         positions = np.arange(len(registrations))
         existing = prepare.splink_frame(registrations[known], previous.model.placeholders)

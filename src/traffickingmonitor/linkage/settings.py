@@ -51,6 +51,12 @@ class LinkageSettings:
         pairs to estimate a model from.
     spark_master : str
         Spark master URL for the Spark backend.
+    spark_checkpoint_dir : str
+        Where Splink on Spark writes its checkpoints: ``""`` for a new local temporary folder
+        (Spark in this process, ``local[N]``); on a cluster a folder every executor reaches
+        (``hdfs://...``, ``s3a://...``).
+    spark_shuffle_partitions : int
+        ``spark.sql.shuffle.partitions`` of the linkage: about the cores that work on it.
     """
 
     method: str = "splink"
@@ -68,6 +74,8 @@ class LinkageSettings:
     incremental: bool = False
     min_registrations: int = 200
     spark_master: str = "local[2]"
+    spark_checkpoint_dir: str = ""
+    spark_shuffle_partitions: int = 2
 
     @classmethod
     def from_config(cls, config: dict | None) -> LinkageSettings:
@@ -95,6 +103,8 @@ class LinkageSettings:
             raise UserError(
                 "linkage review_band must be (low, high) with link_floor <= low < high <= 1"
             )
+        if self.spark_shuffle_partitions < 1:
+            raise UserError("linkage spark_shuffle_partitions must be at least 1")
         if self.episode_window_days < 0:
             raise UserError("linkage episode_window_days must not be negative")
 
