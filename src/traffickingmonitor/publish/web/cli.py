@@ -127,7 +127,8 @@ def serve_command(
     }
     typer.echo(
         f"Serving {db} on http://{host}:{port}/ with {workers} worker(s) (Ctrl+C stops); "
-        "the latest edition is built first"
+        "the latest edition is read first (its protected tables and chapters are built "
+        "where the store holds none of this code version)"
     )
     if workers <= 1:
         app = _create(config, demo_users=demo_users, oidc=oidc)
