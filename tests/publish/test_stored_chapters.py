@@ -33,9 +33,15 @@ def edition_db(tmp_path_factory):
     return db
 
 
-def _copy(db, tmp_path):
+def _copy(db, tmp_path, change: str):
+    """A copy of the store with one SQL statement run on it (the module's store stays)."""
     out = tmp_path / db.name
     shutil.copy(db, out)
+    con = duckdb.connect(str(out))
+    try:
+        con.execute(change)
+    finally:
+        con.close()
     return out
 
 
@@ -97,10 +103,9 @@ def test_report_and_dashboard_show_the_stored_chapters(edition_db, tmp_path, mon
 def test_chapters_of_another_code_version_are_built_again_and_replaced(
     edition_db, tmp_path, caplog
 ):
-    db = _copy(edition_db, tmp_path)
-    con = duckdb.connect(str(db))
-    con.execute(f"UPDATE {stored_chapters.TABLE} SET code_version = '0.0.1-old'")
-    con.close()
+    db = _copy(
+        edition_db, tmp_path, f"UPDATE {stored_chapters.TABLE} SET code_version = '0.0.1-old'"
+    )
     edition, rule, protected = _edition(db)
     logger = stored_chapters.__name__
     with caplog.at_level(logging.WARNING, logger=logger):
@@ -114,10 +119,7 @@ def test_chapters_of_another_code_version_are_built_again_and_replaced(
 
 
 def test_a_read_only_reader_builds_without_writing_and_says_so_once(edition_db, tmp_path, caplog):
-    db = _copy(edition_db, tmp_path)
-    con = duckdb.connect(str(db))
-    con.execute(f"DROP TABLE {stored_chapters.TABLE}")
-    con.close()
+    db = _copy(edition_db, tmp_path, f"DROP TABLE {stored_chapters.TABLE}")
     edition, rule, protected = _edition(db)
     logger = stored_chapters.__name__
     with caplog.at_level(logging.WARNING, logger=logger):
