@@ -22,7 +22,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
-from traffickingmonitor.disclosure.atoms import AtomAttack, Relation, attack_protected
+from traffickingmonitor.disclosure.atoms import (
+    DEFAULT_VIEW,
+    AtomAttack,
+    Relation,
+    attack_protected,
+)
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
 from traffickingmonitor.disclosure.rule import DisclosureRule
@@ -54,6 +59,7 @@ def protect_against_atoms(
     members: dict[str, pd.DataFrame],
     missing: dict[str, str] | None = None,
     max_rounds: int = MAX_ROUNDS,
+    view: str = DEFAULT_VIEW,
 ) -> AtomProtection:
     """Protect ``tables`` until the attacker from their ``members`` recovers nothing.
 
@@ -70,6 +76,8 @@ def protect_against_atoms(
         Tables without members and why (they are reported "not attacked").
     max_rounds
         Rounds of protect -> attack at most.
+    view
+        What the attacker knows of which combinations of cells occur (:data:`atoms.VIEWS`).
 
     Raises
     ------
@@ -85,7 +93,9 @@ def protect_against_atoms(
     for round_ in range(1, max_rounds + 1):
         protection = protect_edition_details(tables, rule, tuple(found))
         t1 = time.perf_counter()
-        attack = attack_protected(protection.tables, members, missing or {}, truth, rule)
+        attack = attack_protected(
+            protection.tables, members, missing or {}, truth, rule, view
+        )
         recovered = [v for v in attack.verdicts.values() if v.recovered]
         log.info(
             "round %d: protected in %.1f s, attacked from the microdata in %.1f s: %d cells "

@@ -22,6 +22,7 @@ tables whose members cannot be made from the microdata (they are reported "not a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -106,6 +107,37 @@ class Relation:
         return sum(c * values[key] for key, c in self.terms)
 
 
+@dataclass(frozen=True)
+class Blocks:
+    """Tables an attacker reads together, and how it links them.
+
+    Within a block (the tables of one analysis, on one base) the attacker knows which
+    combinations of cells occur, as the atoms do; across blocks it knows only that they count
+    the same units: a unit's cells in the ``key`` table (persons and registrations by year)
+    are the same in every block. Blocks are independent given the key, so any counts that
+    agree on the key are a possible edition (the block's atoms times the key's shares): a
+    reader's view of combinations that no table shows, instead of the atoms' knowledge that
+    they are empty.
+    """
+
+    of: Mapping[str, str]  # table id -> block (a table not named is a block of its own)
+    key: str = "totals"
+    #: cells of two blocks counting the very same units, at least this many, are one figure
+    #: under two names (a reader knows the definitions), and so are the smaller ones of the
+    #: same two tables; other small coincidences may be chance
+    repeat_at_least: int = 10
+
+    def block(self, table_id: str) -> str:
+        return self.of.get(table_id, table_id)
+
+
+#: what the attacker from the microdata knows of which combinations of cells occur:
+#: ``tables``, within each table only (tables linked by the persons and registrations per
+#: year, and by figures repeated under another name); ``edition``, across the whole edition
+VIEWS: dict[str, Blocks | None] = {"tables": Blocks({}), "edition": None}
+DEFAULT_VIEW = "tables"
+
+
 @dataclass
 class AtomAttack:
     verdicts: dict[str, Verdict]
@@ -113,11 +145,23 @@ class AtomAttack:
 
 
 def attack_protected(
-    protected: dict, members: dict[str, pd.DataFrame], missing: dict[str, str], truth, rule
+    protected: dict,
+    members: dict[str, pd.DataFrame],
+    missing: dict[str, str],
+    truth,
+    rule,
+    view: str = DEFAULT_VIEW,
 ) -> AtomAttack:
-    """:func:`attack_atoms` on protected tables as they are published, under ``rule``."""
+    """:func:`attack_atoms` on protected tables as they are published, under ``rule``, with
+    what the attacker knows of the combinations of cells (:data:`VIEWS`)."""
     return attack_atoms(
-        sheets_of(protected), members, missing, truth, rule.threshold, rule.protection_level
+        sheets_of(protected),
+        members,
+        missing,
+        truth,
+        rule.threshold,
+        rule.protection_level,
+        VIEWS[view],
     )
 
 
@@ -128,6 +172,7 @@ def attack_atoms(
     truth: dict[CellKey, int],
     threshold: int,
     protection_level: int,
+    blocks: Blocks | None = None,
 ) -> AtomAttack:
     """The verdict per table and the relations behind every recovery.
 
@@ -143,6 +188,10 @@ def attack_atoms(
         The true value of every cell, to judge a range against the protection it needs.
     threshold, protection_level
         The disclosure rule's.
+    blocks
+        None: the attacker knows which combinations of cells occur in the edition. Else it
+        knows which occur only within each block of tables, and that the blocks count the
+        same units (:class:`Blocks`).
     """
     verdicts = {
         tid: Verdict(tid, False, why=missing.get(tid, "no members from the microdata"))
@@ -163,10 +212,13 @@ def attack_atoms(
                 not_small.append(sheet.x_not_small)
     if not cell_id:
         return AtomAttack(verdicts)
-    S = _atoms(members, cell_id)
+    if blocks is None:
+        S, link = _atoms(members, cell_id), None
+    else:
+        S, link = _block_atoms(members, cell_id, blocks)
     lower, upper = _symbols(shown, threshold)
     cross = _cross(sheets, cell_id)
-    lp = _AtomLP(S, cross, lower, upper)
+    lp = _AtomLP(S, cross, lower, upper, link)
     hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
     where = {i: key for key, i in cell_id.items()}
     needs = {}
@@ -274,6 +326,108 @@ def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
     return S
 
 
+def _block_atoms(
+    members: dict[str, pd.DataFrame], cell_id: dict, blocks: Blocks
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Cells x atoms of every block (a unit's atom in a block: its key and its cells there,
+    possibly none), and the rows that make every block hold the same units per key."""
+    frames = []
+    for tid, frame in members.items():
+        ids = [
+            cell_id.get((tid, int(r), c))
+            for r, c in zip(frame["row"], frame["column"], strict=True)
+        ]
+        keep = [i is not None for i in ids]
+        f = frame.loc[keep, ["unit", "unit_id", "weight"]].copy()
+        f["cell"] = [i for i in ids if i is not None]
+        f["block"] = blocks.block(tid)
+        f["table"] = tid
+        frames.append(f)
+    allm = pd.concat(frames, ignore_index=True)
+    allm["key"] = allm["unit"] + "\x1f" + allm["unit_id"].astype(str)
+    allm = allm.sort_values(["key", "cell"])
+    kind = allm.drop_duplicates("key").set_index("key")["unit"]
+    in_key = allm[allm["table"] == blocks.key]
+    key_cells = in_key.groupby("key", sort=False)["cell"].agg(lambda c: ",".join(map(str, c)))
+    link_key = kind + "\x1f" + key_cells.reindex(kind.index).fillna("")
+    link_id = pd.factorize(link_key)[0]
+    rows, cols, data, atom_link, atom_block = [], [], [], [], []
+    n_atoms = 0
+    for b, sub in allm.groupby("block", sort=True):
+        parts = (sub["cell"].astype(str) + "*" + sub["weight"].astype(str)).groupby(
+            sub["key"], sort=False
+        )
+        pattern = pd.Series("", index=kind.index)
+        pattern.loc[list(parts.groups)] = parts.agg("|".join)
+        atom_of, _ = pd.factorize(link_key + "\x1e" + pattern)
+        first = ~pd.Series(atom_of).duplicated().to_numpy()
+        atom_link += list(link_id[first])
+        atom_block += [b] * int(first.sum())
+        reps = pd.Series(atom_of[first], index=kind.index[first])
+        entries = sub[sub["key"].isin(reps.index)]
+        rows.append(entries["cell"].to_numpy())
+        cols.append(n_atoms + reps.loc[entries["key"]].to_numpy())
+        data.append(entries["weight"].to_numpy(float))
+        n_atoms += len(reps)
+    S = sp.csr_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(cell_id), n_atoms),
+    )
+    # per block after the first and per key: its atoms' sizes minus the first block's
+    atom_link, atom_block = np.asarray(atom_link), np.asarray(atom_block)
+    names = sorted(set(atom_block))
+    first_block = atom_block == names[0]
+    n_keys = int(link_id.max()) + 1 if len(link_id) else 0
+    lr, lc, ld = [], [], []
+    for k, b in enumerate(names[1:]):
+        own = np.flatnonzero(atom_block == b)
+        base = np.flatnonzero(first_block)
+        lr += [k * n_keys + atom_link[own], k * n_keys + atom_link[base]]
+        lc += [own, base]
+        ld += [np.ones(len(own)), -np.ones(len(base))]
+    link = sp.csr_matrix(
+        (np.concatenate(ld), (np.concatenate(lr), np.concatenate(lc))),
+        shape=(max(len(names) - 1, 0) * n_keys, n_atoms),
+    )
+    return S, sp.vstack([link, _repeats(allm, S, blocks.repeat_at_least)], format="csr")
+
+
+def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int) -> sp.csr_matrix:
+    """Rows ``S_i - S_j = 0`` for cells of different blocks with the same units: a figure
+    under two names (the programme's persons reported by care and the reporting
+    organisations' care row). Two tables repeat each other once they share such a cell of
+    ``at_least`` units; their smaller cells with the same units are then repeats too, while a
+    small coincidence between other tables is not."""
+    marks = pd.util.hash_pandas_object(
+        allm["key"] + "*" + allm["weight"].astype(str), index=False
+    ).to_numpy()
+    cells = (
+        pd.DataFrame({"cell": allm["cell"].to_numpy(), "mark": marks, "w": allm["weight"]})
+        .groupby("cell")
+        .agg(mark=("mark", lambda h: int(np.bitwise_xor.reduce(h.to_numpy()))), w=("w", "sum"))
+    )
+    first = allm.drop_duplicates("cell").set_index("cell")
+    cells["block"] = first["block"].reindex(cells.index)
+    cells["table"] = first["table"].reindex(cells.index)
+    groups = [g for _, g in cells.groupby(["mark", "w"]) if g["block"].nunique() > 1]
+    repeating = {
+        frozenset((a, b))
+        for g in groups
+        if g["w"].iloc[0] >= at_least
+        for a in g["table"]
+        for b in g["table"]
+        if a != b
+    }
+    rows = []
+    for g in groups:
+        head = g.index[0]
+        for other in g.index[1:]:
+            pair = frozenset((g.at[head, "table"], g.at[other, "table"]))
+            if g["w"].iloc[0] >= at_least or pair in repeating:
+                rows.append(S[int(other)] - S[int(head)])
+    return sp.vstack(rows, format="csr") if rows else sp.csr_matrix((0, S.shape[1]))
+
+
 def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:
     lower = np.zeros(len(shown))
     upper = np.full(len(shown), math.inf)
@@ -328,6 +482,8 @@ def _parents(S: sp.csr_matrix) -> np.ndarray:
     keep = before & (gain > 0)
     i, j, gain = i[keep], j[keep], gain[keep]
     parent = np.full(S.shape[0], -1)
+    if not len(i):
+        return parent
     order = np.lexsort((j, -gain, i))  # per cell the largest gain first (ties: lowest index)
     i, j = i[order], j[order]
     first = np.r_[True, i[1:] != i[:-1]]
@@ -344,7 +500,7 @@ class _AtomLP:
     each.
     """
 
-    def __init__(self, S, cross, lower, upper):
+    def __init__(self, S, cross, lower, upper, link=None):
         self.n_cells, self.n_atoms = S.shape
         self.lower, self.upper = lower.copy(), upper.copy()
         parent = _parents(S)
@@ -356,15 +512,25 @@ class _AtomLP:
         D = sp.csr_matrix(S - pick @ S)
         D.eliminate_zeros()
         self.cross = cross
+        if link is None:
+            link = sp.csr_matrix((0, self.n_atoms))
         a = sp.bmat(
-            [[-D, sp.identity(self.n_cells, format="csr") - pick], [None, cross]], format="csr"
+            [
+                [-D, sp.identity(self.n_cells, format="csr") - pick],
+                [None, cross],
+                [link, sp.csr_matrix((link.shape[0], self.n_cells))],
+            ],
+            format="csr",
         )
+        n_rows = self.n_cells + cross.shape[0] + link.shape[0]
+        row_lower = np.zeros(n_rows)
+        row_lower[self.n_cells : self.n_cells + cross.shape[0]] = -highs.INF
         self._h = highs.load_lp(
             a,
             np.concatenate([np.zeros(self.n_atoms), lower]),
             np.concatenate([np.full(self.n_atoms, highs.INF), np.minimum(upper, highs.INF)]),
-            np.concatenate([np.zeros(self.n_cells), np.full(cross.shape[0], -highs.INF)]),
-            np.zeros(self.n_cells + cross.shape[0]),
+            row_lower,
+            np.zeros(n_rows),
         )
         self._costed = -1
         self.low_seen = np.full(self.n_cells, math.inf)
@@ -423,7 +589,7 @@ class _AtomLP:
         the published cells it combines, for a reader."""
         solution = self._h.getSolution()
         reduced = np.asarray(solution.col_dual)[self.n_atoms :].copy()
-        duals = np.asarray(solution.row_dual)[self.n_cells :]
+        duals = np.asarray(solution.row_dual)[self.n_cells : self.n_cells + self.cross.shape[0]]
         combined = reduced.copy()
         if len(duals):
             combined += self.cross.T @ duals

@@ -27,6 +27,7 @@ class CheckResult:
     verdicts: list[TableVerdict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     microdata: list | None = None  # ``atoms.Verdict`` per count table, when asked for
+    microdata_view: str = ""  # what that attacker knew (``atoms.VIEWS``)
 
     @property
     def ok(self) -> bool:
@@ -59,7 +60,11 @@ class CheckResult:
             out.append(f"  {'ok  ' if v.ok else 'FAIL'}  {v.table_id:<{width}}  {v.detail}")
         out += [f"  FAIL  {p}" for p in self.problems]
         if self.microdata is not None:
-            out.append("attacker from the microdata (every count a sum of atoms):")
+            where = {"tables": "within each table", "edition": "across the edition"}
+            out.append(
+                "attacker from the microdata (every count a sum of atoms; combinations of "
+                f"cells known {where.get(self.microdata_view, self.microdata_view)}):"
+            )
             width = max((len(v.table_id) for v in self.microdata), default=0)
             for v in self.microdata:
                 state = "ok  " if v.attacked and not v.recovered else "FAIL"
@@ -142,8 +147,12 @@ def _stored_note(protection: EditionProtection) -> str | None:
 
 
 def check_edition(
-    db: Path, edition_id: str | None = None, method: str | None = None, microdata=False
+    db: Path,
+    edition_id: str | None = None,
+    method: str | None = None,
+    microdata: str | None = None,
 ) -> CheckResult:
+    """``microdata``: also attack from the microdata, with that view (:data:`atoms.VIEWS`)."""
     from traffickingmonitor import editions
     from traffickingmonitor.disclosure.stored import stored_protection
 
@@ -155,7 +164,8 @@ def check_edition(
     if rule.method == "suppression":
         result.verdicts += chapter_verdicts(db, edition, rule, protection)
     if microdata:
-        result.microdata = microdata_verdicts(db, edition, tables, result)
+        result.microdata = microdata_verdicts(db, edition, tables, result, microdata)
+        result.microdata_view = microdata
     return result
 
 
@@ -198,7 +208,9 @@ def chapter_counts(chapters: list[dict], threshold: int) -> tuple[int, int]:
     return counts, small
 
 
-def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> list:
+def microdata_verdicts(
+    db: Path, edition, tables: dict, result: CheckResult, view: str = "tables"
+) -> list:
     """The attacker from the microdata (:mod:`atoms`) on the published tables: per table
     attacked (recovered or not) or not attacked and why."""
     from traffickingmonitor.analysis.microdata import stored_members
@@ -212,6 +224,6 @@ def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult) -> 
     found = stored_members(db, edition.edition_id, tables)
     published = result.protection.tables
     verdicts = attack_protected(
-        published, found.members, found.missing, truth_of(tables), result.rule
+        published, found.members, found.missing, truth_of(tables), result.rule, view
     ).verdicts
     return [verdicts[tid] for tid in published if tid in verdicts]

@@ -23,6 +23,13 @@ def disclosure_check_command(
         "--microdata",
         help="Also attack from the microdata: every count a sum of atoms (slow: minutes).",
     ),
+    known: str = typer.Option(
+        "tables",
+        "--known",
+        help="With --microdata, which combinations of cells the attacker knows to occur: "
+        "tables (within each table; tables linked by the persons per year and by figures "
+        "repeated under another name) or edition (across all tables: more than any reader).",
+    ),
 ) -> None:
     """Protect an edition as every channel does and try to recover hidden counts.
 
@@ -30,11 +37,14 @@ def disclosure_check_command(
     ``--microdata``, every count table must also be attacked from the microdata, with
     nothing recovered ("not attacked" fails).
     """
+    from traffickingmonitor.disclosure.atoms import VIEWS
     from traffickingmonitor.disclosure.check import check_edition
 
     if method is not None and method not in ("suppression", "rounding", "dp"):
         raise UserError(f"--disclosure must be suppression, rounding or dp, not {method!r}")
-    result = check_edition(db, edition, method, microdata=microdata)
+    if known not in VIEWS:
+        raise UserError(f"--known must be {' or '.join(VIEWS)}, not {known!r}")
+    result = check_edition(db, edition, method, microdata=known if microdata else None)
     for line in result.lines():
         typer.echo(line)
     if not result.ok:
