@@ -13,7 +13,8 @@ positive ``x`` reproduces ``t``, i.e. iff the optimum ``s`` is positive.
 
 Both conditions depend on the counts only through their support (which cells are
 non-zero), so results are cached per (model, support): bootstrap replicates share few
-supports.
+supports. Existence is also monotone in the support, so the linear programme runs
+only for a support with zero cells that no support seen so far settles (``_Known``).
 """
 
 from __future__ import annotations
@@ -49,20 +50,67 @@ def check(problem: Problem, terms: tuple[int, ...]) -> int:
     return code
 
 
+#: Supports remembered per model and outcome (:class:`_Known`); beyond this, new ones
+#: are still checked, only not remembered.
+MAX_KNOWN = 64
+
+
+class _Known:
+    """What is known of one model with fixed kept cells, whatever the counts.
+
+    Identifiability depends on the kept cells only. Existence depends on the counts
+    only through their support (the non-zero kept cells), and monotonically: the MLE
+    exists iff the support lies in no proper facial set of the model's marginal cone
+    (Fienberg & Rinaldo 2012), and a larger support lies in no more of them. So a
+    support containing one where the MLE exists needs no linear programme, nor does a
+    support inside one where it does not: only a replicate with new zero cells, relative
+    to the supports seen so far, goes to the programme.
+    """
+
+    __slots__ = ("exists", "fails", "full_rank")
+
+    def __init__(self, full_rank: bool) -> None:
+        self.full_rank = full_rank
+        self.exists: list[int] = []  # supports (bit masks over cells) with an MLE
+        self.fails: list[int] = []  # supports without one
+
+    def lookup(self, sup: int) -> bool | None:
+        if any(s & ~sup == 0 for s in self.exists):
+            return True
+        if any(sup & ~f == 0 for f in self.fails):
+            return False
+        return None
+
+    def remember(self, sup: int, exists: bool) -> None:
+        known = self.exists if exists else self.fails
+        if len(known) < MAX_KNOWN:
+            known.append(sup)
+
+
+def _support_bits(mask: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(mask).tobytes(), "big")
+
+
 def _check_prepared(problem: Problem, prep: Prepared) -> int:
-    X = problem.design(prep)
-    code = 0
-    full_rank = X.shape[0] >= X.shape[1] and np.linalg.matrix_rank(X) == X.shape[1]
-    if not full_rank:
-        code += NOT_IDENTIFIABLE
+    known_all = _known(problem)
+    known = known_all.get((prep.terms, prep.neg_inf))
+    X = None
+    if known is None:
+        X = problem.design(prep)
+        full_rank = X.shape[0] >= X.shape[1] and np.linalg.matrix_rank(X) == X.shape[1]
+        known = known_all[(prep.terms, prep.neg_inf)] = _Known(bool(full_rank))
+    code = 0 if known.full_rank else NOT_IDENTIFIABLE
     y = problem.y[prep.keep]
     if (y > 0).all():
         return code  # x = y itself is strictly positive
-    if full_rank and _fit_certifies(X, y):
-        return code
-    if not lp_strictly_positive(X, y):
-        code += NO_MLE
-    return code
+    sup = _support_bits(problem.support & prep.keep)
+    exists = known.lookup(sup)
+    if exists is None:
+        if X is None:
+            X = problem.design(prep)
+        exists = (known.full_rank and _fit_certifies(X, y)) or lp_strictly_positive(X, y)
+        known.remember(sup, exists)
+    return code if exists else code + NO_MLE
 
 
 def _fit_certifies(X: np.ndarray, y: np.ndarray) -> bool:
@@ -180,4 +228,13 @@ def _cache(problem: Problem) -> dict:
     if c is None:
         c = {}
         object.__setattr__(layout, "_exist_cache", c)
+    return c
+
+
+def _known(problem: Problem) -> dict[tuple, _Known]:
+    layout = problem.layout
+    c = layout.__dict__.get("_exist_known")
+    if c is None:
+        c = {}
+        object.__setattr__(layout, "_exist_known", c)
     return c
