@@ -235,8 +235,10 @@ def run_many(
     n_jobs = default_jobs() if n_jobs is None else max(1, int(n_jobs))
     if n_jobs == 1 or len(Y) < 8 or _START_METHOD.get() == "serial":
         return _run_chunk((layout, procedure, Y, start))
-    # a batched (stepwise) chunk pays a fixed cost per step: fewer, larger chunks
-    per_job = 2 if procedure.method == "stepwise" else 4
+    # A batched (stepwise) chunk pays a fixed cost per step and learns which supports
+    # need no linear programme: one chunk per worker (UK 6 lists: 3.3 s of worker CPU
+    # against 4.5 s with two chunks per worker)
+    per_job = 1 if procedure.method == "stepwise" else 4
     n_chunks = min(len(Y), n_jobs * per_job)
     parts = np.array_split(np.arange(len(Y)), n_chunks)
     chunks = [(layout, procedure, Y[p], start) for p in parts]
