@@ -24,6 +24,7 @@ import sys
 
 import highspy
 import numpy as np
+from scipy.optimize import linprog
 
 from traffickingmonitor.analysis.mse.fit import Prepared, Problem
 
@@ -193,25 +194,39 @@ def lp_strictly_positive(X: np.ndarray, y: np.ndarray) -> bool:
     lp.a_matrix_.index_ = np.nonzero(nz)[1].astype(np.int32)
     lp.a_matrix_.value_ = cols[nz]
     h = _highs()
-    h.clearSolver()
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if h is not None:
+        h.clearSolver()
+        h.passModel(lp)
+        status = h.run()
+        if status == highspy.HighsStatus.kOk and (
+            h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        ):
+            return float(h.getSolution().col_value[-1]) > S_TOL
+        if status == highspy.HighsStatus.kError:
+            _HIGHS[os.getpid()] = None  # refused to run: do not ask again
+    # HiGHS refused (e.g. another HiGHS user in this process started its thread pool
+    # with more threads first) or gave no optimum: the same programme through scipy
+    c = np.zeros(n + 1)
+    c[-1] = -1.0
+    res = linprog(c, A_eq=cols.T, b_eq=t, bounds=(0, None), method="highs")
+    if res.status != 0:
         # Infeasible cannot happen (z = y, s = 0 is feasible); treat solver trouble as
         # failure so that no model is fitted on an unverified table.
         return False
-    return float(h.getSolution().col_value[-1]) > S_TOL
+    return float(-res.fun) > S_TOL
 
 
 # this process's HiGHS instance, by process id (a forked worker makes its own)
-_HIGHS: dict[int, highspy.Highs] = {}
+_HIGHS: dict[int, highspy.Highs | None] = {}
 
 
-def _highs() -> highspy.Highs:
+def _highs() -> highspy.Highs | None:
     """This process's HiGHS instance, made quietly (the first one prints a banner).
 
     One thread: HiGHS then starts no worker threads, which a forked bootstrap worker
-    would inherit as a pool without threads.
+    would inherit as a pool without threads. Where another HiGHS user in the process
+    has already started the pool with more, HiGHS refuses to run this instance and
+    :func:`lp_strictly_positive` falls back to scipy's ``linprog``.
     """
     pid = os.getpid()
     if pid not in _HIGHS:
