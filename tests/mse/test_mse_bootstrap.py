@@ -197,3 +197,20 @@ def test_a_replicate_equal_to_the_estimate_is_not_below_it():
     reps = np.array([100.0, 200.0, est * (1 - 1e-13), est * (1 + 1e-13), 300.0, 400.0])
     _, z0 = boot.bca_limits(reps, est, 0.0, np.array([0.025, 0.975]))
     assert z0 == pytest.approx(norm.ppf(2 / 6))
+
+
+def test_batched_stepwise_gives_the_plain_estimates_with_a_covariate():
+    # two levels of a covariate (the two New Orleans versions), list-by-level for list A
+    tables = [
+        CaptureTable.from_csv(DATA / "new_orleans_5lists_sparsemse2019.csv"),
+        CaptureTable.from_csv(DATA / "new_orleans_5lists.csv"),
+    ]
+    lists = tuple(tables[0].lists)
+    layout = Layout.for_levels(lists, "version", ["2019", "1.2.0"])
+    y = np.concatenate([t.counts for t in tables]).astype(np.int64)
+    proc = boot.Procedure("stepwise", layout.base_terms((0,)))
+    rng = np.random.default_rng(5)
+    Y = np.vstack([y, rng.multinomial(y.sum(), y / y.sum(), size=8)])
+    plain = np.array([proc.estimate(layout, row) for row in Y])
+    assert_allclose(proc.estimate_many(layout, Y, start=y), plain, rtol=FAST_RTOL)
+    assert np.isfinite(plain).sum() >= 5
