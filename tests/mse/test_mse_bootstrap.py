@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.stats import norm
 
 from traffickingmonitor.analysis.mse import CaptureTable, estimate_population
 from traffickingmonitor.analysis.mse import bootstrap as boot
@@ -156,3 +157,60 @@ def test_bic_bootstrap_korea_matches_reference():
     )
     assert_allclose(res.estimate, ref["estimate"], rtol=5e-4)
     assert_allclose([res.ci.low, res.ci.high], ref["bca_1000"], rtol=BCA_RTOL)
+
+
+#: The batched stepwise fits converge to the same maximum as the one-model fits, to the
+#: IRLS tolerance (1e-11 relative change of the deviance): estimates agree to about 1e-12.
+FAST_RTOL = 1e-9
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "kosovo_killings_4lists.csv",
+        "uk_2013_6lists.csv",
+        "korea_comfort_women_3lists.csv",
+        "artificial_3lists.csv",  # excluded terms, minus-infinity terms
+        "new_orleans_5lists_sparsemse2019.csv",  # sparse: replicates with new zero cells
+        "netherlands_5lists.csv",
+    ],
+)
+def test_batched_stepwise_gives_the_plain_estimates(name):
+    table = CaptureTable.from_csv(DATA / name)
+    layout = Layout.for_table(table)
+    proc = boot.Procedure("stepwise", layout.base_terms())
+    y = np.asarray(table.counts, dtype=np.int64)
+    rng = np.random.default_rng(11)
+    Y = np.vstack([y, rng.multinomial(y.sum(), y / y.sum(), size=12)])
+    plain = np.array([proc.estimate(layout, row) for row in Y])
+    fast = proc.estimate_many(layout, Y, start=y)
+    assert_allclose(fast, plain, rtol=FAST_RTOL)
+    assert np.isfinite(plain[0])
+    # one row's value does not depend on the rows batched with it (nor on the workers)
+    alone = np.concatenate([proc.estimate_many(layout, Y[i : i + 1], start=y) for i in (3, 7)])
+    assert_array_equal(alone, fast[[3, 7]])
+
+
+def test_a_replicate_equal_to_the_estimate_is_not_below_it():
+    # Korea: replicates reproducing the estimate land 1e-12 either side of it when computed
+    est = 268.77777777777715
+    reps = np.array([100.0, 200.0, est * (1 - 1e-13), est * (1 + 1e-13), 300.0, 400.0])
+    _, z0 = boot.bca_limits(reps, est, 0.0, np.array([0.025, 0.975]))
+    assert z0 == pytest.approx(norm.ppf(2 / 6))
+
+
+def test_batched_stepwise_gives_the_plain_estimates_with_a_covariate():
+    # two levels of a covariate (the two New Orleans versions), list-by-level for list A
+    tables = [
+        CaptureTable.from_csv(DATA / "new_orleans_5lists_sparsemse2019.csv"),
+        CaptureTable.from_csv(DATA / "new_orleans_5lists.csv"),
+    ]
+    lists = tuple(tables[0].lists)
+    layout = Layout.for_levels(lists, "version", ["2019", "1.2.0"])
+    y = np.concatenate([t.counts for t in tables]).astype(np.int64)
+    proc = boot.Procedure("stepwise", layout.base_terms((0,)))
+    rng = np.random.default_rng(5)
+    Y = np.vstack([y, rng.multinomial(y.sum(), y / y.sum(), size=8)])
+    plain = np.array([proc.estimate(layout, row) for row in Y])
+    assert_allclose(proc.estimate_many(layout, Y, start=y), plain, rtol=FAST_RTOL)
+    assert np.isfinite(plain).sum() >= 5

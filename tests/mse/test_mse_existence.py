@@ -113,3 +113,32 @@ def test_fit_certificate_never_disagrees_with_the_lp(name, max_order, both):
             assert (code == 0) == lp
             seen.add(lp)
     assert seen == ({True, False} if both else {True})
+
+
+_AFTER_OTHER_HIGHS = """
+import numpy as np
+import scipy.sparse as sp
+from traffickingmonitor.disclosure import highs as dh
+
+# another HiGHS user starts the thread pool first (default threads)
+h = dh.load_lp(sp.csc_matrix(np.array([[1.0, 1.0]])), [0, 0], [10, 10], [1], [1])
+h.changeColCost(0, 1.0)
+h.run()
+from traffickingmonitor.analysis.mse import existence
+
+X = np.array([[1, 1, 0], [1, 0, 1], [1, 1, 1.0]])
+print(existence.lp_strictly_positive(X, np.array([3.0, 4.0, 5.0])))
+X2 = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [1, 0, 0, 1], [1, 1, 1, 0]])
+print(existence.lp_strictly_positive(X2, np.array([2.0, 3.0, 0.0, 1.0])))
+"""
+
+
+def test_lp_answers_after_another_highs_user_started_its_threads():
+    # in a fresh process: the thread pool of HiGHS is shared by the whole process
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _AFTER_OTHER_HIGHS], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "False"]

@@ -313,10 +313,14 @@ def irls_batch(
     col_mask: np.ndarray,
     cell_mask: np.ndarray,
     *,
+    beta0: np.ndarray | None = None,
     tol: float = TOL,
     max_iter: int = MAX_ITER,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit many models on the same cells at once (vectorised IRLS).
+
+    Each row is computed as :func:`irls` would, and independently of the other rows (a
+    row's numbers do not depend on which rows share its batch).
 
     Parameters
     ----------
@@ -328,6 +332,9 @@ def irls_batch(
         Terms in each model.
     cell_mask : (B, n) bool array
         Cells kept by each model (minus-infinity terms remove cells).
+    beta0 : (B, P) array, optional
+        Warm starts (values outside a model's terms are ignored); without them every
+        model starts as R's glm (``mu = y + 0.1``).
 
     Returns
     -------
@@ -348,10 +355,15 @@ def irls_batch(
     pad = np.zeros((B, P, P))
     idx = np.arange(P)
     pad[:, idx, idx] = (~col_mask).astype(float)
-    mu = (Y + 0.1) * cm
-    eta = np.log(Y + 0.1)
+    if beta0 is None:
+        mu = (Y + 0.1) * cm
+        eta = np.log(Y + 0.1)
+        beta_old = None
+    else:
+        beta_old = np.where(col_mask, beta0, 0.0)
+        eta = np.minimum((Xb @ beta_old[:, :, None])[:, :, 0], ETA_MAX)
+        mu = np.exp(eta) * cm
     dev_old = _deviance_batch(Y, mu, cm)
-    beta_old = None
     converged = np.zeros(B, dtype=bool)
     for _ in range(max_iter):
         w = mu * cm
@@ -398,9 +410,13 @@ def _solve_batch(H: np.ndarray, g: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(H, g[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:
+        # row by row, so that a singular row does not change how the others are solved
         out = np.empty_like(g)
         for b in range(len(g)):
-            out[b] = np.linalg.lstsq(H[b], g[b], rcond=None)[0]
+            try:
+                out[b] = np.linalg.solve(H[b], g[b])
+            except np.linalg.LinAlgError:
+                out[b] = np.linalg.lstsq(H[b], g[b], rcond=None)[0]
         return out
 
 

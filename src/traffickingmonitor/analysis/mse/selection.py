@@ -9,6 +9,7 @@ from scipy.special import pdtr, pdtrc
 
 from traffickingmonitor.analysis.mse import existence
 from traffickingmonitor.analysis.mse.design import (
+    Layout,
     candidate_pairs,
     hierarchical_models,
     hierarchy_string,
@@ -303,3 +304,92 @@ def fit_models(
     out["bic"] = out["k"] * log_n - 2.0 * out["loglik"]
     out["estimate"] = problem.n_obs + out["dark"]
     return out
+
+
+def stepwise_estimates(
+    layout: Layout,
+    base: tuple[int, ...],
+    pthresh: float,
+    Y: np.ndarray,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """Point estimates of :func:`stepwise` on many count vectors at once.
+
+    The same selection as calling :func:`stepwise` on each row of ``Y`` (same p-values,
+    same order of additions, same existence checks), but the replicates move through the
+    steps together: at every step the current models of all still-selecting rows are
+    fitted by one vectorised IRLS (:func:`irls_batch`), each warm-started from its
+    previous step as :meth:`Problem.fit` is, and the first from the main-effects fit on
+    ``start`` (the full data), a few Newton steps from every bootstrap replicate's.
+
+    Parameters
+    ----------
+    Y : (B, n_cells) array
+        Counts.
+    start : (n_cells,) array, optional
+        Counts whose main-effects fit warm-starts every row's first fit.
+
+    Returns
+    -------
+    (B,) array
+        ``observed + dark figure`` of the selected model; NaN where the main-effects
+        model fails the existence check, or the final fit did not converge or is not
+        finite (as :meth:`bootstrap.Procedure.estimate`).
+    """
+    Y = np.asarray(Y, dtype=float)
+    B, n = Y.shape
+    cands = candidate_pairs(layout.n_lists)
+    base = tuple(sorted(set(base), key=term_key))
+    all_terms = sorted(set(base) | set(cands), key=term_key)
+    pos = {t: i for i, t in enumerate(all_terms)}
+    X = layout.columns(all_terms)
+    dark_X = layout.dark_columns(all_terms)
+    cand_pos = np.array([pos[c] for c in cands])
+    C = X[:, cand_pos]
+    nstar = Y @ C
+    out = np.full(B, np.nan)
+    problems = [Problem(layout, y) for y in Y]
+    current: list[tuple[int, ...]] = [base] * B
+    included = np.zeros((B, len(cands)), dtype=bool)
+    col = np.zeros((B, len(all_terms)), dtype=bool)
+    cell = np.ones((B, n), dtype=bool)
+    active = np.array([existence.check(pr, base) == 0 for pr in problems], dtype=bool)
+    beta = np.zeros((B, len(all_terms)))
+    if start is not None:
+        first = Problem(layout, start).fit(base)
+        beta[:, [pos[t] for t in first.finite]] = first.coef
+    for b in np.flatnonzero(active):
+        _set_model(problems[b], current[b], pos, col[b], cell[b])
+    while active.any():
+        idx = np.flatnonzero(active)
+        bt, _var0, mu, _dev, conv = irls_batch(X, Y[idx], col[idx], cell[idx], beta0=beta[idx])
+        beta[idx] = bt
+        p = poisson_pvalues(nstar[idx], mu @ C)
+        p[included[idx]] = np.inf
+        for r, b in enumerate(idx):
+            chosen = None
+            below = np.flatnonzero(p[r] < pthresh)
+            for j in sorted(below.tolist(), key=lambda j, r=r: (float(p[r, j]), j)):
+                if existence.check(problems[b], (*current[b], cands[j])) == 0:
+                    chosen = j
+                    break
+            if chosen is None:
+                active[b] = False
+                if conv[r]:
+                    eta = np.minimum(dark_X @ bt[r], ETA_MAX)
+                    est = problems[b].n_obs + float(np.exp(eta).sum())
+                    out[b] = est if np.isfinite(est) else np.nan
+                continue
+            included[b, chosen] = True
+            current[b] = (*current[b], cands[chosen])
+            _set_model(problems[b], current[b], pos, col[b], cell[b])
+    return out
+
+
+def _set_model(
+    problem: Problem, terms: tuple[int, ...], pos: dict[int, int], col: np.ndarray, cell: np.ndarray
+) -> None:
+    prep = problem.prepare(terms)
+    col[:] = False
+    col[[pos[t] for t in prep.finite]] = True
+    cell[:] = prep.keep
