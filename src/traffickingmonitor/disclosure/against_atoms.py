@@ -93,9 +93,7 @@ def protect_against_atoms(
     for round_ in range(1, max_rounds + 1):
         protection = protect_edition_details(tables, rule, tuple(found))
         t1 = time.perf_counter()
-        attack = attack_protected(
-            protection.tables, members, missing or {}, truth, rule, view
-        )
+        attack = attack_protected(protection.tables, members, missing or {}, truth, rule, view)
         recovered = [v for v in attack.verdicts.values() if v.recovered]
         log.info(
             "round %d: protected in %.1f s, attacked from the microdata in %.1f s: %d cells "
