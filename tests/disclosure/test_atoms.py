@@ -186,3 +186,42 @@ def test_hidden_number_members_leave_out_a_year_without_an_estimate():
     found = _hidden_number(table, Microdata(py, pd.DataFrame(), pd.DataFrame()))
     assert m.mismatches(frame, ("observed",), found) == []
     assert "c" not in set(found["unit_id"])  # 2018 has no rows
+
+
+def test_an_empty_hidden_cell_is_known_empty_only_across_the_edition():
+    """Nobody counted in municipality C is a fact of the data: the table view gives a hidden
+    cell without units room for the units of every year pattern, the edition view does not."""
+    from traffickingmonitor.disclosure.atoms import Sheet, attack_atoms
+
+    people = pd.DataFrame(
+        {"unit_id": [f"p{i}" for i in range(30)], "year": 2020, "place": ["A"] * 25 + ["B"] * 5}
+    )
+    frames = {
+        "totals": pd.DataFrame({"year": [2020], "persons": [30]}),
+        "place": pd.DataFrame({"year": 2020, "place": ["A", "B", "C"], "persons": [25, 5, 0]}),
+    }
+    shown = {"totals": ["30"], "place": ["x", "x", "x"]}
+    sheets = {
+        tid: Sheet(tid, pd.DataFrame({"persons": shown[tid]}), False, {}, frame)
+        for tid, frame in frames.items()
+    }
+    members = {
+        tid: m.members(
+            frame, [c for c in frame if c != "persons"], people, unit="person", column="persons"
+        )
+        for tid, frame in frames.items()
+    }
+    truth = {
+        (tid, row, "persons"): int(v)
+        for tid, frame in frames.items()
+        for row, v in enumerate(frame["persons"])
+    }
+
+    def recovered(view):
+        from traffickingmonitor.disclosure.atoms import VIEWS
+
+        attack = attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS[view])
+        return attack.verdicts["place"].recovered
+
+    assert recovered("tables") == []
+    assert recovered("edition") == ["row 3 persons: pinned down to 0"]

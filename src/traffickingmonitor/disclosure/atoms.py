@@ -215,7 +215,8 @@ def attack_atoms(
     if blocks is None:
         S, link = _atoms(members, cell_id), None
     else:
-        S, link = _block_atoms(members, cell_id, blocks)
+        hidden_cells = [i for i, v in enumerate(shown) if v and _number(v) is None]
+        S, link = _block_atoms(members, cell_id, blocks, hidden_cells)
     lower, upper = _symbols(shown, threshold)
     cross = _cross(sheets, cell_id)
     lp = _AtomLP(S, cross, lower, upper, link)
@@ -327,10 +328,13 @@ def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
 
 
 def _block_atoms(
-    members: dict[str, pd.DataFrame], cell_id: dict, blocks: Blocks
+    members: dict[str, pd.DataFrame], cell_id: dict, blocks: Blocks, hidden: list[int]
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Cells x atoms of every block (a unit's atom in a block: its key and its cells there,
-    possibly none), and the rows that make every block hold the same units per key."""
+    possibly none), and the rows that make every block hold the same units per key.
+
+    A hidden cell that no unit is counted in has an atom of its own per key (a unit of that
+    key could have been counted there instead): that nobody is, is a fact of the data."""
     frames = []
     for tid, frame in members.items():
         ids = [
@@ -350,7 +354,8 @@ def _block_atoms(
     in_key = allm[allm["table"] == blocks.key]
     key_cells = in_key.groupby("key", sort=False)["cell"].agg(lambda c: ",".join(map(str, c)))
     link_key = kind + "\x1f" + key_cells.reindex(kind.index).fillna("")
-    link_id = pd.factorize(link_key)[0]
+    link_id, link_names = pd.factorize(link_key)
+    link_kind = np.asarray([name.split("\x1f")[0] for name in link_names])
     rows, cols, data, atom_link, atom_block = [], [], [], [], []
     n_atoms = 0
     for b, sub in allm.groupby("block", sort=True):
@@ -369,6 +374,20 @@ def _block_atoms(
         cols.append(n_atoms + reps.loc[entries["key"]].to_numpy())
         data.append(entries["weight"].to_numpy(float))
         n_atoms += len(reps)
+    counted = set(allm["cell"].unique())
+    where = {i: key for key, i in cell_id.items()}
+    for i in hidden:
+        if i in counted:
+            continue
+        tid, _, column = where[i]
+        kinds = set(members[tid].loc[members[tid]["column"] == column, "unit"])
+        keys = np.flatnonzero(np.isin(link_kind, list(kinds)))
+        rows.append(np.full(len(keys), i))
+        cols.append(n_atoms + np.arange(len(keys)))
+        data.append(np.ones(len(keys)))
+        atom_link += list(keys)
+        atom_block += [blocks.block(tid)] * len(keys)
+        n_atoms += len(keys)
     S = sp.csr_matrix(
         (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(cell_id), n_atoms),
