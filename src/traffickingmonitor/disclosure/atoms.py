@@ -11,9 +11,12 @@ The attacker knows every published number and symbol: a number is itself, ``<10`
 ``x`` in a table that shows small counts as ``<10`` is 0 or at least 10 (integer reasoning by
 bound propagation), any other ``x`` is a count; persons <= registrations in a row that counts
 both, and the fewest registrations per person a table declares. It does not know the atoms'
-sizes: those are its unknowns. It does know which atoms exist (which combinations of cells
-occur), which no reader knows: it is stronger than any reader, so what it cannot recover, no
-linear reasoning on the published numbers can.
+sizes: those are its unknowns. What it knows of which atoms exist is its *view*
+(:data:`VIEWS`). Across the whole edition (``edition``) it knows every combination of cells
+that does not occur, which no reader knows: it is stronger than any reader, so what it cannot
+recover, no linear reasoning on the published numbers can. Within each table (``tables``, the
+default, :class:`Blocks`) it knows less: tables are linked by the persons per year and by
+figures repeated under another name, nearer to what a reader knows of the definitions.
 
 It does not cover non-linear inference (from estimates, percentages or model results), nor
 tables whose members cannot be made from the microdata (they are reported "not attacked").
@@ -111,13 +114,13 @@ class Relation:
 class Blocks:
     """Tables an attacker reads together, and how it links them.
 
-    Within a block (the tables of one analysis, on one base) the attacker knows which
+    Within a block (one table, unless ``of`` groups tables) the attacker knows which
     combinations of cells occur, as the atoms do; across blocks it knows only that they count
     the same units: a unit's cells in the ``key`` table (persons and registrations by year)
-    are the same in every block. Blocks are independent given the key, so any counts that
-    agree on the key are a possible edition (the block's atoms times the key's shares): a
-    reader's view of combinations that no table shows, instead of the atoms' knowledge that
-    they are empty.
+    are the same in every block, and a figure repeated under another name is one cell.
+    Blocks are independent given the key, so any counts that agree on the key are a possible
+    edition (each block's atoms times the key's shares): a reader's view of combinations that
+    no table shows, instead of the whole edition's knowledge that they are empty.
     """
 
     of: Mapping[str, str]  # table id -> block (a table not named is a block of its own)
@@ -212,15 +215,14 @@ def attack_atoms(
                 not_small.append(sheet.x_not_small)
     if not cell_id:
         return AtomAttack(verdicts)
+    hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
     if blocks is None:
         S, link = _atoms(members, cell_id), None
     else:
-        hidden_cells = [i for i, v in enumerate(shown) if v and _number(v) is None]
-        S, link = _block_atoms(members, cell_id, blocks, hidden_cells)
+        S, link = _block_atoms(members, cell_id, blocks, hidden)
     lower, upper = _symbols(shown, threshold)
     cross = _cross(sheets, cell_id)
     lp = _AtomLP(S, cross, lower, upper, link)
-    hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
     where = {i: key for key, i in cell_id.items()}
     needs = {}
     for i in hidden:
