@@ -67,17 +67,23 @@ def _edition(seed: int, persons: int, chosen: list[str]):
     return {t: v[0] for t, v in made.items()}, {t: v[1] for t, v in made.items()}
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    seed=st.integers(0, 10_000),
-    persons=st.integers(25, 90),
-    chosen=st.lists(st.sampled_from(sorted(TABLES)), min_size=1, max_size=4, unique=True),
-)
+def _on_random_editions(examples: int):
+    """Hypothesis over random small editions: a seed, a number of persons and the tables."""
+    return lambda test: settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )(
+        given(
+            seed=st.integers(0, 10_000),
+            persons=st.integers(25, 90),
+            chosen=st.lists(st.sampled_from(sorted(TABLES)), min_size=1, max_size=4, unique=True),
+        )(test)
+    )
+
+
+@_on_random_editions(30)
 def test_nothing_is_recovered_after_protection_against_the_atoms(seed, persons, chosen):
     tables, members = _edition(seed, persons, chosen)
     done = protect_against_atoms(tables, RULE, members)
@@ -120,17 +126,7 @@ def _recovered(attack) -> set[tuple[str, str]]:
     return {(t, f.split(":")[0]) for t, v in attack.verdicts.items() for f in v.recovered}
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    seed=st.integers(0, 10_000),
-    persons=st.integers(25, 90),
-    chosen=st.lists(st.sampled_from(sorted(TABLES)), min_size=1, max_size=4, unique=True),
-)
+@_on_random_editions(20)
 def test_the_table_view_recovers_only_what_the_edition_view_does(seed, persons, chosen):
     """Knowing the combinations of cells only within each table, the attacker allows every
     edition the whole-edition view allows (and more): it recovers a subset, and the relations

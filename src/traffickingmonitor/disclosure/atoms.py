@@ -294,8 +294,9 @@ def _explain(because: list[tuple[int, float]], where: dict, n_cells: int) -> str
     return " from: " + ", ".join(terms) + more
 
 
-def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
-    """Cells x atoms (weights); the atoms' sizes are the attacker's unknowns."""
+def _placed(members: dict[str, pd.DataFrame], cell_id: dict) -> pd.DataFrame:
+    """Every member on a published cell: unit, unit_id, weight, cell (index), table, and
+    ``key`` (the unit's kind and id)."""
     frames = []
     for tid, frame in members.items():
         ids = [
@@ -305,9 +306,16 @@ def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
         keep = [i is not None for i in ids]
         f = frame.loc[keep, ["unit", "unit_id", "weight"]].copy()
         f["cell"] = [i for i in ids if i is not None]
+        f["table"] = tid
         frames.append(f)
     allm = pd.concat(frames, ignore_index=True)
     allm["key"] = allm["unit"] + "\x1f" + allm["unit_id"].astype(str)
+    return allm
+
+
+def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
+    """Cells x atoms (weights); the atoms' sizes are the attacker's unknowns."""
+    allm = _placed(members, cell_id)
     allm = allm.sort_values(["key", "cell"])
     signature = (
         allm.assign(part=allm["cell"].astype(str) + "*" + allm["weight"].astype(str))
@@ -337,20 +345,8 @@ def _block_atoms(
 
     A hidden cell that no unit is counted in has an atom of its own per key (a unit of that
     key could have been counted there instead): that nobody is, is a fact of the data."""
-    frames = []
-    for tid, frame in members.items():
-        ids = [
-            cell_id.get((tid, int(r), c))
-            for r, c in zip(frame["row"], frame["column"], strict=True)
-        ]
-        keep = [i is not None for i in ids]
-        f = frame.loc[keep, ["unit", "unit_id", "weight"]].copy()
-        f["cell"] = [i for i in ids if i is not None]
-        f["block"] = blocks.block(tid)
-        f["table"] = tid
-        frames.append(f)
-    allm = pd.concat(frames, ignore_index=True)
-    allm["key"] = allm["unit"] + "\x1f" + allm["unit_id"].astype(str)
+    allm = _placed(members, cell_id)
+    allm["block"] = allm["table"].map(blocks.block)
     allm = allm.sort_values(["key", "cell"])
     kind = allm.drop_duplicates("key").set_index("key")["unit"]
     in_key = allm[allm["table"] == blocks.key]

@@ -280,19 +280,19 @@ def check_many(problem: Problem, models: list[tuple[int, ...]]) -> np.ndarray:
     return codes
 
 
-def _cache(problem: Problem) -> dict:
+def _kept_on_layout(problem: Problem, name: str) -> dict:
+    """A dict kept on the problem's (frozen) layout under ``name``, made on first use."""
     layout = problem.layout
-    c = layout.__dict__.get("_exist_cache")
+    c = layout.__dict__.get(name)
     if c is None:
         c = {}
-        object.__setattr__(layout, "_exist_cache", c)
+        object.__setattr__(layout, name, c)
     return c
+
+
+def _cache(problem: Problem) -> dict:
+    return _kept_on_layout(problem, "_exist_cache")
 
 
 def _known(problem: Problem) -> dict[tuple, _Known]:
-    layout = problem.layout
-    c = layout.__dict__.get("_exist_known")
-    if c is None:
-        c = {}
-        object.__setattr__(layout, "_exist_known", c)
-    return c
+    return _kept_on_layout(problem, "_exist_known")
