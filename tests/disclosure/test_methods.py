@@ -140,3 +140,12 @@ def test_registered_cli_when_available(demo_edition):
     if "No such command" in res.stderr:
         pytest.skip("disclosure-check is not registered in the CLI yet")
     assert res.returncode == 0, res.stderr
+
+
+def test_an_unknown_view_of_the_microdata_attacker_is_refused(tmp_path):
+    res = run_cli(
+        "disclosure-check", "--db", tmp_path / "none.duckdb", "--microdata", "--known", "all"
+    )
+    assert res.returncode == 2, res.stderr
+    assert "--known must be tables or edition, not 'all'" in res.stderr
+    assert "Traceback" not in res.stderr
