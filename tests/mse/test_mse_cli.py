@@ -96,3 +96,20 @@ def test_fixed_model_without_mle_is_refused():
     p = run(str(DATA / "artificial_3lists.csv"), "--model", "A:B", "--json")
     assert p.returncode == 2
     assert "does not exist" in p.stderr
+
+
+@pytest.mark.parametrize("command", [(), ("estimate",), ("run",), ("disclosure-check",)])
+def test_help_imports_no_numerical_library(command):
+    """``--help`` answers from the command's signature: the numerical libraries (which take
+    most of a start-up) are imported inside the commands, not to list them."""
+    code = (
+        "import sys\n"
+        "from traffickingmonitor.cli import main\n"
+        f"sys.argv = ['traffickingmonitor', *{list(command)!r}, '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('numpy', 'pandas', 'scipy', 'duckdb', 'statsmodels', 'splink', 'weasyprint')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "Usage" in p.stdout, p.stdout
+    assert p.stderr.strip().splitlines()[-1] == "[]", p.stderr
