@@ -374,12 +374,16 @@ def _block_atoms(
         n_atoms += len(reps)
     counted = set(allm["cell"].unique())
     where = {i: key for key, i in cell_id.items()}
+    kinds = {
+        (tid, column): list(units)
+        for tid, frame in members.items()
+        for column, units in frame.groupby("column")["unit"].unique().items()
+    }
     for i in hidden:
         if i in counted:
             continue
         tid, _, column = where[i]
-        kinds = set(members[tid].loc[members[tid]["column"] == column, "unit"])
-        keys = np.flatnonzero(np.isin(link_kind, list(kinds)))
+        keys = np.flatnonzero(np.isin(link_kind, kinds.get((tid, column), [])))
         rows.append(np.full(len(keys), i))
         cols.append(n_atoms + np.arange(len(keys)))
         data.append(np.ones(len(keys)))
@@ -396,9 +400,9 @@ def _block_atoms(
     first_block = atom_block == names[0]
     n_keys = int(link_id.max()) + 1 if len(link_id) else 0
     lr, lc, ld = [], [], []
+    base = np.flatnonzero(first_block)
     for k, b in enumerate(names[1:]):
         own = np.flatnonzero(atom_block == b)
-        base = np.flatnonzero(first_block)
         lr += [k * n_keys + atom_link[own], k * n_keys + atom_link[base]]
         lc += [own, base]
         ld += [np.ones(len(own)), -np.ones(len(base))]

@@ -208,11 +208,10 @@ def chapter_counts(chapters: list[dict], threshold: int) -> tuple[int, int]:
     return counts, small
 
 
-def microdata_verdicts(
-    db: Path, edition, tables: dict, result: CheckResult, view: str = "tables"
-) -> list:
-    """The attacker from the microdata (:mod:`atoms`) on the published tables: per table
-    attacked (recovered or not) or not attacked and why."""
+def microdata_verdicts(db: Path, edition, tables: dict, result: CheckResult, view: str) -> list:
+    """The attacker from the microdata (:mod:`atoms`, with ``view``, one of
+    :data:`atoms.VIEWS`) on the published tables: per table attacked (recovered or not) or
+    not attacked and why."""
     from traffickingmonitor.analysis.microdata import stored_members
     from traffickingmonitor.disclosure.atoms import Verdict, attack_protected
 

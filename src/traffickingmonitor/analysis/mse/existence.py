@@ -20,13 +20,13 @@ only for a support with zero cells that no support seen so far settles (``_Known
 from __future__ import annotations
 
 import os
-import sys
 
 import highspy
 import numpy as np
 from scipy.optimize import linprog
 
 from traffickingmonitor.analysis.mse.fit import Prepared, Problem
+from traffickingmonitor.disclosure.highs import quiet_stdout
 
 OK, NO_MLE, NOT_IDENTIFIABLE = 0, 1, 2
 
@@ -230,15 +230,8 @@ def _highs() -> highspy.Highs | None:
     """
     pid = os.getpid()
     if pid not in _HIGHS:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "wb") as null:
-                os.dup2(null.fileno(), 1)
-                h = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+        with quiet_stdout():
+            h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         _HIGHS.clear()
