@@ -194,3 +194,45 @@ def test_a_perturbation_that_breaks_a_published_number_stops_protection(monkeypa
     }
     with pytest.raises(secondary.ProtectionError, match="breaks a published number"):
         protect_edition_details(tables, RULE)
+
+
+def _areas_of_a_year(total: int, **extra) -> dict:
+    """Persons per area of a year, "unknown" included, in a table of its own (as the local
+    figures, pooled over the years in their own root): the areas of 2020 are its 60 persons."""
+    return {
+        "totals": _t("totals", ("year",), [(2020, 60)]),
+        "areas": _t(
+            "areas",
+            ("year", "area"),
+            [(2020, "A", 14), (2020, "B", 41), (2020, "unknown", 5)],
+            margin_of="",
+            extra=extra,
+        ),
+        "other": _t("other", ("year",), [(2020, total)], margin_of=""),
+    }
+
+
+def test_areas_that_add_up_to_the_years_persons():
+    adds = {
+        "adds_to": [
+            {"columns": ["persons"], "by": ["year"], "table": "totals", "as_column": "persons"}
+        ]
+    }
+    tables = _areas_of_a_year(60, **adds)
+    # made without the knowledge, the pattern hides "unknown" alone: 60 - 14 - 41 gives it away
+    blind = protect_edition_details(_areas_of_a_year(60), RULE).tables
+    assert _shown(protect_edition_details(_areas_of_a_year(60), RULE), "areas") == [14, 41, "<10"]
+    assert _recovered(tables, blind)
+    result = protect_edition_details(tables, RULE)
+    assert _shown(result, "areas") == ["x", 41, "<10"]
+    assert not _recovered(tables)
+
+
+def test_areas_declared_to_add_up_to_another_number_are_refused():
+    adds = {
+        "adds_to": [
+            {"columns": ["persons"], "by": ["year"], "table": "other", "as_column": "persons"}
+        ]
+    }
+    with pytest.raises(ValueError, match=r"declared to add up to other\.persons"):
+        build_model(_areas_of_a_year(61, **adds))

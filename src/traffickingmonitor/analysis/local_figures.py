@@ -168,7 +168,19 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 note_nl=_NOTE_NL.format(pooled=""),
                 note_en=_NOTE_EN.format(pooled=""),
                 margin_of="local_total",
-                extra={**per_year, "hidden_as_x": level == "municipality"},
+                extra={
+                    **per_year,
+                    "hidden_as_x": level == "municipality",
+                    # the areas of a year, "unknown" included, are the year's persons
+                    "adds_to": [
+                        {
+                            "columns": list(BASES),
+                            "by": ["year"],
+                            "table": "totals",
+                            "as_column": "persons",
+                        }
+                    ],
+                },
             )
         )
     return tables

@@ -11,9 +11,10 @@ import pandas as pd
 #: into the open data's metadata so that disclosure control and its attacker know it too:
 #: ``registrations_per_person`` (dimension -> category -> fewest registrations a person of the
 #: row has), ``union_rows`` (dimension -> the category that counts everyone of the other rows
-#: once, "any offence") and ``same_cells`` (cells that repeat another table's: one number, one
-#: cell; see ``disclosure.model``).
-KNOWLEDGE = ("registrations_per_person", "union_rows", "same_cells")
+#: once, "any offence"), ``same_cells`` (cells that repeat another table's: one number, one
+#: cell; see ``disclosure.model``) and ``adds_to`` (rows that together count another table's
+#: cell: the areas of a year are the year's persons).
+KNOWLEDGE = ("registrations_per_person", "union_rows", "same_cells", "adds_to")
 
 
 @dataclass(frozen=True)

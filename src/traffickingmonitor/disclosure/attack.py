@@ -259,6 +259,7 @@ def attack(
 
     _unions(lp, tables, frames, cell)
     _same_cells(lp, tables, frames, cell)
+    _adds_to(lp, tables, frames, cell)
     ranges = _ranges(lp, cell, not_small, threshold)
     for (tid, pos, col), v in cell.items():
         if lp.lb[v] == lp.ub[v] or v not in ranges:
@@ -335,6 +336,36 @@ def _same_cells(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> N
                 )
                 if a is not None and b is not None:
                     lp.equal([a], [b])
+
+
+def _adds_to(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
+    """Rows that together count another table's cell equal it."""
+    by_id = {t.table_id: t for t in tables}
+    for t in tables:
+        f = frames[t.table_id]
+        for rule in t.knowledge.get("adds_to", ()):
+            other = by_id.get(rule["table"])
+            if other is None:
+                continue
+            g = frames[other.table_id]
+            for column in rule["columns"]:
+                groups: dict[tuple, list[int]] = defaultdict(list)
+                for p in range(len(f)):
+                    groups[tuple(str(f.at[p, d]) for d in rule["by"])].append(p)
+                for key, positions in groups.items():
+                    hits = [
+                        q
+                        for q in range(len(g))
+                        if tuple(str(g.at[q, d]) for d in rule["by"]) == key
+                    ]
+                    parts = [cell.get((t.table_id, p, column)) for p in positions]
+                    total = (
+                        cell.get((other.table_id, hits[0], rule["as_column"]))
+                        if len(hits) == 1
+                        else None
+                    )
+                    if total is not None and None not in parts:
+                        lp.equal(parts, [total])
 
 
 def _fewest_registrations(t: Published, frame: pd.DataFrame, pos: int) -> float:

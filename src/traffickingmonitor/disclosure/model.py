@@ -236,6 +236,7 @@ class _Builder:
             self._node(pop, key, rows)
         self._relations()
         self._same_cells()
+        self._adds_to()
         self._unions()
         self._ordered_columns()
         self._found_relations()
@@ -485,6 +486,48 @@ class _Builder:
                             "table has its value"
                         )
                     self.add_cell(tid, pos, rule["column"], value, dict(self.exprs[idx]))
+
+    def _adds_to(self) -> None:
+        """Rows that together count another table's cell (``extra["adds_to"]``): a list of
+        ``{"columns", "by" (dimensions both tables have), "table", "as_column"}``. The areas
+        of a year, "unknown" included, are all persons of that year in ``totals``: a reader
+        who knows the year's total subtracts the shown areas from it."""
+        for tid, t in self.tables.items():
+            frame = t.frame.reset_index(drop=True)
+            for rule in t.extra.get("adds_to", ()):
+                other = self.tables.get(rule["table"])
+                if other is None:
+                    continue
+                theirs = other.frame.reset_index(drop=True)
+                by = list(rule["by"])
+                groups: dict[tuple, list[int]] = defaultdict(list)
+                for pos in range(len(frame)):
+                    groups[tuple(frame.at[pos, d] for d in by)].append(pos)
+                for column in rule["columns"]:
+                    for key, positions in groups.items():
+                        hits = _matching(theirs, dict(zip(by, key, strict=True)))
+                        target = (
+                            self.cell_at.get((rule["table"], hits[0], rule["as_column"]))
+                            if len(hits) == 1
+                            else None
+                        )
+                        parts = [self.cell_at.get((tid, p, column)) for p in positions]
+                        if target is None or None in parts:
+                            continue
+                        if sum(self.cells[i].value for i in parts) != self.cells[target].value:
+                            raise ValueError(
+                                f"{tid}.{column} {dict(zip(by, key, strict=True))}: declared to "
+                                f"add up to {rule['table']}.{rule['as_column']}, but does not"
+                            )
+                        expr: Expr = defaultdict(float)
+                        for i in parts:
+                            for v, c in self.exprs[i].items():
+                                expr[v] += c
+                        for v, c in self.exprs[target].items():
+                            expr[v] -= c
+                        expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
+                        if expr:
+                            self.eq.append(expr)
 
     def _unions(self) -> None:
         """Rows that count everyone of the other rows at least once (``extra["union_rows"]``:
