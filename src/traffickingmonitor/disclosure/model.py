@@ -519,15 +519,17 @@ class _Builder:
                                 f"{tid}.{column} {dict(zip(by, key, strict=True))}: declared to "
                                 f"add up to {rule['table']}.{rule['as_column']}, but does not"
                             )
+                        # the sum is held at the other cell's value rather than tied to its
+                        # unknowns: the same where that cell is shown (a year's persons always
+                        # are), stricter where it is hidden, and it keeps the local figures'
+                        # component apart from the chapters' (protection stays near the cell)
                         expr: Expr = defaultdict(float)
                         for i in parts:
                             for v, c in self.exprs[i].items():
                                 expr[v] += c
-                        for v, c in self.exprs[target].items():
-                            expr[v] -= c
-                        expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
-                        if expr:
-                            self.eq.append(expr)
+                        value = float(self.cells[target].value)
+                        self.le.append((dict(expr), value))
+                        self.le.append(({v: -c for v, c in expr.items()}, -value))
 
     def _unions(self) -> None:
         """Rows that count everyone of the other rows at least once (``extra["union_rows"]``:
