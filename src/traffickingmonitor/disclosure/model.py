@@ -162,6 +162,11 @@ def _int(v) -> int | None:
         return None
 
 
+#: a cell that rows are declared to add up to (``adds_to``) is held at its value from this
+#: size on (a count below the threshold is hidden, and must stay free to move)
+PINNED_AT_LEAST = 10
+
+
 class _Builder:
     def __init__(self, tables: dict[str, MonitorTable], found: tuple = ()):
         self.tables = tables
@@ -492,6 +497,7 @@ class _Builder:
         ``{"columns", "by" (dimensions both tables have), "table", "as_column"}``. The areas
         of a year, "unknown" included, are all persons of that year in ``totals``: a reader
         who knows the year's total subtracts the shown areas from it."""
+        pinned: set[int] = set()
         for tid, t in self.tables.items():
             frame = t.frame.reset_index(drop=True)
             for rule in t.extra.get("adds_to", ()):
@@ -519,17 +525,32 @@ class _Builder:
                                 f"{tid}.{column} {dict(zip(by, key, strict=True))}: declared to "
                                 f"add up to {rule['table']}.{rule['as_column']}, but does not"
                             )
-                        # the sum is held at the other cell's value rather than tied to its
-                        # unknowns: the same where that cell is shown (a year's persons always
-                        # are), stricter where it is hidden, and it keeps the local figures'
-                        # component apart from the chapters' (protection stays near the cell)
                         expr: Expr = defaultdict(float)
                         for i in parts:
                             for v, c in self.exprs[i].items():
                                 expr[v] += c
-                        value = float(self.cells[target].value)
-                        self.le.append((dict(expr), value))
-                        self.le.append(({v: -c for v, c in expr.items()}, -value))
+                        self._add_up(dict(expr), target, pinned)
+
+    def _add_up(self, parts: Expr, target: int, pinned: set[int]) -> None:
+        """``parts`` (an expression) = cell ``target``. A target of ``PINNED_AT_LEAST`` or more
+        (a year's persons) is held at its value and the parts' sum with it, instead of tying
+        the parts to its unknowns: stricter (the engine can neither move that cell nor hide
+        something behind it), and it keeps the local figures a component of their own, so
+        their protection stays near each cell. A smaller target is tied to its unknowns."""
+        value = float(self.cells[target].value)
+        if value < PINNED_AT_LEAST:
+            expr = dict(parts)
+            for v, c in self.exprs[target].items():
+                expr[v] = expr.get(v, 0.0) - c
+            expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
+            if expr:
+                self.eq.append(expr)
+            return
+        pins = [parts] if target in pinned else [parts, dict(self.exprs[target])]
+        pinned.add(target)
+        for expr in pins:
+            self.le.append((expr, value))
+            self.le.append(({v: -c for v, c in expr.items()}, -value))
 
     def _unions(self) -> None:
         """Rows that count everyone of the other rows at least once (``extra["union_rows"]``:
