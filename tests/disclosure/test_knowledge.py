@@ -248,16 +248,19 @@ def _years_with_areas(draw) -> dict:
     totals, sex, place = [], [], []
     for year in (2019, 2020):
         by_sex = [draw(st.integers(0, 30)) for _ in sexes]
+        # a person has one registration or more: a few of each sex have two
+        regs = [p + draw(st.integers(0, p)) for p in by_sex]
         n = sum(by_sex)
         cuts = sorted(draw(st.integers(0, n)) for _ in areas[1:])
         by_area = [b - a for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
-        totals.append((year, n))
-        sex += [(year, s, v) for s, v in zip(sexes, by_sex, strict=True)]
+        totals.append((year, n, sum(regs)))
+        sex += [(year, *row) for row in zip(sexes, by_sex, regs, strict=True)]
         place += [(year, a, v) for a, v in zip(areas, by_area, strict=True)]
     adds = [{"columns": ["persons"], "by": ["year"], "table": "totals", "as_column": "persons"}]
+    both = ("persons", "registrations")
     return {
-        "totals": _t("totals", ("year",), totals),
-        "sex": _t("sex", ("year", "sex"), sex),
+        "totals": _t("totals", ("year",), totals, both),
+        "sex": _t("sex", ("year", "sex"), sex, both),
         "areas": _t("areas", ("year", "area"), place, margin_of="", extra={"adds_to": adds}),
     }
 
