@@ -225,3 +225,52 @@ def test_an_empty_hidden_cell_is_known_empty_only_across_the_edition():
 
     assert recovered("tables") == []
     assert recovered("edition") == ["row 3 persons: pinned down to 0"]
+
+
+def test_a_figure_under_two_names_holds_in_every_year_and_a_coincidence_is_not_one():
+    """Care's persons per year are the reporting table's care row in every year: one figure,
+    so hiding the care row beside a shown total gives nothing away only if both rows are
+    hidden. All of town A's residents in care in 2020 (not in 2019) is chance: the attacker
+    does not take town A's residents for its persons in care."""
+    from traffickingmonitor.disclosure.atoms import VIEWS, Sheet, attack_atoms
+
+    rows = []  # (year, town, in care): 2020 A 12/12, B 9/15; 2019 A 10/14, B 5/13
+    for year, town, n, cared in ((2020, "A", 12, 12), (2020, "B", 15, 9), (2019, "A", 14, 10)):
+        rows += [(year, town, i < cared) for i in range(n)]
+    rows += [(2019, "B", i < 5) for i in range(13)]
+    people = pd.DataFrame(rows, columns=["year", "town", "care"])
+    people["unit_id"] = [f"p{i}" for i in range(len(people))]
+    people["org"] = np.where(people["care"], "care", "police")
+    cared = people[people["care"]]
+    tables = {
+        "totals": _table("totals", ["year"], people),
+        "orgs": _table("orgs", ["year", "org"], people),
+        "programme": _table("programme", ["year"], cared, "numerator"),
+        "town": _table("town", ["year", "town"], people),
+        "care_town": _table("care_town", ["year", "town"], cared),
+    }
+    source = {"programme": cared, "care_town": cared}
+    members = {
+        tid: m.members(
+            t.frame, t.dimensions, source.get(tid, people), unit="person", column=t.counts[0]
+        )
+        for tid, t in tables.items()
+    }
+    hide = {"orgs": {2, 3}, "town": {2, 3}}  # 2020 in both (rows sorted by year first)
+    sheets = {}
+    for tid, t in tables.items():
+        column = t.counts[0]
+        shown = ["x" if r in hide.get(tid, ()) else str(v) for r, v in enumerate(t.frame[column])]
+        sheets[tid] = Sheet(tid, pd.DataFrame({column: shown}), False, {}, t.frame, t.dimensions)
+    truth = {
+        (tid, r, t.counts[0]): int(v)
+        for tid, t in tables.items()
+        for r, v in enumerate(t.frame[t.counts[0]])
+    }
+    verdicts = attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS["tables"]).verdicts
+    # 2020's care row is the programme's 21: its police row is the year's 27 minus 21
+    assert tables["orgs"].frame.loc[[2, 3], "org"].tolist() == ["care", "police"]
+    assert any("pinned down to 21" in f for f in verdicts["orgs"].recovered)
+    # town A of 2020 (12) is not tied to the 12 of care_town, so town B's 15 stays hidden
+    assert tables["town"].frame.loc[2, ["year", "town"]].tolist() == [2020, "A"]
+    assert verdicts["town"].attacked and verdicts["town"].recovered == []

@@ -50,6 +50,7 @@ class Sheet:
     x_not_small: bool = False  # the table shows small counts as <10
     registrations_per_person: dict = field(default_factory=dict)
     frame: pd.DataFrame | None = None  # the whole published frame (dimensions)
+    dimensions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -83,6 +84,7 @@ def sheets_of(protected: dict) -> dict[str, Sheet]:
                 small_symbol(p.spec),
                 p.spec.extra.get("registrations_per_person", {}),
                 p.frame,
+                tuple(p.spec.dimensions),
             )
     return out
 
@@ -219,7 +221,7 @@ def attack_atoms(
     if blocks is None:
         S, link = _atoms(members, cell_id), None
     else:
-        S, link = _block_atoms(members, cell_id, blocks, hidden)
+        S, link = _block_atoms(members, cell_id, blocks, hidden, sheets)
     lower, upper = _symbols(shown, threshold)
     cross = _cross(sheets, cell_id)
     lp = _AtomLP(S, cross, lower, upper, link)
@@ -338,7 +340,11 @@ def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
 
 
 def _block_atoms(
-    members: dict[str, pd.DataFrame], cell_id: dict, blocks: Blocks, hidden: list[int]
+    members: dict[str, pd.DataFrame],
+    cell_id: dict,
+    blocks: Blocks,
+    hidden: list[int],
+    sheets: dict[str, Sheet],
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Cells x atoms of every block (a unit's atom in a block: its key and its cells there,
     possibly none), and the rows that make every block hold the same units per key.
@@ -410,15 +416,62 @@ def _block_atoms(
         (np.concatenate(ld), (np.concatenate(lr), np.concatenate(lc))),
         shape=(max(len(names) - 1, 0) * n_keys, n_atoms),
     )
-    return S, sp.vstack([link, _repeats(allm, S, blocks.repeat_at_least)], format="csr")
+    repeats = _repeats(allm, S, blocks.repeat_at_least, _Rows(sheets, cell_id))
+    return S, sp.vstack([link, repeats], format="csr")
 
 
-def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int) -> sp.csr_matrix:
+class _Rows:
+    """Where a cell stands in its table: its row's dimension values, and the cell at other
+    values of some of them."""
+
+    def __init__(self, sheets: dict[str, Sheet], cell_id: dict):
+        self.cell_id = cell_id
+        self.where = {i: key for key, i in cell_id.items()}
+        self.dims = {tid: s.dimensions for tid, s in sheets.items()}
+        self.values = {
+            tid: [tuple(v) for v in s.frame[list(s.dimensions)].itertuples(index=False)]
+            for tid, s in sheets.items()
+            if s.frame is not None and set(s.dimensions) <= set(s.frame.columns)
+        }
+        self._row_at: dict[str, dict] = {}
+
+    def row_at(self, tid: str, values: tuple) -> int | None:
+        if tid not in self._row_at:
+            self._row_at[tid] = {v: r for r, v in enumerate(self.values.get(tid, ()))}
+        return self._row_at[tid].get(values)
+
+    def along_shared(self, a: int, b: int):
+        """Pairs of cells (of ``a``'s table and column, of ``b``'s) whose rows keep the
+        dimensions the two tables do not share and take every value of those they share (the
+        other years of the same figure); None when a table's rows are not known."""
+        (ta, ra, ca), (tb, rb, cb) = self.where[a], self.where[b]
+        if ta not in self.values or tb not in self.values:
+            return None
+        da, db = self.dims[ta], self.dims[tb]
+        shared = [d for d in da if d in db]
+        row_a, row_b = self.values[ta][ra], self.values[tb][rb]
+        own_a = [i for i, d in enumerate(da) if d not in shared]
+        for r, values in enumerate(self.values[ta]):
+            if any(values[i] != row_a[i] for i in own_a):
+                continue
+            at = dict(zip(da, values, strict=True))
+            other = tuple(at[d] if d in shared else v for d, v in zip(db, row_b, strict=True))
+            rb2 = self.row_at(tb, other)
+            if rb2 is not None:
+                yield self.cell_id.get((ta, r, ca)), self.cell_id.get((tb, rb2, cb))
+
+
+def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int, rows: _Rows) -> sp.csr_matrix:
     """Rows ``S_i - S_j = 0`` for cells of different blocks with the same units: a figure
     under two names (the programme's persons reported by care and the reporting
-    organisations' care row). Two tables repeat each other once they share such a cell of
-    ``at_least`` units; their smaller cells with the same units are then repeats too, while a
-    small coincidence between other tables is not."""
+    organisations' care row).
+
+    A reader knows such a figure from the definitions, so it holds along the dimensions the
+    two tables share: in every year, not in one. Cells that agree in one year or one
+    municipality only (all of a municipality's residents reached by care) agree by chance.
+    Two tables repeat each other once they share such a cell of ``at_least`` units; their
+    smaller cells with the same units are then repeats too, while a small coincidence between
+    other tables is not."""
     marks = pd.util.hash_pandas_object(
         allm["key"] + "*" + allm["weight"].astype(str), index=False
     ).to_numpy()
@@ -430,23 +483,43 @@ def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int) -> sp.csr_matr
     first = allm.drop_duplicates("cell").set_index("cell")
     cells["block"] = first["block"].reindex(cells.index)
     cells["table"] = first["table"].reindex(cells.index)
-    groups = [g for _, g in cells.groupby(["mark", "w"]) if g["block"].nunique() > 1]
+    units = dict(zip(cells.index, zip(cells["mark"], cells["w"], strict=True), strict=True))
+
+    def same(a, b) -> bool:  # a cell nobody is counted in has no entry
+        return units.get(a, (0, 0)) == units.get(b, (0, 0))
+
+    def by_definition(a: int, b: int) -> bool:
+        pairs = rows.along_shared(a, b)
+        return pairs is not None and all(same(pa, pb) for pa, pb in pairs)
+
+    found = []
+    for _, g in cells.groupby(["mark", "w"]):
+        if g["block"].nunique() < 2:
+            continue
+        cell = g.index.tolist()
+        for i, a in enumerate(cell):
+            for b in cell[i + 1 :]:
+                if g.at[a, "block"] != g.at[b, "block"] and by_definition(a, b):
+                    found.append((a, b, g["w"].iloc[0]))
     repeating = {
-        frozenset((a, b))
-        for g in groups
-        if g["w"].iloc[0] >= at_least
-        for a in g["table"]
-        for b in g["table"]
-        if a != b
+        frozenset((cells.at[a, "table"], cells.at[b, "table"]))
+        for a, b, w in found
+        if w >= at_least
     }
-    rows = []
-    for g in groups:
-        head = g.index[0]
-        for other in g.index[1:]:
-            pair = frozenset((g.at[head, "table"], g.at[other, "table"]))
-            if g["w"].iloc[0] >= at_least or pair in repeating:
-                rows.append(S[int(other)] - S[int(head)])
-    return sp.vstack(rows, format="csr") if rows else sp.csr_matrix((0, S.shape[1]))
+    joined = {}  # union-find over cells: one row per cell joined to a figure
+
+    def root(c):
+        while joined.get(c, c) != c:
+            c = joined[c]
+        return c
+
+    out = []
+    for a, b, w in found:
+        pair = frozenset((cells.at[a, "table"], cells.at[b, "table"]))
+        if (w >= at_least or pair in repeating) and root(a) != root(b):
+            joined[root(b)] = root(a)
+            out.append(S[int(b)] - S[int(a)])
+    return sp.vstack(out, format="csr") if out else sp.csr_matrix((0, S.shape[1]))
 
 
 def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:
