@@ -308,64 +308,52 @@ def _unions(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
                     lp.at_most({top[0]: 1.0, **{v: -1.0 for v in parts}})
 
 
-def _same_cells(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
-    """A cell a table repeats from another table equals that cell."""
+def _declared(tables: list[Published], frames: dict, kind: str):
+    """Each rule of knowledge ``kind`` a table declares about another published table: the
+    table, its frame, the rule, the other table and its frame."""
     by_id = {t.table_id: t for t in tables}
     for t in tables:
-        f = frames[t.table_id]
-        for rule in t.knowledge.get("same_cells", ()):
+        for rule in t.knowledge.get(kind, ()):
             other = by_id.get(rule["table"])
-            if other is None:
+            if other is not None:
+                yield t, frames[t.table_id], rule, other, frames[other.table_id]
+
+
+def _only_row(frame: pd.DataFrame, want: dict) -> int | None:
+    """The one row of ``frame`` with these dimension values, None if not exactly one."""
+    hits = [
+        q for q in range(len(frame)) if all(str(frame.at[q, d]) == str(v) for d, v in want.items())
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _same_cells(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
+    """A cell a table repeats from another table equals that cell."""
+    for t, f, rule, other, g in _declared(tables, frames, "same_cells"):
+        shared = [d for d in t.dimensions if d in other.dimensions]
+        for p in range(len(f)):
+            if any(str(f.at[p, d]) != str(v) for d, v in rule.get("where", {}).items()):
                 continue
-            g = frames[other.table_id]
-            shared = [d for d in t.dimensions if d in other.dimensions]
-            for p in range(len(f)):
-                if any(str(f.at[p, d]) != str(v) for d, v in rule.get("where", {}).items()):
-                    continue
-                want = {**rule.get("as", {}), **{d: f.at[p, d] for d in shared}}
-                hits = [
-                    q
-                    for q in range(len(g))
-                    if all(str(g.at[q, d]) == str(v) for d, v in want.items())
-                ]
-                a = cell.get((t.table_id, p, rule["column"]))
-                b = (
-                    cell.get((other.table_id, hits[0], rule["as_column"]))
-                    if len(hits) == 1
-                    else None
-                )
-                if a is not None and b is not None:
-                    lp.equal([a], [b])
+            q = _only_row(g, {**rule.get("as", {}), **{d: f.at[p, d] for d in shared}})
+            a = cell.get((t.table_id, p, rule["column"]))
+            b = None if q is None else cell.get((other.table_id, q, rule["as_column"]))
+            if a is not None and b is not None:
+                lp.equal([a], [b])
 
 
 def _adds_to(lp: _LP, tables: list[Published], frames: dict, cell: dict) -> None:
     """Rows that together count another table's cell equal it."""
-    by_id = {t.table_id: t for t in tables}
-    for t in tables:
-        f = frames[t.table_id]
-        for rule in t.knowledge.get("adds_to", ()):
-            other = by_id.get(rule["table"])
-            if other is None:
-                continue
-            g = frames[other.table_id]
+    for t, f, rule, other, g in _declared(tables, frames, "adds_to"):
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for p in range(len(f)):
+            groups[tuple(str(f.at[p, d]) for d in rule["by"])].append(p)
+        for key, positions in groups.items():
+            q = _only_row(g, dict(zip(rule["by"], key, strict=True)))
             for column in rule["columns"]:
-                groups: dict[tuple, list[int]] = defaultdict(list)
-                for p in range(len(f)):
-                    groups[tuple(str(f.at[p, d]) for d in rule["by"])].append(p)
-                for key, positions in groups.items():
-                    hits = [
-                        q
-                        for q in range(len(g))
-                        if tuple(str(g.at[q, d]) for d in rule["by"]) == key
-                    ]
-                    parts = [cell.get((t.table_id, p, column)) for p in positions]
-                    total = (
-                        cell.get((other.table_id, hits[0], rule["as_column"]))
-                        if len(hits) == 1
-                        else None
-                    )
-                    if total is not None and None not in parts:
-                        lp.equal(parts, [total])
+                parts = [cell.get((t.table_id, p, column)) for p in positions]
+                total = None if q is None else cell.get((other.table_id, q, rule["as_column"]))
+                if total is not None and None not in parts:
+                    lp.equal(parts, [total])
 
 
 def _fewest_registrations(t: Published, frame: pd.DataFrame, pos: int) -> float:
