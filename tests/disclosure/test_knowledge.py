@@ -240,6 +240,28 @@ def test_areas_declared_to_add_up_to_another_number_are_refused():
         build_model(_areas_of_a_year(61, **adds))
 
 
+def test_rounded_areas_add_up_to_the_years_rounded_persons():
+    """Rounding moves every cell by design: the areas of a year are tied to the year's
+    persons (not held at the true 61, which no sum of multiples of 5 can keep) and round to
+    add up to the rounded total, with every relation kept."""
+    adds = [{"columns": ["persons"], "by": ["year"], "table": "totals", "as_column": "persons"}]
+    rows = [(2020, "A", 13), (2020, "B", 44), (2020, "unknown", 4)]  # nearest: 15 + 45 + 5
+    rounding = DisclosureRule(method="rounding")
+
+    def rounded(**extra):
+        tables = {
+            "totals": _t("totals", ("year",), [(2020, 61)]),
+            "areas": _t("areas", ("year", "area"), rows, margin_of="", extra=extra),
+        }
+        return protect_edition_details(tables, rounding)
+
+    blind = rounded()
+    assert (sum(_shown(blind, "areas")), _shown(blind, "totals")[0]) == (65, 60)
+    tied = rounded(adds_to=adds)
+    assert sum(_shown(tied, "areas")) == _shown(tied, "totals")[0]
+    assert tied.model.notes == []
+
+
 @st.composite
 def _years_with_areas(draw) -> dict:
     """Persons per year by sex and by area (areas add up to the year's persons, declared),

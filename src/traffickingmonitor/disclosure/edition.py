@@ -118,7 +118,7 @@ def _weight(table: MonitorTable) -> float:
 def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule, found: tuple = ()):
     """The model (with the relations ``found`` from the microdata), the primary masks and the
     suppression pattern of ``tables``."""
-    model = build_model(tables, found)
+    model = build_model(tables, found, pin_from=rule.threshold)
     masks = {tid: primary_mask(t, rule) for tid, t in tables.items()}
     primary = [
         bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])

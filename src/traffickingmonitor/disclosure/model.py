@@ -162,15 +162,13 @@ def _int(v) -> int | None:
         return None
 
 
-#: a cell that rows are declared to add up to (``adds_to``) is held at its value from this
-#: size on (a count below the threshold is hidden, and must stay free to move)
-PINNED_AT_LEAST = 10
-
-
 class _Builder:
-    def __init__(self, tables: dict[str, MonitorTable], found: tuple = ()):
+    def __init__(
+        self, tables: dict[str, MonitorTable], found: tuple = (), pin_from: int | None = None
+    ):
         self.tables = tables
         self.found = found
+        self.pin_from = pin_from
         self.linkage = resolve_linkage(tables)
         self.n = 0
         self.cells: list[CellRef] = []
@@ -532,13 +530,15 @@ class _Builder:
                         self._add_up(dict(expr), target, pinned)
 
     def _add_up(self, parts: Expr, target: int, pinned: set[int]) -> None:
-        """``parts`` (an expression) = cell ``target``. A target of ``PINNED_AT_LEAST`` or more
-        (a year's persons) is held at its value and the parts' sum with it, instead of tying
-        the parts to its unknowns: stricter (the engine can neither move that cell nor hide
-        something behind it), and it keeps the local figures a component of their own, so
-        their protection stays near each cell. A smaller target is tied to its unknowns."""
+        """``parts`` (an expression) = cell ``target``. For suppression, a target of
+        ``pin_from`` (the threshold) or more, a year's persons, is held at its value and the
+        parts' sum with it, instead of tying the parts to its unknowns: stricter (the engine
+        can neither move that cell nor hide something behind it), and it keeps the local
+        figures a component of their own, so their protection stays near each cell. A
+        smaller target, and every target when nothing is pinned (rounding, whose cells move
+        by design), is tied to its unknowns."""
         value = float(self.cells[target].value)
-        if value < PINNED_AT_LEAST:
+        if self.pin_from is None or value < self.pin_from:
             expr = dict(parts)
             for v, c in self.exprs[target].items():
                 expr[v] = expr.get(v, 0.0) - c
@@ -667,7 +667,11 @@ def _is_total(totals: dict, dim: str, cat) -> bool:
     return t is not None and (t == decl.ANY or cat == t)
 
 
-def build_model(tables: dict[str, MonitorTable], found: tuple = ()) -> EditionModel:
+def build_model(
+    tables: dict[str, MonitorTable], found: tuple = (), pin_from: int | None = None
+) -> EditionModel:
     """The linear model of all count cells of an edition's tables, with the relations
-    ``found`` by the attacker from the microdata (:class:`atoms.Relation`)."""
-    return _Builder(tables, tuple(found)).build()
+    ``found`` by the attacker from the microdata (:class:`atoms.Relation`). ``pin_from``:
+    the suppression threshold, from which a cell that rows add up to is held at its value
+    (``adds_to``); None ties the rows to it."""
+    return _Builder(tables, tuple(found), pin_from).build()
