@@ -420,6 +420,16 @@ def _block_atoms(
     return S, sp.vstack([link, repeats], format="csr")
 
 
+def _label(value) -> str:
+    """A dimension value as text that two tables agree on (2016 and 2016.0; a missing value
+    equal to itself)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class _Rows:
     """Where a cell stands in its table: its row's dimension values, and the cell at other
     values of some of them."""
@@ -429,7 +439,10 @@ class _Rows:
         self.where = {i: key for key, i in cell_id.items()}
         self.dims = {tid: s.dimensions for tid, s in sheets.items()}
         self.values = {
-            tid: [tuple(v) for v in s.frame[list(s.dimensions)].itertuples(index=False)]
+            tid: [
+                tuple(_label(x) for x in v)
+                for v in s.frame[list(s.dimensions)].itertuples(index=False)
+            ]
             for tid, s in sheets.items()
             if s.frame is not None and set(s.dimensions) <= set(s.frame.columns)
         }
