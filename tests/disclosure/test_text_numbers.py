@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
@@ -70,7 +69,5 @@ def test_a_sentence_that_writes_a_hidden_count_is_found():
     assert reading("41 persons lived in area B.").hidden == []
     assert reading("Area A had 14 persons.", "Of 60 persons").hidden == ["14 (areas row 1 persons)"]
     # the key figures' template data are words too
-    figures = ChapterContent(
-        title="Key figures", data={"figures": [{"value": np.int64(14), "rate": 3.9}]}
-    )
+    figures = ChapterContent(title="Key figures", data={"figures": [{"value": 14, "label": "A"}]})
     assert read_numbers(words_of(figures), shown, hidden, 10).hidden == ["14 (areas row 1 persons)"]
