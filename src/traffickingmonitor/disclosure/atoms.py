@@ -218,14 +218,14 @@ def attack_atoms(
     if not cell_id:
         return AtomAttack(verdicts)
     hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
+    where = {i: key for key, i in cell_id.items()}
     if blocks is None:
         S, link = _atoms(members, cell_id), None
     else:
-        S, link = _block_atoms(members, cell_id, blocks, hidden, sheets)
+        S, link = _block_atoms(members, cell_id, where, blocks, hidden, sheets)
     lower, upper = _symbols(shown, threshold)
     cross = _cross(sheets, cell_id)
     lp = _AtomLP(S, cross, lower, upper, link)
-    where = {i: key for key, i in cell_id.items()}
     needs = {}
     for i in hidden:
         true = truth.get(where[i])
@@ -342,6 +342,7 @@ def _atoms(members: dict[str, pd.DataFrame], cell_id: dict) -> sp.csr_matrix:
 def _block_atoms(
     members: dict[str, pd.DataFrame],
     cell_id: dict,
+    where: dict,
     blocks: Blocks,
     hidden: list[int],
     sheets: dict[str, Sheet],
@@ -379,7 +380,6 @@ def _block_atoms(
         data.append(entries["weight"].to_numpy(float))
         n_atoms += len(reps)
     counted = set(allm["cell"].unique())
-    where = {i: key for key, i in cell_id.items()}
     kinds = {
         (tid, column): list(units)
         for tid, frame in members.items()
@@ -416,7 +416,7 @@ def _block_atoms(
         (np.concatenate(ld), (np.concatenate(lr), np.concatenate(lc))),
         shape=(max(len(names) - 1, 0) * n_keys, n_atoms),
     )
-    repeats = _repeats(allm, S, blocks.repeat_at_least, _Rows(sheets, cell_id))
+    repeats = _repeats(allm, S, blocks.repeat_at_least, _Rows(sheets, cell_id, where))
     return S, sp.vstack([link, repeats], format="csr")
 
 
@@ -434,9 +434,9 @@ class _Rows:
     """Where a cell stands in its table: its row's dimension values, and the cell at other
     values of some of them."""
 
-    def __init__(self, sheets: dict[str, Sheet], cell_id: dict):
+    def __init__(self, sheets: dict[str, Sheet], cell_id: dict, where: dict):
         self.cell_id = cell_id
-        self.where = {i: key for key, i in cell_id.items()}
+        self.where = where  # cell -> (table, row, column), the inverse of ``cell_id``
         self.dims = {tid: s.dimensions for tid, s in sheets.items()}
         self.values = {
             tid: [
