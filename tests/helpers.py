@@ -7,8 +7,9 @@ import os
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
+
+from traffickingmonitor.publish.web.channel_check import DataCells  # noqa: F401 (the tests' import)
 
 KEY = "test-key-0123456789abcdef"
 
@@ -112,48 +113,6 @@ def run_cli(
         env=full_env,
         timeout=timeout,
     )
-
-
-#: classes of the report's and dashboard's tables that hold no counts of persons (sources,
-#: cells hidden per table, the method's other numbers)
-NOT_COUNT_TABLES = ("sources", "disclosure", "other-numbers")
-
-
-class DataCells(HTMLParser):
-    """Texts of the data cells (<td>) of every table of a page, with the table's class."""
-
-    def __init__(self):
-        super().__init__()
-        self.cells: list[tuple[str, str]] = []
-        self._table: str | None = None
-        self._in_td = False
-        self._text = ""
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "table":
-            self._table = a.get("class", "") or ""
-        elif tag == "td" and self._table is not None:
-            self._in_td, self._text = True, ""
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._in_td:
-            self.cells.append((self._table, self._text.strip()))
-            self._in_td = False
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._in_td:
-            self._text += data
-
-    def count_cells(self) -> list[str]:
-        """Texts of the cells of tables that count persons (not ``NOT_COUNT_TABLES``)."""
-        return [
-            text
-            for table, text in self.cells
-            if not any(kind in table for kind in NOT_COUNT_TABLES)
-        ]
 
 
 def csv_numbers(folder: Path) -> set[int]:

@@ -274,3 +274,111 @@ def test_a_figure_under_two_names_holds_in_every_year_and_a_coincidence_is_not_o
     # town A of 2020 (12) is not tied to the 12 of care_town, so town B's 15 stays hidden
     assert tables["town"].frame.loc[2, ["year", "town"]].tolist() == [2020, "A"]
     assert verdicts["town"].attacked and verdicts["town"].recovered == []
+
+
+def _sheet_attack(tables: dict, who: dict, shown: dict, knowledge: dict) -> dict:
+    """The table view's verdicts on ``tables`` (members from ``who``: table -> Who), with
+    ``shown`` cells per (table, column) and the tables' declared ``knowledge``."""
+    from traffickingmonitor.disclosure.atoms import VIEWS, Sheet, attack_atoms
+
+    sheets, truth = {}, {}
+    for tid, t in tables.items():
+        cells = pd.DataFrame(
+            {c: shown.get((tid, c), t.frame[c].astype(str).tolist()) for c in t.counts}
+        )
+        sheets[tid] = Sheet(tid, cells, False, knowledge.get(tid, {}), t.frame, t.dimensions)
+        for c in t.counts:
+            truth.update({(tid, r, c): int(v) for r, v in enumerate(t.frame[c])})
+    members = {tid: w.frame() for tid, w in who.items()}
+    return attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS["tables"]).verdicts
+
+
+def test_nobody_left_unseen_is_a_fact_of_the_data_that_a_follow_up_curve_does_not_tell():
+    """30 persons followed from month 0: 10 with an event by month 12, 5 between months 12
+    and 24, 15 still followed at 24; nobody left unseen. The events at months 12 and 24
+    hidden: without knowing that anyone may leave follow-up unseen, the attacker pins the
+    events of month 12 to the 10 who are no longer at risk; a reader cannot."""
+    ids = np.asarray([f"p{i}" for i in range(30)])
+    day = np.r_[np.full(10, 100), np.full(5, 500), np.full(15, 1000)]
+    event = np.r_[np.ones(15, bool), np.zeros(15, bool)]
+    curve, who_curve = [], m.Who()
+    for r, month in enumerate((0, 12, 24)):
+        start = month * 365 / 12
+        who_curve.add(ids[day >= start], r, "at_risk")
+        who_curve.add(ids[event & (day <= start)], r, "events")
+        curve.append(
+            {
+                "month": month,
+                "at_risk": (day >= start).sum(),
+                "events": (event & (day <= start)).sum(),
+            }
+        )
+    totals = pd.DataFrame({"year": [2020], "persons": [30]})
+    who_totals = m.Who()
+    who_totals.add(ids, 0, "persons")
+    tables = {
+        "totals": MonitorTable(
+            "totals", "t", "t", totals, dimensions=("year",), counts=("persons",)
+        ),
+        "curve": MonitorTable(
+            "curve",
+            "c",
+            "c",
+            pd.DataFrame(curve),
+            dimensions=("month",),
+            counts=("at_risk", "events"),
+        ),
+    }
+    assert tables["curve"].frame["events"].tolist() == [0, 10, 15]
+    shown = {("curve", "events"): ["0", "x", "x"]}
+    who = {"totals": who_totals, "curve": who_curve}
+    follow_up = {
+        "curve": {"follow_up": {"time": "month", "at_risk": "at_risk", "exits": ["events"]}}
+    }
+    assert _sheet_attack(tables, who, shown, {})["curve"].recovered == [
+        "row 2 events: pinned down to 10 from: +1 curve row 1 at_risk, -1 curve row 2 at_risk",
+        "row 3 events: pinned down to 15 from: +1 curve row 1 at_risk, -1 curve row 3 at_risk",
+    ]
+    declared = _sheet_attack(tables, who, shown, follow_up)["curve"]
+    assert declared.attacked and declared.hidden == 2 and declared.recovered == []
+
+
+def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_rows_do_not_tell():
+    """40 persons followed, 33 of them suspects of one offence group only (10, 12, 11): "any
+    offence" hidden. From the combinations that occur it is the groups' sum; a reader knows
+    only that it is at least the largest group and at most their sum."""
+    ids = np.asarray([f"p{i}" for i in range(40)])
+    group = np.asarray(["a"] * 10 + ["b"] * 12 + ["c"] * 11 + [""] * 7)
+    rows, who = [], m.Who()
+    for r, offence in enumerate(("any", "a", "b", "c")):
+        mask = group != "" if offence == "any" else group == offence
+        who.add(ids, r, "persons")
+        who.add(ids[mask], r, "suspects")
+        rows.append({"offence_group": offence, "persons": 40, "suspects": int(mask.sum())})
+    totals = pd.DataFrame({"year": [2020], "persons": [40]})
+    who_totals = m.Who()
+    who_totals.add(ids, 0, "persons")
+    tables = {
+        "totals": MonitorTable(
+            "totals", "t", "t", totals, dimensions=("year",), counts=("persons",)
+        ),
+        "overlap": MonitorTable(
+            "overlap",
+            "o",
+            "o",
+            pd.DataFrame(rows),
+            dimensions=("offence_group",),
+            counts=("persons", "suspects"),
+            overlapping=True,
+        ),
+    }
+    shown = {("overlap", "suspects"): ["x", "10", "12", "11"]}
+    members = {"totals": who_totals, "overlap": who}
+    union = {"overlap": {"union_rows": {"offence_group": "any"}}}
+    assert (
+        _sheet_attack(tables, members, shown, {})["overlap"]
+        .recovered[0]
+        .startswith("row 1 suspects: pinned down to 33")
+    )
+    declared = _sheet_attack(tables, members, shown, union)["overlap"]
+    assert declared.attacked and declared.hidden == 1 and declared.recovered == []

@@ -13,24 +13,13 @@ import re
 
 import pytest
 
+from traffickingmonitor.publish.web.channel_check import page_counts
 from web_helpers import OWN_GM
 
-from helpers import DataCells, csv_numbers
+from helpers import csv_numbers
 
 #: pages besides those found from the menu: the municipality's own page and a few others
 MUNICIPALITIES = (OWN_GM, "GM0599", "GM0014", "GM0344")
-
-
-def _counts(html: str) -> list[int]:
-    """Whole numbers in the cells of tables that count persons (thin-space thousands);
-    percentages and decimals not."""
-    parser = DataCells()
-    parser.feed(html)
-    return [
-        int(text.replace("\u202f", "").replace(" ", ""))
-        for text in parser.count_cells()
-        if re.fullmatch(r"\d{1,3}([\u202f ]\d{3})*", text)
-    ]
 
 
 def _pages(client) -> list[str]:
@@ -61,7 +50,7 @@ def test_pages_show_only_published_counts(clients, app, edition_id, role, lang):
     for path in _pages(client):
         r = client.get(path, params={"lang": lang})
         assert r.status_code == 200, path
-        counts = _counts(r.text)
+        counts = page_counts(r.text)
         seen += len(counts)
         assert [n for n in counts if 0 < n < threshold] == [], path
         assert sorted(set(counts) - published) == [], path
@@ -83,3 +72,54 @@ def test_api_tables_answer_only_published_counts(clients, app, edition_id, role)
                 if isinstance(v, int) and not isinstance(v, bool):
                     assert not 0 < v < threshold, (info["table_id"], column, row)
                     assert v in published, (info["table_id"], column, row)
+
+
+@pytest.fixture(scope="module")
+def open_data(demo_db, edition_id):
+    """The protected tables the open data of the demo edition publish (as ``disclosure-check``
+    reads them: the stored protection, under the edition's rule)."""
+    from traffickingmonitor import editions
+    from traffickingmonitor.disclosure.rule import rule_from_config
+    from traffickingmonitor.disclosure.stored import stored_protection
+
+    edition, tables = editions.read_edition(demo_db, edition_id)
+    rule = rule_from_config(edition.config.get("disclosure"))
+    return stored_protection(demo_db, edition_id, tables, rule, read_only=True).tables, rule
+
+
+def test_disclosure_check_reads_the_api_and_the_pages_of_every_role(demo_db, edition_id, open_data):
+    from traffickingmonitor.publish.web.channel_check import read_channels
+
+    protected, rule = open_data
+    verdicts = {v.channel: v for v in read_channels(demo_db, edition_id, protected, rule.threshold)}
+    for role in ("public", "municipality", "analyst", "admin"):
+        api = verdicts[f"api ({role})"]
+        assert api.ok and api.attacked, api.detail
+        assert f"{len(protected)} tables" in api.detail
+        for lang in ("nl", "en"):
+            pages = verdicts[f"pages ({role}, {lang})"]
+            assert pages.ok and pages.attacked, pages.detail
+            # the public reads every municipality's page; all roles find counts
+            pages_read, towns = map(int, re.search(r"(\d+) pages \((\d+)", pages.detail).groups())
+            assert towns == (342 if role == "public" else 5) and pages_read > towns
+            assert int(re.search(r"(\d+) counts", pages.detail)[1]) > 1000
+    assert not verdicts["workspace (analyst)"].attacked
+
+
+def test_a_channel_that_shows_another_number_fails(demo_db, edition_id, open_data):
+    """The API compared cell by cell: a table whose open data say otherwise fails, naming
+    the cell; a threshold above the shown counts makes every page's counts small."""
+    from types import SimpleNamespace
+
+    from traffickingmonitor.publish.web.channel_check import read_channels
+
+    protected, _ = open_data
+    frame = protected["totals"].frame
+    column = protected["totals"].spec.counts[0]
+    frame.loc[frame.index[0], column] = int(frame[column].iloc[0]) + 1
+    altered = {**protected, "totals": SimpleNamespace(frame=frame, spec=protected["totals"].spec)}
+    verdicts = {v.channel: v for v in read_channels(demo_db, edition_id, altered, 10_000)}
+    api = verdicts["api (public)"]
+    assert not api.ok and f"totals row 1 {column}" in api.detail
+    pages = verdicts["pages (public, en)"]
+    assert not pages.ok and "between 1 and 9999" in pages.detail

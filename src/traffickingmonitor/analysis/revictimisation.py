@@ -199,6 +199,12 @@ def _who(who: members.Who, ids, time, status, day: float, row: int, competing=Fa
         who.add(ids[(status == 2) & (time <= day)], row, "competing")
 
 
+def _follow_up(exits: tuple[str, ...]) -> dict:
+    """What a reader knows of a curve's rows (``analysis.tables.KNOWLEDGE``): at risk at a
+    month are those still followed and event-free, and an event counts from its month on."""
+    return {"time": "month", "at_risk": "at_risk", "exits": list(exits)}
+
+
 def _scaled(row: dict) -> dict:
     return {
         "cif_per_10000": row["cif"] * PER,
@@ -308,7 +314,12 @@ def revictimisation_tables(
             note_en=_NOTE_EN
             + " Month 0: all persons. Died or emigrated before a new victimisation: 'competing'; "
             "km: 1 − Kaplan-Meier (overstates, for comparison only).",
-            extra={"per": PER, "horizons": list(horizons), "horizon_months": horizon_months},
+            extra={
+                "per": PER,
+                "horizons": list(horizons),
+                "horizon_months": horizon_months,
+                "follow_up": _follow_up(("events", "competing")),
+            },
             margin_of="",
             members=who.frame(),
         )
@@ -345,7 +356,11 @@ def revictimisation_tables(
                 + (" Eén persoon kan in meer groepen vallen." if by == "victim_group" else ""),
                 note_en=_NOTE_EN
                 + (" One person can be in several groups." if by == "victim_group" else ""),
-                extra={"per": PER, "horizon_months": horizon_months},
+                extra={
+                    "per": PER,
+                    "horizon_months": horizon_months,
+                    "follow_up": _follow_up(("events",)),
+                },
                 margin_of="revictimisation",
                 members=who.frame(),
             )

@@ -12,9 +12,12 @@ import pandas as pd
 #: ``registrations_per_person`` (dimension -> category -> fewest registrations a person of the
 #: row has), ``union_rows`` (dimension -> the category that counts everyone of the other rows
 #: once, "any offence"), ``same_cells`` (cells that repeat another table's: one number, one
-#: cell; see ``disclosure.model``) and ``adds_to`` (rows that together count another table's
-#: cell: the areas of a year are the year's persons).
-KNOWLEDGE = ("registrations_per_person", "union_rows", "same_cells", "adds_to")
+#: cell; see ``disclosure.model``), ``adds_to`` (rows that together count another table's
+#: cell: the areas of a year are the year's persons) and ``follow_up`` (a curve over time: the
+#: ``time`` dimension, the ``at_risk`` column of those still followed, and the ``exits``
+#: columns that count, from the time on, those who left by an event; anyone may also leave
+#: unseen, censored).
+KNOWLEDGE = ("registrations_per_person", "union_rows", "same_cells", "adds_to", "follow_up")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from traffickingmonitor.analysis.tables import KNOWLEDGE
 from traffickingmonitor.disclosure import highs
 from traffickingmonitor.disclosure.primary import small_symbol
 
@@ -48,7 +49,8 @@ class Sheet:
     table_id: str
     cells: pd.DataFrame  # count columns only, as published ("12", "<10", "x", "")
     x_not_small: bool = False  # the table shows small counts as <10
-    registrations_per_person: dict = field(default_factory=dict)
+    #: what the table's metadata says of its cells (``analysis.tables.KNOWLEDGE``)
+    knowledge: dict = field(default_factory=dict)
     frame: pd.DataFrame | None = None  # the whole published frame (dimensions)
     dimensions: tuple[str, ...] = ()
 
@@ -82,7 +84,7 @@ def sheets_of(protected: dict) -> dict[str, Sheet]:
                 tid,
                 p.frame[counts].map(lambda v: "" if v is None else str(v)),
                 small_symbol(p.spec),
-                p.spec.extra.get("registrations_per_person", {}),
+                {k: p.spec.extra[k] for k in KNOWLEDGE if k in p.spec.extra},
                 p.frame,
                 tuple(p.spec.dimensions),
             )
@@ -363,6 +365,8 @@ def _block_atoms(
     link_kind = np.asarray([name.split("\x1f")[0] for name in link_names])
     rows, cols, data, atom_link, atom_block = [], [], [], [], []
     n_atoms = 0
+    rows_of = _Rows(sheets, cell_id, where)
+    possible = _Possible(sheets, cell_id, rows_of)
     for b, sub in allm.groupby("block", sort=True):
         parts = (sub["cell"].astype(str) + "*" + sub["weight"].astype(str)).groupby(
             sub["key"], sort=False
@@ -379,6 +383,20 @@ def _block_atoms(
         cols.append(n_atoms + reps.loc[entries["key"]].to_numpy())
         data.append(entries["weight"].to_numpy(float))
         n_atoms += len(reps)
+        # the patterns a reader cannot rule out, beside those that occur (one table a block)
+        seen = set(link_key[first] + "\x1e" + pattern[first])
+        for unit, cells in entries.groupby("key", sort=False)[["cell", "weight"]]:
+            for alt in possible.alternatives(b, list(cells.itertuples(index=False, name=None))):
+                name = link_key[unit] + "\x1e" + "|".join(f"{c}*{w}" for c, w in alt)
+                if not alt or name in seen:
+                    continue
+                seen.add(name)
+                rows.append(np.asarray([c for c, _ in alt]))
+                cols.append(np.full(len(alt), n_atoms))
+                data.append(np.asarray([w for _, w in alt], float))
+                atom_link.append(link_id[kind.index.get_loc(unit)])
+                atom_block.append(b)
+                n_atoms += 1
     counted = set(allm["cell"].unique())
     kinds = {
         (tid, column): list(units)
@@ -416,8 +434,156 @@ def _block_atoms(
         (np.concatenate(ld), (np.concatenate(lr), np.concatenate(lc))),
         shape=(max(len(names) - 1, 0) * n_keys, n_atoms),
     )
-    repeats = _repeats(allm, S, blocks.repeat_at_least, _Rows(sheets, cell_id, where))
+    repeats = _repeats(allm, S, blocks.repeat_at_least, rows_of)
     return S, sp.vstack([link, repeats], format="csr")
+
+
+class _Possible:
+    """Patterns a unit could have had within a table, by what a reader knows of the table's
+    definition (its ``follow_up`` and ``union_rows``), beside those that occur.
+
+    Which combinations of a table's cells occur is a fact of the data, not of the definitions:
+    that nobody left follow-up unseen between two months, or that no suspect had exactly these
+    two kinds of offence, is known to no reader. A unit's pattern is therefore joined by
+    patterns one step from it that the definition allows: left follow-up unseen at an earlier
+    time, left by another kind of exit (or unseen) at the same time; counted in one offence
+    group fewer or more. Every pattern added is possible for a reader, so the attacker stays
+    at least as strong as any reader; not every such pattern is added (not all subsets of the
+    offence groups), so it may still know more than one.
+    """
+
+    def __init__(self, sheets: dict[str, Sheet], cell_id: dict, rows: _Rows):
+        self.sheets, self.cell_id, self.rows = sheets, cell_id, rows
+        self._layout: dict[tuple, dict] = {}
+
+    def alternatives(self, tid: str, cells: list[tuple[int, float]]) -> list[list]:
+        """Other patterns (lists of (cell, weight)) for a unit with ``cells`` in ``tid``."""
+        knowledge = self.sheets[tid].knowledge if tid in self.sheets else {}
+        out = []
+        if knowledge.get("follow_up") and tid in self.rows.values:
+            out += self._follow_up(tid, cells, knowledge["follow_up"])
+        for dim, union in (knowledge.get("union_rows") or {}).items():
+            if tid in self.rows.values and dim in self.rows.dims[tid]:
+                out += self._union(tid, cells, dim, _label(union))
+        return out
+
+    def _place(self, tid: str, dim: str) -> tuple[dict, dict]:
+        """Per row: (its values without ``dim``, its value of ``dim``); per those values
+        without ``dim``: the rows' values of ``dim`` in order of the table."""
+        key = (tid, dim)
+        if key not in self._layout:
+            at = self.rows.dims[tid].index(dim)
+            place, along = {}, {}
+            for r, values in enumerate(self.rows.values[tid]):
+                context = values[:at] + values[at + 1 :]
+                place[r] = (context, values[at])
+                along.setdefault(context, []).append(values[at])
+            self._layout[key] = {"place": place, "along": along, "at": at}
+        layout = self._layout[key]
+        return layout["place"], layout["along"]
+
+    def _cell(self, tid: str, dim: str, context: tuple, value: str, column: str) -> int | None:
+        at = self._layout[(tid, dim)]["at"]
+        row = self.rows.row_at(tid, (*context[:at], value, *context[at:]))
+        return None if row is None else self.cell_id.get((tid, row, column))
+
+    def _follow_up(self, tid: str, cells, spec: dict) -> list[list]:
+        time, at_risk, exits = spec["time"], spec["at_risk"], list(spec["exits"])
+        place, along = self._place(tid, time)
+        where = self.rows.where
+        weight = cells[0][1]
+        # per context: the unit's times at risk and its first time per exit column
+        state: dict[tuple, dict] = {}
+        for cell, _ in cells:
+            _, row, column = where[cell]
+            context, t = place[row]
+            times = sorted(along[context], key=_time)
+            i = times.index(t)
+            s = state.setdefault(context, {"times": times, "at": [], "exit": None})
+            if column == at_risk:
+                s["at"].append(i)
+            elif column in exits and (s["exit"] is None or i < s["exit"][1]):
+                s["exit"] = (column, i)
+
+        def pattern(choice: dict) -> list:
+            out = []
+            for context, (last, exit_) in choice.items():
+                times = state[context]["times"]
+                out += [
+                    (self._cell(tid, time, context, times[i], at_risk), weight)
+                    for i in range(last + 1)
+                ]
+                if exit_ is not None:
+                    column, first = exit_
+                    out += [
+                        (self._cell(tid, time, context, times[i], column), weight)
+                        for i in range(first, len(times))
+                    ]
+            return sorted((c, w) for c, w in out if c is not None)
+
+        now = {c: (max(s["at"], default=-1), s["exit"]) for c, s in state.items()}
+        found = []
+        # unseen at an earlier time: every context still followed then stops there
+        for j in range(max((last for last, _ in now.values()), default=0)):
+            found.append(
+                pattern(
+                    {
+                        c: (j, None) if last > j and (e is None or e[1] > j) else (last, e)
+                        for c, (last, e) in now.items()
+                    }
+                )
+            )
+        # at the same time, left another way: unseen, or by another exit (on the time of
+        # the last at risk or the next)
+        for c, (last, e) in now.items():
+            ways = [None] + [
+                (column, first)
+                for column in exits
+                for first in ({e[1]} if e is not None else {last, last + 1})
+                if first < len(state[c]["times"])
+            ]
+            for way in ways:
+                if way != e:
+                    found.append(pattern({**now, c: (last, way)}))
+        return found
+
+    def _union(self, tid: str, cells, dim: str, union: str) -> list[list]:
+        place, along = self._place(tid, dim)
+        where = self.rows.where
+        weight = cells[0][1]
+        groups: dict[tuple, set] = {}  # (context, column) -> the unit's rows but the union
+        has_union = set()
+        for cell, _ in cells:
+            _, row, column = where[cell]
+            context, value = place[row]
+            if value == union:
+                has_union.add((context, column))
+            else:
+                groups.setdefault((context, column), set()).add(value)
+        mine = {cell for cell, _ in cells}
+        found = []
+        for context, column in has_union:
+            every = [v for v in along[context] if v != union]
+            have = groups.get((context, column), set())
+            if have >= set(every):
+                continue  # a column of the same units in every row (those followed)
+            for v in every:
+                changed = have ^ {v}
+                if not changed:
+                    continue
+                cell = self._cell(tid, dim, context, v, column)
+                if cell is None:
+                    continue
+                alt = mine ^ {cell}
+                found.append(sorted((c, weight) for c in alt))
+        return found
+
+
+def _time(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return math.inf
 
 
 def _label(value) -> str:
@@ -560,7 +726,7 @@ def _cross(sheets, cell_id) -> sp.csr_matrix:
             continue
         k = 1.0
         sheet = sheets[tid]
-        for dim, at_least in sheet.registrations_per_person.items():
+        for dim, at_least in sheet.knowledge.get("registrations_per_person", {}).items():
             if sheet.frame is not None and dim in sheet.frame:
                 k = float(at_least.get(str(sheet.frame[dim].iloc[row]), 1))
         r = len(rows) // 2

@@ -28,13 +28,16 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
     microdata: list | None = None  # ``atoms.Verdict`` per count table, when asked for
     microdata_view: str = ""  # what that attacker knew (``atoms.VIEWS``)
+    #: the web server's answers per role (``channel_check.ChannelVerdict``), when read
+    channels: list | None = None
 
     @property
     def ok(self) -> bool:
         micro = self.microdata is None or all(
             v.attacked and not v.recovered for v in self.microdata
         )
-        return all(v.ok for v in self.verdicts) and not self.problems and micro
+        web = self.channels is None or all(v.ok for v in self.channels)
+        return all(v.ok for v in self.verdicts) and not self.problems and micro and web
 
     def lines(self) -> list[str]:
         c = self.protection.counts()
@@ -59,6 +62,12 @@ class CheckResult:
         for v in self.verdicts:
             out.append(f"  {'ok  ' if v.ok else 'FAIL'}  {v.table_id:<{width}}  {v.detail}")
         out += [f"  FAIL  {p}" for p in self.problems]
+        if self.channels is not None:
+            out.append("the dashboard and the API, as each role reads them:")
+            width = max((len(v.channel) for v in self.channels), default=0)
+            for v in self.channels:
+                state = "FAIL" if not v.ok else "--  " if not v.attacked else "ok  "
+                out.append(f"  {state}  {v.channel:<{width}}  {v.detail}")
         if self.microdata is not None:
             where = {"tables": "within each table", "edition": "across the edition"}
             out.append(
@@ -151,8 +160,12 @@ def check_edition(
     edition_id: str | None = None,
     method: str | None = None,
     microdata: str | None = None,
+    channels: bool = False,
+    step=None,
 ) -> CheckResult:
-    """``microdata``: also attack from the microdata, with that view (:data:`atoms.VIEWS`)."""
+    """``microdata``: also attack from the microdata, with that view (:data:`atoms.VIEWS`);
+    ``channels``: also read the dashboard and the API as each role (:mod:`channel_check`,
+    with ``step``, the pipeline's progress protocol)."""
     from traffickingmonitor import editions
     from traffickingmonitor.disclosure.stored import stored_protection
 
@@ -166,6 +179,10 @@ def check_edition(
     if microdata:
         result.microdata = microdata_verdicts(db, edition, tables, result, microdata)
         result.microdata_view = microdata
+    if channels:
+        from traffickingmonitor.publish.web.channel_check import read_channels
+
+        result.channels = read_channels(db, edition.edition_id, protection.tables, rule.threshold)
     return result
 
 

@@ -30,10 +30,17 @@ def disclosure_check_command(
         "tables (within each table; tables linked by the persons per year and by figures "
         "repeated under another name) or edition (across all tables: more than any reader).",
     ),
+    channels: bool = typer.Option(
+        True,
+        "--channels/--no-channels",
+        help="Also read the dashboard's pages and the API as every role, against the open data "
+        "(the edition's own disclosure method only).",
+    ),
 ) -> None:
     """Protect an edition as every channel does and try to recover hidden counts.
 
-    Prints a verdict per table; exit code 0 only when every check passes. With
+    Prints a verdict per table and per channel of the web server (API and pages, per role);
+    exit code 0 only when every check passes. With
     ``--microdata``, every count table must also be attacked from the microdata, with
     nothing recovered ("not attacked" fails).
     """
@@ -44,7 +51,17 @@ def disclosure_check_command(
         raise UserError(f"--disclosure must be suppression, rounding or dp, not {method!r}")
     if known not in VIEWS:
         raise UserError(f"--known must be {' or '.join(VIEWS)}, not {known!r}")
-    result = check_edition(db, edition, method, microdata=known if microdata else None)
+    from traffickingmonitor.cli import progress_steps
+
+    with progress_steps() as step:
+        result = check_edition(
+            db,
+            edition,
+            method,
+            microdata=known if microdata else None,
+            channels=channels and method is None,
+            step=step,
+        )
     for line in result.lines():
         typer.echo(line)
     if not result.ok:

@@ -1,0 +1,323 @@
+"""The dashboard and the API read as each role reads them, for ``disclosure-check``.
+
+The attacker works on the open data (the protected tables, as the CSVs publish them). Every
+other channel must show nothing else: an API answer or a page that showed a number the open
+data hide would be a way around the protection. This module starts the web application over
+the store in this process, with a state database of its own in a temporary folder (the
+real state is not touched: its users, sessions and approvals stay as they are), logs in once
+per role as a user made for the check, approves the edition there so that the public sees
+it, and reads:
+
+* **the API**: every table the role may list, compared cell by cell with the protected table
+  the open data publish (so the attacker's verdict on the CSVs is the verdict on the API);
+* **the pages**: the overview, every chapter page, the list of municipalities, the method
+  and the downloads, in Dutch and English; every municipality's page for the public (the
+  logged-in roles see the same figures there: they read five), and a municipality user's
+  own assessment page. Every whole number in a table that counts persons
+  must be a number the open data publish (or a municipality's inhabitants, reference data),
+  and none may lie between 1 and the threshold.
+
+The running text of the pages is not read (it is the chapters' own arithmetic on shown cells,
+which the report's chapters share), nor the staff's workspace (diagnostics of linkage and of
+the hidden number, not counts of persons): the verdicts say so.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import tempfile
+import warnings
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+
+#: classes of the report's and dashboard's tables that hold no counts of persons (sources,
+#: cells hidden per table, the method's other numbers)
+NOT_COUNT_TABLES = ("sources", "disclosure", "other-numbers")
+#: the roles read, with the municipality a municipality user belongs to
+ROLES = ("public", "municipality", "analyst", "admin")
+STAFF = ("analyst", "admin")
+CHECK_MUNICIPALITY = "GM0363"
+#: the municipalities' pages the logged-in roles read (their own first; small and large ones)
+SAMPLE_MUNICIPALITIES = (CHECK_MUNICIPALITY, "GM0014", "GM0599", "GM0344", "GM0088")
+LANGS = ("nl", "en")
+_COUNT = re.compile(r"\d{1,3}([\u202f ]\d{3})*")
+
+
+@dataclass(frozen=True)
+class ChannelVerdict:
+    channel: str  # "api (public)", "pages (municipality, nl)"
+    ok: bool
+    detail: str
+    attacked: bool = True
+
+
+class DataCells(HTMLParser):
+    """Texts of the data cells (<td>) of every table of a page, with the table's class."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: list[tuple[str, str]] = []
+        self._table: str | None = None
+        self._in_td = False
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._table = a.get("class", "") or ""
+        elif tag == "td" and self._table is not None:
+            self._in_td, self._text = True, ""
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._in_td:
+            self.cells.append((self._table, self._text.strip()))
+            self._in_td = False
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._in_td:
+            self._text += data
+
+    def count_cells(self) -> list[str]:
+        """Texts of the cells of tables that count persons (not ``NOT_COUNT_TABLES``)."""
+        return [
+            text
+            for table, text in self.cells
+            if not any(kind in table for kind in NOT_COUNT_TABLES)
+        ]
+
+
+def page_counts(html: str) -> list[int]:
+    """Whole numbers in the cells of a page's tables that count persons (thin-space
+    thousands); percentages, decimals and symbols not."""
+    parser = DataCells()
+    parser.feed(html)
+    return [
+        int(text.replace("\u202f", "").replace(" ", ""))
+        for text in parser.count_cells()
+        if _COUNT.fullmatch(text)
+    ]
+
+
+def published_numbers(protected: dict) -> set[int]:
+    """Every whole number the open data publish: the shown cells of the protected tables
+    (counts, estimates and every other column) and the municipalities' inhabitants."""
+    from traffickingmonitor.codes.municipalities import municipalities
+
+    numbers = set(municipalities()["population"].astype(int))
+    for p in protected.values():
+        for v in p.frame.to_numpy().ravel():
+            whole = _whole(v)
+            if whole is not None:
+                numbers.add(whole)
+    return numbers
+
+
+def _whole(v) -> int | None:
+    """A cell as a whole number (numpy's too; "12" written as text), else None."""
+    if isinstance(v, str):
+        return int(v) if re.fullmatch(r"-?\d+", v) else None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+        return None
+    return int(v) if math.isfinite(v) and float(v).is_integer() else None
+
+
+def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, step=None):
+    """Per role, the API and the pages against the open data (``protected``: the tables the
+    open data publish). ``step(description, total)`` (the pipeline's progress protocol) is
+    called per role and its answer told of each request."""
+    with warnings.catch_warnings():  # starlette's note on httpx is for its developers
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from traffickingmonitor.publish.web import create_app
+    from traffickingmonitor.publish.web.accounts import add_user
+    from traffickingmonitor.publish.web.approvals import approve
+
+    with tempfile.TemporaryDirectory(prefix="tm-channels-") as tmp:
+        folder = Path(tmp)
+        app = create_app(
+            db,
+            f"sqlite:///{folder / 'state.sqlite'}",
+            secret_key=secrets.token_hex(32),
+            threshold=threshold,
+            audit_key_file=folder / "audit.key",
+            audit_checkpoint=folder / "audit.checkpoint",
+            login_delay=0,
+        )
+        passwords = {role: secrets.token_urlsafe(18) for role in ROLES if role != "public"}
+        with app.state.db() as state:
+            for role, password in passwords.items():
+                add_user(
+                    state,
+                    f"check-{role}",
+                    password,
+                    role,
+                    CHECK_MUNICIPALITY if role == "municipality" else None,
+                )
+            for role in ("admin", "analyst"):  # four eyes, where the state asks for them
+                if edition_id not in _approved(state):
+                    approve(state, edition_id, f"check-{role}", role, source="disclosure-check")
+        published = published_numbers(protected)
+        latest = app.state.data.latest
+        out = []
+        for role in ROLES:
+            if role not in STAFF and (latest is None or latest.edition_id != edition_id):
+                out.append(
+                    ChannelVerdict(
+                        f"api and pages ({role})",
+                        True,
+                        f"not attacked: the {role} role sees only the latest edition, not this one",
+                        attacked=False,
+                    )
+                )
+                continue
+            with TestClient(app) as client:
+                if role != "public":
+                    _login(client, f"check-{role}", passwords[role])
+                paths = _page_paths(client, role, edition_id)
+                tell = (step or _no_step)(
+                    f"reading the web server as {role}",
+                    1 + len(protected) + len(LANGS) * len(paths),
+                )
+                out.append(_api(client, role, edition_id, protected, tell))
+                for lang in LANGS:
+                    out.append(_pages(client, paths, role, lang, published, threshold, tell))
+                if role in STAFF:
+                    out.append(
+                        ChannelVerdict(
+                            f"workspace ({role})",
+                            True,
+                            "not attacked (staff diagnostics of linkage, data quality and the "
+                            "hidden number; no counts of persons beyond the tables above)",
+                            attacked=False,
+                        )
+                    )
+        return out
+
+
+def _no_step(description: str, total: int):
+    return lambda n=1: None
+
+
+def _approved(state) -> frozenset[str]:
+    from traffickingmonitor.publish.web.approvals import approved_ids
+
+    return approved_ids(state)
+
+
+def _login(client, username: str, password: str) -> None:
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    if r.status_code != 303:
+        raise RuntimeError(f"the check's {username} could not log in ({r.status_code})")
+
+
+def _api(client, role: str, edition_id: str, protected: dict, tell) -> ChannelVerdict:
+    import json
+
+    name = f"api ({role})"
+    listed = client.get(f"/api/v1/editions/{edition_id}/tables")
+    tell()
+    if listed.status_code != 200:
+        return ChannelVerdict(name, False, f"the list of tables answered {listed.status_code}")
+    infos = listed.json()
+    problems, cells = [], 0
+    unknown = sorted({i["table_id"] for i in infos} - set(protected))
+    if unknown:
+        problems.append(f"tables the open data do not publish: {', '.join(unknown)}")
+    for info in infos:
+        tid = info["table_id"]
+        if tid not in protected:
+            continue
+        r = client.get(f"/api/v1/editions/{edition_id}/tables/{tid}")
+        tell()
+        if r.status_code != 200:
+            problems.append(f"{tid} answered {r.status_code}")
+            continue
+        rows = r.json()["rows"]
+        expected = json.loads(protected[tid].frame.to_json(orient="records"))
+        counts = list(protected[tid].spec.counts)
+        if len(rows) != len(expected):
+            problems.append(f"{tid}: {len(rows)} rows, the open data {len(expected)}")
+            continue
+        for n, (got, want) in enumerate(zip(rows, expected, strict=True)):
+            for column in counts:
+                cells += column in want
+                if column in want and got.get(column) != want[column]:
+                    problems.append(
+                        f"{tid} row {n + 1} {column}: {got.get(column)!r}, "
+                        f"the open data {want[column]!r}"
+                    )
+    if problems:
+        return ChannelVerdict(name, False, "; ".join(problems[:3]) + _more(problems))
+    return ChannelVerdict(
+        name,
+        True,
+        f"{len(infos)} tables, {cells} count cells, each as the open data publish it "
+        "(attacked with them)",
+    )
+
+
+def _page_paths(client, role: str, edition_id: str) -> list[str]:
+    from traffickingmonitor.codes.api import municipality_codes
+
+    chapters = client.get("/chapters", params={"edition": edition_id}).text
+    found = sorted(set(re.findall(r'href="(/chapters/[a-z0-9_-]+)', chapters)))
+    paths = ["/", "/chapters", *found, "/municipalities", "/method", "/downloads"]
+    # a municipality's page shows every role the same figures (the logged-in see a link
+    # more): the public reads all of them, the others those of SAMPLE_MUNICIPALITIES
+    codes = sorted(municipality_codes()) if role == "public" else SAMPLE_MUNICIPALITIES
+    paths += [f"/municipalities/{code}" for code in codes]
+    if role == "municipality":
+        paths.append(f"/municipalities/{CHECK_MUNICIPALITY}/assessment")
+    # staff may see every edition: ask for this one (the others see the latest, checked above)
+    return [f"{p}?edition={edition_id}" if role in STAFF else p for p in paths]
+
+
+def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerdict:
+    name = f"pages ({role}, {lang})"
+    problems, seen, pages = [], 0, 0
+    for path in paths:
+        r = client.get(path, params={"lang": lang})
+        tell()
+        if r.status_code != 200:
+            problems.append(f"{path} answered {r.status_code}")
+            continue
+        pages += 1
+        counts = page_counts(r.text)
+        seen += len(counts)
+        small = sorted({n for n in counts if 0 < n < threshold})
+        if small:
+            problems.append(
+                f"{path} shows {', '.join(map(str, small))} (between 1 and {threshold - 1})"
+            )
+        other = sorted(set(counts) - published)
+        if other:
+            problems.append(f"{path} shows {', '.join(map(str, other[:5]))}, not in the open data")
+    if problems:
+        return ChannelVerdict(name, False, "; ".join(problems[:3]) + _more(problems))
+    if not seen:
+        return ChannelVerdict(name, False, f"{pages} pages read, but no count of persons found")
+    towns = sum(re.fullmatch(r"/municipalities/GM\d+(\?.*)?", p) is not None for p in paths)
+    return ChannelVerdict(
+        name,
+        True,
+        f"{pages} pages ({towns} municipalities'), {seen} counts of persons in their tables, "
+        "each a number the open data publish, none small; their running text not read",
+    )
+
+
+def _more(problems: list) -> str:
+    return f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
