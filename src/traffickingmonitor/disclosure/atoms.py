@@ -366,6 +366,8 @@ def _block_atoms(
     rows, cols, data, atom_link, atom_block = [], [], [], [], []
     n_atoms = 0
     rows_of = _Rows(sheets, cell_id, where)
+    hiding = {blocks.block(where[i][0]) for i in hidden}
+    hiding = {b: b in hiding for b in allm["block"].unique()}
     possible = _Possible(sheets, cell_id, rows_of)
     for b, sub in allm.groupby("block", sort=True):
         parts = (sub["cell"].astype(str) + "*" + sub["weight"].astype(str)).groupby(
@@ -383,7 +385,10 @@ def _block_atoms(
         cols.append(n_atoms + reps.loc[entries["key"]].to_numpy())
         data.append(entries["weight"].to_numpy(float))
         n_atoms += len(reps)
-        # the patterns a reader cannot rule out, beside those that occur (one table a block)
+        # the patterns a reader cannot rule out, beside those that occur (one table a block);
+        # in a table without hidden cells they would only weaken the attacker elsewhere
+        if not hiding[b]:
+            continue
         seen = set(link_key[first] + "\x1e" + pattern[first])
         for unit, cells in entries.groupby("key", sort=False)[["cell", "weight"]]:
             for alt in possible.alternatives(b, list(cells.itertuples(index=False, name=None))):
