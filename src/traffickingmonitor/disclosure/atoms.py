@@ -450,9 +450,10 @@ class _Possible:
     Which combinations of a table's cells occur is a fact of the data, not of the definitions:
     that nobody left follow-up unseen between two months, or that no suspect had exactly these
     two kinds of offence, is known to no reader. A unit's pattern is therefore joined by
-    patterns one step from it that the definition allows: left follow-up unseen at an earlier
-    time, left by another kind of exit (or unseen) at the same time; counted in one offence
-    group fewer or more. Every pattern added is possible for a reader, so the attacker stays
+    patterns one step from it that the definition allows: left follow-up unseen from an
+    earlier time on (the same time in every curve it is in), or, where all its curves are one
+    (groups of persons, not outcomes), left at the same time by another kind of exit or
+    unseen; counted in one offence group fewer or more. Every pattern added is possible for a reader, so the attacker stays
     at least as strong as any reader; not every such pattern is added (not all subsets of the
     offence groups), so it may still know more than one.
     """
@@ -497,59 +498,62 @@ class _Possible:
         place, along = self._place(tid, time)
         where = self.rows.where
         weight = cells[0][1]
-        # per context: the unit's times at risk and its first time per exit column
+        # per context (the curve of a group or an outcome): the unit's times at risk and its
+        # exit (column, first time counted); times are the dimension's values, in order
         state: dict[tuple, dict] = {}
         for cell, _ in cells:
             _, row, column = where[cell]
             context, t = place[row]
-            times = sorted(along[context], key=_time)
-            i = times.index(t)
-            s = state.setdefault(context, {"times": times, "at": [], "exit": None})
+            s = state.setdefault(
+                context, {"times": sorted(along[context], key=_time), "at": [], "exit": None}
+            )
             if column == at_risk:
-                s["at"].append(i)
-            elif column in exits and (s["exit"] is None or i < s["exit"][1]):
-                s["exit"] = (column, i)
+                s["at"].append(t)
+            elif column in exits and (s["exit"] is None or _time(t) < _time(s["exit"][1])):
+                s["exit"] = (column, t)
 
         def pattern(choice: dict) -> list:
             out = []
             for context, (last, exit_) in choice.items():
-                times = state[context]["times"]
-                out += [
-                    (self._cell(tid, time, context, times[i], at_risk), weight)
-                    for i in range(last + 1)
-                ]
-                if exit_ is not None:
-                    column, first = exit_
-                    out += [
-                        (self._cell(tid, time, context, times[i], column), weight)
-                        for i in range(first, len(times))
-                    ]
+                for t in state[context]["times"]:
+                    if _time(t) <= last:
+                        out.append((self._cell(tid, time, context, t, at_risk), weight))
+                    if exit_ is not None and _time(t) >= _time(exit_[1]):
+                        out.append((self._cell(tid, time, context, t, exit_[0]), weight))
             return sorted((c, w) for c, w in out if c is not None)
 
-        now = {c: (max(s["at"], default=-1), s["exit"]) for c, s in state.items()}
+        now = {
+            c: (max((_time(t) for t in s["at"]), default=-math.inf), s["exit"])
+            for c, s in state.items()
+        }
         found = []
-        # unseen at an earlier time: every context still followed then stops there
-        for j in range(max((last for last, _ in now.values()), default=0)):
+        # unseen from a time on: the same calendar time in every curve still followed then
+        # (the curves of the outcomes have time points of their own)
+        end = max(last for last, _ in now.values())
+        for cut in sorted({_time(t) for s in state.values() for t in s["times"]}):
+            if cut >= end:
+                break
             found.append(
                 pattern(
                     {
-                        c: (j, None) if last > j and (e is None or e[1] > j) else (last, e)
+                        c: (cut, None)
+                        if last > cut and (e is None or _time(e[1]) > cut)
+                        else (last, e)
                         for c, (last, e) in now.items()
                     }
                 )
             )
-        # at the same time, left another way: unseen, or by another exit (on the time of
-        # the last at risk or the next)
-        for c, (last, e) in now.items():
-            ways = [None] + [
-                (column, first)
-                for column in exits
-                for first in ({e[1]} if e is not None else {last, last + 1})
-                if first < len(state[c]["times"])
-            ]
-            for way in ways:
+        # at the same time, left another way (unseen, or by another exit): only where every
+        # curve of the unit is the same curve (groups of persons, not outcomes)
+        if len({(last, e) for last, e in now.values()}) == 1:
+            c0 = next(iter(now))
+            last, e = now[c0]
+            times = state[c0]["times"]
+            later = [t for t in times if _time(t) > last][:1]
+            firsts = [e[1]] if e is not None else [t for t in times if _time(t) == last] + later
+            for way in [None] + [(column, t) for column in exits for t in firsts]:
                 if way != e:
-                    found.append(pattern({**now, c: (last, way)}))
+                    found.append(pattern(dict.fromkeys(now, (last, way))))
         return found
 
     def _union(self, tid: str, cells, dim: str, union: str) -> list[list]:
