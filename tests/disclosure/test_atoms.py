@@ -276,21 +276,32 @@ def test_a_figure_under_two_names_holds_in_every_year_and_a_coincidence_is_not_o
     assert verdicts["town"].attacked and verdicts["town"].recovered == []
 
 
-def _sheet_attack(tables: dict, who: dict, shown: dict, knowledge: dict) -> dict:
-    """The table view's verdicts on ``tables`` (members from ``who``: table -> Who), with
-    ``shown`` cells per (table, column) and the tables' declared ``knowledge``."""
+def _one_table_attack(ids, table: MonitorTable, who, shown: dict, knowledge: dict):
+    """The table view's verdict on ``table`` of persons ``ids`` (all of 2020, so ``totals``
+    is one shown cell), its members in ``who`` (a ``Who``), its count columns shown as in
+    ``shown`` (column -> texts; else as they are) and declaring ``knowledge``."""
     from traffickingmonitor.disclosure.atoms import VIEWS, Sheet, attack_atoms
 
+    totals = pd.DataFrame({"year": [2020], "persons": [len(ids)]})
+    who_totals = m.Who()
+    who_totals.add(ids, 0, "persons")
+    tables = {
+        "totals": MonitorTable(
+            "totals", "t", "t", totals, dimensions=("year",), counts=("persons",)
+        ),
+        table.table_id: table,
+    }
+    members = {"totals": who_totals.frame(), table.table_id: who.frame()}
     sheets, truth = {}, {}
     for tid, t in tables.items():
-        cells = pd.DataFrame(
-            {c: shown.get((tid, c), t.frame[c].astype(str).tolist()) for c in t.counts}
+        own = shown if tid == table.table_id else {}
+        cells = pd.DataFrame({c: own.get(c, t.frame[c].astype(str).tolist()) for c in t.counts})
+        sheets[tid] = Sheet(
+            tid, cells, False, knowledge if tid == table.table_id else {}, t.frame, t.dimensions
         )
-        sheets[tid] = Sheet(tid, cells, False, knowledge.get(tid, {}), t.frame, t.dimensions)
         for c in t.counts:
             truth.update({(tid, r, c): int(v) for r, v in enumerate(t.frame[c])})
-    members = {tid: w.frame() for tid, w in who.items()}
-    return attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS["tables"]).verdicts
+    return attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS["tables"]).verdicts[table.table_id]
 
 
 def test_nobody_left_unseen_is_a_fact_of_the_data_that_a_follow_up_curve_does_not_tell():
@@ -313,33 +324,17 @@ def test_nobody_left_unseen_is_a_fact_of_the_data_that_a_follow_up_curve_does_no
                 "events": (event & (day <= start)).sum(),
             }
         )
-    totals = pd.DataFrame({"year": [2020], "persons": [30]})
-    who_totals = m.Who()
-    who_totals.add(ids, 0, "persons")
-    tables = {
-        "totals": MonitorTable(
-            "totals", "t", "t", totals, dimensions=("year",), counts=("persons",)
-        ),
-        "curve": MonitorTable(
-            "curve",
-            "c",
-            "c",
-            pd.DataFrame(curve),
-            dimensions=("month",),
-            counts=("at_risk", "events"),
-        ),
-    }
-    assert tables["curve"].frame["events"].tolist() == [0, 10, 15]
-    shown = {("curve", "events"): ["0", "x", "x"]}
-    who = {"totals": who_totals, "curve": who_curve}
-    follow_up = {
-        "curve": {"follow_up": {"time": "month", "at_risk": "at_risk", "exits": ["events"]}}
-    }
-    assert _sheet_attack(tables, who, shown, {})["curve"].recovered == [
+    table = MonitorTable(
+        "curve", "c", "c", pd.DataFrame(curve), dimensions=("month",), counts=("at_risk", "events")
+    )
+    assert table.frame["events"].tolist() == [0, 10, 15]
+    shown = {"events": ["0", "x", "x"]}
+    follow_up = {"follow_up": {"time": "month", "at_risk": "at_risk", "exits": ["events"]}}
+    assert _one_table_attack(ids, table, who_curve, shown, {}).recovered == [
         "row 2 events: pinned down to 10 from: +1 curve row 1 at_risk, -1 curve row 2 at_risk",
         "row 3 events: pinned down to 15 from: +1 curve row 1 at_risk, -1 curve row 3 at_risk",
     ]
-    declared = _sheet_attack(tables, who, shown, follow_up)["curve"]
+    declared = _one_table_attack(ids, table, who_curve, shown, follow_up)
     assert declared.attacked and declared.hidden == 2 and declared.recovered == []
 
 
@@ -355,30 +350,18 @@ def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_ro
         who.add(ids, r, "persons")
         who.add(ids[mask], r, "suspects")
         rows.append({"offence_group": offence, "persons": 40, "suspects": int(mask.sum())})
-    totals = pd.DataFrame({"year": [2020], "persons": [40]})
-    who_totals = m.Who()
-    who_totals.add(ids, 0, "persons")
-    tables = {
-        "totals": MonitorTable(
-            "totals", "t", "t", totals, dimensions=("year",), counts=("persons",)
-        ),
-        "overlap": MonitorTable(
-            "overlap",
-            "o",
-            "o",
-            pd.DataFrame(rows),
-            dimensions=("offence_group",),
-            counts=("persons", "suspects"),
-            overlapping=True,
-        ),
-    }
-    shown = {("overlap", "suspects"): ["x", "10", "12", "11"]}
-    members = {"totals": who_totals, "overlap": who}
-    union = {"overlap": {"union_rows": {"offence_group": "any"}}}
-    assert (
-        _sheet_attack(tables, members, shown, {})["overlap"]
-        .recovered[0]
-        .startswith("row 1 suspects: pinned down to 33")
+    table = MonitorTable(
+        "overlap",
+        "o",
+        "o",
+        pd.DataFrame(rows),
+        dimensions=("offence_group",),
+        counts=("persons", "suspects"),
+        overlapping=True,
     )
-    declared = _sheet_attack(tables, members, shown, union)["overlap"]
+    shown = {"suspects": ["x", "10", "12", "11"]}
+    union = {"union_rows": {"offence_group": "any"}}
+    recovered = _one_table_attack(ids, table, who, shown, {}).recovered
+    assert recovered[0].startswith("row 1 suspects: pinned down to 33")
+    declared = _one_table_attack(ids, table, who, shown, union)
     assert declared.attacked and declared.hidden == 1 and declared.recovered == []

@@ -453,9 +453,9 @@ class _Possible:
     patterns one step from it that the definition allows: left follow-up unseen from an
     earlier time on (the same time in every curve it is in), or, where all its curves are one
     (groups of persons, not outcomes), left at the same time by another kind of exit or
-    unseen; counted in one offence group fewer or more. Every pattern added is possible for a reader, so the attacker stays
-    at least as strong as any reader; not every such pattern is added (not all subsets of the
-    offence groups), so it may still know more than one.
+    unseen; counted in one offence group fewer or more. Every pattern added is possible for a
+    reader, so the attacker stays at least as strong as any reader; not every such pattern is
+    added (not all subsets of the offence groups), so it may still know more than one.
     """
 
     def __init__(self, sheets: dict[str, Sheet], cell_id: dict, rows: _Rows):

@@ -171,6 +171,7 @@ def check_edition(
 
     edition, tables = editions.read_edition(db, edition_id)
     rule = rule_from_config(edition.config.get("disclosure"), method=method)
+    edition_rule = rule_from_config(edition.config.get("disclosure"))
     # what the channels publish: the stored protection (computed and stored when missing)
     protection = stored_protection(db, edition.edition_id, tables, rule, read_only=False)
     result = check_tables(tables, rule, edition.edition_id, protection)
@@ -179,10 +180,17 @@ def check_edition(
     if microdata:
         result.microdata = microdata_verdicts(db, edition, tables, result, microdata)
         result.microdata_view = microdata
-    if channels:
+    if channels and method is not None and method != edition_rule.method:
+        from traffickingmonitor.publish.web.channel_check import ChannelVerdict
+
+        why = f"they publish the edition's own method ({edition_rule.method}), not {method}"
+        result.channels = [ChannelVerdict("api and pages", True, f"not attacked: {why}", False)]
+    elif channels:
         from traffickingmonitor.publish.web.channel_check import read_channels
 
-        result.channels = read_channels(db, edition.edition_id, protection.tables, rule.threshold)
+        result.channels = read_channels(
+            db, edition.edition_id, protection.tables, rule.threshold, step
+        )
     return result
 
 

@@ -40,9 +40,8 @@ def disclosure_check_command(
     """Protect an edition as every channel does and try to recover hidden counts.
 
     Prints a verdict per table and per channel of the web server (API and pages, per role);
-    exit code 0 only when every check passes. With
-    ``--microdata``, every count table must also be attacked from the microdata, with
-    nothing recovered ("not attacked" fails).
+    exit code 0 only when every check passes. With ``--microdata``, every count table must
+    also be attacked from the microdata, with nothing recovered ("not attacked" fails).
     """
     from traffickingmonitor.disclosure.atoms import VIEWS
     from traffickingmonitor.disclosure.check import check_edition
@@ -59,7 +58,7 @@ def disclosure_check_command(
             edition,
             method,
             microdata=known if microdata else None,
-            channels=channels and method is None,
+            channels=channels,
             step=step,
         )
     for line in result.lines():
