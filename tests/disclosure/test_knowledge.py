@@ -295,3 +295,70 @@ def test_nothing_is_recovered_through_areas_that_add_up_to_a_year(tables):
     except secondary.ProtectionError:
         return  # nothing published: nothing to recover
     assert not _recovered(tables)
+
+
+def _crime(declare: bool) -> dict:
+    """Suspects after the first registration, in crime overlap (with a breakdown by sex
+    that hides small cells) and in crime before and after (declared the same cells, or
+    not): 12 suspects of threat, 8 women and 4 men."""
+    from traffickingmonitor.analysis.crime_overlap import SUSPECTS_AFTER
+
+    union = {"union_rows": {"offence_group": "any"}}
+    before_after = [
+        ("suspect", g, period, n)
+        for period, counts in (("after", (30, 12, 20)), ("before", (41, 22, 25)))
+        for g, n in zip(("any", "threat", "other"), counts, strict=True)
+    ]
+    return {
+        "crime_before_after": _t(
+            "crime_before_after",
+            ("event_type", "offence_group", "period"),
+            before_after,
+            ("with_event",),
+            overlapping=True,
+            margin_of="",
+            extra={**union, **({"same_cells": SUSPECTS_AFTER} if declare else {})},
+        ),
+        "crime_overlap": _t(
+            "crime_overlap",
+            ("offence_group",),
+            [("any", 60, 30), ("threat", 60, 12), ("other", 60, 20)],
+            ("persons", "suspects"),
+            overlapping=True,
+            margin_of="",
+            extra=union,
+        ),
+        "crime_overlap_sex": _t(
+            "crime_overlap_sex",
+            ("sex", "offence_group"),
+            [
+                ("f", "any", 45, 25),
+                ("f", "threat", 45, 8),
+                ("f", "other", 45, 17),
+                ("m", "any", 15, 5),
+                ("m", "threat", 15, 4),
+                ("m", "other", 15, 3),
+            ],
+            ("persons", "suspects"),
+            margin_of="crime_overlap",
+            extra=union,
+        ),
+    }
+
+
+def test_suspects_after_the_registration_are_one_cell_in_two_chapters():
+    tables = _crime(declare=True)
+    # only the rows declared are the other table's cells; the rest keep their own
+    cells = build_model(tables).cell_index
+    assert all(("crime_before_after", pos, "with_event") in cells for pos in range(6))
+    result = protect_edition_details(tables, RULE)
+    after = result.tables["crime_before_after"].frame
+    after = after[(after["event_type"] == "suspect") & (after["period"] == "after")]
+    overlap = result.tables["crime_overlap"].frame
+    # one number, one cell: the same value or the same symbol in both tables
+    assert after["with_event"].tolist() == overlap["suspects"].tolist()
+    assert "x" in overlap["suspects"].tolist()
+    assert not _recovered(tables)
+    # protected without the declaration, crime before and after gives a hidden cell away
+    blind = protect_edition_details(_crime(declare=False), RULE).tables
+    assert _recovered(tables, blind)

@@ -33,6 +33,17 @@ OFFENCES = ("any", *codes.OFFENCE_GROUP.order())
 # No breakdown by age group: suspects among the youngest and oldest victims are a few per
 # offence group, so that table would be mostly hidden; minor or adult tells the age split
 OVERLAP_GROUP_BY = ("all", "victim_group", "minor", "sex")
+#: one number, one cell: the rows of suspects after the first registration in
+#: ``crime_before_after`` are the suspects of ``crime_overlap`` (the same persons followed)
+SUSPECTS_AFTER = [
+    {
+        "column": "with_event",
+        "where": {"event_type": "suspect", "period": "after"},
+        "table": "crime_overlap",
+        "as": {},
+        "as_column": "suspects",
+    }
+]
 
 
 def crime_overlap_tables(
@@ -45,7 +56,8 @@ def crime_overlap_tables(
     ``revictimisation``) and the persons followed for the whole window (after: ``persons`` of
     ``crime_overlap``), which are not repeated here so that no count is published twice.
     ``crime_overlap`` (``offence_group``): persons followed for the window and suspects among
-    them; ``crime_overlap_<characteristic>``: the same by victim group, age group, minor/adult
+    them (``crime_before_after``'s suspects after, declared the same cells);
+    ``crime_overlap_<characteristic>``: the same by victim group, age group, minor/adult
     and sex (rows add up to ``crime_overlap``; victim groups overlap). ``with_members``: each
     table keeps the persons behind its counts.
     """
@@ -100,7 +112,11 @@ def crime_overlap_tables(
                 f"followed for {window_en} (the table of victims and suspects). One person can be "
                 "in several offence groups."
             ),
-            extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
+            extra={
+                "window_years": window_years,
+                "union_rows": {"offence_group": "any"},
+                "same_cells": SUSPECTS_AFTER,
+            },
             margin_of="",
             members=who.frame(),
         )

@@ -221,9 +221,14 @@ class _Builder:
         members: dict[tuple, list] = defaultdict(list)
         for tid, t in self.tables.items():
             frame = t.frame.reset_index(drop=True)
-            repeated = {r["column"] for r in t.extra.get("same_cells", ())}
+            # rows that repeat another table's cells get that cell (``_same_cells``)
+            repeated = {
+                (r["column"], pos)
+                for r in t.extra.get("same_cells", ())
+                for pos in _matching(frame, r.get("where", {}))
+            }
             for column in t.counts:
-                if column not in frame or column in repeated:
+                if column not in frame:
                     continue
                 pop = self.population(tid, column)
                 node_dims = [d for d in pop[2] if d in frame.columns]
@@ -231,7 +236,7 @@ class _Builder:
                 for pos, row in enumerate(frame.itertuples(index=False)):
                     rec = row._asdict()
                     value = _int(rec.get(column))
-                    if value is None:
+                    if value is None or (column, pos) in repeated:
                         continue
                     key = tuple(rec[d] for d in node_dims)
                     members[(pop, key)].append((tid, column, pos, value, rec, tuple(extra)))
