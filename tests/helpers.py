@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from traffickingmonitor.publish.web.channel_check import DataCells  # noqa: F401 (the tests' import)
-
 KEY = "test-key-0123456789abcdef"
 
 REGISTRATION_COLUMNS = [

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from pathlib import Path
 
 import pytest
+
+from traffickingmonitor.publish.web.channel_check import csrf_token as csrf  # noqa: F401
+from traffickingmonitor.publish.web.channel_check import log_in
 
 POSTGRES_ENV = "TRAFFICKINGMONITOR_TEST_POSTGRES_URL"
 PASSWORDS = {
@@ -101,21 +103,10 @@ def approve_all(app, by: str = "test") -> None:
                 approvals.approve(db, e.edition_id, by, "admin", source="test")
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def login(client, role: str) -> None:
-    if role == "public":
-        return
-    username, password = PASSWORDS[role]
-    token = csrf(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text[:500]
+    """Log ``client`` in as the demo user of ``role`` (``public``: stay logged out)."""
+    if role != "public":
+        log_in(client, *PASSWORDS[role])
 
 
 def serve_in_thread(app):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,13 +16,7 @@ from traffickingmonitor.analysis.steps import STEPS, StepInput
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.intake import api as intake
 from traffickingmonitor.linkage import api as linkage
-
-# step(description, total) -> advance(n=1); the CLI passes Rich progress bars, tests pass nothing.
-StepFn = Callable[[str, int], Callable[[int], None]]
-
-
-def _no_progress(description: str, total: int) -> Callable[[int], None]:
-    return lambda n=1: None
+from traffickingmonitor.progress import StepFn, no_progress
 
 
 @dataclass
@@ -42,7 +35,7 @@ def import_files(
     con: duckdb.DuckDBPyConnection,
     paths: list[Path],
     key: intake.Key,
-    step: StepFn = _no_progress,
+    step: StepFn = no_progress,
     *,
     synthetic: dict | None = None,
 ) -> list[intake.ImportResult]:
@@ -75,7 +68,7 @@ def run(
     key: intake.Key,
     *,
     config: dict | None = None,
-    step: StepFn = _no_progress,
+    step: StepFn = no_progress,
     skip_unknown: bool = False,
 ) -> RunSummary:
     """Import the folder's files and record an edition, unless it would equal the latest.

@@ -25,8 +25,9 @@ from traffickingmonitor.disclosure.attack import (
     truth_of,
 )
 from traffickingmonitor.publish.report import write_tables
+from traffickingmonitor.publish.web.channel_check import DataCells
 
-from helpers import DataCells, csv_numbers
+from helpers import csv_numbers
 
 RULE = DisclosureRule()
 

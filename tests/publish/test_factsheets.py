@@ -9,9 +9,10 @@ import pytest
 
 from traffickingmonitor.publish import report
 from traffickingmonitor.publish.factsheets import LEVELS, areas, write_factsheets
+from traffickingmonitor.publish.web.channel_check import DataCells
 from web_helpers import build_demo_db
 
-from helpers import KEY, DataCells, csv_numbers, run_cli
+from helpers import KEY, csv_numbers, run_cli
 
 EXPECTED = {"municipality": 342, "police_unit": 10, "safety_region": 25, "province": 12}
 

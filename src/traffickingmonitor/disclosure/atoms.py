@@ -367,8 +367,7 @@ def _block_atoms(
     n_atoms = 0
     rows_of = _Rows(sheets, cell_id, where)
     hiding = {blocks.block(where[i][0]) for i in hidden}
-    hiding = {b: b in hiding for b in allm["block"].unique()}
-    possible = _Possible(sheets, cell_id, rows_of)
+    possible = _Possible(sheets, rows_of)
     for b, sub in allm.groupby("block", sort=True):
         parts = (sub["cell"].astype(str) + "*" + sub["weight"].astype(str)).groupby(
             sub["key"], sort=False
@@ -387,7 +386,7 @@ def _block_atoms(
         n_atoms += len(reps)
         # the patterns a reader cannot rule out, beside those that occur (one table a block);
         # in a table without hidden cells they would only weaken the attacker elsewhere
-        if not hiding[b]:
+        if b not in hiding:
             continue
         seen = set(link_key[first] + "\x1e" + pattern[first])
         for unit, cells in entries.groupby("key", sort=False)[["cell", "weight"]]:
@@ -458,8 +457,8 @@ class _Possible:
     added (not all subsets of the offence groups), so it may still know more than one.
     """
 
-    def __init__(self, sheets: dict[str, Sheet], cell_id: dict, rows: _Rows):
-        self.sheets, self.cell_id, self.rows = sheets, cell_id, rows
+    def __init__(self, sheets: dict[str, Sheet], rows: _Rows):
+        self.sheets, self.rows = sheets, rows
         self._layout: dict[tuple, dict] = {}
 
     def alternatives(self, tid: str, cells: list[tuple[int, float]]) -> list[list]:
@@ -475,7 +474,8 @@ class _Possible:
 
     def _place(self, tid: str, dim: str) -> tuple[dict, dict]:
         """Per row: (its values without ``dim``, its value of ``dim``); per those values
-        without ``dim``: the rows' values of ``dim`` in order of the table."""
+        without ``dim``: the rows' values of ``dim`` in order (of time, where they are
+        numbers; else of the table)."""
         key = (tid, dim)
         if key not in self._layout:
             at = self.rows.dims[tid].index(dim)
@@ -484,6 +484,7 @@ class _Possible:
                 context = values[:at] + values[at + 1 :]
                 place[r] = (context, values[at])
                 along.setdefault(context, []).append(values[at])
+            along = {c: sorted(v, key=_time) for c, v in along.items()}
             self._layout[key] = {"place": place, "along": along, "at": at}
         layout = self._layout[key]
         return layout["place"], layout["along"]
@@ -491,7 +492,7 @@ class _Possible:
     def _cell(self, tid: str, dim: str, context: tuple, value: str, column: str) -> int | None:
         at = self._layout[(tid, dim)]["at"]
         row = self.rows.row_at(tid, (*context[:at], value, *context[at:]))
-        return None if row is None else self.cell_id.get((tid, row, column))
+        return None if row is None else self.rows.cell_id.get((tid, row, column))
 
     def _follow_up(self, tid: str, cells, spec: dict) -> list[list]:
         time, at_risk, exits = spec["time"], spec["at_risk"], list(spec["exits"])
@@ -504,9 +505,9 @@ class _Possible:
         for cell, _ in cells:
             _, row, column = where[cell]
             context, t = place[row]
-            s = state.setdefault(
-                context, {"times": sorted(along[context], key=_time), "at": [], "exit": None}
-            )
+            if context not in state:
+                state[context] = {"times": along[context], "at": [], "exit": None}
+            s = state[context]
             if column == at_risk:
                 s["at"].append(t)
             elif column in exits and (s["exit"] is None or _time(t) < _time(s["exit"][1])):

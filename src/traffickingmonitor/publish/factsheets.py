@@ -21,6 +21,7 @@ from pathlib import Path
 
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
+from traffickingmonitor.progress import no_progress
 from traffickingmonitor.publish import report
 from traffickingmonitor.publish.chapters import CHAPTERS, Block, ChapterContext
 from traffickingmonitor.publish.chapters._local import area_name, populations, reference
@@ -501,7 +502,7 @@ def write_factsheets(
         The folder, the number written per level and the time taken.
     """
     started = time.perf_counter()
-    step = step or (lambda d, t: lambda n=1: None)
+    step = step or no_progress
     edition, rule, protected = report.protected_edition(db, edition_id, threshold, disclosure)
     chapters = edition_chapters(db, edition, rule, lang, protected, read_only=False)
     src = Sources.build(protected, edition, rule, lang, chapters)

@@ -25,6 +25,7 @@ from traffickingmonitor.disclosure.api import (
     rule_from_config,
 )
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.progress import no_progress
 from traffickingmonitor.publish import csv_safe
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
@@ -87,7 +88,7 @@ def write_report(
     ``draft``: the edition is not approved (``editions approve``): every page, and the
     metadata of the tables, say "concept / draft". ``foreword``: the analyst's Markdown file.
     """
-    step = step or (lambda d, t: lambda n=1: None)
+    step = step or no_progress
     foreword_text = read_foreword(foreword) if foreword is not None else None
     edition, rule, protected = protected_edition(db, edition_id, threshold, disclosure)
     make_folder(out)

@@ -8,8 +8,9 @@ real state is not touched: its users, sessions and approvals stay as they are), 
 per role as a user made for the check, approves the edition there so that the public sees
 it, and reads:
 
-* **the API**: every table the role may list, compared cell by cell with the protected table
-  the open data publish (so the attacker's verdict on the CSVs is the verdict on the API);
+* **the API**: every table the role may list, compared cell by cell (estimates too) with
+  the protected table the open data publish (so the attacker's verdict on the CSVs is the
+  verdict on the API);
 * **the pages**: the overview, every chapter page, the list of municipalities, the method
   and the downloads, in Dutch and English; every municipality's page for the public (the
   logged-in roles see the same figures there: they read five), and a municipality user's
@@ -136,9 +137,10 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
+    from traffickingmonitor.progress import no_progress
     from traffickingmonitor.publish.web import create_app
     from traffickingmonitor.publish.web.accounts import add_user
-    from traffickingmonitor.publish.web.approvals import approve
+    from traffickingmonitor.publish.web.approvals import approve, approved_ids
 
     with tempfile.TemporaryDirectory(prefix="tm-channels-") as tmp:
         folder = Path(tmp)
@@ -161,8 +163,8 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
                     role,
                     CHECK_MUNICIPALITY if role == "municipality" else None,
                 )
-            for role in ("admin", "analyst"):  # four eyes, where the state asks for them
-                if edition_id not in _approved(state):
+            for role in STAFF:  # four eyes, where the state asks for them
+                if edition_id not in approved_ids(state):
                     approve(state, edition_id, f"check-{role}", role, source="disclosure-check")
         published = published_numbers(protected)
         latest = app.state.data.latest
@@ -180,9 +182,9 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
                 continue
             with TestClient(app) as client:
                 if role != "public":
-                    _login(client, f"check-{role}", passwords[role])
+                    log_in(client, f"check-{role}", passwords[role])
                 paths = _page_paths(client, role, edition_id)
-                tell = (step or _no_step)(
+                tell = (step or no_progress)(
                     f"reading the web server as {role}",
                     1 + len(protected) + len(LANGS) * len(paths),
                 )
@@ -202,19 +204,14 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
         return out
 
 
-def _no_step(description: str, total: int):
-    return lambda n=1: None
+def csrf_token(html: str) -> str:
+    """The CSRF token of a page's form."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def _approved(state) -> frozenset[str]:
-    from traffickingmonitor.publish.web.approvals import approved_ids
-
-    return approved_ids(state)
-
-
-def _login(client, username: str, password: str) -> None:
-    page = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+def log_in(client, username: str, password: str) -> None:
+    """Log ``client`` (a test client of the app) in through the login form."""
+    token = csrf_token(client.get("/login").text)
     r = client.post(
         "/login",
         data={"username": username, "password": password, "csrf_token": token, "next": "/"},
@@ -248,17 +245,17 @@ def _api(client, role: str, edition_id: str, protected: dict, tell) -> ChannelVe
             continue
         rows = r.json()["rows"]
         expected = json.loads(protected[tid].frame.to_json(orient="records"))
-        counts = list(protected[tid].spec.counts)
         if len(rows) != len(expected):
             problems.append(f"{tid}: {len(rows)} rows, the open data {len(expected)}")
             continue
+        cells += len(expected) * sum(c in protected[tid].frame for c in protected[tid].spec.counts)
+        # every column, estimates too: a hidden count's estimate is hidden with it
         for n, (got, want) in enumerate(zip(rows, expected, strict=True)):
-            for column in counts:
-                cells += column in want
-                if column in want and got.get(column) != want[column]:
+            for column in sorted(set(got) | set(want)):
+                if got.get(column) != want.get(column):
                     problems.append(
                         f"{tid} row {n + 1} {column}: {got.get(column)!r}, "
-                        f"the open data {want[column]!r}"
+                        f"the open data {want.get(column)!r}"
                     )
     if problems:
         return ChannelVerdict(name, False, "; ".join(problems[:3]) + _more(problems))
