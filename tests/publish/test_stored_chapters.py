@@ -88,6 +88,24 @@ def test_run_stores_what_the_chapter_builders_make_in_every_language(edition_db)
         assert stored == built  # every title, sentence, table row and SVG
 
 
+def test_every_chart_of_the_chapters_is_valid_vega_lite(edition_db, monkeypatch):
+    """``run`` draws the charts without Altair's schema check (a second per language): here
+    they are drawn with it, which raises on any spec that breaks the schema, and come out
+    the same."""
+    from traffickingmonitor.publish import charts
+
+    edition, rule, protected = _edition(edition_db)
+    monkeypatch.setattr(charts, "_VALIDATE", True)
+    for lang in stored_chapters.LANGS:
+        built = stored_chapters.build(edition_db, edition, rule, lang, protected)
+        svgs = [b.svg for c in built for b in c["content"].blocks if b.svg]
+        assert len(svgs) > 5
+        stored = stored_chapters.edition_chapters(
+            edition_db, edition, rule, lang, protected, read_only=True
+        )
+        assert built == stored
+
+
 def test_report_and_dashboard_show_the_stored_chapters(edition_db, tmp_path, monkeypatch):
     edition, rule, protected = _edition(edition_db)
     expected = stored_chapters.build(edition_db, edition, rule, "en", protected)

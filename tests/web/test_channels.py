@@ -51,8 +51,12 @@ def test_disclosure_check_reads_the_api_and_the_pages_of_every_role(
             pages = verdicts[f"pages ({role}, {lang})"]
             assert pages.ok and pages.attacked, pages.detail
             # the public reads every municipality's page; all roles find counts
-            pages_read, towns = map(int, re.search(r"(\d+) pages \((\d+)", pages.detail).groups())
-            assert towns == (342 if role == "public" else 5) and pages_read > towns
+            pages_read, towns, sheets = map(
+                int, re.search(r"(\d+) pages \((\d+) municipalities', (\d+)", pages.detail).groups()
+            )
+            assert towns == (342 if role == "public" else 5) and pages_read > towns + sheets
+            # and every area's factsheet (342 municipalities and the other levels' areas)
+            assert sheets > 342 if role == "public" else sheets == 5 + 3
             assert int(re.search(r"(\d+) counts", pages.detail)[1]) > 1000
     assert not verdicts["workspace (analyst)"].attacked
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,30 +197,126 @@ def check_edition(
 
 
 def chapter_verdicts(db: Path, edition, rule: DisclosureRule, protection) -> list[TableVerdict]:
-    """The tables of the chapters, as the report and the dashboard show them (the stored
-    chapters, built and stored when missing): no count of persons shown between 1 and the
-    threshold. Their text is not read: its numbers are the chapters' own arithmetic on shown
-    cells (the quality figures coarsened), which the verdict says."""
-    from traffickingmonitor.publish.stored_chapters import LANGS, edition_chapters
+    """The chapters as the report and the dashboard show them (the stored chapters, built and
+    stored when missing), per language: their tables and their running text.
 
+    The chapters are built again with :func:`format.recording` on, and must equal the stored
+    ones: every count their tables and text write is then known as written, a shown cell
+    (which must be a number the open data publish, and not between 1 and the threshold) or a
+    figure worked out from shown ones. The numbers of the running text are then read and
+    sorted by what wrote them (:func:`text_numbers`)."""
+    from traffickingmonitor.publish.format import recording
+    from traffickingmonitor.publish.stored_chapters import LANGS, build, edition_chapters
+    from traffickingmonitor.publish.web.channel_check import published_numbers
+
+    published = published_numbers(protection.tables)
     out = []
     for lang in LANGS:
         chapters = edition_chapters(db, edition, rule, lang, protection.tables, read_only=False)
+        with recording() as formatted:
+            built = build(db, edition, rule, lang, protection.tables)
         counts, small = chapter_counts(chapters, rule.threshold)
+        problems = [
+            f"{f.where} writes {f.value:g}, "
+            + ("a small count" if 0 < f.value < rule.threshold else "not a published number")
+            for f in dict.fromkeys(formatted)
+            if f.kind == "cell"
+            and (
+                not float(f.value).is_integer()
+                or int(f.value) not in published
+                or 0 < f.value < rule.threshold
+            )
+        ]
+        if built != chapters:
+            problems.insert(0, "the stored chapters are not what this code builds")
+        if small:
+            problems.append(
+                f"{small} counts in the tables shown between 1 and {rule.threshold - 1}"
+            )
+        read = text_numbers(chapters, formatted)
         detail = (
-            f"{counts} counts of persons in the chapters' tables, "
-            + (f"{small} shown between 1 and {rule.threshold - 1}" if small else "none small")
-            + "; their text not attacked (numbers worked out from shown cells)"
+            f"{counts} counts of persons in the chapters' tables; running text: "
+            f"{sum(read.values())} numbers read: {read['cell']} shown cells, "
+            f"{read['worked_out']} worked out from them; {read['share']} shares, {read['rate']} "
+            f"rates, {read['year']} years and {read['other']} other numbers (not counts of "
+            "persons: not attacked)"
         )
-        out.append(TableVerdict(f"chapters ({lang})", small == 0, detail))
+        if problems:
+            detail = "; ".join(problems[:3]) + (
+                f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+            )
+        out.append(TableVerdict(f"chapters ({lang})", not problems, detail))
     return out
+
+
+#: a number as the chapters write it: thousands with a narrow space, a decimal part, a share
+_NUMBER = re.compile(r"(?<![\w.,\u202f])(\d{1,3}(?:\u202f\d{3})+|\d+)([.,]\d+)?(\s?%)?")
+
+
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def text_numbers(chapters: list[dict], formatted: list) -> Counter:
+    """The numbers of the chapters' running text (titles, bases, lead and closing text,
+    summaries, captions, notes, and the words of their own partials), each sorted by what
+    wrote it: a shown cell (``cell``; a number written both ways counts as one), a figure
+    worked out from shown ones (``worked_out``), else by its form: a share (``share``), a
+    number with a decimal part (``rate``), a year or date (``year``) or another whole number
+    (``other``: of the text's own words, "5 years", "action line 3", or a count of
+    municipalities or indicators, none a count of persons)."""
+    from traffickingmonitor.publish.format import shown, worked_out
+
+    written = {}
+    for f in formatted:
+        if float(f.value).is_integer():
+            key = (shown if f.kind == "cell" else worked_out)(int(f.value))
+            if written.get(key) != "cell":
+                written[key] = f.kind
+    found = Counter(dict.fromkeys(TEXT_KINDS, 0))
+    for text in _running_text(chapters):
+        text, dates = _DATE.subn("", text)
+        found["year"] += dates
+        for m in _NUMBER.finditer(text):
+            number, decimals, share = m.groups()
+            if share:
+                found["share"] += 1
+            elif decimals:
+                found["rate"] += 1
+            elif number in written:
+                found[written[number]] += 1
+            elif re.fullmatch(r"(19|20)\d\d", number):
+                found["year"] += 1
+            else:
+                found["other"] += 1
+    return found
+
+
+#: what :func:`text_numbers` tells apart
+TEXT_KINDS = ("cell", "worked_out", "share", "rate", "year", "other")
+
+
+def _running_text(chapters: list[dict]):
+    def strings(x):
+        if isinstance(x, str):
+            if not x.lstrip().startswith("<svg"):  # a chart: its numbers are its table's
+                yield x
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                yield from strings(v)
+        elif isinstance(x, dict):
+            for v in x.values():
+                yield from strings(v)
+
+    for chapter in chapters:
+        c = chapter["content"]
+        yield from strings([c.title, c.base, c.intro, c.outro_title, c.outro, c.data])
+        for b in c.blocks:
+            yield from strings([b.title, b.summary, b.caption, b.note])
 
 
 def chapter_counts(chapters: list[dict], threshold: int) -> tuple[int, int]:
     """Whole numbers in the cells of the chapters' person-count tables (the first cell of a
     row names it), and how many of them lie between 1 and ``threshold - 1``."""
-    import re
-
     counts = small = 0
     for chapter in chapters:
         for block in chapter["content"].blocks:

@@ -47,7 +47,7 @@ class ProtectedTable:
     empty); ``accuracy`` is, for noisy counts, the half-width of a 95% interval per cell.
     """
 
-    __slots__ = ("_accuracy", "_frame", "_status", "rule", "spec", "suppressed")
+    __slots__ = ("_accuracy", "_frame", "_rows_by", "_status", "rule", "spec", "suppressed")
 
     def __init__(
         self,
@@ -71,6 +71,7 @@ class ProtectedTable:
             status = suppressed.replace({True: PRIMARY, False: ""}).astype(object)
         self._status = status
         self._accuracy = accuracy
+        self._rows_by: dict[tuple, dict] = {}
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -110,13 +111,19 @@ class ProtectedTable:
 
     def value(self, row: dict, column: str):
         """The shown value (int or symbol) of ``column`` in the row whose dimensions match ``row``."""
-        mask = pd.Series(True, index=self._frame.index)
-        for k, v in row.items():
-            mask &= self._frame[k] == v
-        hits = self._frame.loc[mask, column]
+        keys = tuple(row)
+        # the chapters ask a table hundreds of times: the rows by their values of ``keys``,
+        # made once per set of keys (the frame never changes)
+        where = self._rows_by.get(keys)
+        if where is None:
+            where = {}
+            for pos, values in enumerate(zip(*(self._frame[k] for k in keys), strict=True)):
+                where.setdefault(values, []).append(pos)
+            self._rows_by[keys] = where
+        hits = where.get(tuple(row.values()), [])
         if len(hits) != 1:
             raise KeyError(f"{self.table_id}: {row} matches {len(hits)} rows")
-        return hits.iloc[0]
+        return self._frame[column].iloc[hits[0]]
 
     def shown_count(self, row: dict, column: str) -> int | None:
         """The count if it may be shown, else None (for derived figures: rates, shares)."""

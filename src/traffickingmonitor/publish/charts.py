@@ -29,6 +29,8 @@ NUMBER_LOCALES = {
 # The language of the charts being drawn: the chapter builders set it once
 # (``chart_language``) instead of every chart function taking the language.
 _NUMBERS: ContextVar[dict] = ContextVar("chart_numbers", default=NUMBER_LOCALES["en"])
+#: Altair's check of each spec against the Vega-Lite schema (on in the tests)
+_VALIDATE = False
 
 
 @contextmanager
@@ -148,7 +150,10 @@ def bar_chart(
 def to_svg(chart: alt.Chart) -> str:
     import vl_convert as vlc
 
-    svg = vlc.vegalite_to_svg(chart.to_dict(), format_locale=_NUMBERS.get())
+    # the schema check costs about a second per language: the charts are this package's own,
+    # and a test draws an edition's charts with it on
+    spec = chart.to_dict(validate=_VALIDATE)
+    svg = vlc.vegalite_to_svg(spec, format_locale=_NUMBERS.get())
     # Inline SVG inside HTML: drop the XML prolog and give the figure an accessible role.
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     return svg.replace("<svg ", '<svg role="img" focusable="false" ', 1)

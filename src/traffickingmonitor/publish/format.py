@@ -1,18 +1,78 @@
-"""Formatting of published numbers (shown counts, shares, intervals)."""
+"""Formatting of published numbers (shown counts, shares, intervals).
+
+Every count a chapter or page writes goes through :func:`shown` (a cell of a published
+table) or :func:`worked_out` (a figure worked out from shown ones, or a count of something
+other than persons). While :func:`recording` is on, each records what it formatted and
+where: ``disclosure-check`` reads the chapters and the pages that way, so that a count in the
+running text is known to be a count without guessing it from the words around it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from traffickingmonitor.disclosure.api import DisclosureRule, ProtectedTable
 from traffickingmonitor.publish.labels import category_label
 
 
-def shown(v) -> str:
-    """A shown value: an int with a thin-space thousands separator, or the symbol as is."""
+@dataclass(frozen=True)
+class Formatted:
+    """A number as formatted: ``kind`` is ``"cell"`` (:func:`shown`) or ``"worked_out"``;
+    ``where`` the module and function that asked for it."""
+
+    value: float
+    kind: str
+    where: str
+
+
+# on only inside ``recording()``; a list, not a context variable, since the web server
+# renders a page in a thread of its own while the check reads it in-process
+_RECORD: list[Formatted] | None = None
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Formatted]]:
+    """Every number :func:`shown` and :func:`worked_out` format while inside, in order."""
+    global _RECORD
+    before, _RECORD = _RECORD, []
+    try:
+        yield _RECORD
+    finally:
+        _RECORD = before
+
+
+def _record(v, kind: str) -> None:
+    if _RECORD is None or v is None or isinstance(v, str):
+        return
+    frame = sys._getframe(2)
+    while frame.f_globals.get("__name__") == __name__:  # interval() asks for shown()
+        frame = frame.f_back
+    _RECORD.append(Formatted(v, kind, f"{frame.f_globals['__name__']}.{frame.f_code.co_name}"))
+
+
+def _number(v) -> str:
     if v is None:
         return "–"
     return v if isinstance(v, str) else f"{int(v):,}".replace(",", "\u202f")
+
+
+def shown(v) -> str:
+    """A shown cell of a published table: an int with a thin-space thousands separator, or
+    the symbol as is."""
+    _record(v, "cell")
+    return _number(v)
+
+
+def worked_out(v) -> str:
+    """A figure worked out from shown ones (a sum, a difference, a mean), or a count of
+    something other than persons (cells, pairs of registrations), written as :func:`shown`
+    writes a count. It is in no table, so ``disclosure-check`` does not look for it there."""
+    _record(v, "worked_out")
+    return _number(v)
 
 
 _HIDDEN = DisclosureRule().secondary_symbol
@@ -44,10 +104,12 @@ def clearly_larger(a: int, b: int, total: int) -> bool:
     return a - b > Z95 * math.sqrt(a + b) and 100 * (a - b) / total >= CLOSE_POINTS
 
 
-def interval(low, high) -> str:
+def interval(low, high, *, worked: bool = False) -> str:
+    """``low–high`` of two shown cells (``worked``: of two figures worked out from them)."""
     if low is None or high is None:
         return "–"
-    return f"{shown(low)}–{shown(high)}"
+    fmt = worked_out if worked else shown
+    return f"{fmt(low)}–{fmt(high)}"
 
 
 def labels_for(table: ProtectedTable, dimension: str, lang: str) -> dict:

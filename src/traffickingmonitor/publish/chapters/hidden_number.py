@@ -5,7 +5,7 @@ from __future__ import annotations
 from traffickingmonitor.analysis.hidden_number import PRIMARY_ORDER
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
-from traffickingmonitor.publish.format import interval, shown
+from traffickingmonitor.publish.format import interval, shown, worked_out
 from traffickingmonitor.publish.labels import category_label, model_label
 
 
@@ -81,7 +81,9 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                 shown(r.observed),
                 _estimate(r.estimate),
                 interval(r.ci_low, r.ci_high),
-                "–" if missing is None else f"{shown(missing[0])} ({interval(*missing[1:])})",
+                "–"
+                if missing is None
+                else f"{worked_out(missing[0])} ({interval(*missing[1:], worked=True)})",
                 status.get(r.status, r.status),
             ]
         )
@@ -94,8 +96,8 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             estimate=shown(r["estimate"]),
             interval=interval(r["ci_low"], r["ci_high"]),
             observed=shown(r["observed"]),
-            missing=shown(missing[0]),
-            missing_interval=interval(*missing[1:]),
+            missing=worked_out(missing[0]),
+            missing_interval=interval(*missing[1:], worked=True),
         )
     changes = list_changes(ctx)
     note = table.spec.note(lang)

@@ -16,7 +16,7 @@ from traffickingmonitor.publish.chapters._local import (
     shown_values,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
-from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.format import shown, worked_out
 
 # The report lists these municipalities by name; the others are in their factsheets.
 LARGE_MUNICIPALITY = 100_000
@@ -255,9 +255,9 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         summary = w["summary_map"].format(
             y0=y0,
             y1=y1,
-            shown=len(rates),
-            hidden=n_hidden,
-            zero=n_zero,
+            shown=worked_out(len(rates)),
+            hidden=worked_out(n_hidden),
+            zero=worked_out(n_zero),
             best=area_name("municipality", best, lang),
             rate=fmt_decimal(rates[best], lang),
         )

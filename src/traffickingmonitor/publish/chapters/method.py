@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.format import worked_out
 from traffickingmonitor.publish.labels import METHOD
 
 _WORDS = {
@@ -88,17 +89,22 @@ def _disclosure(ctx: ChapterContext) -> dict:
             rows.append([title, n, p, s, _share(p + s, n, ctx.lang)])
     if method == "dp":
         header = [w["chapter"], w["cells"], w["accuracy"], w["withheld"]]
-        summary = w["summary_dp"].format(noisy=cells - withheld, withheld=withheld)
+        summary = w["summary_dp"].format(
+            noisy=worked_out(cells - withheld), withheld=worked_out(withheld)
+        )
     elif method == "rounding":
         header, rows = [], []
-        summary = w["summary_rounding"].format(cells=cells, base=rule.rounding_base)
+        summary = w["summary_rounding"].format(cells=worked_out(cells), base=rule.rounding_base)
     else:
         header = [w["chapter"], w["cells"], w["primary"], w["secondary"], w["share"]]
         rows.append(
             [w["total"], cells, primary, secondary, _share(primary + secondary, cells, ctx.lang)]
         )
         summary = w["summary"].format(
-            cells=cells, primary=primary, secondary=secondary, threshold=rule.threshold
+            cells=worked_out(cells),
+            primary=worked_out(primary),
+            secondary=worked_out(secondary),
+            threshold=rule.threshold,
         )
     return {"text": rule.describe(ctx.lang), "summary": summary, "header": header, "rows": rows}
 

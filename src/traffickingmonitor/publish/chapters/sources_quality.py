@@ -10,7 +10,7 @@ from __future__ import annotations
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.chapters._local import fmt_decimal
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
-from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.format import worked_out
 
 # Stored column -> the data-standard field a reader knows; in this order in the table.
 FIELDS = (
@@ -256,7 +256,7 @@ def rounded_count(n: int, threshold: int, lang: str) -> str:
     said to be so."""
     if n < threshold:
         return TEXT[lang]["fewer"].format(t=threshold)
-    return shown(round(n, -1))
+    return worked_out(round(n, -1))
 
 
 def _enumerate(items: list[str], lang: str) -> str:
@@ -311,7 +311,7 @@ def _completeness(ctx: ChapterContext, w: dict, n: int | None) -> Block | None:
         ),
         header=[w["field"], w["filled"]],
         rows=rows,
-        note=w["completeness_note"].format(n=f" {shown(n)}" if n is not None else ""),
+        note=w["completeness_note"].format(n=f" {worked_out(n)}" if n is not None else ""),
     )
 
 

@@ -20,7 +20,7 @@ from traffickingmonitor.publish.chapters import (
 )
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.chapters.cohort_common import percent
-from traffickingmonitor.publish.format import clearly_larger, pct, shown
+from traffickingmonitor.publish.format import clearly_larger, pct, shown, worked_out
 from traffickingmonitor.publish.labels import category_label
 
 RESIDUAL = ("unknown", "other", "other_unknown")
@@ -252,7 +252,7 @@ def _registered(ctx: ChapterContext, w: dict) -> str | None:
             mean = round(sum(counts) / len(counts))
             if mean:
                 change = round(100 * (n - mean) / mean)
-                fmt = {"first": earlier[0], "until": earlier[-1], "mean": shown(mean)}
+                fmt = {"first": earlier[0], "until": earlier[-1], "mean": worked_out(mean)}
                 if change == 0:
                     parts.append(w["vs_mean_same"].format(**fmt))
                 else:
@@ -367,9 +367,9 @@ def _hidden(ctx: ChapterContext, w: dict) -> str | None:
         low=shown(r["ci_low"]),
         high=shown(r["ci_high"]),
         observed=shown(r["observed"]),
-        missing=shown(missing[0]),
-        m_low=shown(missing[1]),
-        m_high=shown(missing[2]),
+        missing=worked_out(missing[0]),
+        m_low=worked_out(missing[1]),
+        m_high=worked_out(missing[2]),
     )
 
 
@@ -398,8 +398,8 @@ def _disclosure(ctx: ChapterContext, w: dict) -> str:
         return w["caveat_disclosure_none"]
     return w["caveat_disclosure"].format(
         threshold=rule.threshold,
-        hidden=shown(hidden),
-        cells=shown(cells),
+        hidden=worked_out(hidden),
+        cells=worked_out(cells),
         share=pct(hidden, cells),
     )
 

@@ -12,15 +12,17 @@ it, and reads:
   the protected table the open data publish (so the attacker's verdict on the CSVs is the
   verdict on the API);
 * **the pages**: the overview, every chapter page, the list of municipalities, the method
-  and the downloads, in Dutch and English; every municipality's page for the public (the
-  logged-in roles see the same figures there: they read five), and a municipality user's
-  own assessment page. Every whole number in a table that counts persons
+  and the downloads, in Dutch and English; every municipality's page and every area's
+  factsheet for the public (the logged-in roles see the same figures there: they read five
+  municipalities and one area of each other level), and a municipality user's own
+  assessment page. Every whole number in a table that counts persons
   must be a number the open data publish (or a municipality's inhabitants, reference data),
   and none may lie between 1 and the threshold.
 
-The running text of the pages is not read (it is the chapters' own arithmetic on shown cells,
-which the report's chapters share), nor the staff's workspace (diagnostics of linkage and of
-the hidden number, not counts of persons): the verdicts say so.
+The running text of the chapters the pages show is read by the chapters' own verdict
+(``check.chapter_verdicts``); the pages' words around them are not read, nor the staff's
+workspace (diagnostics of linkage and of the hidden number, not counts of persons): the
+verdicts say so.
 """
 
 from __future__ import annotations
@@ -277,10 +279,30 @@ def _page_paths(client, role: str, edition_id: str) -> list[str]:
     # more): the public reads all of them, the others those of SAMPLE_MUNICIPALITIES
     codes = sorted(municipality_codes()) if role == "public" else SAMPLE_MUNICIPALITIES
     paths += [f"/municipalities/{code}" for code in codes]
+    paths += _factsheet_paths(role, edition_id)
     if role == "municipality":
         paths.append(f"/municipalities/{CHECK_MUNICIPALITY}/assessment")
     # staff may see every edition: ask for this one (the others see the latest, checked above)
     return [f"{p}?edition={edition_id}" if role in STAFF else p for p in paths]
+
+
+def _factsheet_paths(role: str, edition_id: str) -> list[str]:
+    """The areas' factsheets (HTML; the PDF is typeset from the same page): every area's for
+    the public, for the other roles those of ``SAMPLE_MUNICIPALITIES`` and the first area of
+    each other level."""
+    from traffickingmonitor.publish.factsheets import LEVELS, areas
+
+    out = []
+    for level in LEVELS:
+        found = areas(level)
+        if role != "public":
+            found = (
+                [a for a in found if a.key in SAMPLE_MUNICIPALITIES]
+                if level == "municipality"
+                else found[:1]
+            )
+        out += [f"/factsheets/{edition_id}/{level}/{a.file}.html" for a in found]
+    return out
 
 
 def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerdict:
@@ -308,11 +330,13 @@ def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerd
     if not seen:
         return ChannelVerdict(name, False, f"{pages} pages read, but no count of persons found")
     towns = sum(re.fullmatch(r"/municipalities/GM\d+(\?.*)?", p) is not None for p in paths)
+    sheets = sum(p.startswith("/factsheets/") for p in paths)
     return ChannelVerdict(
         name,
         True,
-        f"{pages} pages ({towns} municipalities'), {seen} counts of persons in their tables, "
-        "each a number the open data publish, none small; their running text not read",
+        f"{pages} pages ({towns} municipalities', {sheets} factsheets), {seen} counts of "
+        "persons in their tables, "
+        "each a number the open data publish, none small; their own words not read",
     )
 
 
