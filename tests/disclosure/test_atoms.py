@@ -338,6 +338,110 @@ def test_nobody_left_unseen_is_a_fact_of_the_data_that_a_follow_up_curve_does_no
     assert declared.attacked and declared.hidden == 2 and declared.recovered == []
 
 
+def test_that_no_exit_fell_on_the_day_of_a_time_point_is_a_fact_of_the_data(monkeypatch):
+    """14 persons followed from month 0: 3 with an event by month 6, 4 more by month 12, 4
+    left unseen after month 12 and 3 followed to month 24 without one. At risk shown (14,
+    11, 7, 3); the events of month 6 hidden. At
+    risk at a month counts those followed up to that day, an event counts from its day on:
+    an event on the day of month 6 is in both. So at risk falls by the events only where none
+    fell on such a day, a fact of these data that no reader knows (the 4 at risk at month 6
+    and not at 12 may have had theirs on that day): without the pattern the attacker pins
+    the events of month 6 between 0 and 3."""
+    from traffickingmonitor.disclosure.atoms import _Possible
+
+    ids = np.asarray([f"p{i}" for i in range(14)])
+    day = np.r_[np.full(3, 100), np.full(4, 300), np.full(4, 500), np.full(3, 1000)]
+    event = np.r_[np.ones(7, bool), np.zeros(7, bool)]
+    curve, who_curve = [], m.Who()
+    for r, month in enumerate((0, 6, 12, 24)):
+        start = month * 365 / 12
+        who_curve.add(ids[day >= start], r, "at_risk")
+        who_curve.add(ids[event & (day <= start)], r, "events")
+        curve.append(
+            {
+                "month": month,
+                "at_risk": (day >= start).sum(),
+                "events": (event & (day <= start)).sum(),
+            }
+        )
+    table = MonitorTable(
+        "curve", "c", "c", pd.DataFrame(curve), dimensions=("month",), counts=("at_risk", "events")
+    )
+    assert table.frame["at_risk"].tolist() == [14, 11, 7, 3]
+    assert table.frame["events"].tolist() == [0, 3, 7, 7]
+    shown = {"events": ["0", "x", "7", "7"]}
+    follow_up = {"follow_up": {"time": "month", "at_risk": "at_risk", "exits": ["events"]}}
+    declared = _one_table_attack(ids, table, who_curve, shown, follow_up)
+    assert declared.attacked and declared.hidden == 1 and declared.recovered == []
+    monkeypatch.setattr(_Possible, "_exit_on_a_time", staticmethod(lambda now, exits, pattern: []))
+    recovered = _one_table_attack(ids, table, who_curve, shown, follow_up).recovered
+    assert recovered == [
+        "row 2 events: 0..3, needs 1..6 from: +1 curve row 1 at_risk, -1 curve row 2 at_risk"
+    ]
+
+
+def test_the_engine_protects_what_a_reader_knows_of_a_follow_up_curve():
+    """100 persons followed from month 0: 5 with an event by month 6, 25 more by month 12,
+    70 without one to month 24. Only the events of month 6 are below 10. A reader knows that
+    those with an event between months 6 and 12 were at risk at month 6 and are not at month
+    24: events(12) - events(6) <= at_risk(6) - at_risk(24), so events(6) >= 5, its true value.
+    The engine, told the curve's definition (``follow_up``), hides more than that one cell."""
+    from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition
+
+    ids = np.asarray([f"p{i}" for i in range(100)])
+    day = np.r_[np.full(5, 100), np.full(25, 300), np.full(70, 1000)]
+    event = np.r_[np.ones(30, bool), np.zeros(70, bool)]
+    curve, who_curve = [], m.Who()
+    for r, month in enumerate((0, 6, 12, 24)):
+        start = month * 365 / 12
+        who_curve.add(ids[day >= start], r, "at_risk")
+        who_curve.add(ids[event & (day <= start)], r, "events")
+        curve.append(
+            {
+                "month": month,
+                "at_risk": (day >= start).sum(),
+                "events": (event & (day <= start)).sum(),
+            }
+        )
+    follow_up = {"follow_up": {"time": "month", "at_risk": "at_risk", "exits": ["events"]}}
+
+    def protected_by(extra: dict) -> dict:
+        table = MonitorTable(
+            "curve",
+            "c",
+            "c",
+            pd.DataFrame(curve),
+            dimensions=("month",),
+            counts=("at_risk", "events"),
+            extra=extra,
+        )
+        assert table.frame["events"].tolist() == [0, 5, 30, 30]
+        totals = MonitorTable(
+            "totals",
+            "t",
+            "t",
+            pd.DataFrame({"year": [2020], "persons": [100]}),
+            dimensions=("year",),
+            counts=("persons",),
+        )
+        frame = (
+            protect_edition({"totals": totals, "curve": table}, DisclosureRule()).get("curve").frame
+        )
+        return table, {c: frame[c].astype(str).tolist() for c in ("at_risk", "events")}
+
+    table, unaware = protected_by({})
+    assert unaware["events"] == ["0", "<10", "30", "30"]  # the small cell alone
+    assert _one_table_attack(ids, table, who_curve, unaware, follow_up).recovered == [
+        "row 2 events: 5..9, needs 2..8 from: -1 curve row 2 at_risk, +1 curve row 4 at_risk, "
+        "+1 curve row 3 events"
+    ]
+    table, aware = protected_by(follow_up)
+    hidden = sum(v in ("x", "<10") for column in aware.values() for v in column)
+    assert hidden > 1
+    verdict = _one_table_attack(ids, table, who_curve, aware, follow_up)
+    assert verdict.attacked and verdict.hidden == hidden and verdict.recovered == []
+
+
 def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_rows_do_not_tell():
     """40 persons followed, 33 of them suspects of one offence group only (10, 12, 11): "any
     offence" hidden. From the combinations that occur it is the groups' sum; a reader knows

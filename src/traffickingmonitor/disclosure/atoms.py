@@ -452,7 +452,8 @@ class _Possible:
     patterns one step from it that the definition allows: left follow-up unseen from an
     earlier time on (the same time in every curve it is in), or, where all its curves are one
     (groups of persons, not outcomes), left at the same time by another kind of exit or
-    unseen; counted in one offence group fewer or more. Every pattern added is possible for a
+    unseen, or left on the very day of a time point (at risk there, and counted as an exit);
+    counted in one offence group fewer or more. Every pattern added is possible for a
     reader, so the attacker stays at least as strong as any reader; not every such pattern is
     added (not all subsets of the offence groups), so it may still know more than one.
     """
@@ -544,6 +545,7 @@ class _Possible:
                     }
                 )
             )
+        found += self._exit_on_a_time(now, exits, pattern)
         # at the same time, left another way (unseen, or by another exit): only where every
         # curve of the unit is the same curve (groups of persons, not outcomes)
         if len({(last, e) for last, e in now.values()}) == 1:
@@ -556,6 +558,25 @@ class _Possible:
                 if way != e:
                     found.append(pattern(dict.fromkeys(now, (last, way))))
         return found
+
+    @staticmethod
+    def _exit_on_a_time(now: dict, exits: list, pattern) -> list[list]:
+        """An exit on the very day of a time point: the unit is still at risk there (at risk
+        at a time is followed up to that day at least) and counted as an exit there, so that
+        at risk falls by less than the exits. Whether any exit fell on such a day is a fact
+        of the data. One step from the unit's pattern: its exit on the day of its last time
+        at risk (by any kind of exit), or at risk on the day of its exit. Only where every
+        curve of the unit is the same curve: an outcome's curve has time points of its own,
+        and the same day would move the exits of the others."""
+        if len(set(now.values())) != 1:
+            return []
+        last, e = next(iter(now.values()))
+        choices = []
+        if math.isfinite(last):
+            choices += [(last, (column, last)) for column in exits]
+        if e is not None and _time(e[1]) > last:
+            choices.append((_time(e[1]), e))
+        return [pattern(dict.fromkeys(now, c)) for c in choices if c != (last, e)]
 
     def _union(self, tid: str, cells, dim: str, union: str) -> list[list]:
         place, along = self._place(tid, dim)

@@ -15,7 +15,9 @@ knows about how tables hang together becomes a linear constraint:
   small without losing anything an attacker could use;
 * a cell of an **overlapping** table (one person in several rows) is an unknown of its own,
   at most ``T``, and the rows together are at least ``T``;
-* declared **relations** (``declarations.RELATIONS``) and persons <= registrations per row.
+* declared **relations** (``declarations.RELATIONS``) and persons <= registrations per row;
+* what a reader knows of a **follow-up curve** (``extra["follow_up"]``): at risk never grows,
+  exits never fall, and those that exit between two times were at risk at the first.
 
 The secondary-suppression engine, the rounding engine and the audit all work on this model,
 so the engine protects against exactly the attacker the audit plays.
@@ -244,6 +246,7 @@ class _Builder:
             self._node(pop, key, rows)
         self._relations()
         self._same_cells()
+        self._follow_up()
         self._adds_to()
         self._unions()
         self._ordered_columns()
@@ -580,17 +583,57 @@ class _Builder:
                             self._le_difference(i, top[0])
                         self._le_difference(top[0], *parts)
 
-    def _le_difference(self, small: int, *large: int) -> None:
-        """cell ``small`` <= the sum of cells ``large``."""
+    def _follow_up(self) -> None:
+        """What a reader knows of a follow-up curve (``extra["follow_up"]``: the time
+        dimension, the at-risk column, the exit columns), per curve (the rows that agree on
+        every other dimension), its times in order t0 < t1 < ...: at risk never grows, an exit
+        column never falls, and the units that exit in (ti, tj] were at risk at ti and are
+        no longer at tj+1, so
+
+            sum over exits of (exit(tj) - exit(ti)) + at_risk(tj+1) <= at_risk(ti).
+
+        At risk at a time counts those followed up to that day, an exit counts from its day
+        on: an exit on the day of tj is in both at_risk(tj) and exit(tj), so at risk falls by
+        less than the exits, and no relation here compares the two at one time."""
+        for tid, t in self.tables.items():
+            spec = t.extra.get("follow_up")
+            if not spec or spec["time"] not in t.frame:
+                continue
+            frame = t.frame.reset_index(drop=True)
+            others = [d for d in t.dimensions if d != spec["time"]]
+            curves = frame.groupby(others, sort=False).indices if others else {(): frame.index}
+            for positions in curves.values():
+                order = sorted(positions, key=lambda p: float(frame.at[p, spec["time"]]))
+                at_risk, *exits = (
+                    [self.cell_at.get((tid, int(p), column)) for p in order]
+                    for column in (spec["at_risk"], *spec["exits"])
+                )
+                for k in range(len(order) - 1):
+                    self._at_most([(at_risk[k + 1], 1)], [(at_risk[k], 1)])
+                    for ex in exits:
+                        self._at_most([(ex[k], 1)], [(ex[k + 1], 1)])
+                for i in range(len(order)):
+                    for j in range(i + 1, len(order) - 1):
+                        left = [(ex[j], 1) for ex in exits] + [(ex[i], -1) for ex in exits]
+                        self._at_most([*left, (at_risk[j + 1], 1)], [(at_risk[i], 1)])
+
+    def _at_most(self, small: list[tuple], large: list[tuple]) -> None:
+        """sum(coef x cell) of ``small`` <= that of ``large``; nothing where a cell of
+        either is no count cell of the model (a symbol that is no number)."""
+        if any(idx is None for idx, _ in (*small, *large)):
+            return
         expr: Expr = defaultdict(float)
-        for v, c in self.exprs[small].items():
-            expr[v] += c
-        for i in large:
-            for v, c in self.exprs[i].items():
-                expr[v] -= c
+        for terms, sign in ((small, 1), (large, -1)):
+            for idx, coef in terms:
+                for v, c in self.exprs[idx].items():
+                    expr[v] += sign * coef * c
         expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
         if expr:
             self.le.append((expr, 0.0))
+
+    def _le_difference(self, small: int, *large: int) -> None:
+        """cell ``small`` <= the sum of cells ``large``."""
+        self._at_most([(small, 1)], [(i, 1) for i in large])
 
     def _ordered_columns(self) -> None:
         for small, large in decl.ORDERED_COLUMNS:
@@ -603,14 +646,7 @@ class _Builder:
                 # k x persons <= registrations where every person of the row has at least k
                 # (``extra["registrations_per_person"]``: "2 organisations" means 2 reports)
                 k = fewest_registrations(self.tables[tid], pos)
-                expr: Expr = defaultdict(float)
-                for v, c in self.exprs[idx].items():
-                    expr[v] += k * c
-                for v, c in self.exprs[other].items():
-                    expr[v] -= c
-                expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
-                if expr:
-                    self.le.append((expr, 0.0))
+                self._at_most([(idx, k)], [(other, 1)])
 
     def _found_relations(self) -> None:
         """Relations the attacker from the microdata found (``atoms.Relation``: ``sum(coef x
