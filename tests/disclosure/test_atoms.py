@@ -304,6 +304,25 @@ def _one_table_attack(ids, table: MonitorTable, who, shown: dict, knowledge: dic
     return attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS["tables"]).verdicts[table.table_id]
 
 
+def _follow_up_curve(ids, day, event, months) -> tuple[list[dict], m.Who]:
+    """The rows of a follow-up curve of persons ``ids`` (a row per month: at risk, those
+    followed to that day at least; events, those with an event by that day) and its
+    members."""
+    curve, who = [], m.Who()
+    for r, month in enumerate(months):
+        start = month * 365 / 12
+        who.add(ids[day >= start], r, "at_risk")
+        who.add(ids[event & (day <= start)], r, "events")
+        curve.append(
+            {
+                "month": month,
+                "at_risk": (day >= start).sum(),
+                "events": (event & (day <= start)).sum(),
+            }
+        )
+    return curve, who
+
+
 def test_nobody_left_unseen_is_a_fact_of_the_data_that_a_follow_up_curve_does_not_tell():
     """30 persons followed from month 0: 10 with an event by month 12, 5 between months 12
     and 24, 15 still followed at 24; nobody left unseen. The events at months 12 and 24
@@ -312,18 +331,7 @@ def test_nobody_left_unseen_is_a_fact_of_the_data_that_a_follow_up_curve_does_no
     ids = np.asarray([f"p{i}" for i in range(30)])
     day = np.r_[np.full(10, 100), np.full(5, 500), np.full(15, 1000)]
     event = np.r_[np.ones(15, bool), np.zeros(15, bool)]
-    curve, who_curve = [], m.Who()
-    for r, month in enumerate((0, 12, 24)):
-        start = month * 365 / 12
-        who_curve.add(ids[day >= start], r, "at_risk")
-        who_curve.add(ids[event & (day <= start)], r, "events")
-        curve.append(
-            {
-                "month": month,
-                "at_risk": (day >= start).sum(),
-                "events": (event & (day <= start)).sum(),
-            }
-        )
+    curve, who_curve = _follow_up_curve(ids, day, event, (0, 12, 24))
     table = MonitorTable(
         "curve", "c", "c", pd.DataFrame(curve), dimensions=("month",), counts=("at_risk", "events")
     )
@@ -352,18 +360,7 @@ def test_that_no_exit_fell_on_the_day_of_a_time_point_is_a_fact_of_the_data(monk
     ids = np.asarray([f"p{i}" for i in range(14)])
     day = np.r_[np.full(3, 100), np.full(4, 300), np.full(4, 500), np.full(3, 1000)]
     event = np.r_[np.ones(7, bool), np.zeros(7, bool)]
-    curve, who_curve = [], m.Who()
-    for r, month in enumerate((0, 6, 12, 24)):
-        start = month * 365 / 12
-        who_curve.add(ids[day >= start], r, "at_risk")
-        who_curve.add(ids[event & (day <= start)], r, "events")
-        curve.append(
-            {
-                "month": month,
-                "at_risk": (day >= start).sum(),
-                "events": (event & (day <= start)).sum(),
-            }
-        )
+    curve, who_curve = _follow_up_curve(ids, day, event, (0, 6, 12, 24))
     table = MonitorTable(
         "curve", "c", "c", pd.DataFrame(curve), dimensions=("month",), counts=("at_risk", "events")
     )
@@ -391,18 +388,7 @@ def test_the_engine_protects_what_a_reader_knows_of_a_follow_up_curve():
     ids = np.asarray([f"p{i}" for i in range(100)])
     day = np.r_[np.full(5, 100), np.full(25, 300), np.full(70, 1000)]
     event = np.r_[np.ones(30, bool), np.zeros(70, bool)]
-    curve, who_curve = [], m.Who()
-    for r, month in enumerate((0, 6, 12, 24)):
-        start = month * 365 / 12
-        who_curve.add(ids[day >= start], r, "at_risk")
-        who_curve.add(ids[event & (day <= start)], r, "events")
-        curve.append(
-            {
-                "month": month,
-                "at_risk": (day >= start).sum(),
-                "events": (event & (day <= start)).sum(),
-            }
-        )
+    curve, who_curve = _follow_up_curve(ids, day, event, (0, 6, 12, 24))
     follow_up = {"follow_up": {"time": "month", "at_risk": "at_risk", "exits": ["events"]}}
 
     def protected_by(extra: dict) -> dict:
