@@ -30,6 +30,19 @@ def test_counts_below_threshold_are_hidden_and_others_kept(threshold):
     assert protected.shown_count({"sex": "d"}, "persons") == threshold
 
 
+def test_a_shown_value_is_found_by_the_row_it_names_and_only_one_row():
+    protected = protect(_table([12, 30, 44]))
+    assert protected.value({"year": 2019, "sex": "b"}, "persons") == 30
+    assert protected.value({"sex": "c", "year": 2019.0}, "persons") == 44  # any key order
+    for row in ({"year": 2019}, {"sex": "z"}, {"year": "2019", "sex": "a"}):
+        with pytest.raises(KeyError, match="matches"):
+            protected.value(row, "persons")  # three rows, none, none (text is no year)
+    one = protect(
+        MonitorTable("one", "o", "o", pd.DataFrame({"n": [15]}), dimensions=(), counts=("n",))
+    )
+    assert one.value({}, "n") == 15  # a table of one row, without dimensions
+
+
 def test_protected_table_cannot_be_made_outside_disclosure():
     t = _table([1, 2])
     with pytest.raises(TypeError):

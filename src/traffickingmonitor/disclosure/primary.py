@@ -116,7 +116,7 @@ class ProtectedTable:
         # made once per set of keys (the frame never changes)
         where = self._rows_by.get(keys)
         if where is None:
-            where = {}
+            where = {(): list(range(len(self._frame)))} if not keys else {}
             for pos, values in enumerate(zip(*(self._frame[k] for k in keys), strict=True)):
                 where.setdefault(values, []).append(pos)
             self._rows_by[keys] = where
