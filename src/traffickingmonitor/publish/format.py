@@ -1,10 +1,10 @@
 """Formatting of published numbers (shown counts, shares, intervals).
 
-Every count a chapter or page writes goes through :func:`shown` (a cell of a published
-table) or :func:`worked_out` (a figure worked out from shown ones, or a count of something
-other than persons). While :func:`recording` is on, each records what it formatted and
-where: ``disclosure-check`` reads the chapters and the pages that way, so that a count in the
-running text is known to be a count without guessing it from the words around it.
+Every count a chapter writes goes through :func:`shown` (a cell of a published table) or
+:func:`worked_out` (a figure worked out from shown ones, or a count of something other than
+persons). While :func:`recording` is on, each records what it formatted and where:
+``disclosure-check`` builds the chapters that way, so that a count in their running text is
+known to be a count without guessing it from the words around it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ class Formatted:
     where: str
 
 
-# on only inside ``recording()``; a list, not a context variable, since the web server
-# renders a page in a thread of its own while the check reads it in-process
+# on only inside ``recording()`` (``disclosure-check``, which builds the chapters in one thread)
 _RECORD: list[Formatted] | None = None
 
 
