@@ -199,7 +199,11 @@ def test_hidden_share_per_chapter_adds_up_to_the_edition(report):
         r'<tr><th scope="row">[^<]*</th>((?:<td class="cells">[^<]*</td>)+)</tr>',
         html[start : html.index("</table>", start)],
     )
-    numbers = [[int(v) for v in re.findall(r">(\d+)<", r)] for r in rows]
+    # whole numbers as the text writes them (a narrow space between thousands)
+    numbers = [
+        [int(v.replace("\u202f", "")) for v in re.findall(r">(\d{1,3}(?:\u202f\d{3})*)<", r)]
+        for r in rows
+    ]
     *chapters, total = numbers
     assert len(chapters) >= 3
     for col in range(3):  # cells, hidden below the threshold, hidden to protect them

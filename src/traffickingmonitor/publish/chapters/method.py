@@ -84,9 +84,11 @@ def _disclosure(ctx: ChapterContext) -> dict:
                 for t in tables
                 if t.accuracy is not None and t.accuracy.notna().any().any()
             ]
-            rows.append([title, n, round(max(margins)) if margins else "–", hid])
+            rows.append(
+                [title, worked_out(n), round(max(margins)) if margins else "–", worked_out(hid)]
+            )
         elif method == "suppression":
-            rows.append([title, n, p, s, _share(p + s, n, ctx.lang)])
+            rows.append([title, *map(worked_out, (n, p, s)), _share(p + s, n, ctx.lang)])
     if method == "dp":
         header = [w["chapter"], w["cells"], w["accuracy"], w["withheld"]]
         summary = w["summary_dp"].format(
@@ -98,7 +100,11 @@ def _disclosure(ctx: ChapterContext) -> dict:
     else:
         header = [w["chapter"], w["cells"], w["primary"], w["secondary"], w["share"]]
         rows.append(
-            [w["total"], cells, primary, secondary, _share(primary + secondary, cells, ctx.lang)]
+            [
+                w["total"],
+                *map(worked_out, (cells, primary, secondary)),
+                _share(primary + secondary, cells, ctx.lang),
+            ]
         )
         summary = w["summary"].format(
             cells=worked_out(cells),
