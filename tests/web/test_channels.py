@@ -34,7 +34,8 @@ def test_disclosure_check_reads_the_api_and_the_pages_of_every_role(
     app, demo_db, edition_id, open_data
 ):
     from traffickingmonitor.codes.municipalities import municipalities
-    from traffickingmonitor.publish.web.channel_check import published_numbers, read_channels
+    from traffickingmonitor.disclosure.check import published_numbers
+    from traffickingmonitor.publish.web.channel_check import read_channels
 
     protected, rule = open_data
     # what the check takes for published is what the CSV files of the open data hold

@@ -564,17 +564,20 @@ class _Possible:
         """An exit on the very day of a time point: the unit is still at risk there (at risk
         at a time is followed up to that day at least) and counted as an exit there, so that
         at risk falls by less than the exits. Whether any exit fell on such a day is a fact
-        of the data. One step from the unit's pattern: its exit on the day of its last time
-        at risk (by any kind of exit), or at risk on the day of its exit. Only where every
-        curve of the unit is the same curve: an outcome's curve has time points of its own,
-        and the same day would move the exits of the others."""
+        of the data. One step from the pattern of a unit with an exit: its exit on the day
+        of its last time at risk (by any kind of exit), or at risk on the day of its exit (a
+        unit without one gets the first from leaving another way, in ``_follow_up``). Only
+        where every curve of the unit is the same curve: an outcome's curve has time points
+        of its own, and the same day would move the exits of the others."""
         if len(set(now.values())) != 1:
             return []
         last, e = next(iter(now.values()))
+        if e is None:
+            return []
         choices = []
         if math.isfinite(last):
             choices += [(last, (column, last)) for column in exits]
-        if e is not None and _time(e[1]) > last:
+        if _time(e[1]) > last:
             choices.append((_time(e[1]), e))
         return [pattern(dict.fromkeys(now, c)) for c in choices if c != (last, e)]
 

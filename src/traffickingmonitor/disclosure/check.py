@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.attack import attack, published_from_protected, truth_of
@@ -196,25 +200,63 @@ def check_edition(
     return result
 
 
+def published_numbers(protected: dict) -> set[int]:
+    """Every whole number the open data publish: the shown cells of the protected tables
+    (counts, estimates and every other column) and the municipalities' inhabitants."""
+    from traffickingmonitor.codes.municipalities import municipalities
+
+    numbers = set(municipalities()["population"].astype(int))
+    for p in protected.values():
+        for v in p.frame.to_numpy().ravel():
+            whole = _whole(v)
+            if whole is not None:
+                numbers.add(whole)
+    return numbers
+
+
+def _whole(v) -> int | None:
+    """A cell as a whole number (numpy's too; "12" written as text), else None."""
+    if isinstance(v, str):
+        return int(v) if re.fullmatch(r"-?\d+", v) else None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
+        return None
+    return int(v) if math.isfinite(v) and float(v).is_integer() else None
+
+
+def first_few(problems: list[str]) -> str:
+    """The first three problems, and how many more there are."""
+    more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+    return "; ".join(problems[:3]) + more
+
+
 def chapter_verdicts(db: Path, edition, rule: DisclosureRule, protection) -> list[TableVerdict]:
     """The chapters as the report and the dashboard show them (the stored chapters, built and
     stored when missing), per language: their tables and their running text.
 
-    The chapters are built again with :func:`format.recording` on, and must equal the stored
-    ones: every count their tables and text write is then known as written, a shown cell
+    The chapters are built again with :func:`format.recording` on (and stored, where the
+    store has none of this code version), and must equal the stored ones: every count their tables and text write is then known as written, a shown cell
     (which must be a number the open data publish, and not between 1 and the threshold) or a
     figure worked out from shown ones. The numbers of the running text are then read and
     sorted by what wrote them (:func:`text_numbers`)."""
     from traffickingmonitor.publish.format import recording
     from traffickingmonitor.publish.stored_chapters import LANGS, build, edition_chapters
-    from traffickingmonitor.publish.web.channel_check import published_numbers
 
     published = published_numbers(protection.tables)
     out = []
     for lang in LANGS:
-        chapters = edition_chapters(db, edition, rule, lang, protection.tables, read_only=False)
+        t0 = time.perf_counter()
         with recording() as formatted:
             built = build(db, edition, rule, lang, protection.tables)
+        # the stored chapters (this build, stored, where the store has none of this code)
+        chapters = edition_chapters(
+            db,
+            edition,
+            rule,
+            lang,
+            protection.tables,
+            read_only=False,
+            built=(built, time.perf_counter() - t0),
+        )
         counts, small = chapter_counts(chapters, rule.threshold)
         problems = [
             f"{f.where} writes {f.value:g}, "
@@ -242,9 +284,7 @@ def chapter_verdicts(db: Path, edition, rule: DisclosureRule, protection) -> lis
             "persons: not attacked)"
         )
         if problems:
-            detail = "; ".join(problems[:3]) + (
-                f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
-            )
+            detail = first_few(problems)
         out.append(TableVerdict(f"chapters ({lang})", not problems, detail))
     return out
 
@@ -264,12 +304,12 @@ def text_numbers(chapters: list[dict], formatted: list) -> Counter:
     number with a decimal part (``rate``), a year or date (``year``) or another whole number
     (``other``: of the text's own words, "5 years", "action line 3", or a count of
     municipalities or indicators, none a count of persons)."""
-    from traffickingmonitor.publish.format import shown, worked_out
+    from traffickingmonitor.publish.format import number_text
 
     written = {}
     for f in formatted:
         if float(f.value).is_integer():
-            key = (shown if f.kind == "cell" else worked_out)(int(f.value))
+            key = number_text(int(f.value))
             if written.get(key) != "cell":
                 written[key] = f.kind
     found = Counter(dict.fromkeys(TEXT_KINDS, 0))

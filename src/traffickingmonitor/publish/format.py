@@ -53,7 +53,8 @@ def _record(v, kind: str) -> None:
     _RECORD.append(Formatted(v, kind, f"{frame.f_globals['__name__']}.{frame.f_code.co_name}"))
 
 
-def _number(v) -> str:
+def number_text(v) -> str:
+    """A count as the report writes it (a narrow space between thousands), a symbol as is."""
     if v is None:
         return "–"
     return v if isinstance(v, str) else f"{int(v):,}".replace(",", "\u202f")
@@ -63,7 +64,7 @@ def shown(v) -> str:
     """A shown cell of a published table: an int with a thin-space thousands separator, or
     the symbol as is."""
     _record(v, "cell")
-    return _number(v)
+    return number_text(v)
 
 
 def worked_out(v) -> str:
@@ -71,7 +72,7 @@ def worked_out(v) -> str:
     something other than persons (cells, pairs of registrations), written as :func:`shown`
     writes a count. It is in no table, so ``disclosure-check`` does not look for it there."""
     _record(v, "worked_out")
-    return _number(v)
+    return number_text(v)
 
 
 _HIDDEN = DisclosureRule().secondary_symbol

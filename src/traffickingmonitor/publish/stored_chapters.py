@@ -185,11 +185,14 @@ def edition_chapters(
     protected: dict[str, ProtectedTable],
     *,
     read_only: bool,
+    built: tuple[list[dict], float] | None = None,
 ) -> list[dict]:
     """The chapters of an edition in ``lang`` under ``rule``: stored, or built (and then
     stored unless ``read_only``; a store another process holds open is only read).
 
-    ``protected`` are the edition's tables protected under ``rule`` (used only to build).
+    ``protected`` are the edition's tables protected under ``rule`` (used only to build);
+    ``built``: the chapters this code has just built from them and the seconds that took,
+    taken instead of building again when the store has none of this code version.
     """
     from traffickingmonitor import store
     from traffickingmonitor.disclosure.stored import rule_key
@@ -200,9 +203,11 @@ def edition_chapters(
         found, stale = _lookup(con, edition.edition_id, key, lang, version)
     if found is not None:
         return found
-    t0 = time.perf_counter()
-    chapters = build(db, edition, rule, lang, protected)
-    seconds = time.perf_counter() - t0
+    if built is None:
+        t0 = time.perf_counter()
+        chapters = build(db, edition, rule, lang, protected)
+        built = chapters, time.perf_counter() - t0
+    chapters, seconds = built
     what = f"the chapters of edition {edition.edition_id} ({lang})"
     if read_only:
         why = f"{stale}: built again" if stale else "are not stored: built"

@@ -27,7 +27,6 @@ verdicts say so.
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 import tempfile
@@ -36,7 +35,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-import numpy as np
+from traffickingmonitor.disclosure.check import first_few, published_numbers
 
 #: classes of the report's and dashboard's tables that hold no counts of persons (sources,
 #: cells hidden per table, the method's other numbers)
@@ -106,29 +105,6 @@ def page_counts(html: str) -> list[int]:
         for text in parser.count_cells()
         if _COUNT.fullmatch(text)
     ]
-
-
-def published_numbers(protected: dict) -> set[int]:
-    """Every whole number the open data publish: the shown cells of the protected tables
-    (counts, estimates and every other column) and the municipalities' inhabitants."""
-    from traffickingmonitor.codes.municipalities import municipalities
-
-    numbers = set(municipalities()["population"].astype(int))
-    for p in protected.values():
-        for v in p.frame.to_numpy().ravel():
-            whole = _whole(v)
-            if whole is not None:
-                numbers.add(whole)
-    return numbers
-
-
-def _whole(v) -> int | None:
-    """A cell as a whole number (numpy's too; "12" written as text), else None."""
-    if isinstance(v, str):
-        return int(v) if re.fullmatch(r"-?\d+", v) else None
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
-        return None
-    return int(v) if math.isfinite(v) and float(v).is_integer() else None
 
 
 def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, step=None):
@@ -260,7 +236,7 @@ def _api(client, role: str, edition_id: str, protected: dict, tell) -> ChannelVe
                         f"the open data {want.get(column)!r}"
                     )
     if problems:
-        return ChannelVerdict(name, False, "; ".join(problems[:3]) + _more(problems))
+        return ChannelVerdict(name, False, first_few(problems))
     return ChannelVerdict(
         name,
         True,
@@ -326,7 +302,7 @@ def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerd
         if other:
             problems.append(f"{path} shows {', '.join(map(str, other[:5]))}, not in the open data")
     if problems:
-        return ChannelVerdict(name, False, "; ".join(problems[:3]) + _more(problems))
+        return ChannelVerdict(name, False, first_few(problems))
     if not seen:
         return ChannelVerdict(name, False, f"{pages} pages read, but no count of persons found")
     towns = sum(re.fullmatch(r"/municipalities/GM\d+(\?.*)?", p) is not None for p in paths)
@@ -338,7 +314,3 @@ def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerd
         "persons in their tables, "
         "each a number the open data publish, none small; their own words not read",
     )
-
-
-def _more(problems: list) -> str:
-    return f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
