@@ -213,3 +213,39 @@ def test_a_cox_model_that_does_not_converge_gives_no_hazard_ratio_and_no_message
         frame = cox_table(cohort, time, status).frame
     assert len(frame) and frame["hr_x1000"].isna().all()
     assert frame["events"].sum() > 0  # the counts are still there
+
+
+def test_persons_followed_for_care_are_the_curve_at_month_0_when_the_dates_say_so(tables):
+    """One number, one cell: when the period ends at least a window before the cut-off,
+    everyone followed for care within it is at risk at month 0 of the re-victimisation curve,
+    group by group, and protection hides or shows both alike."""
+    from traffickingmonitor.analysis.care_reach import SAME_GROUPS_AS_CURVES, WINDOWS
+    from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition_details
+    from traffickingmonitor.disclosure.model import build_model
+
+    by_id = _by_id(tables)
+    model = build_model(by_id)
+    protected = protect_edition_details(by_id, DisclosureRule()).tables
+    checked = 0
+    for by in SAME_GROUPS_AS_CURVES:
+        care_id = "care_reach" if by == "all" else f"care_reach_{by}"
+        curve_id = "revictimisation" if by == "all" else f"revictimisation_{by}"
+        care, curve = by_id[care_id].frame, by_id[curve_id].frame
+        month_0 = curve[(curve["month"] == 0) & (curve["offence_group"] == "any")]
+        for pos, row in care.iterrows():
+            [at] = month_0.index[month_0[by] == row[by]] if by != "all" else month_0.index
+            assert row["persons"] == curve.at[at, "at_risk"]
+            a = model.exprs[model.cell_index[(care_id, pos, "persons")]]
+            b = model.exprs[model.cell_index[(curve_id, at, "at_risk")]]
+            assert a == b, (care_id, pos)
+            shown = protected[care_id].frame.at[pos, "persons"]
+            assert shown == protected[curve_id].frame.at[at, "at_risk"], (care_id, pos)
+            checked += 1
+    assert checked >= len(WINDOWS) * len(SAME_GROUPS_AS_CURVES)
+
+    # registrations up to the end of 2020, cut-off 200 days later: a reader knows only the
+    # 30- and 90-day windows hold everyone
+    persons, events = random_cohort(200)
+    late = care_reach_tables(make_cohort(persons, events, cutoff="2021-07-19"))
+    declared = {r["where"]["days"] for t in late for r in t.extra.get("same_cells", ())}
+    assert declared == {30, 90}

@@ -30,6 +30,8 @@ WINDOWS = (30, 90, 365)  # days
 FLAG_WINDOW = 90  # the window on which a group is flagged as falling behind
 MIN_MUNICIPALITY = 50  # persons living in a municipality before it is shown on its own
 CARE_GROUP_BY = ("all", "residence_status", "age_group", "victim_group", "minor", "police_unit")
+# breakdowns the re-victimisation chapter has too: its month 0 counts the same persons
+SAME_GROUPS_AS_CURVES = ("all", "residence_status", "age_group", "victim_group", "minor")
 
 
 def falls_behind(persons: int, reached: int, national_share: float, z: float = 1.96) -> bool:
@@ -130,6 +132,7 @@ def care_reach_tables(
                     "windows": list(windows),
                     "flag_window": FLAG_WINDOW,
                     "min_municipality": min_municipality,
+                    "same_cells": _same_as_curves(by, windows, follow),
                 },
                 # the shown municipalities are a selection: they do not add up to the total
                 margin_of="" if by in ("all", "municipality") else "care_reach",
@@ -137,6 +140,26 @@ def care_reach_tables(
             )
         )
     return tables
+
+
+def _same_as_curves(by: str, windows: tuple[int, ...], follow: np.ndarray) -> list[dict]:
+    """One number, one cell: when everyone could be followed for a window (the period ends
+    at least that long before the cut-off, which a reader sees from the published dates),
+    the persons followed for it are the persons of the re-victimisation curve at month 0,
+    group by group."""
+    if by not in SAME_GROUPS_AS_CURVES or not len(follow):
+        return []
+    return [
+        {
+            "column": "persons",
+            "where": {"days": int(d)},
+            "table": "revictimisation" if by == "all" else f"revictimisation_{by}",
+            "as": {"offence_group": "any", "month": 0},
+            "as_column": "at_risk",
+        }
+        for d in windows
+        if d <= follow.min()
+    ]
 
 
 _NOTES = (
