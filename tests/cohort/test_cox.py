@@ -87,3 +87,31 @@ def test_a_rare_category_shared_by_two_covariates_does_not_make_them_the_same():
     raw = p.groupby(["nationality_group", "residence_status"]).size().unstack(fill_value=0)
     assert association(raw.to_numpy(), method="cramer") >= COX_COLLINEAR_V
     assert collinear(cohort) == []
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_chapter_says_what_was_left_out_only_when_something_was(
+    tables, chapter_context, fast_charts, lang
+):
+    from traffickingmonitor.publish.chapters import revictimisation
+
+    said = {
+        "nl": (
+            "Verblijfsstatus is niet in het model opgenomen, omdat dit kenmerk bijna hetzelfde "
+            "is als nationaliteit (Cramérs V 1,00, waarbij 1 betekent dat het ene kenmerk geheel "
+            "uit het andere volgt)."
+        ),
+        "en": (
+            "Residence status is left out of the model because it is nearly the same as "
+            "nationality (Cramér's V 1.00, where 1 means that one characteristic follows "
+            "entirely from the other)."
+        ),
+    }[lang]
+
+    def summary(name):
+        content = revictimisation.build(chapter_context(tables[name], lang))
+        return next(b for b in content.blocks if b.id == "revictimisation-cox").summary
+
+    assert summary("same").endswith(" " + said)
+    words = {"nl": "niet in het model opgenomen", "en": "left out of the model"}[lang]
+    assert words not in summary("independent")
