@@ -79,3 +79,48 @@ def test_a_channel_that_shows_another_number_fails(demo_db, edition_id, open_dat
     assert not api.ok and f"totals row 1 {column}" in api.detail
     pages = verdicts["pages (public, en)"]
     assert not pages.ok and "between 1 and 9999" in pages.detail
+
+
+@pytest.fixture(scope="module")
+def known():
+    from traffickingmonitor.disclosure.rule import DisclosureRule
+    from traffickingmonitor.publish.web.channel_check import own_words_known
+
+    return own_words_known({0, 12, 959}, 10, DisclosureRule())
+
+
+def _own(html: str, known) -> tuple[int, list[str]]:
+    from traffickingmonitor.publish.web.channel_check import own_words
+
+    return own_words(f"<html><body><main>{html}</main></body></html>", known)
+
+
+def test_the_pages_own_words_are_read_and_a_count_there_must_be_published(known):
+    """Around the tables a page writes fixed words, dates and codes, shares, years and
+    reference data; a count of persons in its own words must be published and no small one,
+    the chapters' text and the tables are read elsewhere."""
+    from html import escape
+
+    from traffickingmonitor.disclosure.rule import DisclosureRule
+
+    fine = (
+        f"<p>{escape(DisclosureRule().describe('nl'))}</p>"
+        "<p class='kicker'>Editie 2026-12-05.1 · GM0363 · versie 0.1.0</p>"
+        "<p>Slachtoffers 2016–2020 samen: 959, 45,1% en 7,5 per 100.000 inwoners</p>"
+        "<p class='facts'>provincie Utrecht · 26 gemeenten · 1\u202f400\u202f057 inwoners</p>"
+        "<h1 class='chapter-text'>6. Zorg en opvang: 5 jaar</h1>"
+        "<table><tr><td>5</td></tr></table>"
+        "<div class='chapter'><p>5 personen</p></div>"
+    )
+    seen, wrong = _own(fine, known)
+    assert wrong == [] and seen >= 10
+    # a small count, a number the open data do not publish, reference data that is not
+    # where the page says it shows reference data
+    for words, number in (
+        ("<p>In 2019 kregen 5 personen geen zorg.</p>", "5 in"),
+        ("<p>Samen 1\u202f123 personen.</p>", "1 123 in"),
+        ("<p>1\u202f400\u202f057 personen</p>", "1 400 057 in"),
+        ("<p class='facts'>26 gemeenten · 4 personen</p>", "4 in"),
+    ):
+        seen, wrong = _own(fine + words, known)
+        assert len(wrong) == 1 and wrong[0].startswith(number), (words, wrong)

@@ -578,7 +578,7 @@ def cox_table(
         overlapping=True,
         note_nl=(
             "Hazard ratio ×1000 (1000 = gelijk risico als de referentiegroep), met 95%-interval; "
-            "alle kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
+            "de kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
             + "".join(
                 f" Weggelaten: {_BY_NL[d['covariate']]}, bijna hetzelfde als "
                 f"{_BY_NL[d['because_of']]}."
@@ -587,7 +587,7 @@ def cox_table(
         ),
         note_en=(
             "Hazard ratio ×1000 (1000 = same rate as the reference group), with 95% interval; "
-            "all characteristics together in one model; death and emigration end follow-up."
+            "the characteristics together in one model; death and emigration end follow-up."
             + "".join(
                 f" Left out: {_BY_EN[d['covariate']]}, nearly the same as "
                 f"{_BY_EN[d['because_of']]}."

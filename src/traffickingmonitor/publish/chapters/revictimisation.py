@@ -91,7 +91,7 @@ TEXT = {
         "cox_hr": "Hazard ratio",
         "cox_interval": "95%-interval",
         "cox_summary": (
-            "Met alle kenmerken tegelijk in het model is de kans op een nieuw slachtofferschap "
+            "Met de kenmerken tegelijk in het model is de kans op een nieuw slachtofferschap "
             "per jaar het hoogst voor {level} ({hr} keer die van {ref})."
         ),
         "cox_summary_none": "Geen kenmerk heeft een hazard ratio die duidelijk van 1 verschilt.",
@@ -178,7 +178,7 @@ TEXT = {
         "cox_hr": "Hazard ratio",
         "cox_interval": "95% interval",
         "cox_summary": (
-            "With all characteristics in the model together, the yearly rate of re-victimisation "
+            "With the characteristics in the model together, the yearly rate of re-victimisation "
             "is highest for {level} ({hr} times that of {ref})."
         ),
         "cox_summary_none": "No characteristic has a hazard ratio clearly different from 1.",

@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from traffickingmonitor.disclosure.api import PrimaryRule
 from traffickingmonitor.errors import UserError
-from traffickingmonitor.publish.format import is_words
+from traffickingmonitor.publish.format import is_words, number_text
 from traffickingmonitor.publish.web import audit, sessions
 from traffickingmonitor.publish.web.accounts import LoginThrottle, seed_demo_users
 from traffickingmonitor.publish.web.data import EditionData
@@ -79,6 +79,7 @@ def environment() -> jinja2.Environment:
         auto_reload=False,  # packaged templates do not change while serving (no stat per page)
     )
     env.filters["chart_svg"] = _chart_svg
+    env.filters["count"] = number_text
     env.tests["words"] = is_words
     return env
 

@@ -17,12 +17,17 @@ it, and reads:
   municipalities and one area of each other level), and a municipality user's own
   assessment page. Every whole number in a table that counts persons
   must be a number the open data publish (or a municipality's inhabitants, reference data),
-  and none may lie between 1 and the threshold.
+  and none may lie between 1 and the threshold;
+* **the pages' own words** (:func:`own_words`): the text around the tables, outside the
+  chapters' text and key figures (read by the chapters' own verdict,
+  ``check.chapter_verdicts``). Each number there must be one of the site's fixed words (the
+  rule's description, "per 100,000"), a date, code or edition id, a chapter's number, a
+  share, a rate or a year, reference data where the page says it shows reference data
+  (``class="facts"``: inhabitants and municipalities of an area), or a number the open data
+  publish that is no small count.
 
-The running text of the chapters the pages show is read by the chapters' own verdict
-(``check.chapter_verdicts``); the pages' words around them are not read, nor the staff's
-workspace (diagnostics of linkage and of the hidden number, not counts of persons): the
-verdicts say so.
+The staff's workspace (diagnostics of linkage and of the hidden number, not counts of
+persons) is not read: the verdicts say so.
 """
 
 from __future__ import annotations
@@ -95,6 +100,131 @@ class DataCells(HTMLParser):
         ]
 
 
+class OwnWords(HTMLParser):
+    """A page's own words: its text outside tables (read as counts), the chapters' text and
+    key figures (the chapters' verdict reads them), scripts, styles, charts and the choices
+    of a form; and apart from them the text of elements that show reference data
+    (``class="facts"``)."""
+
+    SKIP = frozenset({"table", "script", "style", "svg", "select"})
+    # what the chapters write, wherever a page shows it (``class="chapter-text"``)
+    CHAPTER = frozenset({"chapter", "key-figures", "chapter-text"})
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "wbr"})
+
+    def __init__(self):
+        super().__init__()
+        self.words: list[str] = []
+        self.facts: list[str] = []
+        self._open: list[str] = []  # per open element: "skip", "facts" or ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag in self.SKIP or classes & self.CHAPTER:
+            self._open.append("skip")
+        else:
+            self._open.append("facts" if "facts" in classes else "")
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if not data.strip() or "skip" in self._open:
+            return
+        (self.facts if "facts" in self._open else self.words).append(data.strip())
+
+
+#: tokens that hold digits but are no numbers: dates and edition ids (2026-12-05.1), codes
+#: (GM0363, article 273f, a hash), versions (0.1.0), references (2011/36/EU)
+_NOT_A_NUMBER = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:\.\d+)?|\d+(?:\.\d+){2,}|\d+(?:/\d+)+"
+    r"|\b\w*\d\w*[^\W\d_]\w*|\b[^\W\d_]\w*\d\w*"
+)
+#: a chapter's number before its title ("6. Care reach")
+_NUMBERING = re.compile(r"^\d{1,2}\.\s")
+_WORD_NUMBER = re.compile(r"(?<![\d\u202f])(\d{1,3}(?:\u202f\d{3})+|\d+)([.,]\d+)?(\s?%)?")
+
+
+@dataclass(frozen=True)
+class OwnWordsKnown:
+    """What a page's own words may hold besides published numbers."""
+
+    phrases: tuple[str, ...]  # the site's fixed words with digits ("1 tot en met 9")
+    reference: frozenset[int]  # inhabitants and municipalities of every area
+    published: frozenset[int]
+    threshold: int
+
+
+def own_words_known(published: set[int], threshold: int, rule) -> OwnWordsKnown:
+    """The site's fixed words (web pages, factsheets, the rule's description) that hold
+    digits, cut at their placeholders, and the reference data an area's facts show."""
+    from traffickingmonitor.publish.chapters._local import populations, reference
+    from traffickingmonitor.publish.factsheets import LEVELS
+    from traffickingmonitor.publish.factsheets import TEXT as SHEET_WORDS
+    from traffickingmonitor.publish.web.words import WORDS
+
+    def strings(x):
+        if isinstance(x, str):
+            yield x
+        elif isinstance(x, dict):
+            for v in x.values():
+                yield from strings(v)
+
+    texts = [*strings(WORDS), *strings(SHEET_WORDS), *(rule.describe(lang) for lang in LANGS)]
+    phrases = {
+        part.strip()
+        for text in texts
+        for part in re.split(r"\{[^}]*\}", text)
+        if re.search(r"\d", part) and part.strip()
+    }
+    ref = reference()
+    numbers = set(ref["population"].astype(int))
+    for level in LEVELS:
+        numbers |= {int(v) for v in populations(level).values()}
+        if level != "municipality":
+            numbers |= {int(v) for v in ref.groupby(level).size()}
+    # longest first, so that a phrase is not cut by a shorter one inside it
+    return OwnWordsKnown(
+        tuple(sorted(phrases, key=len, reverse=True)),
+        frozenset(numbers),
+        frozenset(published),
+        threshold,
+    )
+
+
+def own_words(html: str, known: OwnWordsKnown) -> tuple[int, list[str]]:
+    """How many numbers a page's own words hold, and those that are none of what they may be
+    (:class:`OwnWordsKnown`): each as it stands in its sentence."""
+    parser = OwnWords()
+    parser.feed(html)
+    seen, wrong = 0, []
+    for texts, facts in ((parser.words, False), (parser.facts, True)):
+        for text in texts:
+            rest = _NUMBERING.sub(" ", text)
+            for phrase in known.phrases:
+                if phrase in rest:
+                    seen += len(_WORD_NUMBER.findall(phrase)) * rest.count(phrase)
+                    rest = rest.replace(phrase, " ")
+            rest, tokens = _NOT_A_NUMBER.subn(" ", rest)
+            seen += tokens + (text != _NUMBERING.sub(" ", text))
+            for m in _WORD_NUMBER.finditer(rest):
+                seen += 1
+                number, decimals, share = m.groups()
+                if share or decimals:
+                    continue
+                n = int(number.replace("\u202f", ""))
+                if facts and n in known.reference:
+                    continue
+                if re.fullmatch(r"(19|20)\d\d", number):
+                    continue
+                if n in known.published and not 0 < n < known.threshold:
+                    continue
+                wrong.append(f"{number} in '{text[:80]}'".replace("\u202f", " "))
+    return seen, wrong
+
+
 def page_counts(html: str) -> list[int]:
     """Whole numbers in the cells of a page's tables that count persons (thin-space
     thousands); percentages, decimals and symbols not."""
@@ -144,7 +274,7 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
             for role in STAFF:  # four eyes, where the state asks for them
                 if edition_id not in approved_ids(state):
                     approve(state, edition_id, f"check-{role}", role, source="disclosure-check")
-        published = published_numbers(protected)
+        known = own_words_known(published_numbers(protected), threshold, app.state.data.rule)
         latest = app.state.data.latest
         out = []
         for role in ROLES:
@@ -168,7 +298,7 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
                 )
                 out.append(_api(client, role, edition_id, protected, tell))
                 for lang in LANGS:
-                    out.append(_pages(client, paths, role, lang, published, threshold, tell))
+                    out.append(_pages(client, paths, role, lang, known, tell))
                 if role in STAFF:
                     out.append(
                         ChannelVerdict(
@@ -281,9 +411,10 @@ def _factsheet_paths(role: str, edition_id: str) -> list[str]:
     return out
 
 
-def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerdict:
+def _pages(client, paths, role, lang, known: OwnWordsKnown, tell) -> ChannelVerdict:
     name = f"pages ({role}, {lang})"
-    problems, seen, pages = [], 0, 0
+    published, threshold = known.published, known.threshold
+    problems, seen, pages, worded = [], 0, 0, 0
     for path in paths:
         r = client.get(path, params={"lang": lang})
         tell()
@@ -301,6 +432,10 @@ def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerd
         other = sorted(set(counts) - published)
         if other:
             problems.append(f"{path} shows {', '.join(map(str, other[:5]))}, not in the open data")
+        numbers, wrong = own_words(r.text, known)
+        worded += numbers
+        if wrong:
+            problems.append(f"{path} writes {', '.join(wrong[:3])} in its own words")
     if problems:
         return ChannelVerdict(name, False, first_few(problems))
     if not seen:
@@ -312,5 +447,7 @@ def _pages(client, paths, role, lang, published, threshold, tell) -> ChannelVerd
         True,
         f"{pages} pages ({towns} municipalities', {sheets} factsheets), {seen} counts of "
         "persons in their tables, "
-        "each a number the open data publish, none small; their own words not read",
+        f"each a number the open data publish, none small; {worded} numbers in their own "
+        "words, each fixed wording, a date or code, a share, rate or year, reference data or "
+        "a published number that is no small count",
     )
