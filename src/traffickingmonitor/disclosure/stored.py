@@ -39,6 +39,7 @@ from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
 from traffickingmonitor.disclosure.primary import ProtectedTable, _make
 from traffickingmonitor.disclosure.rule import DisclosureRule
+from traffickingmonitor.progress import say_once
 
 __all__ = [
     "FORMAT",
@@ -73,9 +74,6 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 )
 """
 
-# (store, edition, rule key) already told about in this process: a read-only server says once
-# that it computes, not once per worker thread or request
-_SAID: set[tuple] = set()
 
 Tables = dict[str, MonitorTable] | Callable[[], dict[str, MonitorTable]]
 
@@ -354,13 +352,6 @@ def store_protection(
     con.execute("COMMIT")
 
 
-def _say_once(db_name: str, edition_id: str, key: str, message: str) -> None:
-    said = (db_name, edition_id, key)  # not the message: it names the seconds it took
-    if said not in _SAID:
-        _SAID.add(said)
-        log.warning(message)
-
-
 def stored_protection(
     db: Path | duckdb.DuckDBPyConnection,
     edition_id: str,
@@ -504,7 +495,8 @@ def _say_read_only(db_name, edition_id, rule, protection, stale) -> None:
             f"{what} are not stored: computed ({seconds:.1f} s); `traffickingmonitor run` or "
             "`report` on a writable store would store them"
         )
-    _say_once(db_name, edition_id, rule_key(rule), message)
+    # once per store, edition and rule, not per message: it names the seconds it took
+    say_once(log, ("protection", db_name, edition_id, rule_key(rule)), message)
 
 
 def protected_tables(

@@ -23,7 +23,7 @@ from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.progress import no_progress
 from traffickingmonitor.publish import report
-from traffickingmonitor.publish.chapters import CHAPTERS, Block, ChapterContext
+from traffickingmonitor.publish.chapters import CHAPTERS, Block, ChapterContext, edition_years
 from traffickingmonitor.publish.chapters._local import area_name, populations, reference
 from traffickingmonitor.publish.charts import chart_language
 from traffickingmonitor.publish.labels import TEXT as REPORT_TEXT
@@ -231,7 +231,7 @@ class Sources:
         chapters are built here."""
         for table in tables.values():
             require_protected(table)
-        years = sorted(int(y) for y in tables["totals"].frame["year"].unique())
+        years = edition_years(tables)
         if chapters is None:
             ctx = ChapterContext(tables, edition, rule, lang, REPORT_TEXT[lang], years)
             with chart_language(lang):

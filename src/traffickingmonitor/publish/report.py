@@ -27,7 +27,7 @@ from traffickingmonitor.disclosure.api import (
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.progress import no_progress
 from traffickingmonitor.publish import csv_safe
-from traffickingmonitor.publish.chapters import ChapterContext, build_chapters
+from traffickingmonitor.publish.chapters import ChapterContext, build_chapters, edition_years
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
 from traffickingmonitor.publish.labels import TEXT, category_label
@@ -249,7 +249,7 @@ def render_html(
     for table in protected.values():
         require_protected(table)
     t = TEXT[lang]
-    years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
+    years = edition_years(protected)
     if chapters is None:
         ctx = ChapterContext(
             protected, edition, rule, lang, t, years, editions_before=before, quality=quality

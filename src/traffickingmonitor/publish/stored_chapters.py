@@ -30,7 +30,13 @@ from pathlib import Path
 import duckdb
 
 from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable
-from traffickingmonitor.publish.chapters import Block, ChapterContent, ChapterContext
+from traffickingmonitor.progress import say_once
+from traffickingmonitor.publish.chapters import (
+    Block,
+    ChapterContent,
+    ChapterContext,
+    edition_years,
+)
 
 __all__ = ["FORMAT", "LANGS", "TABLE", "code_version", "decode", "edition_chapters", "encode"]
 
@@ -55,9 +61,6 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     PRIMARY KEY (edition_id, rule_key, lang)
 )
 """
-
-# (store, edition, rule key, language) already told about in this process
-_SAID: set[tuple] = set()
 
 
 @functools.cache
@@ -159,9 +162,7 @@ def build(
     from traffickingmonitor.publish.labels import TEXT
     from traffickingmonitor.publish.quality import read_quality
 
-    if "totals" not in protected:
-        return []
-    years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
+    years = edition_years(protected)
     if not years:
         return []
     ctx = ChapterContext(
@@ -211,8 +212,9 @@ def edition_chapters(
     what = f"the chapters of edition {edition.edition_id} ({lang})"
     if read_only:
         why = f"{stale}: built again" if stale else "are not stored: built"
-        _say_once(
-            (str(db), edition.edition_id, key, lang),
+        say_once(
+            log,
+            ("chapters", str(db), edition.edition_id, key, lang),
             f"{what} {why} ({seconds:.1f} s); `traffickingmonitor run` or `report` on a "
             "writable store would store them",
         )
@@ -273,9 +275,3 @@ def _write(con, edition_id, key, lang, version, chapters, seconds) -> None:
             f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
             [edition_id, key, lang, version, payload, float(seconds), now],
         )
-
-
-def _say_once(said: tuple, message: str) -> None:
-    if said not in _SAID:
-        _SAID.add(said)
-        log.warning(message)

@@ -16,7 +16,13 @@ from traffickingmonitor.publish.chapters import (
     sources_quality,
     summary,
 )
-from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
+from traffickingmonitor.publish.chapters.base import (
+    Block,
+    Chapter,
+    ChapterContent,
+    ChapterContext,
+    edition_years,
+)
 from traffickingmonitor.publish.chapters.bases import base_line
 
 CHAPTERS: list[Chapter] = [
@@ -53,4 +59,12 @@ def build_chapters(ctx: ChapterContext) -> list[dict]:
     return out
 
 
-__all__ = ["CHAPTERS", "Block", "Chapter", "ChapterContent", "ChapterContext", "build_chapters"]
+__all__ = [
+    "CHAPTERS",
+    "Block",
+    "Chapter",
+    "ChapterContent",
+    "ChapterContext",
+    "build_chapters",
+    "edition_years",
+]

@@ -45,6 +45,13 @@ class ChapterContent:
     data: dict = field(default_factory=dict)  # for that partial
 
 
+def edition_years(tables: dict) -> list[int]:
+    """The years of an edition: those of its ``totals`` table (none without it)."""
+    if "totals" not in tables:
+        return []
+    return sorted(int(y) for y in tables["totals"].frame["year"].unique())
+
+
 @dataclass
 class ChapterContext:
     tables: dict[str, ProtectedTable]

@@ -161,10 +161,9 @@ class EditionData:
             return self._tables[edition_id]
 
     def years(self, edition_id: str) -> list[int]:
-        tables = self.tables(edition_id)
-        if "totals" not in tables:
-            return []
-        return sorted(int(y) for y in tables["totals"].frame["year"].unique())
+        from traffickingmonitor.publish.chapters import edition_years
+
+        return edition_years(self.tables(edition_id))
 
     def chapters(self, edition_id: str, lang: str) -> list[dict]:
         """``[{"id", "content"}]`` of every chapter with something to show, in report order:
