@@ -6,8 +6,10 @@ shown values, so a suppressed count can never leak through a chart, a share or a
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -295,14 +297,67 @@ def _print_sized(html: str) -> str:
     return re.sub(r'(<svg [^>]*?)width="([\d.]+)" height="[\d.]+"(?=[^>]*viewBox)', size, html)
 
 
-def write_pdf(html: str, path: Path, edition, lang: str) -> None:
-    import logging
+_INLINE_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
+_SVG_IMAGE = "data:image/svg+xml;base64,"
 
+
+def _charts_as_images(html: str) -> str:
+    """Every inline chart as an ``<img>`` of the same SVG, for WeasyPrint only.
+
+    WeasyPrint tokenises an inline SVG with its HTML parser (in Python), gives each of its
+    thousands of nodes a style from the report's CSS (which none of them uses: the SVG is
+    drawn with its own) and serialises it again to draw it; an image of the same SVG is
+    parsed once by ElementTree and drawn by the same code. The pages are the same, and the
+    PDF takes about a fifth less time (demo: 1.7 of 8.6 CPU seconds). The report's rules for
+    ``.chart svg`` are given to ``.chart img`` (the PDF's HTML has no inline charts left).
+    An SVG with a ``<title>`` stays inline (WeasyPrint tags it with that text, an image with
+    its ``alt``), and so does one that is no well-formed XML.
+    """
+    from xml.etree import ElementTree
+
+    def image(m: re.Match) -> str:
+        svg = m.group(0)
+        if "<title" in svg or svg.count("<svg") > 1:
+            return svg
+        try:
+            ElementTree.fromstring(svg)
+        except ElementTree.ParseError:
+            return svg
+        style = re.match(r'<svg\b[^>]*?\sstyle="([^"]*)"', svg)
+        style_attr = f' style="{style.group(1)}"' if style else ""
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return f'<img{style_attr} src="{_SVG_IMAGE}{data}">'
+
+    head, sep, body = html.partition("</head>")
+    if not sep:
+        return html
+    return head.replace(".chart svg", ".chart img") + sep + _INLINE_SVG.sub(image, body)
+
+
+class _NoAltOfCharts(logging.Filter):
+    """WeasyPrint asks a tagged PDF's images for an ``alt``; a chart has none as an image,
+    as it had none inline (its figure caption and data table say what it shows)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            "has no required alt description" in str(record.msg)
+            and isinstance(record.args, tuple)
+            and str(record.args[0] if record.args else "").startswith(_SVG_IMAGE)
+        )
+
+
+def write_pdf(html: str, path: Path, edition, lang: str) -> None:
     import weasyprint
 
+    logger = logging.getLogger("weasyprint")
     # WeasyPrint warns about CSS it ignores (screen-only rules); that is not the user's concern.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = weasyprint.HTML(string=_print_sized(html), base_url=None)
-    tmp = path.with_name(path.name + ".part")
-    document.write_pdf(tmp, pdf_tags=True, custom_metadata=True)
+    logger.setLevel(logging.ERROR)
+    no_alt = _NoAltOfCharts()
+    logger.addFilter(no_alt)
+    try:
+        document = weasyprint.HTML(string=_charts_as_images(_print_sized(html)), base_url=None)
+        tmp = path.with_name(path.name + ".part")
+        document.write_pdf(tmp, pdf_tags=True, custom_metadata=True)
+    finally:
+        logger.removeFilter(no_alt)
     tmp.replace(path)
