@@ -36,3 +36,44 @@ def test_axis_numbers_follow_the_language_of_the_text(lang, decimal):
     after = _tick_labels(to_svg(bars))
     with chart_language("en"):
         assert after == _tick_labels(to_svg(bars))
+
+
+@pytest.mark.parametrize("validate", [False, True])
+def test_stand_in_data_draw_as_the_inline_data(monkeypatch, validate):
+    """A chart whose inline data go in after Altair (``charts.stand_in``, the maps' outlines)
+    is drawn exactly as the chart that carries them: layers sharing them, filters, schema
+    check on or off."""
+    import json
+
+    from traffickingmonitor.codes import api as codes
+    from traffickingmonitor.publish import charts
+
+    monkeypatch.setattr(charts, "_VALIDATE", validate)
+    features = json.loads(codes.geojson_text("province"))["features"]
+    for i, f in enumerate(features):
+        f["properties"] = {
+            "code": f["properties"]["statcode"],
+            "value": float(i) if i % 3 else None,
+        }
+
+    def chart(data):
+        # classes, as the maps have: a gradient legend would be numbered by Vega's counter,
+        # which runs on from one drawing to the next in a process
+        classes = alt.Scale(
+            type="threshold", domain=[3, 6], range=["#c6dbef", "#6baed6", "#08519c"]
+        )
+        shown = (
+            alt.Chart(data)
+            .mark_geoshape(stroke="#777")
+            .encode(color=alt.Color("properties.value:Q", scale=classes))
+        )
+        rest = (
+            alt.Chart(data)
+            .mark_geoshape(fill="#eee")
+            .transform_filter("datum.properties.value == null")
+        )
+        return alt.layer(rest, shown).project("mercator").properties(width=300, height=300)
+
+    inline = to_svg(chart(alt.Data(values=features)))
+    assert to_svg(chart(charts.stand_in("areas")), {"areas": features}) == inline
+    assert inline.count("<path") >= len(features)

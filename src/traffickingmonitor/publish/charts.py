@@ -147,12 +147,41 @@ def bar_chart(
     return to_svg(_config(chart))
 
 
-def to_svg(chart: alt.Chart) -> str:
+#: the one key of a stand-in's single row (:func:`stand_in`)
+_STAND_IN = "traffickingmonitor_stand_in"
+
+
+def stand_in(name: str) -> alt.Data:
+    """Inline data that :func:`to_svg` replaces by ``data[name]`` once Altair has made the
+    spec. Altair copies inline data value by value at every step of building a chart and
+    walks it again to make the spec: a third of a second for the municipalities' outlines.
+    The values are put in as given, so they must be what Altair would have made of them
+    (JSON's types: dicts, lists, text, numbers, None)."""
+    return alt.Data(values=[{_STAND_IN: name}])
+
+
+def _put_data(spec, data: dict[str, list]):
+    if isinstance(spec, dict):
+        values = spec.get("values")
+        if isinstance(values, list) and len(values) == 1 and isinstance(values[0], dict):
+            name = values[0].get(_STAND_IN)
+            if name is not None:
+                return {**spec, "values": data[name]}
+        return {k: _put_data(v, data) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_put_data(v, data) for v in spec]
+    return spec
+
+
+def to_svg(chart: alt.Chart, data: dict[str, list] | None = None) -> str:
+    """The chart drawn as inline SVG; ``data``: the values of its :func:`stand_in` data."""
     import vl_convert as vlc
 
     # the schema check costs about a second per language: the charts are this package's own,
     # and a test draws an edition's charts with it on
     spec = chart.to_dict(validate=_VALIDATE)
+    if data:
+        spec = _put_data(spec, data)
     svg = vlc.vegalite_to_svg(spec, format_locale=_NUMBERS.get())
     # Inline SVG inside HTML: drop the XML prolog and give the figure an accessible role.
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.codes import api as codes
-from traffickingmonitor.publish.charts import PALETTE, WIDTH, _config, to_svg
+from traffickingmonitor.publish.charts import PALETTE, WIDTH, _config, stand_in, to_svg
 
 HIDDEN_FILL = "#9a9a9a"
 ZERO_FILL = "#ffffff"
@@ -103,7 +103,7 @@ def choropleth(
     # the threshold legend labels classes by their lower edge; name both edges instead
     names_of = [class_label(a, b, decimal) for a, b in pairwise(edges)]
     labels = "[" + ", ".join(f"'{n}'" for n in names_of) + "][datum.index]"
-    data = alt.Data(values=features)
+    data = stand_in("areas")  # the features go in after Altair (``charts.stand_in``)
     stroke = {"stroke": "#7a7a7a", "strokeWidth": 0.25 if level == "municipality" else 0.7}
     categories = [
         words[s]
@@ -167,7 +167,7 @@ def choropleth(
         .project("mercator")
         .properties(width=400, height=height)
     )
-    return to_svg(_config(chart))
+    return to_svg(_config(chart), {"areas": features})
 
 
 def share_trend(frame: pd.DataFrame, axis: str) -> str | None:
