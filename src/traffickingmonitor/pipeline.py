@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,20 +91,23 @@ def run(
         results = import_files(con, paths, key, step, synthetic=marker)
         note = _synthetic_note(marker)
         same = _identical_edition(con, results, config, note)
-        if same is not None:
-            summary = RunSummary(
-                same.edition_id,
-                registrations=same.notes.get("registrations", 0),
-                persons=same.notes.get("persons", 0),
-                notes=same.notes,
-                identical_to=same.edition_id,
-            )
-        else:
-            summary = _make_edition(con, results, config, step, note)
-        protection, protected = _store_protection(con, summary, step)
-        summary.notes = {**summary.notes, "protection": protection}
-        if protected is not None:
-            summary.notes["chapters"] = _store_chapters(con, summary, *protected, step)
+        # A new edition has no chapters yet: the workers that will build those of the other
+        # languages start now and load while the edition is made (``chapter_workers``).
+        with _chapter_workers(new_edition=same is None) as workers:
+            if same is not None:
+                summary = RunSummary(
+                    same.edition_id,
+                    registrations=same.notes.get("registrations", 0),
+                    persons=same.notes.get("persons", 0),
+                    notes=same.notes,
+                    identical_to=same.edition_id,
+                )
+            else:
+                summary = _make_edition(con, results, config, step, note)
+            protection, protected = _store_protection(con, summary, step)
+            summary.notes = {**summary.notes, "protection": protection}
+            if protected is not None:
+                summary.notes["chapters"] = _store_chapters(con, summary, *protected, step, workers)
     finally:
         con.close()
     summary.imported = results
@@ -150,19 +156,45 @@ def _store_protection(
     return {**note, "seconds": round(time.perf_counter() - t0, 2)}, protected
 
 
+@contextlib.contextmanager
+def _chapter_workers(*, new_edition: bool) -> Iterator[Executor | None]:
+    """Worker processes for the chapters of every language but the first (None: none)."""
+    from traffickingmonitor.publish.chapter_workers import language_workers
+    from traffickingmonitor.publish.stored_chapters import LANGS
+
+    if not new_edition:
+        yield None
+        return
+    with language_workers(len(LANGS) - 1) as workers:
+        yield workers
+
+
 def _store_chapters(
-    con: duckdb.DuckDBPyConnection, summary: RunSummary, edition, rule, protected, step: StepFn
+    con: duckdb.DuckDBPyConnection,
+    summary: RunSummary,
+    edition,
+    rule,
+    protected,
+    step: StepFn,
+    workers: Executor | None = None,
 ) -> dict:
     """Build the edition's chapters in every language once and keep them in the store
-    (``publish.stored_chapters``): ``report`` and ``serve`` read them. A failure loses
-    nothing but the stored chapters (the channels then build them)."""
-    from traffickingmonitor.publish.stored_chapters import LANGS, edition_chapters
+    (``publish.stored_chapters``): ``report`` and ``serve`` read them. The languages not
+    stored yet are built at the same time, in ``workers`` (``publish.chapter_workers``). A
+    failure loses nothing but the stored chapters (the channels then build them)."""
+    from traffickingmonitor.publish.chapter_workers import build_languages
+    from traffickingmonitor.publish.stored_chapters import LANGS, edition_chapters, is_stored
 
     advance = step("Building the chapters (text, tables, charts)", len(LANGS))
     t0 = time.perf_counter()
     try:
+        missing = [lang for lang in LANGS if not is_stored(con, edition, rule, lang)]
+        built = build_languages(con, edition, rule, missing, protected, workers)
         for lang in LANGS:
-            edition_chapters(con, edition, rule, lang, protected, read_only=False)
+            # stores what was built; reads (and checks) what was stored before
+            edition_chapters(
+                con, edition, rule, lang, protected, read_only=False, built=built.get(lang)
+            )
             advance(1)
     except Exception as exc:  # the edition is recorded: never lose it over its chapters
         logging.getLogger(__name__).warning(

@@ -174,3 +174,58 @@ def test_a_payload_of_another_format_or_with_an_unknown_entry_is_refused():
             stored_chapters.decode(zlib.compress(json.dumps(broken).encode()))
     with pytest.raises(TypeError):
         stored_chapters.encode([{"id": "c", "content": ChapterContent(title="t", data={1: 2})}])
+
+
+def test_the_languages_built_at_the_same_time_equal_those_built_one_by_one(edition_db, monkeypatch):
+    """``run`` builds the first language in its process and the others in a worker process
+    (``chapter_workers``): the chapters are those :func:`stored_chapters.build` makes, in
+    every language, and only the first was built here."""
+    from traffickingmonitor.publish import chapter_workers
+
+    edition, rule, protected = _edition(edition_db)
+    expected = {
+        lang: stored_chapters.build(edition_db, edition, rule, lang, protected)
+        for lang in stored_chapters.LANGS
+    }
+    here = []
+    build_from = stored_chapters.build_from
+
+    def build_here(edition, rule, lang, *args):
+        here.append(lang)
+        return build_from(edition, rule, lang, *args)
+
+    monkeypatch.setattr(stored_chapters, "build_from", build_here)
+    monkeypatch.setattr(chapter_workers, "_cores", lambda: 2)  # a worker even on one core
+    with chapter_workers.language_workers(len(stored_chapters.LANGS) - 1) as pool:
+        assert pool is not None
+        built = chapter_workers.build_languages(
+            edition_db, edition, rule, stored_chapters.LANGS, protected, pool
+        )
+    assert here == [stored_chapters.LANGS[0]]
+    assert {lang: chapters for lang, (chapters, _) in built.items()} == expected
+
+
+def test_a_language_whose_worker_fails_is_built_here(edition_db, caplog):
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from traffickingmonitor.publish import chapter_workers
+
+    class Broken(Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            future = Future()
+            future.set_exception(BrokenProcessPool("a worker ended abruptly"))
+            return future
+
+    closed = ProcessPoolExecutor(1)
+    closed.shutdown()
+    edition, rule, protected = _edition(edition_db)
+    expected = stored_chapters.build(edition_db, edition, rule, "en", protected)
+    for pool in (Broken(), closed):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=chapter_workers.__name__):
+            built = chapter_workers.build_languages(
+                edition_db, edition, rule, ["nl", "en"], protected, pool
+            )
+        assert built["en"][0] == expected
+        assert "built here" in caplog.text

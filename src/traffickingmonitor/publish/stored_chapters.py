@@ -38,7 +38,19 @@ from traffickingmonitor.publish.chapters import (
     edition_years,
 )
 
-__all__ = ["FORMAT", "LANGS", "TABLE", "code_version", "decode", "edition_chapters", "encode"]
+__all__ = [
+    "FORMAT",
+    "LANGS",
+    "TABLE",
+    "build",
+    "build_from",
+    "code_version",
+    "decode",
+    "edition_chapters",
+    "encode",
+    "is_stored",
+    "store_inputs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +169,32 @@ def build(
 ) -> list[dict]:
     """Build the chapters: every chapter reads the protected tables, the quality the store
     records and the editions before this one (named in the summary, never their counts)."""
+    if not edition_years(protected):
+        return []
+    return build_from(edition, rule, lang, protected, *store_inputs(db, edition))
+
+
+def store_inputs(db: Path | duckdb.DuckDBPyConnection, edition) -> tuple:
+    """What the chapters read from the store besides the protected tables: the edition's
+    quality and the editions before it (:func:`build_from` takes them)."""
     from traffickingmonitor import editions
+    from traffickingmonitor.publish.quality import read_quality
+
+    return read_quality(db, edition.edition_id), editions.editions_before(db, edition.edition_id)
+
+
+def build_from(
+    edition,
+    rule: PrimaryRule,
+    lang: str,
+    protected: dict[str, ProtectedTable],
+    quality,
+    editions_before: tuple[str, ...] | None,
+) -> list[dict]:
+    """:func:`build` on what it read from the store (:func:`store_inputs`): a worker
+    process that cannot open the store (``run`` holds it) builds with this."""
     from traffickingmonitor.publish.chapters import build_chapters
     from traffickingmonitor.publish.labels import TEXT
-    from traffickingmonitor.publish.quality import read_quality
 
     years = edition_years(protected)
     if not years:
@@ -172,8 +206,8 @@ def build(
         lang,
         TEXT[lang],
         years,
-        quality=read_quality(db, edition.edition_id),
-        editions_before=editions.editions_before(db, edition.edition_id),
+        quality=quality,
+        editions_before=editions_before,
     )
     return build_chapters(ctx)
 
@@ -234,6 +268,17 @@ def edition_chapters(
     if stale:
         log.warning("%s %s: built again (%.1f s) and replaced", what, stale, seconds)
     return chapters
+
+
+def is_stored(db: Path | duckdb.DuckDBPyConnection, edition, rule: PrimaryRule, lang: str) -> bool:
+    """Whether :func:`edition_chapters` would read these chapters from the store (stored by
+    this code version, and readable) rather than build them."""
+    from traffickingmonitor import store
+    from traffickingmonitor.disclosure.stored import rule_key
+
+    with store.reading(db) as con:
+        found, _ = _lookup(con, edition.edition_id, rule_key(rule), lang, code_version())
+    return found is not None
 
 
 def _lookup(con, edition_id, key, lang, version) -> tuple[list[dict] | None, str | None]:
