@@ -15,6 +15,7 @@ import duckdb
 
 from traffickingmonitor import editions, store
 from traffickingmonitor.analysis import api as analysis
+from traffickingmonitor.analysis.mse.bootstrap import start_fork_server
 from traffickingmonitor.analysis.steps import STEPS, StepInput
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.intake import api as intake
@@ -271,6 +272,9 @@ def _make_edition(
         raise UserError(
             "the input folder has no registrations file: an edition needs registrations"
         )
+    # the hidden number's bootstrap forks its workers from a server process: started now,
+    # it loads while the registrations are linked (on one core) and they start at once
+    start_fork_server()
     advance = step("Linking registrations into persons", 1)
     context = linkage.edition_context(con, config.get("linkage"))
     linked = linkage.link_edition(regs, config.get("linkage"), context)

@@ -145,6 +145,22 @@ def workers_from_fork_server():
         _START_METHOD.reset(token)
 
 
+def start_fork_server() -> None:
+    """Start the fork server of :func:`workers_from_fork_server` now, where it is used.
+
+    The server imports this module (numpy, scipy: most of a CPU second) before it forks a
+    first worker; started ahead, e.g. while ``run`` links the registrations on one core, it
+    has done so by the time the first bootstrap asks for workers. Nothing else changes:
+    the server is the one a block would start, and it is started once per process.
+    """
+    if not _main_is_guarded() or "forkserver" not in mp.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload([__name__])
+    forkserver.ensure_running()
+
+
 def _main_is_guarded() -> bool:
     """Whether worker processes may import the main module (it runs nothing on import)."""
     path = getattr(sys.modules.get("__main__"), "__file__", None)
