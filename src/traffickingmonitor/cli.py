@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from traffickingmonitor.analysis.cohort_cli import revictimisation_command
 from traffickingmonitor.analysis.mse.cli import estimate_command
+from traffickingmonitor.collector import fewer_collections
 from traffickingmonitor.disclosure.cli import disclosure_check_command
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.intake.delivery_cli import check_command
@@ -133,7 +134,7 @@ def run_command(
             f"{browser.stored.no_matches:,} no match",
             highlight=False,
         )
-    with progress_steps() as step:
+    with progress_steps() as step, fewer_collections():
         summary = pipeline.run(
             input_dir, db, key, config=config, step=step, skip_unknown=skip_unknown
         )
@@ -240,7 +241,7 @@ def report_command(
     finally:
         con.close()
     draft = edition_statuses(db, state, [edition])[edition].draft
-    with progress_steps() as step:
+    with progress_steps() as step, fewer_collections():
         written = publish.write_report(
             db,
             out,
@@ -352,7 +353,8 @@ def demo_command(
     if not key_path.exists():
         intake.create_key_file(key_path)
     key = intake.load_key(key_path)
-    with progress_steps() as step:
+    # ``serve`` afterwards collects as usual: fewer collections only for synth, run, report
+    with progress_steps() as step, fewer_collections():
         bars: dict[str, Callable[[int], None]] = {}
         done_so_far: dict[str, int] = {}
 

@@ -20,6 +20,7 @@ import jinja2
 
 from traffickingmonitor import editions
 from traffickingmonitor.analysis.tables import KNOWLEDGE
+from traffickingmonitor.collector import fewer_collections
 from traffickingmonitor.disclosure.api import (
     PrimaryRule,
     ProtectedTable,
@@ -357,7 +358,9 @@ def write_pdf(html: str, path: Path, edition, lang: str) -> None:
     try:
         document = weasyprint.HTML(string=_charts_as_images(_print_sized(html)), base_url=None)
         tmp = path.with_name(path.name + ".part")
-        document.write_pdf(tmp, pdf_tags=True, custom_metadata=True)
+        # WeasyPrint makes millions of objects: collecting cycles rarely saves a sixth
+        with fewer_collections():
+            document.write_pdf(tmp, pdf_tags=True, custom_metadata=True)
     finally:
         logger.removeFilter(no_alt)
     tmp.replace(path)

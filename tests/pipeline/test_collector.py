@@ -1,0 +1,30 @@
+"""Fewer collections of cycles within a batch command's work, as before after it."""
+
+from __future__ import annotations
+
+import gc
+
+from traffickingmonitor.collector import THRESHOLD, fewer_collections
+
+
+def test_the_thresholds_and_the_set_aside_objects_come_back():
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == THRESHOLD
+        assert gc.get_freeze_count() > 0  # what the process held is set aside
+        with fewer_collections():  # write_pdf within demo
+            assert gc.get_threshold() == THRESHOLD
+        assert gc.get_threshold() == THRESHOLD
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_cycles_made_within_are_still_collected():
+    class Node:
+        pass
+
+    with fewer_collections():
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        del a, b
+        assert gc.collect() >= 2  # an explicit collection still frees them
