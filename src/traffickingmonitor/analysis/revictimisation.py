@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats.contingency import association
 
 from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import GROUP_BY, Cohort, horizon_days
@@ -401,80 +400,25 @@ COX_COVARIATES = {
     "residence_status": "nl_citizen",
 }
 COX_MIN_PERSONS = 20  # a level with fewer persons joins the reference (too little to estimate)
-# Two covariates at least this associated (Cramér's V) are not put in one model: the one listed
-# later in COX_COVARIATES is left out. For two yes/no covariates Cramér's V is the absolute
-# correlation, and from |r| = 0.7 on collinearity starts to distort a regression's estimates
-# severely (Dormann et al. 2013, Ecography 36: 27-46, a review of simulations); half of the
-# variation of the one is then in the other, and their two hazard ratios cannot be read apart.
-COX_COLLINEAR_V = 0.7
 #: a fit is at the maximum when every component of its score is at most this per event
 COX_SCORE_TOL = 1e-6
 HR_PER = 1000  # hazard ratios are stored ×1000, published to two decimals
 
 
-def _model_levels(values: pd.Series, ref: str) -> list[str]:
-    """The levels of a covariate the model estimates (besides ``ref``): those with at least
-    ``COX_MIN_PERSONS`` persons, and at least as many outside them."""
-    levels = []
-    for level in sorted(values.unique()):
-        n = int((values == level).sum())
-        # too few to estimate, or (nearly) everyone: no reference to compare with
-        if level != ref and COX_MIN_PERSONS <= n <= len(values) - COX_MIN_PERSONS:
-            levels.append(level)
-    return levels
-
-
-def collinear(cohort: Cohort) -> list[dict]:
-    """The covariates of ``COX_COVARIATES`` left out of the Cox model, each nearly the same as
-    one listed before it: Cramér's V of the two at least ``COX_COLLINEAR_V``.
-
-    Measured on the levels the model uses, not the raw categories: a level too small to
-    estimate joins the reference there and here, so a handful of persons in a rare category
-    (who could make a table of raw categories look more or less associated) weighs as it does
-    in the model. The outcome plays no part (a level without events, left out of the fit
-    later, still counts as its own level): which covariates are in the model is a property of
-    the covariates. Covariates are taken in their order; one is left out because of the first
-    covariate kept before it that it is that close to. Victim groups are not measured: a
-    person can be in several, each is a yes/no of its own.
-
-    Returns
-    -------
-    list of dict
-        ``{"covariate", "because_of", "cramers_v"}`` per covariate left out, V rounded to two
-        decimals (it is written so); empty when every covariate is kept.
-    """
-    p = cohort.persons
-    model = {}
-    for var, ref in COX_COVARIATES.items():
-        values = p[var].astype(str)
-        levels = _model_levels(values, ref)
-        if levels:  # only the reference: the covariate is not in the model anyway
-            model[var] = values.where(values.isin(levels), ref)
-    kept, left_out = [], []
-    for var, values in model.items():
-        for other in kept:
-            table = pd.crosstab(model[other], values).to_numpy()
-            v = float(association(table, method="cramer"))
-            if v >= COX_COLLINEAR_V:
-                left_out.append({"covariate": var, "because_of": other, "cramers_v": round(v, 2)})
-                break
-        else:
-            kept.append(var)
-    return left_out
-
-
-def _design(
-    cohort: Cohort, leave_out: frozenset[str] = frozenset()
-) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     p = cohort.persons
     columns, labels = {}, []
     for var, ref in COX_COVARIATES.items():
-        if var in leave_out:
-            continue
         values = p[var].astype(str)
-        for level in _model_levels(values, ref):
+        for level in sorted(values.unique()):
+            if level == ref:
+                continue
+            x = (values == level).to_numpy(float)
+            # too few to estimate, or (nearly) everyone: no reference to compare with
+            if not COX_MIN_PERSONS <= x.sum() <= len(x) - COX_MIN_PERSONS:
+                continue
             name = f"{var}={level}"
-            columns[name] = (values == level).to_numpy(float)
+            columns[name] = x
             labels.append((name, var, level))
     for g in codes.VICTIM_GROUP.order():
         x = p["victim_groups"].map(lambda v, g=g: g in v).to_numpy(float)
@@ -496,15 +440,12 @@ def cox_table(
     Cause-specific: competing events (death, emigration) end follow-up as censoring, so the
     hazard ratios compare the rate of re-victimisation among those still alive and in the
     country. Efron's method for ties (many events share a day). A level whose persons have
-    no event, or a model that does not converge, gives no hazard ratio. A covariate nearly
-    the same as one before it (:func:`collinear`) is left out, with no rows: two such hazard
-    ratios side by side would each mean little. ``extra["left_out"]`` says which and why.
+    no event, or a model that does not converge, gives no hazard ratio.
     """
     from statsmodels.duration.hazard_regression import PHReg
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    left_out = collinear(cohort)
-    x, labels = _design(cohort, frozenset(d["covariate"] for d in left_out))
+    x, labels = _design(cohort)
     event = (status == 1).astype(float)
     rows = []
     params = bse = None
@@ -578,25 +519,13 @@ def cox_table(
         overlapping=True,
         note_nl=(
             "Hazard ratio ×1000 (1000 = gelijk risico als de referentiegroep), met 95%-interval; "
-            "de kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
-            + "".join(
-                f" Weggelaten: {_BY_NL[d['covariate']]}, bijna hetzelfde als "
-                f"{_BY_NL[d['because_of']]}."
-                for d in left_out
-            )
+            "alle kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
         ),
         note_en=(
             "Hazard ratio ×1000 (1000 = same rate as the reference group), with 95% interval; "
-            "the characteristics together in one model; death and emigration end follow-up."
-            + "".join(
-                f" Left out: {_BY_EN[d['covariate']]}, nearly the same as "
-                f"{_BY_EN[d['because_of']]}."
-                for d in left_out
-            )
+            "all characteristics together in one model; death and emigration end follow-up."
         ),
-        # what was left out of the model and why (words and a measure, no counts: nothing
-        # here is a cell for disclosure control)
-        extra={"per": HR_PER, "left_out": left_out, "collinear_at": COX_COLLINEAR_V},
+        extra={"per": HR_PER},
         margin_of="",
         members=who.frame(),
     )

@@ -91,15 +91,10 @@ TEXT = {
         "cox_hr": "Hazard ratio",
         "cox_interval": "95%-interval",
         "cox_summary": (
-            "Met de kenmerken tegelijk in het model is de kans op een nieuw slachtofferschap "
+            "Met alle kenmerken tegelijk in het model is de kans op een nieuw slachtofferschap "
             "per jaar het hoogst voor {level} ({hr} keer die van {ref})."
         ),
         "cox_summary_none": "Geen kenmerk heeft een hazard ratio die duidelijk van 1 verschilt.",
-        "cox_left_out": (
-            "{covariate} is niet in het model opgenomen, omdat dit kenmerk bijna hetzelfde is "
-            "als {because_of} (Cramérs V {v}, waarbij 1 betekent dat het ene kenmerk geheel uit "
-            "het andere volgt)."
-        ),
         "cox_note": (
             "Oorzaakspecifiek Cox-model (Efron): overlijden en emigratie beëindigen de "
             "follow-up. Een hazard ratio boven 1 betekent een hoger risico per jaar dan de "
@@ -178,15 +173,10 @@ TEXT = {
         "cox_hr": "Hazard ratio",
         "cox_interval": "95% interval",
         "cox_summary": (
-            "With the characteristics in the model together, the yearly rate of re-victimisation "
+            "With all characteristics in the model together, the yearly rate of re-victimisation "
             "is highest for {level} ({hr} times that of {ref})."
         ),
         "cox_summary_none": "No characteristic has a hazard ratio clearly different from 1.",
-        "cox_left_out": (
-            "{covariate} is left out of the model because it is nearly the same as "
-            "{because_of} (Cramér's V {v}, where 1 means that one characteristic follows "
-            "entirely from the other)."
-        ),
         "cox_note": (
             "Cause-specific Cox model (Efron ties): death and emigration end follow-up. A hazard "
             "ratio above 1 means a higher yearly rate than the reference group; a victim group "
@@ -524,7 +514,6 @@ def _cox_block(ctx, w) -> Block:
         summary = w["cox_summary"].format(level=best[1], hr=fmt(best[0]), ref=best[2])
     else:
         summary = w["cox_summary_none"]
-    summary += "".join(" " + _left_out(d, w, lang) for d in table.spec.extra.get("left_out", ()))
     return Block(
         id="revictimisation-cox",
         title=w["cox"],
@@ -541,17 +530,6 @@ def _cox_block(ctx, w) -> Block:
         ],
         rows=rows,
         note=w["cox_note"],
-    )
-
-
-def _left_out(entry: dict, w: dict, lang: str) -> str:
-    """The sentence on a covariate left out of the Cox model (``extra["left_out"]``), with the
-    labels of the breakdowns; Cramér's V is a measure, not a count: written as a decimal."""
-    label = GROUP_BY_LABEL[lang]
-    return w["cox_left_out"].format(
-        covariate=label.get(entry["covariate"], entry["covariate"]),
-        because_of=label.get(entry["because_of"], entry["because_of"]).lower(),
-        v=number(entry["cramers_v"], lang, 2),
     )
 
 
