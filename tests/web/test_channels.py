@@ -110,7 +110,7 @@ def test_the_pages_own_words_are_read_and_a_count_there_must_be_published(known)
         "<p class='facts'>provincie Utrecht · 26 gemeenten · 1\u202f400\u202f057 inwoners</p>"
         "<h1 class='chapter-text'>6. Zorg en opvang: 5 jaar</h1>"
         "<table><tr><td>5</td></tr></table>"
-        "<div class='chapter'><p>5 personen</p></div>"
+        "<div class='chapter'><p>5 personen<p>en 3 meldingen</div>"
     )
     seen, wrong = _own(fine, known)
     assert wrong == [] and seen >= 10
@@ -121,6 +121,8 @@ def test_the_pages_own_words_are_read_and_a_count_there_must_be_published(known)
         ("<p>Samen 1\u202f123 personen.</p>", "1 123 in"),
         ("<p>1\u202f400\u202f057 personen</p>", "1 400 057 in"),
         ("<p class='facts'>26 gemeenten · 4 personen</p>", "4 in"),
+        # after a chapter whose last paragraph had no end tag, the page's own words again
+        ("<div class='chapter'><p>5 personen</div><p>7 meldingen</p>", "7 in"),
     ):
         seen, wrong = _own(fine + words, known)
         assert len(wrong) == 1 and wrong[0].startswith(number), (words, wrong)

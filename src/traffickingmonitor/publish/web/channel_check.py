@@ -115,25 +115,29 @@ class OwnWords(HTMLParser):
         super().__init__()
         self.words: list[str] = []
         self.facts: list[str] = []
-        self._open: list[str] = []  # per open element: "skip", "facts" or ""
+        # per open element: its tag and "skip", "facts" or ""
+        self._open: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in self.VOID:
             return
         classes = set((dict(attrs).get("class") or "").split())
         if tag in self.SKIP or classes & self.CHAPTER:
-            self._open.append("skip")
+            self._open.append((tag, "skip"))
         else:
-            self._open.append("facts" if "facts" in classes else "")
+            self._open.append((tag, "facts" if "facts" in classes else ""))
 
     def handle_endtag(self, tag):
-        if tag not in self.VOID and self._open:
-            self._open.pop()
+        # an element closed without its end tag (a <p> before the next) closes with its parent
+        tags = [t for t, _ in self._open]
+        if tag in tags:
+            del self._open[len(tags) - 1 - tags[::-1].index(tag) :]
 
     def handle_data(self, data):
-        if not data.strip() or "skip" in self._open:
+        states = {state for _, state in self._open}
+        if not data.strip() or "skip" in states:
             return
-        (self.facts if "facts" in self._open else self.words).append(data.strip())
+        (self.facts if "facts" in states else self.words).append(data.strip())
 
 
 #: tokens that hold digits but are no numbers: dates and edition ids (2026-12-05.1), codes
