@@ -26,10 +26,15 @@ def fewer_collections() -> Iterator[None]:
     """Collect cycles rarely within the block; the thresholds and the objects set aside are
     restored at its end (a block within another restores the outer block's thresholds)."""
     threshold = gc.get_threshold()
-    gc.freeze()
+    # within an outer block (write_pdf within demo) what is set aside stays so until it ends:
+    # an inner unfreeze would give every object held back to the collector
+    outermost = gc.get_freeze_count() == 0
+    if outermost:
+        gc.freeze()
     gc.set_threshold(*THRESHOLD)
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if outermost:
+            gc.unfreeze()

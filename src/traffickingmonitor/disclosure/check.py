@@ -234,7 +234,8 @@ def chapter_verdicts(db: Path, edition, rule: DisclosureRule, protection) -> lis
     stored when missing), per language: their tables and their running text.
 
     The chapters are built again with :func:`format.recording` on (and stored, where the
-    store has none of this code version), and must equal the stored ones: every count their tables and text write is then known as written, a shown cell
+    store has none of this code version), and must equal the stored ones: every count their
+    tables and text write is then known as written, a shown cell
     (which must be a number the open data publish, and not between 1 and the threshold) or a
     figure worked out from shown ones. The numbers of the running text are then read and
     sorted by what wrote them (:func:`text_numbers`)."""

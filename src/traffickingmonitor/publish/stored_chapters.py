@@ -271,29 +271,33 @@ def edition_chapters(
 
 
 def is_stored(db: Path | duckdb.DuckDBPyConnection, edition, rule: PrimaryRule, lang: str) -> bool:
-    """Whether :func:`edition_chapters` would read these chapters from the store (stored by
-    this code version, and readable) rather than build them."""
+    """Whether the store holds these chapters by this code version (read without decoding
+    them: :func:`edition_chapters` decodes them once, and builds them if they are unreadable)."""
     from traffickingmonitor import store
     from traffickingmonitor.disclosure.stored import rule_key
 
     with store.reading(db) as con:
-        found, _ = _lookup(con, edition.edition_id, rule_key(rule), lang, code_version())
-    return found is not None
+        row = _stored_row(con, edition.edition_id, rule_key(rule), lang, "code_version")
+    return row is not None and row[0] == code_version()
+
+
+def _stored_row(con, edition_id, key, lang, columns: str) -> tuple | None:
+    """The stored chapters' row (these columns), None without one."""
+    try:
+        return con.execute(
+            f"SELECT {columns} FROM {TABLE} WHERE edition_id = ? AND rule_key = ? AND lang = ?",
+            [edition_id, key, lang],
+        ).fetchone()
+    except duckdb.CatalogException:  # a store from before chapters were stored
+        return None
 
 
 def _lookup(con, edition_id, key, lang, version) -> tuple[list[dict] | None, str | None]:
     """The stored chapters, or None and why a stored entry is not used (None: no entry)."""
-    try:
-        rows = con.execute(
-            f"SELECT code_version, payload FROM {TABLE} "
-            "WHERE edition_id = ? AND rule_key = ? AND lang = ?",
-            [edition_id, key, lang],
-        ).fetchall()
-    except duckdb.CatalogException:  # a store from before chapters were stored
+    row = _stored_row(con, edition_id, key, lang, "code_version, payload")
+    if row is None:
         return None, None
-    if not rows:
-        return None, None
-    stored_version, payload = rows[0]
+    stored_version, payload = row
     if stored_version != version:
         return None, f"were stored by code version {stored_version}, this is {version}"
     try:
