@@ -109,6 +109,29 @@ def test_relations_the_engine_already_knows_add_no_round():
     assert done.relations == []
 
 
+def test_a_round_starts_from_the_cells_the_rounds_before_it_hid():
+    """The loop's pattern only grows: cells a round hid are hidden in the next from the
+    start (a pattern that showed them again would leave them to relations nobody looked
+    for). Two cells the engine shows stay hidden when a round before hid them."""
+    from traffickingmonitor.disclosure.edition import protect_edition_details
+
+    tables, _ = _edition(3, 60, ["sex"])
+    # the cells the engine shows: women of 2019, men of 2020 (each year's other two hidden)
+    rows = [0, 4]
+    assert tables["sex"].frame.loc[rows, ["year", "sex"]].to_numpy().tolist() == [
+        [2019, "f"],
+        [2020, "m"],
+    ]
+    keep = frozenset(("sex", r, "persons") for r in rows)
+
+    def status(**kw) -> list[str]:
+        protected = protect_edition_details(tables, RULE, **kw).tables["sex"]
+        return protected.status.loc[rows, "persons"].tolist()
+
+    assert status() == ["", ""]
+    assert status(keep_hidden=keep) == ["secondary", "secondary"]
+
+
 def test_a_loop_that_does_not_close_publishes_nothing_and_tells_no_value():
     """Stopped before the relations found reach the engine, the loop raises; its message (it
     reaches the run's log) names the tables, never a recovered count."""

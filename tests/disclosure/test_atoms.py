@@ -4,6 +4,8 @@ refused."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -455,3 +457,178 @@ def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_ro
     assert recovered[0].startswith("row 1 suspects: pinned down to 33")
     declared = _one_table_attack(ids, table, who, shown, union)
     assert declared.attacked and declared.hidden == 1 and declared.recovered == []
+
+
+WINDOWS = {"follow_windows": {"time": "days", "followed": "persons", "within": "reached"}}
+
+
+def _care_windows(ids, followed_days, first_care, windows=(30, 90, 365)) -> MonitorTable:
+    """A care-reach table of persons ``ids``: per window, those followed that long and
+    those of them reached by then (``first_care`` in days, NaN for never)."""
+    rows, who = [], m.Who()
+    for r, d in enumerate(windows):
+        followed = followed_days >= d
+        reached = followed & (first_care <= d)
+        who.add(ids[followed], r, "persons")
+        who.add(ids[reached], r, "reached")
+        rows.append({"days": d, "persons": int(followed.sum()), "reached": int(reached.sum())})
+    table = MonitorTable(
+        "care",
+        "c",
+        "c",
+        pd.DataFrame(rows),
+        dimensions=("days",),
+        counts=("persons", "reached"),
+        margin_of="",
+    )
+    return table, who
+
+
+def test_that_nobody_was_reached_between_two_windows_is_a_fact_of_the_data():
+    """20 persons followed for a year: 8 reached within 30 days, 5 more within 90, none
+    between 90 and 365 days, 7 never. Reached within 90 days hidden: from the patterns that
+    occur it is the 13 of the year; a reader knows only that it lies between the 30 days'
+    count and the year's."""
+    ids = np.asarray([f"p{i}" for i in range(20)])
+    first = np.r_[np.full(8, 10.0), np.full(5, 60.0), np.full(7, np.nan)]
+    table, who = _care_windows(ids, np.full(20, 400), first)
+    assert table.frame["reached"].tolist() == [8, 13, 13]
+    shown = {"reached": ["<10", "x", "13"]}
+    recovered = _one_table_attack(ids, table, who, shown, {}).recovered
+    assert recovered[0].startswith("row 2 reached: pinned down to 13")
+    declared = _one_table_attack(ids, table, who, shown, WINDOWS)
+    assert declared.attacked and declared.hidden == 2 and declared.recovered == []
+
+
+def test_the_engine_protects_what_a_reader_knows_of_windows():
+    """60 persons, 50 followed for 30 days, 45 of them for 90 days and a year: the 5
+    reached within 30 days left follow-up before 90 days, and nobody else was reached. A reader
+    knows that those reached within 30 days and not within 90 are no longer followed at 90
+    days: reached(30) <= reached(90) + persons(30) - persons(90) = 5, its true value. The
+    engine, told the windows (``follow_windows``), hides more than that one cell."""
+    from traffickingmonitor.disclosure.api import protect_edition
+
+    ids = np.asarray([f"p{i}" for i in range(60)])
+    followed = np.r_[np.full(10, 10), np.full(5, 60), np.full(45, 400)]
+    first = np.r_[np.full(10, np.nan), np.full(5, 10.0), np.full(45, np.nan)]
+
+    def protected_by(extra: dict) -> tuple[MonitorTable, dict]:
+        table, who = _care_windows(ids, followed, first)
+        table = dataclasses.replace(table, extra=extra)
+        totals = MonitorTable(
+            "totals",
+            "t",
+            "t",
+            pd.DataFrame({"year": [2020], "persons": [60]}),
+            dimensions=("year",),
+            counts=("persons",),
+        )
+        frame = protect_edition({"totals": totals, "care": table}, RULE).get("care").frame
+        return table, who, {c: frame[c].astype(str).tolist() for c in ("persons", "reached")}
+
+    table, who, unaware = protected_by({})
+    assert table.frame["persons"].tolist() == [50, 45, 45]
+    assert table.frame["reached"].tolist() == [5, 0, 0]
+    assert unaware["reached"] == ["<10", "0", "0"]  # the small cell alone
+    assert _one_table_attack(ids, table, who, unaware, WINDOWS).recovered == [
+        "row 1 reached: 1..5, needs 2..8 from: +1 care row 1 persons, -1 care row 2 persons, "
+        "+1 care row 2 reached"
+    ]
+    table, who, aware = protected_by(WINDOWS)
+    hidden = sum(v in ("x", "<10") for column in aware.values() for v in column)
+    assert hidden > 1
+    verdict = _one_table_attack(ids, table, who, aware, WINDOWS)
+    assert verdict.attacked and verdict.hidden == hidden and verdict.recovered == []
+
+
+def _attack_shown(tables: dict, members: dict, shown: dict, knowledge: dict) -> dict:
+    """The table view's verdicts on ``tables`` published as in ``shown`` (table -> column ->
+    texts; else as they are), each declaring what ``knowledge`` gives it."""
+    from traffickingmonitor.disclosure.atoms import VIEWS, Sheet, attack_atoms
+
+    sheets, truth = {}, {}
+    for tid, t in tables.items():
+        own = shown.get(tid, {})
+        cells = pd.DataFrame({c: own.get(c, t.frame[c].astype(str).tolist()) for c in t.counts})
+        sheets[tid] = Sheet(tid, cells, False, knowledge.get(tid, {}), t.frame, t.dimensions)
+        truth.update({(tid, r, c): int(v) for c in t.counts for r, v in enumerate(t.frame[c])})
+    return attack_atoms(sheets, members, {}, truth, 10, 3, VIEWS["tables"]).verdicts
+
+
+def _towns(pooled: bool, b_in_both: int = 2):
+    """Persons of 2019 and 2020 by town, and the cohort by year of first registration: 3
+    of town A and 2 of town B in both years, 4 of town C and 10 of town B in 2019 only, 13
+    of town B and 5 of town D in 2020 only. So the persons of 2020 registered before (23 -
+    18 = 5) include the 3 of town A; the attacker knows it from which years town A's
+    persons have, a reader does not."""
+    spec = [("A", (2019, 2020), 3), ("B", (2019, 2020), b_in_both), ("C", (2019,), 4)]
+    spec += [("B", (2019,), 12 - b_in_both), ("B", (2020,), 15 - b_in_both), ("D", (2020,), 5)]
+    rows, n = [], 0
+    for town, years, count in spec:
+        for _ in range(count):
+            rows += [{"unit_id": f"p{n}", "year": y, "town": town} for y in years]
+            n += 1
+    person_years = pd.DataFrame(rows)
+    first = person_years.groupby("unit_id", as_index=False)["year"].min()
+    first = first.rename(columns={"year": "cohort_year"})
+    towns = ("town",) if pooled else ("year", "town")
+    sources = {
+        "totals": (("year",), person_years),
+        "towns": (towns, person_years),
+        "cohort": (("cohort_year",), first),
+    }
+    tables, members = {}, {}
+    for tid, (dims, src) in sources.items():
+        tables[tid] = _table(tid, dims, src, margin_of="" if tid != "totals" else None)
+        members[tid] = m.members(tables[tid].frame, dims, src, unit="person", column="persons")
+    return tables, members
+
+
+def _findings(verdict, row: int) -> list[str]:
+    return [f for f in verdict.recovered if f.startswith(f"row {row} ")]
+
+
+def test_which_years_a_table_by_year_counts_a_unit_in_is_a_fact_of_the_data(monkeypatch):
+    """Town A's persons of 2020 (3, hidden with town D's) are at most the persons of 2020
+    registered before, 5, for an attacker that knows they were all registered in 2019 too.
+    A reader knows only the rows of each year: with the unit one year fewer beside the
+    patterns that occur, that finding goes. (The attacker still knows which towns the
+    persons of both years were in, and narrows other cells by it.)"""
+    from traffickingmonitor.disclosure import atoms
+
+    tables, members = _towns(pooled=False)
+    frame = tables["towns"].frame
+    assert frame[["year", "town", "persons"]].to_numpy().tolist() == [
+        [2019, "A", 3],
+        [2019, "B", 12],
+        [2019, "C", 4],
+        [2020, "A", 3],
+        [2020, "B", 15],
+        [2020, "D", 5],
+    ]
+    assert tables["cohort"].frame["persons"].tolist() == [19, 18]
+    shown = {"towns": {"persons": ["<10", "12", "<10", "<10", "15", "<10"]}}
+    verdict = _attack_shown(tables, members, shown, {})["towns"]
+    assert verdict.attacked and verdict.hidden == 4 and _findings(verdict, 4) == []
+    monkeypatch.setattr(atoms._YearsApart, "alternatives", lambda self, tid, link, cells: [])
+    knowing = _attack_shown(tables, members, shown, {})["towns"]
+    assert _findings(knowing, 4) == [
+        "row 4 persons: 1..5, needs 1..6 from: -1 cohort row 2 persons, +1 totals row 2 persons"
+    ]
+
+
+def test_which_years_a_pooled_count_holds_is_a_fact_of_the_data():
+    """Persons pooled over the two years (person-years), none of town B in both: town A's 6
+    are 3 persons of both years, twice the 3 persons of 2020 registered before for an
+    attacker that knows it. Told the table is pooled (``pooled_years``), the attacker takes
+    each person for possibly one year fewer, and that finding goes."""
+    tables, members = _towns(pooled=True, b_in_both=0)
+    assert tables["towns"].frame["persons"].tolist() == [6, 27, 4, 5]
+    assert tables["cohort"].frame["persons"].tolist() == [19, 20]
+    shown = {"towns": {"persons": ["<10", "27", "<10", "<10"]}}
+    knowing = _attack_shown(tables, members, shown, {})["towns"]
+    assert _findings(knowing, 1) == [
+        "row 1 persons: pinned down to 6 from: -2 cohort row 2 persons, +2 totals row 2 persons"
+    ]
+    declared = _attack_shown(tables, members, shown, {"towns": {"pooled_years": 2}})["towns"]
+    assert declared.attacked and declared.hidden == 3 and _findings(declared, 1) == []

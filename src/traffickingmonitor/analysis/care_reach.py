@@ -133,6 +133,11 @@ def care_reach_tables(
                     "flag_window": FLAG_WINDOW,
                     "min_municipality": min_municipality,
                     "same_cells": _same_as_curves(by, windows, follow),
+                    "follow_windows": {
+                        "time": "days",
+                        "followed": "persons",
+                        "within": "reached",
+                    },
                 },
                 # the shown municipalities are a selection: they do not add up to the total
                 margin_of="" if by in ("all", "municipality") else "care_reach",

@@ -16,8 +16,20 @@ import pandas as pd
 #: cell: the areas of a year are the year's persons) and ``follow_up`` (a curve over time: the
 #: ``time`` dimension, the ``at_risk`` column of those still followed, and the ``exits``
 #: columns that count, from the time on, those who left by an event; anyone may also leave
-#: unseen, censored).
-KNOWLEDGE = ("registrations_per_person", "union_rows", "same_cells", "adds_to", "follow_up")
+#: unseen, censored) and ``follow_windows`` (an outcome within windows of time: the ``time``
+#: dimension, the ``followed`` column of those followed at least that long, and the
+#: ``within`` column of those among them with the outcome by then: care within 90 days) and
+#: ``pooled_years`` (the number of years pooled: each year of a unit counts once in every
+#: count column, a sum of yearly figures).
+KNOWLEDGE = (
+    "registrations_per_person",
+    "union_rows",
+    "same_cells",
+    "adds_to",
+    "follow_up",
+    "follow_windows",
+    "pooled_years",
+)
 
 
 @dataclass(frozen=True)

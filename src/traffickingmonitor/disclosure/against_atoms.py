@@ -9,8 +9,11 @@ given those relations and protects again, until the attacker recovers nothing::
     protect -> attack from the atoms -> add the relations found -> protect ...
 
 The relations only add to what the engine's attacker knows, so each round hides at least what
-it must; the loop ends when the attacker recovers nothing, or stops with an error (nothing
-published) when a round finds no relation it did not have.
+it must. Each round also starts from the cells the rounds before it hid: a relation is found
+for the cells a pattern hides, and a new pattern that showed them again would leave them to
+relations nobody has looked for (the loop would go round in circles). The pattern only grows,
+so the loop ends: when the attacker recovers nothing, or with an error (nothing published)
+when a round finds no relation it did not have.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
@@ -89,9 +93,11 @@ def protect_against_atoms(
         raise ValueError(f"only suppression is protected against the atoms ({rule.method})")
     truth = truth_of(tables)
     found: list[Relation] = []
+    kept: frozenset = frozenset()
     t0 = time.perf_counter()
     for round_ in range(1, max_rounds + 1):
-        protection = protect_edition_details(tables, rule, tuple(found))
+        protection = protect_edition_details(tables, rule, tuple(found), kept)
+        kept |= _hidden_cells(protection)
         t1 = time.perf_counter()
         attack = attack_protected(protection.tables, members, missing or {}, truth, rule, view)
         recovered = [v for v in attack.verdicts.values() if v.recovered]
@@ -121,4 +127,12 @@ def protect_against_atoms(
         f"the attacker from the microdata still recovers {cells} cells after {round_} rounds "
         f"of protection (tables {', '.join(sorted(v.table_id for v in recovered))}; "
         "`disclosure-check --microdata` shows how); nothing was published"
+    )
+
+
+def _hidden_cells(protection: EditionProtection) -> frozenset:
+    """(table, row, column) of every cell the pattern hides."""
+    cells, hidden = protection.model.cells, protection.suppression.hidden
+    return frozenset(
+        (cells[i].table_id, cells[i].row, cells[i].column) for i in np.flatnonzero(hidden)
     )

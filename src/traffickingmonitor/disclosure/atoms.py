@@ -24,6 +24,7 @@ tables whose members cannot be made from the microdata (they are reported "not a
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -368,6 +369,9 @@ def _block_atoms(
     rows_of = _Rows(sheets, cell_id, where)
     hiding = {blocks.block(where[i][0]) for i in hidden}
     possible = _Possible(sheets, rows_of)
+    apart = _YearsApart(
+        in_key, link_id[kind.index.get_indexer(in_key["key"])], rows_of, sheets, blocks.key
+    )
     for b, sub in allm.groupby("block", sort=True):
         parts = (sub["cell"].astype(str) + "*" + sub["weight"].astype(str)).groupby(
             sub["key"], sort=False
@@ -390,15 +394,20 @@ def _block_atoms(
             continue
         seen = set(link_key[first] + "\x1e" + pattern[first])
         for unit, cells in entries.groupby("key", sort=False)[["cell", "weight"]]:
-            for alt in possible.alternatives(b, list(cells.itertuples(index=False, name=None))):
-                name = link_key[unit] + "\x1e" + "|".join(f"{c}*{w}" for c, w in alt)
-                if not alt or name in seen:
+            cells = list(cells.itertuples(index=False, name=None))
+            link = link_id[kind.index.get_loc(unit)]
+            for other, alt in [
+                *((link, alt) for alt in possible.alternatives(b, cells)),
+                *apart.alternatives(b, link, cells),
+            ]:
+                name = link_names[other] + "\x1e" + "|".join(f"{c}*{w}" for c, w in alt)
+                if name in seen:
                     continue
                 seen.add(name)
-                rows.append(np.asarray([c for c, _ in alt]))
+                rows.append(np.asarray([c for c, _ in alt], dtype=np.int64))
                 cols.append(np.full(len(alt), n_atoms))
                 data.append(np.asarray([w for _, w in alt], float))
-                atom_link.append(link_id[kind.index.get_loc(unit)])
+                atom_link.append(other)
                 atom_block.append(b)
                 n_atoms += 1
     counted = set(allm["cell"].unique())
@@ -442,9 +451,107 @@ def _block_atoms(
     return S, sp.vstack([link, repeats], format="csr")
 
 
+class _YearsApart:
+    """A unit one year fewer or one year more: its years in the key table changed by one, and
+    what that year counts in a table by year or pooled over the years with it.
+
+    The tables are linked by the units' years (their cells in ``totals``). Within a table by
+    ``year``, a unit's rows of one year say nothing of its other years: that the persons of a
+    municipality in 2016 were registered again in 2017 (or were not) is a fact of the data,
+    not of the table. So in such a table each unit's pattern is joined by the pattern of a
+    unit without one of its years (its rows of that year gone) and of a unit with a year
+    more (in the rows it has in its last year), linked to those years (where such units
+    exist: a key no unit has is empty in every table). In a table pooled over the years
+    (``pooled_years``: each year of a unit counts once in every count column, a sum of
+    yearly figures) the unit counts once fewer, or once more, in one of its rows of each
+    column. Other tables without a ``year`` dimension (a cohort by the year of first
+    registration) are left as they are: their rows may depend on every year of a unit."""
+
+    def __init__(self, in_key: pd.DataFrame, link: np.ndarray, rows: _Rows, sheets: dict, key: str):
+        self.rows, self.sheets = rows, sheets
+        by_link: dict[int, set] = {}
+        for cell, lk in zip(in_key["cell"].to_numpy(), link, strict=True):
+            by_link.setdefault(int(lk), set()).add((self._year(int(cell)), int(cell)))
+        self.cells = {lk: frozenset(c) for lk, c in by_link.items()}
+        self.of_cells = {frozenset(cell for _, cell in c): lk for lk, c in self.cells.items()}
+        #: (year, column) -> the key table's cell
+        self.key_cell = {
+            (self._year(i), column): i for (tid, _, column), i in rows.cell_id.items() if tid == key
+        }
+        self.years = sorted({y for y, _ in self.key_cell if y is not None})
+
+    def _year(self, cell: int) -> str | None:
+        tid, row, _ = self.rows.where[cell]
+        dims = self.rows.dims.get(tid, ())
+        if "year" not in dims or tid not in self.rows.values:
+            return None
+        return self.rows.values[tid][row][dims.index("year")]
+
+    def alternatives(self, tid: str, link: int, cells: list[tuple[int, float]]):
+        """(link, pattern) of the unit of ``link`` with ``cells`` in ``tid``, one year fewer
+        or more, per year."""
+        by_year = "year" in self.rows.dims.get(tid, ()) and tid in self.rows.values
+        pooled = tid in self.sheets and self.sheets[tid].knowledge.get("pooled_years")
+        key = self.cells.get(link, frozenset())
+        years = {y for y, _ in key}
+        if not (by_year or pooled) or not years or None in years:
+            return []
+        column = self.rows.where[next(iter(key))[1]][2]
+        out = []
+        for year in self.years:
+            if year in years:
+                if len(years) < 2:
+                    continue
+                other = self.of_cells.get(frozenset(c for y, c in key if y != year))
+            else:
+                more = self.key_cell.get((year, column))
+                other = self.of_cells.get(frozenset({c for _, c in key} | {more}))
+            if other is None:
+                continue
+            if year in years and by_year:
+                out.append((other, sorted((c, w) for c, w in cells if self._year(c) != year)))
+            elif by_year:
+                out += [(other, p) for p in self._in_year(tid, cells, max(years), year)]
+            else:
+                step = -1 if year in years else 1
+                out += [(other, p) for p in self._once(cells, step)]
+        return out
+
+    def _in_year(self, tid: str, cells, last: str, year: str) -> list[list]:
+        """The pattern with its rows of year ``last`` also in ``year`` (none where such a row
+        is not published)."""
+        at = self.rows.dims[tid].index("year")
+        more = []
+        for c, w in cells:
+            if self._year(c) != last:
+                continue
+            _, row, column = self.rows.where[c]
+            values = list(self.rows.values[tid][row])
+            values[at] = year
+            there = self.rows.row_at(tid, tuple(values))
+            cell = None if there is None else self.rows.cell_id.get((tid, there, column))
+            if cell is None:
+                return []
+            more.append((cell, w))
+        return [sorted([*cells, *more])] if more else []
+
+    def _once(self, cells: list[tuple[int, float]], step: int) -> list[list]:
+        """The pattern counted ``step`` (-1 or 1) times more in one row of each column (any
+        row it is in)."""
+        columns: dict[str, list] = {}
+        for c, _ in cells:
+            columns.setdefault(self.rows.where[c][2], []).append(c)
+        out = []
+        for changed in itertools.product(*columns.values()):
+            weights = {c: w + step * (c in changed) for c, w in cells}
+            out.append(sorted((c, w) for c, w in weights.items() if w > 0))
+        return out
+
+
 class _Possible:
     """Patterns a unit could have had within a table, by what a reader knows of the table's
-    definition (its ``follow_up`` and ``union_rows``), beside those that occur.
+    definition (its ``follow_up``, ``follow_windows`` and ``union_rows``), beside those that
+    occur.
 
     Which combinations of a table's cells occur is a fact of the data, not of the definitions:
     that nobody left follow-up unseen between two months, or that no suspect had exactly these
@@ -468,6 +575,8 @@ class _Possible:
         out = []
         if knowledge.get("follow_up") and tid in self.rows.values:
             out += self._follow_up(tid, cells, knowledge["follow_up"])
+        if knowledge.get("follow_windows") and tid in self.rows.values:
+            out += self._windows(tid, cells, knowledge["follow_windows"])
         for dim, union in (knowledge.get("union_rows") or {}).items():
             if tid in self.rows.values and dim in self.rows.dims[tid]:
                 out += self._union(tid, cells, dim, _label(union))
@@ -580,6 +689,30 @@ class _Possible:
         if _time(e[1]) > last:
             choices.append((_time(e[1]), e))
         return [pattern(dict.fromkeys(now, c)) for c in choices if c != (last, e)]
+
+    def _windows(self, tid: str, cells, spec: dict) -> list[list]:
+        """An outcome within windows: the unit followed to any window (or not to the first:
+        in no cell) and with the outcome from any window on, or never (the same in every
+        group it is in, a person in two victim groups). Whether anyone had the outcome
+        between two windows is a fact of the data; a table has few windows, so every
+        combination is added."""
+        time, followed, within = spec["time"], spec["followed"], spec["within"]
+        place, along = self._place(tid, time)
+        weight = cells[0][1]
+        groups = {place[self.rows.where[cell][1]][0] for cell, _ in cells}
+        times = sorted({_time(t) for g in groups for t in along[g]})
+        found = []
+        for last in [-math.inf, *times]:
+            for first in [*times, math.inf]:
+                alt = []
+                for g in groups:
+                    for t in along[g]:
+                        if _time(t) <= last:
+                            alt.append(self._cell(tid, time, g, t, followed))
+                            if _time(t) >= first:
+                                alt.append(self._cell(tid, time, g, t, within))
+                found.append(sorted((c, weight) for c in alt if c is not None))
+        return found
 
     def _union(self, tid: str, cells, dim: str, union: str) -> list[list]:
         place, along = self._place(tid, dim)

@@ -115,9 +115,15 @@ def _weight(table: MonitorTable) -> float:
     return DETAIL_WEIGHT if set(table.dimensions) & set(DETAIL_DIMENSIONS) else 1.0
 
 
-def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule, found: tuple = ()):
+def _suppress(
+    tables: dict[str, MonitorTable],
+    rule: DisclosureRule,
+    found: tuple = (),
+    keep_hidden: frozenset = frozenset(),
+):
     """The model (with the relations ``found`` from the microdata), the primary masks and the
-    suppression pattern of ``tables``."""
+    suppression pattern of ``tables`` (grown from the cells ``keep_hidden``: table, row,
+    column)."""
     model = build_model(tables, found, pin_from=rule.threshold)
     masks = {tid: primary_mask(t, rule) for tid, t in tables.items()}
     primary = [
@@ -135,6 +141,9 @@ def _suppress(tables: dict[str, MonitorTable], rule: DisclosureRule, found: tupl
             protection_level=rule.protection_level,
             banded=np.asarray(banded, bool),
             weight=np.asarray([weights[c.table_id] for c in model.cells]),
+            keep_hidden=np.asarray(
+                [(c.table_id, c.row, c.column) in keep_hidden for c in model.cells], bool
+            ),
         )
     except ProtectionError as exc:
         table = tables[exc.cell.table_id]
@@ -170,11 +179,15 @@ def _to_show_as_x(tables: dict[str, MonitorTable], model, result, found: tuple =
 
 
 def protect_edition_details(
-    tables: dict[str, MonitorTable], rule: DisclosureRule | None = None, found: tuple = ()
+    tables: dict[str, MonitorTable],
+    rule: DisclosureRule | None = None,
+    found: tuple = (),
+    keep_hidden: frozenset = frozenset(),
 ) -> EditionProtection:
     """The protected tables of an edition and how they were made; ``found``: relations
     between cells the attacker from the microdata found (:mod:`against_atoms`), protected
-    against as the declared ones are (suppression only)."""
+    against as the declared ones are, and ``keep_hidden``: cells (table, row, column) a
+    pattern found before hid, hidden again (suppression only)."""
     rule = rule or DisclosureRule()
     t0 = time.perf_counter()
     if rule.method == "rounding":
@@ -192,7 +205,7 @@ def protect_edition_details(
     # its table then shows every hidden cell as x (telling nothing but "a count") and the
     # edition is protected again (a few rounds at most: each round turns tables to x only).
     for round_ in range(1 + MAX_X_ROUNDS):
-        model, masks, result = _suppress(tables, rule, found)
+        model, masks, result = _suppress(tables, rule, found, keep_hidden)
         stuck = _to_show_as_x(tables, model, result, found)
         if not stuck or round_ == MAX_X_ROUNDS:
             break

@@ -17,7 +17,9 @@ knows about how tables hang together becomes a linear constraint:
   at most ``T``, and the rows together are at least ``T``;
 * declared **relations** (``declarations.RELATIONS``) and persons <= registrations per row;
 * what a reader knows of a **follow-up curve** (``extra["follow_up"]``): at risk never grows,
-  exits never fall, and those that exit between two times were at risk at the first.
+  exits never fall, and those that exit between two times were at risk at the first; and of
+  an **outcome within windows** (``extra["follow_windows"]``): those followed for a longer
+  window were followed for a shorter one, and so on (``_follow_windows``).
 
 The secondary-suppression engine, the rounding engine and the audit all work on this model,
 so the engine protects against exactly the attacker the audit plays.
@@ -247,6 +249,7 @@ class _Builder:
         self._relations()
         self._same_cells()
         self._follow_up()
+        self._follow_windows()
         self._adds_to()
         self._unions()
         self._ordered_columns()
@@ -616,6 +619,39 @@ class _Builder:
                     for j in range(i + 1, len(order) - 1):
                         left = [(ex[j], 1) for ex in exits] + [(ex[i], -1) for ex in exits]
                         self._at_most([*left, (at_risk[j + 1], 1)], [(at_risk[i], 1)])
+
+    def _follow_windows(self) -> None:
+        """What a reader knows of an outcome within windows (``extra["follow_windows"]``: the
+        time dimension, the column of those followed at least that long and the column of
+        those among them with the outcome within it), per group, its windows d0 < d1 < ...:
+
+        * followed(dj) <= followed(di) and within(di) <= followed(di);
+        * within(di) - within(dj) <= followed(di) - followed(dj): those counted within di and
+          not within dj are no longer followed at dj (read the other way: those followed to
+          dj without the outcome were followed to di without it).
+
+        Nothing bounds within(dj) - within(di) but followed(dj): anyone may have the outcome
+        between two windows."""
+        for tid, t in self.tables.items():
+            spec = t.extra.get("follow_windows")
+            if not spec or spec["time"] not in t.frame:
+                continue
+            frame = t.frame.reset_index(drop=True)
+            others = [d for d in t.dimensions if d != spec["time"]]
+            groups = frame.groupby(others, sort=False).indices if others else {(): frame.index}
+            for positions in groups.values():
+                order = sorted(positions, key=lambda p: float(frame.at[p, spec["time"]]))
+                followed, within = (
+                    [self.cell_at.get((tid, int(p), column)) for p in order]
+                    for column in (spec["followed"], spec["within"])
+                )
+                for i in range(len(order)):
+                    self._at_most([(within[i], 1)], [(followed[i], 1)])
+                    for j in range(i + 1, len(order)):
+                        self._at_most([(followed[j], 1)], [(followed[i], 1)])
+                        self._at_most(
+                            [(within[i], 1), (followed[j], 1)], [(within[j], 1), (followed[i], 1)]
+                        )
 
     def _at_most(self, small: list[tuple], large: list[tuple]) -> None:
         """sum(coef x cell) of ``small`` <= that of ``large``; nothing where a cell of

@@ -178,6 +178,7 @@ def suppress(
     time_limit: float = MILP_TIME_LIMIT,
     banded: np.ndarray | None = None,
     weight: np.ndarray | None = None,
+    keep_hidden: np.ndarray | None = None,
 ) -> SuppressionResult:
     """Primary cells (per model cell) -> the hidden cells of a pattern that protects them all.
 
@@ -189,6 +190,10 @@ def suppress(
     ``weight`` (default 1 per model cell) scales the cost of hiding a cell, ``weight x (1 +
     value)``: a low weight marks detail to hide before the figures readers look for. A cell
     shown in several tables costs its highest weight.
+
+    ``keep_hidden`` (default none) marks cells hidden from the start, as a pattern found
+    before: the pattern only grows from it (a helper cell the attacker can compute exactly
+    is still shown again).
     """
     t0 = time.perf_counter()
     group_of, groups = _groups(model)
@@ -200,6 +205,8 @@ def suppress(
     g_weight = np.zeros(len(groups))
     np.maximum.at(g_weight, group_of, np.ones(len(primary)) if weight is None else weight)
     g_hidden = g_primary.copy()
+    if keep_hidden is not None:
+        g_hidden[group_of[np.asarray(keep_hidden, bool)]] = True
     result = SuppressionResult(
         np.zeros(len(model.cells), bool),
         np.zeros(len(model.cells), bool),
