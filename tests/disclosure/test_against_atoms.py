@@ -132,6 +132,38 @@ def test_a_round_starts_from_the_cells_the_rounds_before_it_hid():
     assert status(keep_hidden=keep) == ["secondary", "secondary"]
 
 
+def test_a_figure_repeated_under_another_name_is_found_without_a_declaration():
+    """The programme repeats the care organisations' persons of both years, undeclared. The
+    declared model alone hides care in one table and shows it in the other; protected with
+    the repeats the microdata show, the two are one cell, and the members are made only for
+    the tables of a possible repeat."""
+    from traffickingmonitor.disclosure.against_atoms import protect_with_repeats
+    from traffickingmonitor.disclosure.edition import protect_edition_details
+
+    tables, members = _edition(1416, 81, ["orgs"])
+    plain = protect_edition_details(tables, RULE)
+    recovered = attack_protected(plain.tables, members, {}, truth_of(tables), RULE).verdicts
+    assert recovered["orgs"].recovered, "the declared model alone misses the repeat"
+    asked = []
+
+    def members_of(tids):
+        asked.append(set(tids))
+        return members
+
+    done = protect_with_repeats(tables, RULE, members_of)
+    assert asked[0] == {"orgs", "programme"}
+    verdicts = attack_protected(done.tables, members, {}, truth_of(tables), RULE).verdicts
+    assert all(v.attacked and not v.recovered for v in verdicts.values()), [
+        v.line() for v in verdicts.values() if v.recovered
+    ]
+    assert any("repeated under another name" in n for n in done.notes)
+    # care and the programme: hidden or shown alike, year by year
+    care = tables["orgs"].frame["org"] == "care"
+    orgs = done.tables["orgs"].frame.loc[care, "persons"].astype(str).tolist()
+    programme = done.tables["programme"].frame["numerator"].astype(str).tolist()
+    assert orgs == programme
+
+
 def test_a_loop_that_does_not_close_publishes_nothing_and_tells_no_value():
     """Stopped before the relations found reach the engine, the loop raises; its message (it
     reaches the run's log) names the tables, never a recovered count."""

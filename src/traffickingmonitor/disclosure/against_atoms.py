@@ -31,6 +31,7 @@ from traffickingmonitor.disclosure.atoms import (
     AtomAttack,
     Relation,
     attack_protected,
+    repeats_in_sight,
 )
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
@@ -127,6 +128,51 @@ def protect_against_atoms(
         f"the attacker from the microdata still recovers {cells} cells after {round_} rounds "
         f"of protection (tables {', '.join(sorted(v.table_id for v in recovered))}; "
         "`disclosure-check --microdata` shows how); nothing was published"
+    )
+
+
+def protect_with_repeats(
+    tables: dict[str, MonitorTable],
+    rule: DisclosureRule,
+    members_of,
+    max_rounds: int = MAX_ROUNDS,
+) -> EditionProtection:
+    """Protect ``tables`` against the declared model and against every figure the microdata
+    show repeated under another name (:func:`atoms.repeats_in_sight`): one number, one cell,
+    without a declaration.
+
+    A repeat matters only where the pattern hides one of its cells and shows the other, so
+    the pattern is made first and then looked at; the repeats found are given to the engine
+    as relations, and the pattern grows from the last one until no hidden cell is repeated
+    by a shown one. ``members_of(table ids)``: per table, its members from the microdata
+    (made only for the tables of a possible repeat).
+
+    Raises
+    ------
+    NotClosedError
+        When hidden cells are still repeated after ``max_rounds``.
+    """
+    truth = truth_of(tables)
+    found: list[Relation] = []
+    kept: frozenset = frozenset()
+    t0 = time.perf_counter()
+    for _ in range(max_rounds):
+        protection = protect_edition_details(tables, rule, tuple(found), kept)
+        known = set(found)
+        new = [r for r in repeats_in_sight(protection.tables, truth, members_of) if r not in known]
+        if not new:
+            if found:
+                protection.notes.append(
+                    f"{len(found) // 2} figures repeated under another name, found in the "
+                    "microdata, hidden or shown alike"
+                )
+            protection.seconds = time.perf_counter() - t0
+            return protection
+        found += new
+        kept |= _hidden_cells(protection)
+    raise NotClosedError(
+        f"hidden cells are still repeated by shown ones after {max_rounds} rounds of "
+        "protection; nothing was published"
     )
 
 

@@ -302,17 +302,18 @@ def _explain(because: list[tuple[int, float]], where: dict, n_cells: int) -> str
 def _placed(members: dict[str, pd.DataFrame], cell_id: dict) -> pd.DataFrame:
     """Every member on a published cell: unit, unit_id, weight, cell (index), table, and
     ``key`` (the unit's kind and id)."""
+    of_table: dict[str, list] = {}
+    for (tid, row, column), i in cell_id.items():
+        of_table.setdefault(tid, []).append((row, column, i))
     frames = []
     for tid, frame in members.items():
-        ids = [
-            cell_id.get((tid, int(r), c))
-            for r, c in zip(frame["row"], frame["column"], strict=True)
-        ]
-        keep = [i is not None for i in ids]
-        f = frame.loc[keep, ["unit", "unit_id", "weight"]].copy()
-        f["cell"] = [i for i in ids if i is not None]
-        f["table"] = tid
-        frames.append(f)
+        lookup = pd.DataFrame(of_table.get(tid, []), columns=["row", "column", "cell"])
+        placed = frame[["unit", "unit_id", "weight", "row", "column"]].merge(
+            lookup.astype({"row": frame["row"].dtype, "column": frame["column"].dtype}),
+            on=["row", "column"],
+            sort=False,
+        )
+        frames.append(placed[["unit", "unit_id", "weight", "cell"]].assign(table=tid))
     allm = pd.concat(frames, ignore_index=True)
     allm["key"] = allm["unit"] + "\x1f" + allm["unit_id"].astype(str)
     return allm
@@ -808,9 +809,27 @@ class _Rows:
 
 
 def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int, rows: _Rows) -> sp.csr_matrix:
-    """Rows ``S_i - S_j = 0`` for cells of different blocks with the same units: a figure
-    under two names (the programme's persons reported by care and the reporting
-    organisations' care row).
+    """Rows ``S_i - S_j = 0`` for the cells :func:`repeated_pairs` finds, one per cell joined
+    to a figure."""
+    joined = {}  # union-find over cells
+
+    def root(c):
+        while joined.get(c, c) != c:
+            c = joined[c]
+        return c
+
+    out = []
+    for a, b, _ in repeated_pairs(allm, at_least, rows):
+        if root(a) != root(b):
+            joined[root(b)] = root(a)
+            out.append(S[int(b)] - S[int(a)])
+    return sp.vstack(out, format="csr") if out else sp.csr_matrix((0, S.shape[1]))
+
+
+def repeated_pairs(allm: pd.DataFrame, at_least: int, rows: _Rows) -> list[tuple[int, int, float]]:
+    """Cells of different blocks (``allm["block"]``) with the same units: a figure under two
+    names (the programme's persons reported by care and the reporting organisations' care
+    row), as (cell, cell, units).
 
     A reader knows such a figure from the definitions, so it holds along the dimensions the
     two tables share: in every year, not in one. Cells that agree in one year or one
@@ -818,9 +837,7 @@ def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int, rows: _Rows) -
     Two tables repeat each other once they share such a cell of ``at_least`` units; their
     smaller cells with the same units are then repeats too, while a small coincidence between
     other tables is not."""
-    marks = pd.util.hash_pandas_object(
-        allm["key"] + "*" + allm["weight"].astype(str), index=False
-    ).to_numpy()
+    marks = pd.util.hash_pandas_object(allm[["unit", "unit_id", "weight"]], index=False).to_numpy()
     cells = (
         pd.DataFrame({"cell": allm["cell"].to_numpy(), "mark": marks, "w": allm["weight"]})
         .groupby("cell")
@@ -852,20 +869,80 @@ def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int, rows: _Rows) -
         for a, b, w in found
         if w >= at_least
     }
-    joined = {}  # union-find over cells: one row per cell joined to a figure
+    return [
+        (a, b, w)
+        for a, b, w in found
+        if w >= at_least or frozenset((cells.at[a, "table"], cells.at[b, "table"])) in repeating
+    ]
 
-    def root(c):
-        while joined.get(c, c) != c:
-            c = joined[c]
-        return c
 
+def repeats_in_sight(
+    protected: dict,
+    truth: dict[CellKey, int],
+    members_of,
+    at_least: int = 10,
+) -> list[Relation]:
+    """The repeats (:func:`repeated_pairs`) between a hidden and a shown cell of ``protected``
+    in tables that share a dimension, as relations both ways (the hidden cell is the shown
+    one), for the engine.
+
+    Only a pair of cells with the same true value along every dimension their tables share
+    can be a repeat, so the members (``members_of(table ids)``: per table, its members) are
+    made only for the tables of such pairs: on most editions none. A pair that agrees in
+    one count only (tables that share no dimension, or a figure that is 0 elsewhere) is
+    common by chance (a municipality's 12 and a nationality's 12): making the members of
+    every such pair would cost every edition seconds (and memory in proportion to its
+    size), so such a repeat is left to the declared model (``same_cells``), and
+    ``disclosure-check --microdata`` looks for it.
+    """
+    sheets = sheets_of(protected)
+    cell_id = {
+        (tid, row, column): None
+        for tid, sheet in sheets.items()
+        for column in sheet.cells.columns
+        for row in range(len(sheet.cells))
+    }
+    cell_id = {key: i for i, key in enumerate(cell_id)}
+    where = {i: key for key, i in cell_id.items()}
+    rows = _Rows(sheets, cell_id, where)
+    shown = {i: _number(sheets[t].cells.at[r, c]) is not None for (t, r, c), i in cell_id.items()}
+    by_value: dict[int, list[int]] = {}
+    for key, i in cell_id.items():
+        if shown[i] and key in truth:
+            by_value.setdefault(truth[key], []).append(i)
+
+    def value(i) -> int:
+        return 0 if i is None else truth.get(where[i], 0)
+
+    candidates = []
+    for key, a in cell_id.items():
+        # an empty cell is a repeat of nothing (no units); a small one finds no shown value
+        hidden = not shown[a] and sheets[key[0]].cells.at[key[1], key[2]]
+        if not hidden or truth.get(key, 0) <= 0:
+            continue
+        dims = set(sheets[key[0]].dimensions)
+        for b in by_value.get(truth[key], ()):
+            if where[b][0] == key[0] or not dims & set(sheets[where[b][0]].dimensions):
+                continue
+            pairs = list(rows.along_shared(a, b) or ())
+            agree = all(value(pa) == value(pb) for pa, pb in pairs)
+            if agree and sum(value(pa) > 0 for pa, _ in pairs) >= 2:
+                candidates.append((a, b))
+    if not candidates:
+        return []
+    tids = {where[i][0] for pair in candidates for i in pair}
+    members = members_of(tids)
+    allm = _placed({t: f for t, f in members.items() if t in tids}, cell_id)
+    allm["block"] = allm["table"]
+    wanted = {frozenset(pair) for pair in candidates}
     out = []
-    for a, b, w in found:
-        pair = frozenset((cells.at[a, "table"], cells.at[b, "table"]))
-        if (w >= at_least or pair in repeating) and root(a) != root(b):
-            joined[root(b)] = root(a)
-            out.append(S[int(b)] - S[int(a)])
-    return sp.vstack(out, format="csr") if out else sp.csr_matrix((0, S.shape[1]))
+    for a, b, _ in repeated_pairs(allm, at_least, rows):
+        if frozenset((a, b)) in wanted:
+            out += [
+                Relation(((where[a], 1.0), (where[b], -1.0))),
+                Relation(((where[b], 1.0), (where[a], -1.0))),
+            ]
+    return out
 
 
 def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:

@@ -461,13 +461,19 @@ def _lookup(con, edition_id, tables, rule) -> tuple[EditionProtection | None, st
 
 def _compute(tables: Tables, rule: DisclosureRule, db, edition_id: str) -> EditionProtection:
     raw = tables() if callable(tables) else tables
-    if not (rule.against_microdata and rule.method == "suppression"):
+    if rule.method != "suppression":
         return protect_edition_details(raw, rule)
     from traffickingmonitor.analysis.microdata import stored_members
-    from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
+    from traffickingmonitor.disclosure import against_atoms
 
+    if not rule.against_microdata:
+        return against_atoms.protect_with_repeats(
+            raw,
+            rule,
+            lambda tids: stored_members(db, edition_id, {t: raw[t] for t in tids}).members,
+        )
     found = stored_members(db, edition_id, raw)
-    return protect_against_atoms(raw, rule, found.members, found.missing).protection
+    return against_atoms.protect_against_atoms(raw, rule, found.members, found.missing).protection
 
 
 def _store(con, edition_id, rule, protection, stale, strict) -> None:
