@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.stats.contingency import association
 
 from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import GROUP_BY, Cohort, horizon_days
@@ -400,9 +401,66 @@ COX_COVARIATES = {
     "residence_status": "nl_citizen",
 }
 COX_MIN_PERSONS = 20  # a level with fewer persons joins the reference (too little to estimate)
+# Two covariates at least this associated (Cramér's V) are not put in one model: the one listed
+# later in COX_COVARIATES gets a model of its own, without the other. For two yes/no covariates Cramér's V is the absolute
+# correlation, and from |r| = 0.7 on collinearity starts to distort a regression's estimates
+# severely (Dormann et al. 2013, Ecography 36: 27-46, a review of simulations); half of the
+# variation of the one is then in the other, and their two hazard ratios cannot be read apart.
+COX_COLLINEAR_V = 0.7
 #: a fit is at the maximum when every component of its score is at most this per event
 COX_SCORE_TOL = 1e-6
 HR_PER = 1000  # hazard ratios are stored ×1000, published to two decimals
+
+
+def _model_levels(values: pd.Series, ref: str) -> list[str]:
+    """The levels of a covariate the model estimates (besides ``ref``): those with at least
+    ``COX_MIN_PERSONS`` persons, and at least as many outside them."""
+    levels = []
+    for level in sorted(values.unique()):
+        n = int((values == level).sum())
+        # too few to estimate, or (nearly) everyone: no reference to compare with
+        if level != ref and COX_MIN_PERSONS <= n <= len(values) - COX_MIN_PERSONS:
+            levels.append(level)
+    return levels
+
+
+def collinear(cohort: Cohort) -> list[dict]:
+    """The covariates of ``COX_COVARIATES`` not put in the Cox model beside one listed before
+    them that they nearly are: Cramér's V of the two at least ``COX_COLLINEAR_V``.
+
+    Measured on the levels the model uses, not the raw categories: a level too small to
+    estimate joins the reference there and here, so a handful of persons in a rare category
+    (who could make a table of raw categories look more or less associated) weighs as it does
+    in the model. The outcome plays no part (a level without events, left out of the fit
+    later, still counts as its own level): which covariates are in the model is a property of
+    the covariates. Covariates are taken in their order; one is set apart because of the
+    first covariate kept before it that it is that close to. Victim groups are not measured: a
+    person can be in several, each is a yes/no of its own.
+
+    Returns
+    -------
+    list of dict
+        ``{"covariate", "because_of", "cramers_v"}`` per covariate set apart, V rounded to two
+        decimals (it is written so); empty when every covariate is in one model.
+    """
+    p = cohort.persons
+    model = {}
+    for var, ref in COX_COVARIATES.items():
+        values = p[var].astype(str)
+        levels = _model_levels(values, ref)
+        if levels:  # only the reference: the covariate is not in the model anyway
+            model[var] = values.where(values.isin(levels), ref)
+    kept, apart = [], []
+    for var, values in model.items():
+        for other in kept:
+            table = pd.crosstab(model[other], values).to_numpy()
+            v = float(association(table, method="cramer"))
+            if v >= COX_COLLINEAR_V:
+                apart.append({"covariate": var, "because_of": other, "cramers_v": round(v, 2)})
+                break
+        else:
+            kept.append(var)
+    return apart
 
 
 def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
@@ -410,15 +468,9 @@ def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     columns, labels = {}, []
     for var, ref in COX_COVARIATES.items():
         values = p[var].astype(str)
-        for level in sorted(values.unique()):
-            if level == ref:
-                continue
-            x = (values == level).to_numpy(float)
-            # too few to estimate, or (nearly) everyone: no reference to compare with
-            if not COX_MIN_PERSONS <= x.sum() <= len(x) - COX_MIN_PERSONS:
-                continue
+        for level in _model_levels(values, ref):
             name = f"{var}={level}"
-            columns[name] = x
+            columns[name] = (values == level).to_numpy(float)
             labels.append((name, var, level))
     for g in codes.VICTIM_GROUP.order():
         x = p["victim_groups"].map(lambda v, g=g: g in v).to_numpy(float)
@@ -432,6 +484,31 @@ def _design(cohort: Cohort) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
 _LOG_MAX = float(np.log(np.finfo(float).max))
 
 
+def _fit(time: np.ndarray, event: np.ndarray, x: pd.DataFrame) -> tuple[dict, dict]:
+    """Log hazard ratios and their standard errors per column of ``x`` (empty where there is
+    no model: too few events, no convergence)."""
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    if not len(x.columns) or event.sum() <= len(x.columns):
+        return {}, {}
+    # A level without events has no finite estimate: leave it out of the model.
+    x = x[[c for c in x.columns if event[x[c].to_numpy() > 0].sum() > 0]]
+    try:
+        model = PHReg(time, x.to_numpy(), status=event, ties="efron")
+        with warnings.catch_warnings():
+            # statsmodels warns on fits whose score is 1e-14; whether the partial likelihood
+            # is at its maximum is judged by its score below, and a model that is not gives no
+            # hazard ratios (an outcome, not a message)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fit = model.fit(disp=False)
+    except (np.linalg.LinAlgError, ValueError):
+        return {}, {}
+    if np.max(np.abs(model.score(fit.params))) > COX_SCORE_TOL * event.sum():
+        return {}, {}
+    return dict(zip(x.columns, fit.params, strict=True)), dict(zip(x.columns, fit.bse, strict=True))
+
+
 def cox_table(
     cohort: Cohort, time: np.ndarray, status: np.ndarray, with_members: bool = True
 ) -> MonitorTable:
@@ -441,31 +518,26 @@ def cox_table(
     hazard ratios compare the rate of re-victimisation among those still alive and in the
     country. Efron's method for ties (many events share a day). A level whose persons have
     no event, or a model that does not converge, gives no hazard ratio.
-    """
-    from statsmodels.duration.hazard_regression import PHReg
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    x, labels = _design(cohort)
+    A covariate nearly the same as one before it (:func:`collinear`) is not put in the model
+    beside it: two such hazard ratios side by side would each mean little. Its hazard ratios
+    come from a model of its own, with every other covariate but the one it nearly is, so
+    its rows (and their counts) stay; ``extra["own_model"]`` says which and why.
+    """
     event = (status == 1).astype(float)
+    own = collinear(cohort)
+    apart = frozenset(d["covariate"] for d in own)
+    x, labels = _design(cohort)
+    params, bse = _fit(time, event, x[[n for n, var, _ in labels if var not in apart]])
+    for d in own:
+        names = [n for n, var, _ in labels if var == d["covariate"]]
+        without = (apart - {d["covariate"]}) | {d["because_of"]}
+        own_params, own_bse = _fit(
+            time, event, x[[n for n, var, _ in labels if var not in without]]
+        )
+        params.update({n: own_params[n] for n in names if n in own_params})
+        bse.update({n: own_bse[n] for n in names if n in own_bse})
     rows = []
-    params = bse = None
-    if len(x.columns) and event.sum() > len(x.columns):
-        # A level without events has no finite estimate: leave it out of the model.
-        keep = [c for c in x.columns if event[x[c].to_numpy() > 0].sum() > 0]
-        x = x[keep]
-        try:
-            model = PHReg(time, x.to_numpy(), status=event, ties="efron")
-            with warnings.catch_warnings():
-                # statsmodels warns on fits whose score is 1e-14; whether the partial
-                # likelihood is at its maximum is judged by its score below, and a model that
-                # is not gives no hazard ratios (an outcome, not a message)
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                fit = model.fit(disp=False)
-            if np.max(np.abs(model.score(fit.params))) <= COX_SCORE_TOL * event.sum():
-                params = dict(zip(x.columns, fit.params, strict=True))
-                bse = dict(zip(x.columns, fit.bse, strict=True))
-        except (np.linalg.LinAlgError, ValueError):
-            params = None
     p = cohort.persons
     ids = p["person_id"].astype(str).to_numpy()
     who = members.Who(with_members)
@@ -474,8 +546,7 @@ def cox_table(
             member = p["victim_groups"].map(lambda v, g=level: g in v).to_numpy()
         else:
             member = (p[var].astype(str) == level).to_numpy()
-        beta = params.get(name) if params else None
-        se = bse.get(name) if bse else None
+        beta, se = params.get(name), bse.get(name)
         # an interval wider than a float holds (a level with one or two events) says nothing
         ok = (
             beta is not None
@@ -520,12 +591,24 @@ def cox_table(
         note_nl=(
             "Hazard ratio ×1000 (1000 = gelijk risico als de referentiegroep), met 95%-interval; "
             "alle kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
+            + "".join(
+                f" {_BY_NL[d['covariate']].capitalize()}: uit een eigen model zonder "
+                f"{_BY_NL[d['because_of']]} (bijna hetzelfde kenmerk)."
+                for d in own
+            )
         ),
         note_en=(
             "Hazard ratio ×1000 (1000 = same rate as the reference group), with 95% interval; "
             "all characteristics together in one model; death and emigration end follow-up."
+            + "".join(
+                f" {_BY_EN[d['covariate']].capitalize()}: from a model of its own without "
+                f"{_BY_EN[d['because_of']]} (nearly the same characteristic)."
+                for d in own
+            )
         ),
-        extra={"per": HR_PER},
+        # which covariates have a model of their own and why (words and a measure, no
+        # counts: nothing here is a cell for disclosure control)
+        extra={"per": HR_PER, "own_model": own, "collinear_at": COX_COLLINEAR_V},
         margin_of="",
         members=who.frame(),
     )

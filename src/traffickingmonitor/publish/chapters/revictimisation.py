@@ -95,6 +95,11 @@ TEXT = {
             "per jaar het hoogst voor {level} ({hr} keer die van {ref})."
         ),
         "cox_summary_none": "Geen kenmerk heeft een hazard ratio die duidelijk van 1 verschilt.",
+        "cox_own_model": (
+            "De hazard ratio's van {covariate} komen uit een eigen model zonder {because_of}, "
+            "omdat die twee kenmerken bijna hetzelfde zijn (Cramérs V {v}, waarbij 1 betekent "
+            "dat het ene kenmerk geheel uit het andere volgt)."
+        ),
         "cox_note": (
             "Oorzaakspecifiek Cox-model (Efron): overlijden en emigratie beëindigen de "
             "follow-up. Een hazard ratio boven 1 betekent een hoger risico per jaar dan de "
@@ -177,6 +182,11 @@ TEXT = {
             "is highest for {level} ({hr} times that of {ref})."
         ),
         "cox_summary_none": "No characteristic has a hazard ratio clearly different from 1.",
+        "cox_own_model": (
+            "The hazard ratios of {covariate} come from a model of their own without "
+            "{because_of}, because the two characteristics are nearly the same (Cramér's V "
+            "{v}, where 1 means that one characteristic follows entirely from the other)."
+        ),
         "cox_note": (
             "Cause-specific Cox model (Efron ties): death and emigration end follow-up. A hazard "
             "ratio above 1 means a higher yearly rate than the reference group; a victim group "
@@ -514,6 +524,7 @@ def _cox_block(ctx, w) -> Block:
         summary = w["cox_summary"].format(level=best[1], hr=fmt(best[0]), ref=best[2])
     else:
         summary = w["cox_summary_none"]
+    summary += "".join(" " + _own_model(d, w, lang) for d in table.spec.extra.get("own_model", ()))
     return Block(
         id="revictimisation-cox",
         title=w["cox"],
@@ -530,6 +541,17 @@ def _cox_block(ctx, w) -> Block:
         ],
         rows=rows,
         note=w["cox_note"],
+    )
+
+
+def _own_model(entry: dict, w: dict, lang: str) -> str:
+    """The sentence on a covariate with a Cox model of its own (``extra["own_model"]``), with
+    the labels of the breakdowns; Cramér's V is a measure, not a count: written as a decimal."""
+    label = GROUP_BY_LABEL[lang]
+    return w["cox_own_model"].format(
+        covariate=label.get(entry["covariate"], entry["covariate"]).lower(),
+        because_of=label.get(entry["because_of"], entry["because_of"]).lower(),
+        v=number(entry["cramers_v"], lang, 2),
     )
 
 
