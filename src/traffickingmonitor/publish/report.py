@@ -29,7 +29,7 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.progress import no_progress
-from traffickingmonitor.publish import csv_safe
+from traffickingmonitor.publish import csv_safe, eurostat
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters, edition_years
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
@@ -97,6 +97,7 @@ def write_report(
     make_folder(out)
     advance = step("Writing tables (CSV)", 1)
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
+    eurostat.write_annex(protected, tables_dir / "eurostat", lang)
     advance(1)
     advance = step("Drawing charts and writing HTML", 1)
     html = render_html(
