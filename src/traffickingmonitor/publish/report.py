@@ -86,7 +86,8 @@ def write_report(
     draft: bool = False,
     foreword: Path | None = None,
 ) -> WrittenReport:
-    """Write ``report.html``, ``report.pdf`` and ``tables/`` of an edition into ``out``.
+    """Write ``report.html``, ``report.pdf`` and ``tables/`` of an edition into ``out``;
+    ``tables/eurostat/`` holds the same cells in Eurostat's ``crim_thb`` layout (``eurostat``).
 
     ``draft``: the edition is not approved (``editions approve``): every page, and the
     metadata of the tables, say "concept / draft". ``foreword``: the analyst's Markdown file.
