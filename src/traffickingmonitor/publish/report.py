@@ -29,7 +29,7 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.progress import no_progress
-from traffickingmonitor.publish import csv_safe
+from traffickingmonitor.publish import csv_safe, eurostat
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters, edition_years
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
@@ -86,7 +86,8 @@ def write_report(
     draft: bool = False,
     foreword: Path | None = None,
 ) -> WrittenReport:
-    """Write ``report.html``, ``report.pdf`` and ``tables/`` of an edition into ``out``.
+    """Write ``report.html``, ``report.pdf`` and ``tables/`` of an edition into ``out``;
+    ``tables/eurostat/`` holds the same cells in Eurostat's ``crim_thb`` layout (``eurostat``).
 
     ``draft``: the edition is not approved (``editions approve``): every page, and the
     metadata of the tables, say "concept / draft". ``foreword``: the analyst's Markdown file.
@@ -97,6 +98,7 @@ def write_report(
     make_folder(out)
     advance = step("Writing tables (CSV)", 1)
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
+    eurostat.write_annex(protected, tables_dir / "eurostat", lang)
     advance(1)
     advance = step("Drawing charts and writing HTML", 1)
     html = render_html(

@@ -3,6 +3,7 @@
 from traffickingmonitor.publish.chapters import (
     care_reach,
     crime_overlap,
+    eurostat_annex,
     hidden_number,
     key_figures,
     local_figures,
@@ -40,6 +41,7 @@ CHAPTERS: list[Chapter] = [
     perpetrator_chain.CHAPTER,
     sources_quality.CHAPTER,
     method.CHAPTER,
+    eurostat_annex.CHAPTER,
 ]
 
 

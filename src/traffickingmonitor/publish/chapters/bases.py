@@ -38,6 +38,10 @@ BASES = {
             "personen per jaar van registratie."
         ),
         "chain": "Basis: verdachten en strafzaken per jaar, geen slachtoffers.",
+        "eurostat": (
+            "Basis: gepubliceerde cellen van dit rapport (personen per jaar van registratie, "
+            "{y0}–{y1}; de daderketen per jaar), in de indeling van Eurostat."
+        ),
     },
     "en": {
         "registered": (
@@ -66,6 +70,10 @@ BASES = {
             "year of registration."
         ),
         "chain": "Base: suspects and criminal cases per year, not victims.",
+        "eurostat": (
+            "Base: published cells of this report (persons by year of registration, {y0}–{y1}; "
+            "the perpetrator chain by year), in Eurostat's layout."
+        ),
     },
 }
 
