@@ -598,27 +598,34 @@ class _Builder:
         At risk at a time counts those followed up to that day, an exit counts from its day
         on: an exit on the day of tj is in both at_risk(tj) and exit(tj), so at risk falls by
         less than the exits, and no relation here compares the two at one time."""
+        for at_risk, *exits in self._over_time("follow_up", lambda s: (s["at_risk"], *s["exits"])):
+            n = len(at_risk)
+            for k in range(n - 1):
+                self._at_most([(at_risk[k + 1], 1)], [(at_risk[k], 1)])
+                for ex in exits:
+                    self._at_most([(ex[k], 1)], [(ex[k + 1], 1)])
+            for i in range(n):
+                for j in range(i + 1, n - 1):
+                    left = [(ex[j], 1) for ex in exits] + [(ex[i], -1) for ex in exits]
+                    self._at_most([*left, (at_risk[j + 1], 1)], [(at_risk[i], 1)])
+
+    def _over_time(self, key: str, columns):
+        """Per group of rows of a table declaring ``extra[key]`` (the rows that agree on every
+        dimension but its ``time``): the cells of each column of ``columns(spec)``, in order
+        of time."""
         for tid, t in self.tables.items():
-            spec = t.extra.get("follow_up")
+            spec = t.extra.get(key)
             if not spec or spec["time"] not in t.frame:
                 continue
             frame = t.frame.reset_index(drop=True)
             others = [d for d in t.dimensions if d != spec["time"]]
-            curves = frame.groupby(others, sort=False).indices if others else {(): frame.index}
-            for positions in curves.values():
+            groups = frame.groupby(others, sort=False).indices if others else {(): frame.index}
+            for positions in groups.values():
                 order = sorted(positions, key=lambda p: float(frame.at[p, spec["time"]]))
-                at_risk, *exits = (
+                yield [
                     [self.cell_at.get((tid, int(p), column)) for p in order]
-                    for column in (spec["at_risk"], *spec["exits"])
-                )
-                for k in range(len(order) - 1):
-                    self._at_most([(at_risk[k + 1], 1)], [(at_risk[k], 1)])
-                    for ex in exits:
-                        self._at_most([(ex[k], 1)], [(ex[k + 1], 1)])
-                for i in range(len(order)):
-                    for j in range(i + 1, len(order) - 1):
-                        left = [(ex[j], 1) for ex in exits] + [(ex[i], -1) for ex in exits]
-                        self._at_most([*left, (at_risk[j + 1], 1)], [(at_risk[i], 1)])
+                    for column in columns(spec)
+                ]
 
     def _follow_windows(self) -> None:
         """What a reader knows of an outcome within windows (``extra["follow_windows"]``: the
@@ -632,26 +639,16 @@ class _Builder:
 
         Nothing bounds within(dj) - within(di) but followed(dj): anyone may have the outcome
         between two windows."""
-        for tid, t in self.tables.items():
-            spec = t.extra.get("follow_windows")
-            if not spec or spec["time"] not in t.frame:
-                continue
-            frame = t.frame.reset_index(drop=True)
-            others = [d for d in t.dimensions if d != spec["time"]]
-            groups = frame.groupby(others, sort=False).indices if others else {(): frame.index}
-            for positions in groups.values():
-                order = sorted(positions, key=lambda p: float(frame.at[p, spec["time"]]))
-                followed, within = (
-                    [self.cell_at.get((tid, int(p), column)) for p in order]
-                    for column in (spec["followed"], spec["within"])
-                )
-                for i in range(len(order)):
-                    self._at_most([(within[i], 1)], [(followed[i], 1)])
-                    for j in range(i + 1, len(order)):
-                        self._at_most([(followed[j], 1)], [(followed[i], 1)])
-                        self._at_most(
-                            [(within[i], 1), (followed[j], 1)], [(within[j], 1), (followed[i], 1)]
-                        )
+        for followed, within in self._over_time(
+            "follow_windows", lambda s: (s["followed"], s["within"])
+        ):
+            for i in range(len(followed)):
+                self._at_most([(within[i], 1)], [(followed[i], 1)])
+                for j in range(i + 1, len(followed)):
+                    self._at_most([(followed[j], 1)], [(followed[i], 1)])
+                    self._at_most(
+                        [(within[i], 1), (followed[j], 1)], [(within[j], 1), (followed[i], 1)]
+                    )
 
     def _at_most(self, small: list[tuple], large: list[tuple]) -> None:
         """sum(coef x cell) of ``small`` <= that of ``large``; nothing where a cell of
