@@ -141,6 +141,16 @@ def run_command(
     if summary.identical_to is None and browser.at is not None:
         review_browser.mark_applied(db, summary.edition_id, state, until=browser.at)
     _print_run(summary)
+    refused = (summary.notes.get("protection") or {}).get("refused")
+    if refused:
+        console.print(
+            f"edition {summary.edition_id} is recorded, but its tables could not be protected: "
+            "no channel will publish it",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(refused)
 
 
 def _print_run(summary) -> None:
@@ -173,7 +183,14 @@ def _print_run(summary) -> None:
         ("chapters", "chapters", "report and serve read them", "build"),
     ):
         note = summary.notes.get(key) or {}
-        if note.get("stored") and note.get("computed", True):
+        if note.get("refused"):
+            console.print(
+                f"  {what}: none ({note['error']})",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        elif note.get("stored") and note.get("computed", True):
             console.print(f"  {what} stored ({note['seconds']:.1f} s): {read}", highlight=False)
         elif note.get("error"):
             console.print(

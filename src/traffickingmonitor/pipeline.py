@@ -143,6 +143,9 @@ def _store_protection(
             read_only=False,
             strict=True,
         )
+    except UserError as exc:  # a decision, not a failure: no channel may publish the edition
+        note = {"stored": False, "error": str(exc), "refused": exc.exit_code}
+        protected = None
     except Exception as exc:  # the edition is recorded: never lose it over its protection
         logging.getLogger(__name__).warning(
             "the protected tables of edition %s were not stored (%s): every channel computes them",

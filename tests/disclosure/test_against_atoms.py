@@ -4,15 +4,16 @@ sets of tables: whatever relations the engine was not told of, the loop of prote
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.tables import MonitorTable
-from traffickingmonitor.disclosure.against_atoms import NotClosedError, protect_against_atoms
+from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
 from traffickingmonitor.disclosure.atoms import attack_protected
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.rule import DisclosureRule
@@ -164,16 +165,31 @@ def test_a_figure_repeated_under_another_name_is_found_without_a_declaration():
     assert orgs == programme
 
 
-def test_a_loop_that_does_not_close_publishes_nothing_and_tells_no_value():
-    """Stopped before the relations found reach the engine, the loop raises; its message (it
-    reaches the run's log) names the tables, never a recovered count."""
+def test_a_loop_that_does_not_close_withholds_the_tables_still_recovered(caplog):
+    """Stopped before the relations found reach the engine, the loop withholds the tables in
+    which cells are still recovered: they keep their rows and a note, without a number, and
+    then no table gives anything away, to the attacker from the microdata nor to the
+    engine's own. The warning (it reaches the run's log) names the tables, never a count."""
+    from traffickingmonitor.disclosure.check import check_tables
+
     tables, members = _edition(1416, 81, ["orgs"])  # two rounds are needed here
-    with pytest.raises(NotClosedError) as raised:
-        protect_against_atoms(tables, RULE, members, max_rounds=1)
-    message = str(raised.value)
-    assert "orgs" in message and "nothing was published" in message
+    with caplog.at_level(logging.WARNING):
+        done = protect_against_atoms(tables, RULE, members, max_rounds=1)
+    assert done.withheld == ("orgs",)
+    orgs = done.protection.tables["orgs"]
+    assert orgs.withheld and set(orgs.frame["persons"]) == {"x"}
+    assert len(orgs.frame) == len(tables["orgs"].frame) and "Withheld" in orgs.spec.note_en
+    shown = [t for tid, t in done.protection.tables.items() if tid != "orgs"]
+    assert not any(t.withheld for t in shown)
+    verdicts = attack_protected(done.protection.tables, members, {}, truth_of(tables), RULE)
+    assert verdicts.verdicts["orgs"].line() == "withheld (no number published)"
+    assert all(v.ok for v in verdicts.verdicts.values())
+    checked = check_tables(tables, RULE, protection=done.protection)
+    assert checked.ok, checked.lines()
+    assert any("withheld" in n for n in done.protection.notes)
+    assert "orgs" in caplog.text
     # a finding reads "pinned down to 8 from: ..." or "2..9, needs 1..6": none of it here
-    assert not any(word in message for word in ("pinned", "from:", "needs", ".."))
+    assert not any(word in caplog.text for word in ("pinned", "from:", "needs", ".."))
 
 
 def _recovered(attack) -> set[tuple[str, str]]:

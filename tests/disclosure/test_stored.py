@@ -324,6 +324,30 @@ def test_a_failure_to_store_the_protection_loses_no_edition(tmp_path, input_dir,
     assert [r[3] for r in _rows(db)] == list(tables)
 
 
+def test_a_protection_that_refuses_stops_the_run_after_recording_the_edition(
+    tmp_path, input_dir, monkeypatch
+):
+    """When protection decides nothing may be published (its error is the user's, not a
+    crash), ``run`` keeps the edition, says so and exits with that error's code, not 0."""
+    from typer.testing import CliRunner
+
+    import traffickingmonitor.disclosure.stored as module
+    from traffickingmonitor.cli import app
+    from traffickingmonitor.disclosure.against_atoms import NotClosedError
+
+    def refused(*args, **kwargs):
+        raise NotClosedError("hidden cells are still repeated by shown ones")
+
+    monkeypatch.setattr(module, "stored_protection", refused)
+    monkeypatch.setenv("TRAFFICKINGMONITOR_KEY", KEY)
+    db = tmp_path / "s.duckdb"
+    res = CliRunner().invoke(app, ["run", str(input_dir), "--db", str(db)])
+    assert res.exit_code == NotClosedError.exit_code == 3, res.output
+    assert "still repeated" in res.output and "no channel will publish it" in res.output
+    edition, tables = editions.read_edition(db)
+    assert edition.edition_id in res.output and tables and _rows(db) == []
+
+
 def test_a_store_held_open_by_a_reader_is_not_locked_by_a_writer(demo_edition, tmp_path, caplog):
     """``report`` beside a running ``serve``: the reader keeps its connection, the command
     computes (and says it could not store)."""

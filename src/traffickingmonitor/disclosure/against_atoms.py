@@ -12,8 +12,11 @@ The relations only add to what the engine's attacker knows, so each round hides 
 it must. Each round also starts from the cells the rounds before it hid: a relation is found
 for the cells a pattern hides, and a new pattern that showed them again would leave them to
 relations nobody has looked for (the loop would go round in circles). The pattern only grows,
-so the loop ends: when the attacker recovers nothing, or with an error (nothing published)
-when a round finds no relation it did not have.
+so the loop ends: when the attacker recovers nothing, or when a round finds no relation it
+did not have. Then the tables in which it still recovers cells are withheld: published with
+their categories and a note, without a number. That only takes away from what a reader
+knows, so nothing else becomes recoverable, and the edition is published without them rather
+than not at all.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from traffickingmonitor.disclosure.atoms import (
 )
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.edition import EditionProtection, protect_edition_details
+from traffickingmonitor.disclosure.primary import withhold
 from traffickingmonitor.disclosure.rule import DisclosureRule
 from traffickingmonitor.errors import UserError
 
@@ -55,7 +59,8 @@ class AtomProtection:
     protection: EditionProtection
     attack: AtomAttack  # the last attack: nothing recovered
     relations: list[Relation]  # every relation the engine was given
-    rounds: int
+    rounds: int  # 0: the rounds did not close, ``withheld`` closed it
+    withheld: tuple[str, ...] = ()  # tables published without a number
 
 
 def protect_against_atoms(
@@ -84,15 +89,19 @@ def protect_against_atoms(
     view
         What the attacker knows of which combinations of cells occur (:data:`atoms.VIEWS`).
 
-    Raises
-    ------
-    NotClosedError
-        When a round finds no new relation, or after ``max_rounds``, while cells are still
-        recovered.
+    Notes
+    -----
+    When a round finds no relation it did not have, or after ``max_rounds``, while cells
+    are still recovered, the tables with recovered cells are withheld (published without a
+    number, :func:`primary.withhold`), which closes it.
     """
     if rule.method != "suppression":
         raise ValueError(f"only suppression is protected against the atoms ({rule.method})")
     truth = truth_of(tables)
+
+    def attack_of(published: dict) -> AtomAttack:
+        return attack_protected(published, members, missing or {}, truth, rule, view)
+
     found: list[Relation] = []
     kept: frozenset = frozenset()
     t0 = time.perf_counter()
@@ -100,7 +109,7 @@ def protect_against_atoms(
         protection = protect_edition_details(tables, rule, tuple(found), kept)
         kept |= _hidden_cells(protection)
         t1 = time.perf_counter()
-        attack = attack_protected(protection.tables, members, missing or {}, truth, rule, view)
+        attack = attack_of(protection.tables)
         recovered = [v for v in attack.verdicts.values() if v.recovered]
         log.info(
             "round %d: protected in %.1f s, attacked from the microdata in %.1f s: %d cells "
@@ -122,13 +131,36 @@ def protect_against_atoms(
         if not new:
             break
         found += new
-    # names the tables, never a recovered value: this message reaches the run's log
-    cells = sum(len(v.recovered) for v in recovered)
-    raise NotClosedError(
-        f"the attacker from the microdata still recovers {cells} cells after {round_} rounds "
-        f"of protection (tables {', '.join(sorted(v.table_id for v in recovered))}; "
-        "`disclosure-check --microdata` shows how); nothing was published"
+    attack, withheld = _withhold_recovered(protection, attack, attack_of)
+    protection.notes.append(
+        f"the attacker from the microdata still recovered cells after {round_} rounds of "
+        f"protection: tables withheld ({', '.join(withheld)})"
     )
+    protection.seconds = time.perf_counter() - t0
+    return AtomProtection(protection, attack, found, round_, withheld)
+
+
+def _withhold_recovered(
+    protection: EditionProtection, attack: AtomAttack, attack_of
+) -> tuple[AtomAttack, tuple[str, ...]]:
+    """Withhold the tables in which the attacker still recovers cells, until it recovers
+    none: the edition is published without their numbers rather than not at all.
+
+    A withheld table shows no number, so what a reader knows only shrinks and no other
+    hidden cell gets easier to recover: one withholding closes the loop, and the attack
+    after it says so (more are tried only should it not). Changes ``protection.tables``.
+    """
+    withheld: list[str] = []
+    while recovered := sorted(tid for tid, v in attack.verdicts.items() if v.recovered):
+        log.warning(
+            "the attacker from the microdata still recovers cells in %s: withheld",
+            ", ".join(recovered),
+        )
+        for tid in recovered:
+            protection.tables[tid] = withhold(protection.tables[tid])
+        withheld += recovered
+        attack = attack_of(protection.tables)
+    return attack, tuple(withheld)
 
 
 def protect_with_repeats(

@@ -64,8 +64,15 @@ class Verdict:
     recovered: list[str] = field(default_factory=list)
     why: str = ""  # why not attacked
     narrowest: float = math.inf
+    withheld: bool = False  # publishes no number: nothing to attack
+
+    @property
+    def ok(self) -> bool:
+        return self.withheld or (self.attacked and not self.recovered)
 
     def line(self) -> str:
+        if self.withheld:
+            return "withheld (no number published)"
         if not self.attacked:
             return f"not attacked ({self.why})"
         if self.recovered:
@@ -76,9 +83,12 @@ class Verdict:
 
 
 def sheets_of(protected: dict) -> dict[str, Sheet]:
-    """The count tables of protected tables as a reader sees them."""
+    """The count tables of protected tables as a reader sees them (a withheld table shows
+    no number, so there is nothing to read)."""
     out = {}
     for tid, p in protected.items():
+        if p.withheld:
+            continue
         counts = [c for c in p.spec.counts if c in p.frame]
         if counts:
             out[tid] = Sheet(
@@ -162,7 +172,7 @@ def attack_protected(
 ) -> AtomAttack:
     """:func:`attack_atoms` on protected tables as they are published, under ``rule``, with
     what the attacker knows of the combinations of cells (:data:`VIEWS`)."""
-    return attack_atoms(
+    attack = attack_atoms(
         sheets_of(protected),
         members,
         missing,
@@ -171,6 +181,10 @@ def attack_protected(
         rule.protection_level,
         VIEWS[view],
     )
+    for tid, p in protected.items():
+        if p.withheld:
+            attack.verdicts[tid] = Verdict(tid, False, withheld=True)
+    return attack
 
 
 def attack_atoms(

@@ -574,8 +574,11 @@ def published_from_csv(folder) -> list[Published]:
 
 
 def published_from_protected(protected: dict) -> list[Published]:
+    """The tables as a reader sees them (a withheld table shows no number: left out)."""
     out = []
     for tid, p in protected.items():
+        if p.withheld:
+            continue
         frame = p.frame
         for col in p.spec.counts:
             frame[col] = frame[col].map(lambda v: "" if v is None else str(v))

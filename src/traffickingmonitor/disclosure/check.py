@@ -39,9 +39,7 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        micro = self.microdata is None or all(
-            v.attacked and not v.recovered for v in self.microdata
-        )
+        micro = self.microdata is None or all(v.ok for v in self.microdata)
         web = self.channels is None or all(v.ok for v in self.channels)
         return all(v.ok for v in self.verdicts) and not self.problems and micro and web
 
@@ -82,7 +80,7 @@ class CheckResult:
             )
             width = max((len(v.table_id) for v in self.microdata), default=0)
             for v in self.microdata:
-                state = "ok  " if v.attacked and not v.recovered else "FAIL"
+                state = "ok  " if v.ok else "FAIL"
                 out.append(f"  {state}  {v.table_id:<{width}}  {v.line()}")
         out.append("all checks passed" if self.ok else "disclosure check FAILED")
         return out
@@ -130,7 +128,10 @@ def check_tables(
         rounding_base=base,
     )
     per = report.by_table()
-    for tid in protected:
+    for tid, p in protected.items():
+        if p.withheld:
+            result.verdicts.append(TableVerdict(tid, True, "withheld: no number published"))
+            continue
         s = per.get(tid, {"hidden": 0, "recovered": 0, "small": 0})
         widths = [f.high - f.low for f in report.findings if f.table_id == tid]
         width = f", narrowest interval {min(widths):g}" if widths else ""

@@ -125,6 +125,12 @@ class ProtectedTable:
             raise KeyError(f"{self.table_id}: {row} matches {len(hits)} rows")
         return self._frame[column].iloc[hits[0]]
 
+    @property
+    def withheld(self) -> bool:
+        """Whether the table publishes no number at all (:func:`withhold`)."""
+        counts = [c for c in self.spec.counts if c in self._status]
+        return bool(counts) and bool((self._status[counts] == WITHHELD).to_numpy().all())
+
     def shown_count(self, row: dict, column: str) -> int | None:
         """The count if it may be shown, else None (for derived figures: rates, shares)."""
         v = self.value(row, column)
@@ -134,6 +140,39 @@ class ProtectedTable:
 def _make(source, frame, suppressed, rule, status=None, accuracy=None) -> ProtectedTable:
     """For the engines of this package (suppression, rounding, noise)."""
     return ProtectedTable(_DOOR, source, frame, suppressed, rule, status, accuracy)
+
+
+#: the note a withheld table carries (Dutch, English)
+WITHHELD_NOTE = (
+    "Niet gepubliceerd in deze editie: met zo weinig personen waren de verborgen cellen van "
+    "deze tabel niet te beschermen tegen wat de andere tabellen laten zien.",
+    "Withheld in this edition: with so few persons, the hidden cells of this table could not "
+    "be protected against what the other tables show.",
+)
+
+
+def withhold(table: ProtectedTable) -> ProtectedTable:
+    """``table`` without a number: every count and estimate cell withheld (shown as ``x``).
+
+    Publishing nothing of a table only takes away from what a reader knows, so no other
+    table's hidden cell becomes easier to recover; the rows stay, so that every channel
+    shows the table's categories with the reason in its note.
+    """
+    frame = table.frame
+    cols = [c for c in (*table.spec.counts, *table.spec.estimates) if c in frame]
+    suppressed = pd.DataFrame(False, index=frame.index, columns=cols)
+    status = pd.DataFrame("", index=frame.index, columns=cols, dtype=object)
+    for col in cols:
+        present = frame[col].notna().to_numpy()
+        frame[col] = frame[col].astype(object).where(~present, table.rule.secondary_symbol)
+        suppressed[col] = present
+        status.loc[present, col] = WITHHELD
+    spec = dataclasses.replace(
+        table.spec,
+        note_nl=" ".join(filter(None, (table.spec.note_nl, WITHHELD_NOTE[0]))),
+        note_en=" ".join(filter(None, (table.spec.note_en, WITHHELD_NOTE[1]))),
+    )
+    return _make(spec, frame, suppressed, table.rule, status)
 
 
 def primary_mask(table: MonitorTable, rule: DisclosureRule) -> pd.DataFrame:
