@@ -8,12 +8,13 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.tables import MonitorTable
-from traffickingmonitor.disclosure.against_atoms import protect_against_atoms
+from traffickingmonitor.disclosure.against_atoms import NotClosedError, protect_against_atoms
 from traffickingmonitor.disclosure.atoms import attack_protected
 from traffickingmonitor.disclosure.attack import truth_of
 from traffickingmonitor.disclosure.rule import DisclosureRule
@@ -182,7 +183,7 @@ def test_a_loop_that_does_not_close_withholds_the_tables_still_recovered(caplog)
     shown = [t for tid, t in done.protection.tables.items() if tid != "orgs"]
     assert not any(t.withheld for t in shown)
     verdicts = attack_protected(done.protection.tables, members, {}, truth_of(tables), RULE)
-    assert verdicts.verdicts["orgs"].line() == "withheld (no number published)"
+    assert verdicts.verdicts["orgs"].line().startswith("withheld (no number published): ")
     assert all(v.ok for v in verdicts.verdicts.values())
     checked = check_tables(tables, RULE, protection=done.protection)
     assert checked.ok, checked.lines()
@@ -190,6 +191,25 @@ def test_a_loop_that_does_not_close_withholds_the_tables_still_recovered(caplog)
     assert "orgs" in caplog.text
     # a finding reads "pinned down to 8 from: ..." or "2..9, needs 1..6": none of it here
     assert not any(word in caplog.text for word in ("pinned", "from:", "needs", ".."))
+
+
+def test_a_withheld_table_whose_small_counts_the_others_give_away_publishes_nothing():
+    """Withholding helps only where the table's own numbers gave its small counts away. The
+    persons of the year registered by the police, beside the year's total, tell the care
+    organisations' persons (the only other organisation here; one a person a year) whether
+    or not the table by organisation is published: then nothing may be."""
+    units = _person_years(7, 30).replace({"org": {"kmar": "police"}})
+    made = {
+        "totals": _count("totals", ("year",), units),
+        "orgs": _count("orgs", ("year", "org"), units),
+        "not_care": _count("not_care", ("year",), units[units["org"] != "care"]),
+    }
+    tables, members = {t: v[0] for t, v in made.items()}, {t: v[1] for t, v in made.items()}
+    care = tables["orgs"].frame.query("org == 'care'")["persons"]
+    assert care.between(1, RULE.threshold - 1).any(), "the case needs a small care count"
+    with pytest.raises(NotClosedError) as raised:
+        protect_against_atoms(tables, RULE, members, max_rounds=1)
+    assert "withheld tables" in str(raised.value) and "orgs" in str(raised.value)
 
 
 def _recovered(attack) -> set[tuple[str, str]]:

@@ -16,7 +16,8 @@ so the loop ends: when the attacker recovers nothing, or when a round finds no r
 did not have. Then the tables in which it still recovers cells are withheld: published with
 their categories and a note, without a number. That only takes away from what a reader
 knows, so nothing else becomes recoverable, and the edition is published without them rather
-than not at all.
+than not at all, unless a withheld table's counts from 1 to 9 follow from the other tables
+(they are attacked as before); then nothing is published.
 """
 
 from __future__ import annotations
@@ -147,11 +148,23 @@ def _withhold_recovered(
     none: the edition is published without their numbers rather than not at all.
 
     A withheld table shows no number, so what a reader knows only shrinks and no other
-    hidden cell gets easier to recover: one withholding closes the loop, and the attack
-    after it says so (more are tried only should it not). Changes ``protection.tables``.
+    hidden cell gets easier to recover; its own counts from 1 to 9 are still attacked,
+    since the other tables may give them away (then nothing can be published).
+    Changes ``protection.tables``.
+
+    Raises
+    ------
+    NotClosedError
+        When a withheld table's small count is recovered from the other tables.
     """
     withheld: list[str] = []
     while recovered := sorted(tid for tid, v in attack.verdicts.items() if v.recovered):
+        if again := [tid for tid in recovered if protection.tables[tid].withheld]:
+            # its counts from 1 to 9 follow from the other tables: withholding cannot help
+            raise NotClosedError(
+                "the attacker from the microdata recovers counts of withheld tables from the "
+                f"other tables ({', '.join(again)}); nothing was published"
+            )
         log.warning(
             "the attacker from the microdata still recovers cells in %s: withheld",
             ", ".join(recovered),

@@ -54,6 +54,9 @@ class Sheet:
     knowledge: dict = field(default_factory=dict)
     frame: pd.DataFrame | None = None  # the whole published frame (dimensions)
     dimensions: tuple[str, ...] = ()
+    #: published without a number (``primary.withhold``): only its counts from 1 to
+    #: threshold-1 are judged, since the others may be what other tables show
+    withheld: bool = False
 
 
 @dataclass
@@ -64,15 +67,17 @@ class Verdict:
     recovered: list[str] = field(default_factory=list)
     why: str = ""  # why not attacked
     narrowest: float = math.inf
-    withheld: bool = False  # publishes no number: nothing to attack
+    withheld: bool = False  # publishes no number: only its small counts are judged
 
     @property
     def ok(self) -> bool:
-        return self.withheld or (self.attacked and not self.recovered)
+        return self.attacked and not self.recovered
 
     def line(self) -> str:
-        if self.withheld:
-            return "withheld (no number published)"
+        if self.withheld and self.attacked and not self.recovered:
+            return (
+                f"withheld (no number published): {self.hidden} small counts attacked, 0 recovered"
+            )
         if not self.attacked:
             return f"not attacked ({self.why})"
         if self.recovered:
@@ -83,21 +88,19 @@ class Verdict:
 
 
 def sheets_of(protected: dict) -> dict[str, Sheet]:
-    """The count tables of protected tables as a reader sees them (a withheld table shows
-    no number, so there is nothing to read)."""
+    """The count tables of protected tables as a reader sees them."""
     out = {}
     for tid, p in protected.items():
-        if p.withheld:
-            continue
         counts = [c for c in p.spec.counts if c in p.frame]
         if counts:
             out[tid] = Sheet(
                 tid,
                 p.frame[counts].map(lambda v: "" if v is None else str(v)),
-                small_symbol(p.spec),
+                small_symbol(p.spec) and not p.withheld,  # withheld: every cell x
                 {k: p.spec.extra[k] for k in KNOWLEDGE if k in p.spec.extra},
                 p.frame,
                 tuple(p.spec.dimensions),
+                p.withheld,
             )
     return out
 
@@ -181,9 +184,6 @@ def attack_protected(
         rule.protection_level,
         VIEWS[view],
     )
-    for tid, p in protected.items():
-        if p.withheld:
-            attack.verdicts[tid] = Verdict(tid, False, withheld=True)
     return attack
 
 
@@ -234,8 +234,16 @@ def attack_atoms(
                 not_small.append(sheet.x_not_small)
     if not cell_id:
         return AtomAttack(verdicts)
-    hidden = [i for i, v in enumerate(shown) if v and _number(v) is None]
     where = {i: key for key, i in cell_id.items()}
+    # a withheld table's count of 10 or more (or 0) may be what other tables show: not a
+    # finding, so not asked for
+    hidden = [
+        i
+        for i, v in enumerate(shown)
+        if v
+        and _number(v) is None
+        and (not sheets[where[i][0]].withheld or 0 < truth.get(where[i], 0) < threshold)
+    ]
     if blocks is None:
         S, link = _atoms(members, cell_id), None
     else:
@@ -256,7 +264,7 @@ def attack_atoms(
     ranges = lp.ranges(hidden, needs, not_small, threshold)
     for tid in members:
         if tid in sheets:
-            verdicts[tid] = Verdict(tid, True)
+            verdicts[tid] = Verdict(tid, True, withheld=sheets[tid].withheld)
     relations = []
     for i in hidden:
         tid, row, column = where[i]
