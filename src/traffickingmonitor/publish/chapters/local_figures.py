@@ -155,7 +155,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             id="local-municipalities",
             title=w["table_municipality"].format(
                 n=len(large),
-                size=f"{LARGE_MUNICIPALITY:,}".replace(",", "." if lang == "nl" else ","),
+                size=f"{LARGE_MUNICIPALITY:,}".replace(",", "\u202f" if lang == "nl" else ","),
                 y0=y0,
                 y1=y1,
             ),

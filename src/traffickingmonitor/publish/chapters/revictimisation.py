@@ -279,7 +279,7 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
                     "high": 100 * est[2],
                 }
             )
-            ranked.append((est[0], labels[g]))
+            ranked.append((est[0], est[1], est[2], labels[g]))
     caption = w["by_caption"]
     if group_by in CURVE_GROUP_BY:
         points = _curve(num, threshold)
@@ -295,8 +295,11 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
         )
     summary = w["overall_none"]
     if len(ranked) >= 2 and reference:
-        (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
-        summary = w["by_summary"].format(
+        (p_hi, low_hi, _, hi), (p_lo, _, high_lo, lo) = max(ranked), min(ranked)
+        # a ranking only where the intervals of the highest and the lowest do not overlap;
+        # otherwise the range, without naming a highest and a lowest
+        frame = w["by_summary"] if low_hi > high_lo else w["by_summary_close"]
+        summary = frame.format(
             hi=hi,
             p_hi=percent(p_hi, lang, 1),
             lo=lo,

@@ -116,7 +116,7 @@ def _linkage(ctx: ChapterContext, w: dict, n: int | None) -> list[Block]:
             ),
             never=_enumerate(
                 [_NEVER[lang].get(c, c) for c in notes.get("never_compared", [])], lang
-            ).capitalize(),
+            ),
             threshold=fmt(threshold),
             low=fmt(low),
             high=fmt(high),
