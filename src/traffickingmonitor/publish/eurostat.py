@@ -76,11 +76,16 @@ TAIL = ("geo", "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG", "CONF_STATUS")
 PROVENANCE = ("monitor_table", "monitor_row", "monitor_column", "monitor_value")
 
 
+#: a dataset's title in the report's languages (context ``eurostat_datasets``, key: its code)
+TITLES = catalog(
+    "eurostat_datasets",
+    dynamic=("crim_thb_vctz", "crim_thb_vexp", "crim_thb_vsage", "crim_thb_sex"),
+)
+
+
 @dataclass(frozen=True)
 class Dataset:
     code: str
-    title_nl: str
-    title_en: str
     dimensions: tuple[str, ...]  # Eurostat's dimensions between ``unit`` and ``geo``
     source: str  # where the code was confirmed, or UNCONFIRMED
 
@@ -89,35 +94,27 @@ class Dataset:
         return self.source != UNCONFIRMED
 
     def title(self, lang: str) -> str:
-        return self.title_nl if lang == "nl" else self.title_en
+        return TITLES[lang][self.code]
 
 
 DATASETS = (
     Dataset(
         "crim_thb_vctz",
-        "Geregistreerde slachtoffers naar nationaliteit",
-        "Registered victims by citizenship",
         ("citizen",),
         UNCONFIRMED,
     ),
     Dataset(
         "crim_thb_vexp",
-        "Geregistreerde slachtoffers naar vorm van uitbuiting",
-        "Registered victims by form of exploitation",
         ("expl",),
         UNCONFIRMED,
     ),
     Dataset(
         "crim_thb_vsage",
-        "Geregistreerde slachtoffers naar geslacht en leeftijd",
-        "Registered victims by sex and age",
         ("sex", "age"),
         EIGE_VSAGE,
     ),
     Dataset(
         "crim_thb_sex",
-        "Verdachten, vervolgden en veroordeelden",
-        "Suspected, prosecuted and convicted persons",
         ("leg_stat", "sex"),
         UNCONFIRMED,
     ),

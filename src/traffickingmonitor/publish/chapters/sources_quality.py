@@ -49,7 +49,7 @@ def rounded_count(n: int, threshold: int, lang: str) -> str:
 def _enumerate(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {'en' if lang == 'nl' else 'and'} {items[-1]}"
+    return f"{', '.join(items[:-1])} {TEXT[lang]['and']} {items[-1]}"
 
 
 def _registrations(ctx: ChapterContext) -> int | None:
