@@ -35,12 +35,12 @@ def _used_keys() -> set[tuple[str, str]]:
     jinja = {
         "templates/factsheet": "w=factsheets",
         "templates/": "t=labels foreword=foreword",
-        "web/templates/": "t=labels",
+        # the workspace's templates use ``t`` for a table, not for the report's labels
+        "web/templates/workspace": "w=web ww=workspace",
+        "web/templates/": "t=labels w=web",
     }
     for path in PUBLISH.rglob("*.j2"):
         rel = path.relative_to(PUBLISH).as_posix()
-        if rel.startswith("web/templates/workspace"):
-            continue
         names = next(v for k, v in jinja.items() if rel.startswith(k))
         with path.open("rb") as f:
             opts = {"names": names, "ignore": "foreword.html"}
