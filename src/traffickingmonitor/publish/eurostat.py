@@ -55,6 +55,7 @@ import pandas as pd
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.publish import csv_safe
+from traffickingmonitor.publish.i18n import catalog
 
 ESMS = "https://ec.europa.eu/eurostat/cache/metadata/en/crim_thb_esms.htm"
 EIGE_VSAGE = "https://dgs-p.eige.europa.eu/data/metadata/genvio_tra_adm_vict__crim_thb_vsage"
@@ -75,11 +76,16 @@ TAIL = ("geo", "TIME_PERIOD", "OBS_VALUE", "OBS_FLAG", "CONF_STATUS")
 PROVENANCE = ("monitor_table", "monitor_row", "monitor_column", "monitor_value")
 
 
+#: a dataset's title in the report's languages (context ``eurostat_datasets``, key: its code)
+TITLES = catalog(
+    "eurostat_datasets",
+    dynamic=("crim_thb_vctz", "crim_thb_vexp", "crim_thb_vsage", "crim_thb_sex"),
+)
+
+
 @dataclass(frozen=True)
 class Dataset:
     code: str
-    title_nl: str
-    title_en: str
     dimensions: tuple[str, ...]  # Eurostat's dimensions between ``unit`` and ``geo``
     source: str  # where the code was confirmed, or UNCONFIRMED
 
@@ -88,35 +94,27 @@ class Dataset:
         return self.source != UNCONFIRMED
 
     def title(self, lang: str) -> str:
-        return self.title_nl if lang == "nl" else self.title_en
+        return TITLES[lang][self.code]
 
 
 DATASETS = (
     Dataset(
         "crim_thb_vctz",
-        "Geregistreerde slachtoffers naar nationaliteit",
-        "Registered victims by citizenship",
         ("citizen",),
         UNCONFIRMED,
     ),
     Dataset(
         "crim_thb_vexp",
-        "Geregistreerde slachtoffers naar vorm van uitbuiting",
-        "Registered victims by form of exploitation",
         ("expl",),
         UNCONFIRMED,
     ),
     Dataset(
         "crim_thb_vsage",
-        "Geregistreerde slachtoffers naar geslacht en leeftijd",
-        "Registered victims by sex and age",
         ("sex", "age"),
         EIGE_VSAGE,
     ),
     Dataset(
         "crim_thb_sex",
-        "Verdachten, vervolgden en veroordeelden",
-        "Suspected, prosecuted and convicted persons",
         ("leg_stat", "sex"),
         UNCONFIRMED,
     ),
@@ -222,40 +220,7 @@ class LeftOut:
     reason: str  # a key of ``REASONS``
 
 
-REASONS = {
-    "nl": {
-        "other_forms": (
-            "Eurostats 'overige vormen' zou criminele en overige uitbuiting samen zijn; die "
-            "rijen overlappen (één persoon kan in beide staan), dus hun som is een nieuw getal "
-            "dat de monitor niet publiceert. Niet geleverd."
-        ),
-        "finer_age": (
-            "Fijner dan Eurostats minderjarig/meerderjarig; de leeftijd wordt geleverd uit de "
-            "tabel minderjarig of meerderjarig (dezelfde personen)."
-        ),
-        "chain_form": (
-            "De daderketen per vorm van uitbuiting heeft geen crim_thb-tabel; geleverd wordt "
-            "'alle vormen'."
-        ),
-        "chain_stage": "Deze fase van de strafrechtketen heeft geen categorie in crim_thb.",
-    },
-    "en": {
-        "other_forms": (
-            "Eurostat's 'other forms' would be criminal and other exploitation together; those "
-            "rows overlap (one person can be in both), so their sum is a new number the "
-            "monitor does not publish. Not delivered."
-        ),
-        "finer_age": (
-            "Finer than Eurostat's children/adults; age is delivered from the table minor or "
-            "adult (the same persons)."
-        ),
-        "chain_form": (
-            "The perpetrator chain by form of exploitation has no crim_thb table; 'all forms' "
-            "is delivered."
-        ),
-        "chain_stage": "This stage of the criminal justice chain has no category in crim_thb.",
-    },
-}
+REASONS = catalog("eurostat_reasons", dynamic=("*",))
 
 LEFT_OUT = (
     LeftOut("exploitation_form", "forms", "criminal", "other_forms"),

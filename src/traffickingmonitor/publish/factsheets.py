@@ -26,6 +26,7 @@ from traffickingmonitor.publish import report
 from traffickingmonitor.publish.chapters import CHAPTERS, Block, ChapterContext, edition_years
 from traffickingmonitor.publish.chapters._local import area_name, populations, reference
 from traffickingmonitor.publish.charts import chart_language
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import TEXT as REPORT_TEXT
 from traffickingmonitor.publish.stored_chapters import edition_chapters
 from traffickingmonitor.publish.web.figures import table_block
@@ -36,128 +37,7 @@ LEVELS = ("municipality", "police_unit", "safety_region", "province")
 #: the chapters whose blocks a factsheet takes its rows from (others are not built)
 SOURCE_CHAPTERS = ("local", "care-reach", "need-effort", "approach")
 
-TEXT = {
-    "nl": {
-        "sheet": "Factsheet mensenhandel",
-        "monitor": "Slachtoffermonitor mensenhandel",
-        "level": {
-            "municipality": "Gemeente",
-            "police_unit": "Politie-eenheid",
-            "safety_region": "Veiligheidsregio",
-            "province": "Provincie",
-        },
-        "levels": {
-            "municipality": "Gemeenten",
-            "police_unit": "Politie-eenheden",
-            "safety_region": "Veiligheidsregio's",
-            "province": "Provincies",
-        },
-        "edition": "editie",
-        "generated": "gemaakt op",
-        "inhabitants": "{n} inwoners",
-        "municipalities": "{n} gemeenten",
-        "in_regions": "provincie {province} · politie-eenheid {police} · veiligheidsregio {region}",
-        "base": (
-            "Basis: geregistreerde mogelijke slachtoffers naar plaats van uitbuiting en naar "
-            "woonplaats, {y0}–{y1} samen (persoonsjaren: wie in twee jaren is gemeld, telt twee "
-            "keer)."
-        ),
-        "period": "Slachtoffers {y0}–{y1} samen",
-        "basis": "Naar",
-        "persons": "Personen",
-        "rate": "Per 100.000 inwoners per jaar",
-        "exploitation": "plaats van uitbuiting",
-        "residence": "woonplaats",
-        "period_note": (
-            "Per 100.000 inwoners: bevolking op {date}, gemiddeld per jaar, alleen uit getoonde "
-            "aantallen."
-        ),
-        "trend": "Slachtoffers per jaar",
-        "care": "Bereik van zorg",
-        "care_note": "Aandeel van de geregistreerde personen met een zorgstart binnen de termijn.",
-        "need": "Behoefte en inzet",
-        "need_note": "Zoals in het rapport, hoofdstuk behoefte en inzet.",
-        "approach": "Gemeentelijke aanpak: criteria per jaar",
-        "approach_note": (
-            "Zelfevaluatie van de gemeente (ja, deels, nee); score 0–100. Het gaat over de "
-            "organisatie van de gemeente, niet over personen."
-        ),
-        "criterion": "Criterium",
-        "score": "Score",
-        "basic": "Basisniveau gehaald",
-        "approach_share": "Gemeenten op basisniveau van de aanpak",
-        "hidden": (
-            "{symbol}: niet getoond (minder dan {t} personen, of verborgen zodat een klein "
-            "aantal niet terug te rekenen is); –: geen gegevens."
-        ),
-        "more": (
-            "Alle cijfers komen uit het rapport en de open data van deze editie; de "
-            "toelichting staat in het rapport."
-        ),
-        "index_title": "Factsheets mensenhandel",
-        "index_intro": "Eén pagina per gebied, als HTML en als PDF.",
-    },
-    "en": {
-        "sheet": "Human trafficking factsheet",
-        "monitor": "Human trafficking victim monitor",
-        "level": {
-            "municipality": "Municipality",
-            "police_unit": "Police unit",
-            "safety_region": "Safety region",
-            "province": "Province",
-        },
-        "levels": {
-            "municipality": "Municipalities",
-            "police_unit": "Police units",
-            "safety_region": "Safety regions",
-            "province": "Provinces",
-        },
-        "edition": "edition",
-        "generated": "made on",
-        "inhabitants": "{n} inhabitants",
-        "municipalities": "{n} municipalities",
-        "in_regions": "province {province} · police unit {police} · safety region {region}",
-        "base": (
-            "Base: registered possible victims by place of exploitation and by place of "
-            "residence, {y0}–{y1} pooled (person-years: a person registered in two years "
-            "counts twice)."
-        ),
-        "period": "Victims {y0}–{y1} pooled",
-        "basis": "By",
-        "persons": "Persons",
-        "rate": "Per 100,000 inhabitants a year",
-        "exploitation": "place of exploitation",
-        "residence": "place of residence",
-        "period_note": (
-            "Per 100,000 inhabitants: population on {date}, averaged per year, from shown "
-            "counts only."
-        ),
-        "trend": "Victims per year",
-        "care": "Care reach",
-        "care_note": "Share of the registered persons with a care start within the period.",
-        "need": "Need and effort",
-        "need_note": "As in the report, chapter need versus effort.",
-        "approach": "Municipal approach: criteria per year",
-        "approach_note": (
-            "Self-assessment of the municipality (yes, partly, no); score 0–100. It concerns "
-            "the organisation of the municipality, not persons."
-        ),
-        "criterion": "Criterion",
-        "score": "Score",
-        "basic": "Basic level met",
-        "approach_share": "Municipalities at the basic level of the approach",
-        "hidden": (
-            "{symbol}: not shown (fewer than {t} persons, or hidden so that a small count "
-            "cannot be worked out); –: no data."
-        ),
-        "more": (
-            "All figures come from the report and the open data of this edition; the report "
-            "explains them."
-        ),
-        "index_title": "Human trafficking factsheets",
-        "index_intro": "One page per area, as HTML and as PDF.",
-    },
-}
+TEXT = catalog("factsheets", dynamic=("level.*", "levels.*"))
 
 # the chapters' block ids per level: the row of the area in each (by its name)
 _PERIOD_BLOCK = {

@@ -13,23 +13,9 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.publish.i18n import catalog
 
-TEXT = {
-    "nl": {
-        "title": "Voorwoord en conclusies",
-        "note": (
-            "Dit voorwoord is geschreven door de analist. De cijfers erin zijn niet door het "
-            "systeem uit de tabellen berekend of gecontroleerd."
-        ),
-    },
-    "en": {
-        "title": "Foreword and conclusions",
-        "note": (
-            "This foreword was written by the analyst. Its figures were not computed or "
-            "checked by the system against the tables."
-        ),
-    },
-}
+TEXT = catalog("foreword")
 
 
 def read_foreword(path: Path) -> str:

@@ -33,21 +33,13 @@ from traffickingmonitor.publish import csv_safe, eurostat
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters, edition_years
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import TEXT, category_label
 from traffickingmonitor.publish.quality import EditionQuality
 from traffickingmonitor.publish.stored_chapters import edition_chapters
 
 # The marks of a report that is not (only) what it seems: a draft, synthetic data.
-MARKS = {
-    "nl": {
-        "draft": "CONCEPT / DRAFT — niet goedgekeurd, niet openbaar",
-        "synthetic": "Synthetische gegevens — geen echte personen",
-    },
-    "en": {
-        "draft": "DRAFT — not approved, not public",
-        "synthetic": "Synthetic data — no real persons",
-    },
-}
+MARKS = catalog("marks")
 
 
 def synthetic(edition) -> bool:

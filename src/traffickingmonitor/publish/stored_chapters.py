@@ -91,7 +91,11 @@ def code_version() -> str:
     try:
         files = sorted(
             f
-            for f in [*package.rglob("*.py"), *(package / "codes" / "data").rglob("*")]
+            for f in [
+                *package.rglob("*.py"),
+                *package.rglob("*.po"),  # the words (publish/locale)
+                *(package / "codes" / "data").rglob("*"),
+            ]
             if f.is_file() and web not in f.parents
         )
         for f in files:

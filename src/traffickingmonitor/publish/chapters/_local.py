@@ -8,7 +8,7 @@ import pandas as pd
 
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import ProtectedTable
-from traffickingmonitor.publish.labels import category_label
+from traffickingmonitor.publish.labels import CATEGORIES, category_label
 
 
 def shown_values(table: ProtectedTable, column: str) -> list:
@@ -72,9 +72,9 @@ def names(level: str) -> dict:
 
 def area_name(level: str, code: str, lang: str) -> str:
     if code == codes.UNKNOWN:
-        return "onbekend" if lang == "nl" else "unknown"
+        return CATEGORIES[lang]["unknown"]
     if code == "NL":
-        return "Nederland" if lang == "nl" else "Netherlands"
+        return CATEGORIES[lang]["netherlands"]
     if level == "province" and code not in names(level):
         # some tables key provinces by their CBS code (``PV..``), others by name
         return category_label("area", code, lang)

@@ -22,95 +22,13 @@ from traffickingmonitor.publish.chapters.cohort_common import (
     percent_or_dash,
 )
 from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.i18n import catalog
 
 BREAKDOWNS = ("residence_status", "age_group", "victim_group", "police_unit", "municipality")
 RESIDUAL = ("unknown", "other", "other_unknown")
 FLAG = "▼"
 
-TEXT = {
-    "nl": {
-        "title": "Zorg en opvang: bereikt de hulp alle slachtoffers?",
-        "intro": (
-            "Krijgen alle geregistreerde slachtoffers hulp, en hoe snel? Een persoon is bereikt "
-            "als binnen het aantal dagen na de eerste registratie zorg is gestart of een opname "
-            "in de opvang is geregistreerd. Per termijn tellen alleen personen die zo lang "
-            "gevolgd konden worden. Groepen waarvan het aandeel binnen {flag_days} dagen "
-            "duidelijk lager ligt dan het landelijke aandeel (ook de bovengrens van het "
-            "95%-interval ligt eronder) zijn gemarkeerd met {flag}."
-        ),
-        "national": "Bereikt door zorg of opvang na de eerste registratie",
-        "national_summary": (
-            "Van de personen begon {p90} binnen {flag_days} dagen na de eerste registratie met "
-            "zorg of werd opgenomen in de opvang ({p365} binnen een jaar); de helft van wie werd "
-            "bereikt, wachtte daarop hooguit {median} dagen (mediaan)."
-        ),
-        "within": "Binnen",
-        "days": "{d} dagen",
-        "persons": "Personen",
-        "reached": "Bereikt",
-        "share": "Aandeel",
-        "median": "Mediane tijd tot zorg",
-        "n_days": "{n} dagen",
-        "behind": "Achter",
-        "axis": "% bereikt binnen {d} dagen",
-        "axis_national": "% bereikt",
-        "by": "Bereikt door zorg of opvang, naar {dim}",
-        "by_summary_behind": (
-            "Binnen {d} dagen blijft het bereik achter bij het landelijke aandeel ({national}) "
-            "voor: {groups}."
-        ),
-        "by_summary_ok": (
-            "Binnen {d} dagen blijft geen groep duidelijk achter bij het landelijke aandeel "
-            "({national}); het hoogst is {hi} ({p_hi}), het laagst {lo} ({p_lo})."
-        ),
-        "by_caption": "(staaf: aandeel binnen {d} dagen; oranje: duidelijk lager dan landelijk; stippellijn: landelijk)",
-        "none": "De aantallen zijn te klein om een aandeel te tonen.",
-        "municipality_note": (
-            "Alleen gemeenten met ten minste {n} geregistreerde inwoners; de andere zijn te zien "
-            "in hun regio."
-        ),
-    },
-    "en": {
-        "title": "Care and shelter: does help reach all victims?",
-        "intro": (
-            "Do all registered victims get help, and how fast? A person is reached when care "
-            "started or a shelter admission is recorded within the number of days after their "
-            "first registration. For each period, only persons who could be followed that long "
-            "count. Groups whose share within {flag_days} days is clearly below the national "
-            "share (even the upper end of its 95% interval is below it) are marked {flag}."
-        ),
-        "national": "Reached by care or shelter after the first registration",
-        "national_summary": (
-            "Of the persons, {p90} started care or were admitted to a shelter within "
-            "{flag_days} days of their first registration ({p365} within a year); those reached "
-            "waited a median of {median} days."
-        ),
-        "within": "Within",
-        "days": "{d} days",
-        "persons": "Persons",
-        "reached": "Reached",
-        "share": "Share",
-        "median": "Median time to care",
-        "n_days": "{n} days",
-        "behind": "Behind",
-        "axis": "% reached within {d} days",
-        "axis_national": "% reached",
-        "by": "Reached by care or shelter, by {dim}",
-        "by_summary_behind": (
-            "Within {d} days, reach falls behind the national share ({national}) for: {groups}."
-        ),
-        "by_summary_ok": (
-            "Within {d} days, no group falls clearly behind the national share ({national}); "
-            "highest is {hi} ({p_hi}), lowest {lo} ({p_lo})."
-        ),
-        "by_caption": "(bar: share within {d} days; orange: clearly below the national share; dashed line: national)",
-        "none": "The counts are too small to show a share.",
-        "municipality_note": (
-            "Only municipalities with at least {n} registered residents; the others are seen in "
-            "their region."
-        ),
-    },
-}
+TEXT = catalog("care_reach")
 
 
 def _median(v) -> str:

@@ -6,10 +6,11 @@ import math
 from functools import lru_cache
 
 from traffickingmonitor.codes import api as codes
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import GROUP_BY_LABEL as GROUP_BY_LABEL
 from traffickingmonitor.publish.labels import category_label
 
-ALL_PERSONS = {"nl": "alle personen", "en": "all persons"}
+ALL_PERSONS = catalog("categories")
 
 
 @lru_cache(maxsize=1)
@@ -21,7 +22,7 @@ def _municipality_names() -> dict:
 def group_label(group_by: str, code, lang: str) -> str:
     code = str(code)
     if group_by == "all":
-        return ALL_PERSONS[lang]
+        return ALL_PERSONS[lang]["all_persons"]
     if group_by == "municipality":
         return _municipality_names().get(code, category_label("x", code, lang))
     if group_by in ("police_unit", "cohort_year"):
@@ -71,13 +72,11 @@ def count(value) -> str:
 
 
 def years_label(h: int, lang: str) -> str:
-    if lang == "nl":
-        return f"{h} jaar"
-    return f"{h} year" if h == 1 else f"{h} years"
+    return ALL_PERSONS[lang].plural("years", h).format(n=h)
 
 
 def join_words(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    word = " en " if lang == "nl" else " and "
+    word = f" {ALL_PERSONS[lang]['and']} "
     return ", ".join(items[:-1]) + word + items[-1]

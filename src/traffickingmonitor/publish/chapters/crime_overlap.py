@@ -22,125 +22,12 @@ from traffickingmonitor.publish.chapters.cohort_common import (
     percent_or_dash,
 )
 from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.i18n import catalog
 
 RESIDUAL = ("unknown", "other", "other_unknown")
 BREAKDOWNS = tuple(by for by in OVERLAP_GROUP_BY if by != "all")
 
-TEXT = {
-    "nl": {
-        "title": "Slachtoffer en verdachte: overlap met criminaliteit",
-        "intro": (
-            "Worden slachtoffers van mensenhandel ook zelf verdachte van een misdrijf? Vooral "
-            "jonge slachtoffers van criminele uitbuiting komen in beeld bij drugsdelicten: de "
-            "overlap met georganiseerde, ondermijnende criminaliteit. Dit hoofdstuk kijkt "
-            "{window} jaar terug en {window} jaar vooruit vanaf de eerste registratie. Vooruit "
-            "tellen alleen personen die zo lang gevolgd konden worden (eerste registratie vóór "
-            "{last_full}); de dag van registratie zelf telt niet mee."
-        ),
-        "before_after": "Slachtoffer en verdachte, {window} jaar voor en na de eerste registratie",
-        "ba_summary": (
-            "In de {window} jaar na de eerste registratie werd {v_after} opnieuw slachtoffer en "
-            "{s_after} verdachte van een misdrijf; in de {window} jaar ervoor was dat {v_before} "
-            "en {s_before}."
-        ),
-        "ba_summary_after": (
-            "In de {window} jaar na de eerste registratie werd {v_after} opnieuw slachtoffer en "
-            "{s_after} verdachte van een misdrijf."
-        ),
-        "no_lookback": (
-            "De {window} jaar ervoor zijn niet te meten: de gegevens over gebeurtenissen "
-            "beginnen in {start}, en {window} jaar vóór een registratie in {y0}–{y1} ligt "
-            "grotendeels daarvoor."
-        ),
-        "before": "voor",
-        "after": "na",
-        "victimisation": "Slachtoffer",
-        "suspect": "Verdachte",
-        "offence_col": "Soort delict",
-        "persons_row": "Personen (noemer)",
-        "axis_share": "% van de personen",
-        "suspects": "Verdachte binnen {window} jaar na de eerste registratie, naar soort delict",
-        "suspects_summary": (
-            "Van de personen werd {any} binnen {window} jaar verdachte van een misdrijf, "
-            "{drugs} van een drugsdelict."
-        ),
-        "suspects_col": "Verdachten",
-        "share_col": "Aandeel",
-        "drugs_caption": "(drugsdelicten in oranje)",
-        "flow": "Van slachtoffergroep naar later delict als verdachte",
-        "flow_summary": (
-            "Van de slachtoffers van criminele uitbuiting werd {crim} binnen {window} jaar "
-            "verdachte van een drugsdelict, tegen {all} van alle personen."
-        ),
-        "flow_caption": "(per slachtoffergroep: aandeel dat verdachte werd van elk soort delict)",
-        "group_col": "Slachtoffergroep",
-        "persons": "Personen",
-        "age": "Verdachte binnen {window} jaar, naar leeftijd bij registratie",
-        "age_summary": (
-            "Van de minderjarigen werd {minor_any} binnen {window} jaar verdachte, {minor_drugs} "
-            "van een drugsdelict; van de meerderjarigen {adult_any} en {adult_drugs}."
-        ),
-        "any_suspect": "verdachte (elk delict)",
-        "drug_suspect": "verdachte van drugsdelict",
-        "none": "De aantallen zijn te klein om een aandeel te tonen.",
-    },
-    "en": {
-        "title": "Victim and suspect: overlap with crime",
-        "intro": (
-            "Do victims of human trafficking become suspects of crime themselves? Young victims "
-            "of criminal exploitation in particular appear in drug crime: the overlap with "
-            "organised, undermining crime. This chapter looks {window} years back and {window} "
-            "years ahead from the first registration. Looking ahead, only persons who could be "
-            "followed that long count (first registered before {last_full}); the day of "
-            "registration itself is not counted."
-        ),
-        "before_after": "Victim and suspect, {window} years before and after the first registration",
-        "ba_summary": (
-            "In the {window} years after the first registration, {v_after} became a victim again "
-            "and {s_after} a suspect of a crime; in the {window} years before, {v_before} and "
-            "{s_before}."
-        ),
-        "ba_summary_after": (
-            "In the {window} years after the first registration, {v_after} became a victim again "
-            "and {s_after} a suspect of a crime."
-        ),
-        "no_lookback": (
-            "The {window} years before cannot be measured: the events begin in {start}, and "
-            "{window} years before a registration in {y0}–{y1} lie mostly before that."
-        ),
-        "before": "before",
-        "after": "after",
-        "victimisation": "Victim",
-        "suspect": "Suspect",
-        "offence_col": "Type of offence",
-        "persons_row": "Persons (denominator)",
-        "axis_share": "% of persons",
-        "suspects": "Suspect within {window} years of the first registration, by type of offence",
-        "suspects_summary": (
-            "Of the persons, {any} became a suspect of a crime within {window} years, {drugs} of "
-            "a drug offence."
-        ),
-        "suspects_col": "Suspects",
-        "share_col": "Share",
-        "drugs_caption": "(drug offences in orange)",
-        "flow": "From victim group to later offence as a suspect",
-        "flow_summary": (
-            "Of the victims of criminal exploitation, {crim} became a suspect of a drug offence "
-            "within {window} years, against {all} of all persons."
-        ),
-        "flow_caption": "(per victim group: share that became a suspect of each type of offence)",
-        "group_col": "Victim group",
-        "persons": "Persons",
-        "age": "Suspect within {window} years, by age at registration",
-        "age_summary": (
-            "Of minors, {minor_any} became a suspect within {window} years, {minor_drugs} of a "
-            "drug offence; of adults, {adult_any} and {adult_drugs}."
-        ),
-        "any_suspect": "suspect (any offence)",
-        "drug_suspect": "suspect of a drug offence",
-        "none": "The counts are too small to show a share.",
-    },
-}
+TEXT = catalog("crime_overlap", dynamic=("before", "after", "victimisation", "suspect"))
 
 
 def _rows_share(num: pd.DataFrame, numerator: str) -> pd.Series:

@@ -10,85 +10,10 @@ from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import eurostat
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import category_label
 
-TEXT = {
-    "nl": {
-        "title": "Bijlage: levering aan Eurostat (crim_thb)",
-        "intro": [
-            "Deze bijlage zet de cijfers van de monitor in de tabellen van Eurostats collectie "
-            "crim_thb (mensenhandel), zodat ze zonder handwerk te leveren zijn. De map "
-            "tables/eurostat bevat per tabel een CSV in Eurostats lange vorm (DATAFLOW, geo NL, "
-            "TIME_PERIOD, OBS_VALUE, OBS_FLAG, CONF_STATUS), de koppeling van de categorieën "
-            "(mapping.csv) en metadata.json.",
-            "Elke waarde is een cel die dit rapport publiceert, met dezelfde waarde; er wordt "
-            "niets opgeteld. Een verborgen cel (<10 of x) gaat zonder waarde mee, met Eurostats "
-            "vlag voor vertrouwelijk: c in OBS_FLAG, sinds 27 januari 2025 C in CONF_STATUS.",
-            "Codes met * staan niet in een bron die we konden raadplegen: controleer ze vóór "
-            "levering tegen Eurostats codelijsten.",
-        ],
-        "code": "Eurostat-code",
-        "monitor": "Monitor: tabel, categorie",
-        "total": "totalen: alle personen",
-        "chain": "Daderketen, alle vormen",
-        "notes": {
-            "crim_thb_vctz": (
-                "EU: de 27 lidstaten vanaf 2020 zonder Nederland; buiten de EU: alle andere."
-            ),
-            "crim_thb_vexp": (
-                "Eén persoon kan in meer vormen voorkomen; de rijen tellen niet op tot het totaal."
-            ),
-            "crim_thb_vsage": (
-                "Geslacht naar leeftijd wordt niet geleverd: de monitor kruist die niet, en een "
-                "kruising zou nieuwe, onbeschermde cellen maken. Geleverd worden de twee randen: "
-                "geslacht bij leeftijd TOTAL, leeftijd bij geslacht T. Geslacht UNK is 'anders of "
-                "onbekend'."
-            ),
-            "crim_thb_sex": (
-                "De daderketen telt zaken per fase (eenheid: zaken), alle vormen samen; geslacht "
-                "is er niet bekend (T). Instroom OM staat voor vervolgd."
-            ),
-        },
-        "left_out": "Niet geleverd",
-    },
-    "en": {
-        "title": "Annex: delivery to Eurostat (crim_thb)",
-        "intro": [
-            "This annex puts the monitor's figures in the tables of Eurostat's collection "
-            "crim_thb (trafficking in human beings), so that they can be delivered without hand "
-            "work. The folder tables/eurostat holds one CSV per table in Eurostat's long format "
-            "(DATAFLOW, geo NL, TIME_PERIOD, OBS_VALUE, OBS_FLAG, CONF_STATUS), the mapping of "
-            "categories (mapping.csv) and metadata.json.",
-            "Every value is a cell this report publishes, with the same value; nothing is added "
-            "up. A hidden cell (<10 or x) goes without a value, with Eurostat's flag for "
-            "confidential: c in OBS_FLAG, since 27 January 2025 C in CONF_STATUS.",
-            "Codes marked * are in no source we could consult: check them against Eurostat's "
-            "code lists before a delivery.",
-        ],
-        "code": "Eurostat code",
-        "monitor": "Monitor: table, category",
-        "total": "totals: all persons",
-        "chain": "Perpetrator chain, all forms",
-        "notes": {
-            "crim_thb_vctz": (
-                "EU: the 27 member states from 2020 without the Netherlands; non-EU: all others."
-            ),
-            "crim_thb_vexp": (
-                "One person can be in several forms; the rows do not add up to the total."
-            ),
-            "crim_thb_vsage": (
-                "Sex by age is not delivered: the monitor does not cross them, and a crossing "
-                "would make new, unprotected cells. The two margins are delivered: sex with age "
-                "TOTAL, age with sex T. Sex UNK is 'other or unknown'."
-            ),
-            "crim_thb_sex": (
-                "The perpetrator chain counts cases per stage (unit: cases), all forms together; "
-                "sex is not known there (T). Prosecution inflow stands for prosecuted."
-            ),
-        },
-        "left_out": "Not delivered",
-    },
-}
+TEXT = catalog("eurostat_annex", dynamic=("notes.*",))
 
 
 def _monitor_label(cell: eurostat.Cell, table, lang: str, w: dict) -> str:
@@ -160,7 +85,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         return None
     return ChapterContent(
         title=w["title"],
-        intro=list(w["intro"]),
+        intro=w.paragraphs("intro"),
         blocks=blocks,
         outro_title=w["left_out"],
         outro=_left_out(ctx),

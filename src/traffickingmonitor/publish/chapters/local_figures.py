@@ -17,153 +17,12 @@ from traffickingmonitor.publish.chapters._local import (
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import shown, worked_out
+from traffickingmonitor.publish.i18n import catalog
 
 # The report lists these municipalities by name; the others are in their factsheets.
 LARGE_MUNICIPALITY = 100_000
 
-TEXT = {
-    "nl": {
-        "title": "Lokale cijfers",
-        "intro": (
-            "Geregistreerde mogelijke slachtoffers naar de gemeente waar de uitbuiting plaatsvond "
-            "en naar hun woongemeente, per gemeente, politie-eenheid, veiligheidsregio en "
-            "provincie, {y0}–{y1} samen (persoonsjaren: wie in twee jaren is gemeld, telt twee "
-            "keer). Cijfers per 100.000 inwoners gebruiken de bevolking op {date} en zijn per "
-            "jaar gemiddeld; ze zijn alleen berekend uit getoonde aantallen. Achteraan dezelfde "
-            "aantallen per jaar (provincies, en gemeenten met een getoond aantal)."
-        ),
-        "map_municipality": "Slachtoffers per 100.000 inwoners naar gemeente van uitbuiting",
-        "map_province": "Slachtoffers per 100.000 inwoners naar provincie van uitbuiting",
-        "legend": "per 100.000 inwoners per jaar",
-        "zero": "0 (geen)",
-        "hidden": "niet getoond (<{t})",
-        "none": "geen gegevens",
-        "area": {
-            "municipality": "Gemeente",
-            "province": "Provincie",
-            "police_unit": "Politie-eenheid",
-            "safety_region": "Veiligheidsregio",
-        },
-        "exploitation": "Uitbuiting",
-        "residence": "Woonplaats",
-        "rate_expl": "Per 100.000 (uitbuiting)",
-        "rate_res": "Per 100.000 (woonplaats)",
-        "province_col": "Provincie",
-        "summary_map": (
-            "{y0}–{y1}: {shown} gemeenten met getoonde aantallen, {hidden} niet getoond en {zero} "
-            "zonder geregistreerde slachtoffers; het hoogste cijfer heeft {best} ({rate} per "
-            "100.000 inwoners per jaar)."
-        ),
-        "summary_map_none": "{y0}–{y1}: geen gemeente met een aantal dat getoond kan worden.",
-        "summary_region": "{y0}–{y1}: het hoogste cijfer per 100.000 inwoners heeft {best} ({rate}).",
-        "table_police_unit": "Slachtoffers per politie-eenheid",
-        "table_safety_region": "Slachtoffers per veiligheidsregio",
-        "class": "Klasse (per 100.000 inwoners per jaar)",
-        "n_municipalities": "Gemeenten",
-        "class_note": (
-            "Per klasse het aantal gemeenten op de kaart; de aantallen van de grote gemeenten "
-            "staan in de volgende tabel, die van elke gemeente in haar factsheet."
-        ),
-        "table_municipality": (
-            "Slachtoffers in de {n} gemeenten met {size} inwoners of meer, {y0}–{y1}"
-        ),
-        "municipality_note": (
-            "Alle 342 gemeenten: de factsheet per gemeente (factsheets/), "
-            "tables/local_municipality.csv en het dashboard."
-        ),
-        "map_caption": "(grijs: niet getoond; wit: geen geregistreerde slachtoffers)",
-        "table_year": "Slachtoffers per {area} en jaar",
-        "basis": "Naar",
-        "year_note": (
-            "Per jaar: de personen van dat jaar, naar gemeente van uitbuiting en naar "
-            "woongemeente; x: niet getoond. Per politie-eenheid en veiligheidsregio per jaar: "
-            "tables/local_police_unit_year.csv, tables/local_safety_region_year.csv en het "
-            "dashboard."
-        ),
-        "table_municipality_year": "Gemeenten met een getoond aantal in een jaar",
-        "municipality_year_note": (
-            "Per gemeente en jaar zijn bijna alle aantallen kleiner dan {t}; die tabel toont elk "
-            "verborgen aantal als x (ook de kleine, zodat hun som over de jaren beschermd "
-            "blijft). Hier de {n} gemeenten met ten minste één getoond aantal in een jaar; alle "
-            "{all} gemeenten staan in tables/local_municipality_year.csv en in het dashboard."
-        ),
-        "municipality_year_none": (
-            "Geen gemeente heeft in een jaar een aantal dat getoond kan worden; alle gemeenten "
-            "staan in tables/local_municipality_year.csv en in het dashboard."
-        ),
-    },
-    "en": {
-        "title": "Local figures",
-        "intro": (
-            "Registered possible victims by the municipality where the exploitation took place "
-            "and by their municipality of residence, per municipality, police unit, safety region "
-            "and province, {y0}–{y1} pooled (person-years: a person registered in two years counts "
-            "twice). Rates per 100,000 inhabitants use the population on {date} and are averaged "
-            "per year; they are computed from shown counts only. At the end, the same counts "
-            "per year (provinces, and municipalities with a shown count)."
-        ),
-        "map_municipality": "Victims per 100,000 inhabitants by municipality of exploitation",
-        "map_province": "Victims per 100,000 inhabitants by province of exploitation",
-        "legend": "per 100,000 inhabitants a year",
-        "zero": "0 (none)",
-        "hidden": "not shown (<{t})",
-        "none": "no data",
-        "area": {
-            "municipality": "Municipality",
-            "province": "Province",
-            "police_unit": "Police unit",
-            "safety_region": "Safety region",
-        },
-        "exploitation": "Exploitation",
-        "residence": "Residence",
-        "rate_expl": "Per 100,000 (exploitation)",
-        "rate_res": "Per 100,000 (residence)",
-        "province_col": "Province",
-        "summary_map": (
-            "{y0}–{y1}: {shown} municipalities with shown counts, {hidden} not shown and {zero} "
-            "without registered victims; the highest rate is in {best} ({rate} per 100,000 "
-            "inhabitants a year)."
-        ),
-        "summary_map_none": "{y0}–{y1}: no municipality with a count that can be shown.",
-        "summary_region": "{y0}–{y1}: the highest rate per 100,000 inhabitants is in {best} ({rate}).",
-        "table_police_unit": "Victims per police unit",
-        "table_safety_region": "Victims per safety region",
-        "class": "Class (per 100,000 inhabitants a year)",
-        "n_municipalities": "Municipalities",
-        "class_note": (
-            "Per class the number of municipalities on the map; the counts of the large "
-            "municipalities are in the next table, those of every municipality in its factsheet."
-        ),
-        "table_municipality": (
-            "Victims in the {n} municipalities of {size} inhabitants or more, {y0}–{y1}"
-        ),
-        "municipality_note": (
-            "All 342 municipalities: the factsheet of each municipality (factsheets/), "
-            "tables/local_municipality.csv and the dashboard."
-        ),
-        "map_caption": "(grey: not shown; white: no registered victims)",
-        "table_year": "Victims per {area} and year",
-        "basis": "By",
-        "year_note": (
-            "Per year: the persons of that year, by municipality of exploitation and by "
-            "municipality of residence; x: not shown. Per police unit and safety region per "
-            "year: tables/local_police_unit_year.csv, tables/local_safety_region_year.csv and "
-            "the dashboard."
-        ),
-        "table_municipality_year": "Municipalities with a shown count in a year",
-        "municipality_year_note": (
-            "Per municipality and year nearly all counts are below {t}; that table shows every "
-            "hidden count as x (the small ones too, so that their sum over the years stays "
-            "protected). Here the {n} municipalities with at least one count shown in a year; "
-            "all {all} municipalities are in tables/local_municipality_year.csv and in the "
-            "dashboard."
-        ),
-        "municipality_year_none": (
-            "No municipality has a count that can be shown in any year; all municipalities "
-            "are in tables/local_municipality_year.csv and in the dashboard."
-        ),
-    },
-}
+TEXT = catalog("local_figures", dynamic=("area.*", "table_police_unit", "table_safety_region"))
 
 
 def area_rows(ctx: ChapterContext, level: str) -> tuple[list, dict, dict]:
@@ -296,7 +155,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             id="local-municipalities",
             title=w["table_municipality"].format(
                 n=len(large),
-                size=f"{LARGE_MUNICIPALITY:,}".replace(",", "." if lang == "nl" else ","),
+                size=f"{LARGE_MUNICIPALITY:,}".replace(",", "\u202f" if lang == "nl" else ","),
                 y0=y0,
                 y1=y1,
             ),

@@ -4,50 +4,10 @@ from __future__ import annotations
 
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import worked_out
-from traffickingmonitor.publish.labels import METHOD
+from traffickingmonitor.publish.i18n import catalog
 
-_WORDS = {
-    "nl": {
-        "chapter": "Hoofdstuk",
-        "share": "Verborgen deel",
-        "csv_only": "Alleen in de open data (CSV)",
-        "cells": "Cellen",
-        "primary": "Verborgen (<drempel)",
-        "secondary": "Verborgen ter bescherming",
-        "accuracy": "Nauwkeurigheid (95%, ±)",
-        "withheld": "Niet gepubliceerd",
-        "total": "Totaal",
-        "summary": (
-            "Van de {cells} aantallen in de tabellen van deze editie zijn er {primary} verborgen "
-            "omdat ze kleiner zijn dan {threshold} en {secondary} om die te beschermen."
-        ),
-        "summary_rounding": "Alle {cells} aantallen zijn afgerond op veelvouden van {base}.",
-        "summary_dp": (
-            "Alle aantallen personen ({noisy}) bevatten ruis; {withheld} andere aantallen "
-            "(meldingen) en de schattingen zijn niet gepubliceerd."
-        ),
-    },
-    "en": {
-        "chapter": "Chapter",
-        "share": "Hidden share",
-        "csv_only": "Only in the open data (CSV)",
-        "cells": "Cells",
-        "primary": "Hidden (<threshold)",
-        "secondary": "Hidden to protect them",
-        "accuracy": "Accuracy (95%, ±)",
-        "withheld": "Not published",
-        "total": "Total",
-        "summary": (
-            "Of the {cells} counts in the tables of this edition, {primary} are hidden because "
-            "they are below {threshold} and {secondary} to protect those."
-        ),
-        "summary_rounding": "All {cells} counts are rounded to multiples of {base}.",
-        "summary_dp": (
-            "All counts of persons ({noisy}) contain noise; {withheld} other counts "
-            "(registrations) and the estimates are not published."
-        ),
-    },
-}
+_WORDS = catalog("method")
+METHOD = _WORDS
 
 
 def _by_chapter(ctx: ChapterContext) -> list[tuple[str, list]]:
@@ -127,7 +87,7 @@ def build(ctx: ChapterContext) -> ChapterContent:
         title=ctx.t["method"],
         template="method.html.j2",
         data={
-            "method": METHOD[ctx.lang],
+            "method": {"definitions": METHOD[ctx.lang].paragraphs("definitions")},
             "disclosure": _disclosure(ctx),
         },
     )

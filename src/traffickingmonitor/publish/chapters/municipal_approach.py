@@ -10,118 +10,9 @@ from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import area_name, fmt_decimal, names, of_all
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import pct
+from traffickingmonitor.publish.i18n import catalog
 
-TEXT = {
-    "nl": {
-        "title": "Gemeentelijke aanpak",
-        "intro": (
-            "Het programma Samen tegen mensenhandel heeft als doel dat elke gemeente sinds 2022 "
-            "een duidelijke en geborgde aanpak van mensenhandel heeft; een wettelijke plicht is "
-            "dat niet. Gemeenten beoordelen hun aanpak elk jaar op negen criteria (ja, deels, "
-            "nee). Dit hoofdstuk toont hoeveel gemeenten aan elk criterium en aan het "
-            "basisniveau voldoen, een score per gemeente en de ontwikkeling sinds {y0}."
-        ),
-        "trend": "Aandeel gemeenten dat aan een criterium voldoet",
-        "trend_axis": "% van de gemeenten (ja)",
-        "basic": "basisniveau",
-        "trend_summary": (
-            "In {last} voldeed {share}% van de gemeenten met bekende status aan het "
-            "basisniveau ({n} van {d}), tegen {share0}% in {y0}."
-        ),
-        "criterion": "Criterium",
-        "map": "Score van de aanpak per gemeente",
-        "map_legend": "score (0-100)",
-        "map_zero": "score 0",
-        "map_none": "geen score (te weinig antwoorden)",
-        "map_summary": (
-            "In {last} was de gemiddelde score {mean}; {n} van de {total} gemeenten hebben "
-            "een score."
-        ),
-        "municipality": "Gemeente",
-        "municipalities": "Gemeenten",
-        "every_municipality": (
-            "Score en basisniveau van elke gemeente per jaar: de factsheet per gemeente "
-            "(factsheets/), tables/approach_municipality.csv en het dashboard."
-        ),
-        "province": "Provincie",
-        "basic_h": "Basisniveau {last}",
-        "yes": "ja",
-        "no": "nee",
-        "partly": "deels",
-        "unknown": "onbekend",
-        "by_province": "Aandeel gemeenten op basisniveau per provincie",
-        "movers": "Gemeenten die in {last} het basisniveau haalden of verloren",
-        "movers_summary": "{up} gemeenten haalden het basisniveau in {last}, {down} verloren het.",
-        "direction": "Richting",
-        "up": "omhoog",
-        "down": "omlaag",
-        "score_from": "Score {y}",
-        "annex": "Toelichting: score en basisniveau",
-        "annex_lines": [
-            "Score: per beantwoord criterium ja = 1, deels = ½, nee = 0; het gemiddelde over de "
-            "beantwoorde criteria maal 100 (0-100). Met minder dan {min} van de negen criteria "
-            "beantwoord krijgt een gemeente dat jaar geen score.",
-            "Basisniveau (CCV): {basic} alle 'ja'. Eén daarvan 'nee' of 'deels': niet gehaald; "
-            "anders (een element onbekend): onbekend. Aandelen zijn berekend over gemeenten "
-            "met bekende status.",
-            "De zelfevaluaties gaan over de organisatie van gemeenten, niet over personen; ze "
-            "vallen daarom niet onder de geheimhoudingsregel voor aantallen personen.",
-        ],
-    },
-    "en": {
-        "title": "Municipal approach",
-        "intro": (
-            "The programme Together against human trafficking aims for every municipality to "
-            "have a clear and secured approach to human trafficking since 2022; it is not a "
-            "legal duty. Municipalities assess their approach every year on nine criteria (yes, "
-            "partly, no). This chapter shows how many municipalities meet each criterion and the "
-            "basic level, a score per municipality, and the trend since {y0}."
-        ),
-        "trend": "Share of municipalities meeting a criterion",
-        "trend_axis": "% of municipalities (yes)",
-        "basic": "basic level",
-        "trend_summary": (
-            "In {last}, {share}% of the municipalities with a known status met the basic level "
-            "({n} of {d}), against {share0}% in {y0}."
-        ),
-        "criterion": "Criterion",
-        "map": "Approach score per municipality",
-        "map_legend": "score (0-100)",
-        "map_zero": "score 0",
-        "map_none": "no score (too few answers)",
-        "map_summary": "In {last}, the mean score was {mean}; {n} of the {total} municipalities have a score.",
-        "municipality": "Municipality",
-        "municipalities": "Municipalities",
-        "every_municipality": (
-            "The score and basic level of every municipality per year: the factsheet of each "
-            "municipality (factsheets/), tables/approach_municipality.csv and the dashboard."
-        ),
-        "province": "Province",
-        "basic_h": "Basic level {last}",
-        "yes": "yes",
-        "no": "no",
-        "partly": "partly",
-        "unknown": "unknown",
-        "by_province": "Share of municipalities meeting the basic level per province",
-        "movers": "Municipalities that reached or lost the basic level in {last}",
-        "movers_summary": "{up} municipalities reached the basic level in {last}, {down} lost it.",
-        "direction": "Direction",
-        "up": "up",
-        "down": "down",
-        "score_from": "Score {y}",
-        "annex": "Annex: score and basic level",
-        "annex_lines": [
-            "Score: each answered criterion counts yes = 1, partly = ½, no = 0; the mean over the "
-            "answered criteria times 100 (0-100). With fewer than {min} of the nine criteria "
-            "answered a municipality gets no score that year.",
-            "Basic level (CCV): {basic} all 'yes'. One of them 'no' or 'partly': not met; "
-            "otherwise (an element unknown): unknown. Shares are over municipalities with a "
-            "known status.",
-            "The self-assessments are about how municipalities are organised, not about persons; "
-            "they are therefore not subject to the disclosure rule for counts of persons.",
-        ],
-    },
-}
+TEXT = catalog("municipal_approach", dynamic=("up", "down", "yes", "partly", "no", "unknown"))
 
 
 def _share(frame: pd.DataFrame, year, area: str, criterion: str) -> tuple[int | None, int, int]:
@@ -296,7 +187,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         intro=[w["intro"].format(y0=y0)],
         blocks=blocks,
         outro_title=w["annex"],
-        outro=[line.format(min=MIN_ANSWERED, basic=basic) for line in w["annex_lines"]],
+        outro=[line.format(min=MIN_ANSWERED, basic=basic) for line in w.paragraphs("annex_lines")],
         data={"area_rows": {"approach-municipalities": (area_header, area_rows)}},
     )
 

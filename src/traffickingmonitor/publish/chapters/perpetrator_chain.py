@@ -8,56 +8,9 @@ from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import pct, shown
+from traffickingmonitor.publish.i18n import catalog
 
-TEXT = {
-    "nl": {
-        "title": "Daderketen",
-        "intro": (
-            "Hoeveel zaken van mensenhandel komen van de politie via het Openbaar Ministerie en de "
-            "rechter tot een veroordeling en een vrijheidsstraf? Per fase het aantal en het "
-            "percentage van de fase ervoor (alleen uit getoonde aantallen)."
-        ),
-        "funnel": "Daderketen {year}, alle vormen",
-        "axis": "aantal",
-        "stage": "Fase",
-        "year": "Jaar",
-        "form": "Vorm",
-        "conversion": "% van vorige fase",
-        "summary": (
-            "In {year} leidden {suspects} verdachten bij de politie tot {convictions} "
-            "veroordelingen ({pct}%) en {custodial} vrijheidsstraffen."
-        ),
-        "summary_none": "In {year} zijn de aantallen te klein om te tonen.",
-        "by_year": "Daderketen per jaar en vorm van uitbuiting",
-        "all_forms": "alle vormen",
-        "target": (
-            "Doel van het programma voor verdachten bij de politie: {target} (nulmeting "
-            "{baseline})."
-        ),
-    },
-    "en": {
-        "title": "Perpetrator chain",
-        "intro": (
-            "How many trafficking cases go from the police through the Public Prosecution Service "
-            "and the courts to a conviction and a custodial sentence? Per stage the count and the "
-            "percentage of the stage before (from shown counts only)."
-        ),
-        "funnel": "Perpetrator chain {year}, all forms",
-        "axis": "count",
-        "stage": "Stage",
-        "year": "Year",
-        "form": "Form",
-        "conversion": "% of previous stage",
-        "summary": (
-            "In {year}, {suspects} police suspects led to {convictions} convictions ({pct}%) and "
-            "{custodial} custodial sentences."
-        ),
-        "summary_none": "In {year}, the counts are too small to show.",
-        "by_year": "Perpetrator chain per year and form of exploitation",
-        "all_forms": "all forms",
-        "target": "Programme target for police suspects: {target} (baseline {baseline}).",
-    },
-}
+TEXT = catalog("perpetrator_chain")
 
 
 def conversions(table, year: int, form: str) -> list[tuple[str, object, int | None]]:

@@ -9,105 +9,21 @@ from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import fmt_decimal
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
 from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import category_label
 
-LINES = {
-    "nl": {
-        1: "bewustwording en preventie",
-        2: "signalering en opsporing",
-        3: "ondersteuning en bescherming van slachtoffers",
-        4: "aanpak van daders",
-        5: "lokale en regionale aanpak",
-    },
-    "en": {
-        1: "awareness and prevention",
-        2: "signalling and detection",
-        3: "support and protection of victims",
-        4: "tackling perpetrators",
-        5: "local and regional approach",
-    },
-}
-TEXT = {
-    "nl": {
-        "title": "Programmaresultaten",
-        "intro": (
-            "De indicatoren van het nationale programma per actielijn: nulmeting, doel, waarde per "
-            "jaar en status. Indicatoren met '(monitor)' zijn door deze monitor zelf berekend uit "
-            "de editie; de andere zijn aangeleverd door het programma. Gemelde mogelijke "
-            "slachtoffers, verdachten bij de politie en veroordelingen telt de monitor zelf: in "
-            "de jaren die de monitor telt, staat hier zijn getal, hetzelfde als in de andere "
-            "hoofdstukken; een * markeert een waarde die het programma aanleverde voor een jaar "
-            "dat de monitor niet telt."
-        ),
-        "line": "Actielijn {n}: {name}",
-        "indicator": "Indicator",
-        "baseline": "Nulmeting",
-        "target": "Doel",
-        "status_h": "Status {year}",
-        "status": {
-            "on_track": "op koers",
-            "behind": "achter",
-            "no_data": "geen gegevens",
-            "no_target": "geen doel",
-            "target_met": "doel gehaald",
-        },
-        "summary": "{on} van de {n} indicatoren met een doel zijn op koers of gehaald; {behind} lopen achter.",
-        "summary_none": "Geen indicator met een doel en een waarde.",
-        "caption": "(lijn: waarde; oranje: doel; grijs gestreept: nulmeting)",
-        "annex": "Toelichting: status van een indicator",
-        "annex_lines": [
-            "Het programma loopt volgens een rechte lijn van de nulmeting (het jaar voor de eerste "
-            "waarde) naar het doel (in het laatste jaar van het programma). 'Doel gehaald': de "
-            "waarde heeft het doel bereikt; 'op koers': de waarde heeft ten minste {pct}% afgelegd "
-            "van de weg die de rechte lijn in dat jaar heeft afgelegd; anders 'achter'. Zonder "
-            "waarde: 'geen gegevens'; zonder doel: 'geen doel'.",
-            "Uit de monitor: personen gemeld door zorgorganisaties (getoonde aantallen); gemeenten "
-            "op basisniveau (zie Gemeentelijke aanpak; doel 100%); zorg binnen 90 dagen en "
-            "opnieuw slachtoffer binnen 5 jaar uit de cohortanalyses van de hele editie (getoond "
-            "bij het laatste jaar), als de editie die heeft. De nulmeting van een indicator uit "
-            "de monitor is zijn eerste waarde.",
-        ],
-    },
-    "en": {
-        "title": "Programme results",
-        "intro": (
-            "The indicators of the national programme per action line: baseline, target, value "
-            "per year and status. Indicators marked '(monitor)' are computed by this monitor from "
-            "the edition; the others are reported by the programme. Registered possible victims, "
-            "police suspects and convictions are counted by the monitor itself: in the years the "
-            "monitor counts, its figure is shown here, the same as in the other chapters; a * "
-            "marks a value the programme reported for a year the monitor does not count."
-        ),
-        "line": "Action line {n}: {name}",
-        "indicator": "Indicator",
-        "baseline": "Baseline",
-        "target": "Target",
-        "status_h": "Status {year}",
-        "status": {
-            "on_track": "on track",
-            "behind": "behind",
-            "no_data": "no data",
-            "no_target": "no target",
-            "target_met": "target met",
-        },
-        "summary": "{on} of the {n} indicators with a target are on track or met; {behind} are behind.",
-        "summary_none": "No indicator with both a target and a value.",
-        "caption": "(line: value; orange: target; grey dashed: baseline)",
-        "annex": "Annex: status of an indicator",
-        "annex_lines": [
-            "The programme runs on a straight path from the baseline (the year before the first "
-            "value) to the target (in the last year of the programme). 'Target met': the value "
-            "has reached the target; 'on track': it has covered at least {pct}% of the way the "
-            "straight path has covered by that year; otherwise 'behind'. Without a value: 'no "
-            "data'; without a target: 'no target'.",
-            "From the monitor: persons registered by care organisations (shown counts); "
-            "municipalities meeting the basic level (see Municipal approach; target 100%); care "
-            "within 90 days and victim again within 5 years from the cohort analyses of the whole "
-            "edition (shown at the last year), when the edition has them. The baseline of an "
-            "indicator from the monitor is its first value.",
-        ],
-    },
-}
+LINES = catalog(
+    "programme",
+    "line_names",
+    dynamic=(
+        "line_names.1",
+        "line_names.2",
+        "line_names.3",
+        "line_names.4",
+        "line_names.5",
+    ),
+)
+TEXT = catalog("programme", dynamic=("status.*",))
 
 
 #: Where the cohort tables keep the whole cohort's figure (one table per breakdown, or the
@@ -277,14 +193,23 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                         "target": None if pd.isna(r["target"]) else float(r["target"]),
                     }
                 )
-        summary = w["summary"].format(**counted) if counted["n"] else w["summary_none"]
+        summary = (
+            " ".join(
+                (
+                    w.plural("summary_on", counted["on"]).format(**counted),
+                    w.plural("summary_behind", counted["behind"]).format(**counted),
+                )
+            )
+            if counted["n"]
+            else w["summary_none"]
+        )
         blocks.append(
             Block(
                 id=f"programme-line-{line}",
                 # Indicator values (baselines, targets, trainings, percentages), not counts of
                 # persons; the person counts behind computed indicators are in their own tables.
                 person_counts=False,
-                title=w["line"].format(n=line, name=LINES[lang].get(line, "")),
+                title=w["line"].format(n=line, name=LINES[lang].get(str(line), "")),
                 summary=summary,
                 svg=local_charts.indicator_panels(pd.DataFrame(panels)),
                 caption=w["caption"],
@@ -303,7 +228,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         intro=[w["intro"]],
         blocks=blocks,
         outro_title=w["annex"],
-        outro=[line.format(pct=round(100 * ON_TRACK)) for line in w["annex_lines"]],
+        outro=[line.format(pct=round(100 * ON_TRACK)) for line in w.paragraphs("annex_lines")],
     )
 
 

@@ -23,6 +23,7 @@ from traffickingmonitor.publish.chapters.cohort_common import (
     years_label,
 )
 from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.i18n import catalog
 
 MAIN_HORIZON = 5  # years: the monitor's headline
 CURVE_GROUP_BY = ("victim_group", "minor", "age_group")  # drawn as curves, the others as dots
@@ -37,182 +38,7 @@ SUBGROUPS = (
 )
 RESIDUAL = ("unknown", "other", "other_unknown")
 
-TEXT = {
-    "nl": {
-        "title": "Opnieuw slachtoffer",
-        "intro": (
-            "Hoeveel mogelijke slachtoffers van mensenhandel worden na hun eerste registratie "
-            "opnieuw slachtoffer van een misdrijf? Elke persoon wordt gevolgd vanaf de eerste "
-            "registratie in deze editie tot de peildatum van de gegevens ({cutoff}). Het eerste "
-            "nieuwe slachtofferschap na de dag van registratie telt. Overlijden en emigratie zijn "
-            "concurrerende gebeurtenissen: daarna kan iemand hier geen slachtoffer meer worden."
-        ),
-        "intro_method": (
-            "De percentages zijn cumulatieve incidenties (Aalen-Johansen) met een 95%-interval: "
-            "het aandeel dat binnen zoveel jaar opnieuw slachtoffer werd, rekening houdend met "
-            "wie nog niet zo lang gevolgd kon worden. Een percentage wordt alleen getoond als de "
-            "aantallen waarop het rust getoond mogen worden; een punt van een curve alleen bij "
-            "ten minste {threshold} personen in de risicopopulatie."
-        ),
-        "overall": "Opnieuw slachtoffer na de eerste registratie",
-        "overall_summary": (
-            "Van de {persons} personen die in {years} voor het eerst zijn geregistreerd, werd "
-            "{p5} binnen vijf jaar opnieuw slachtoffer van een misdrijf (95%-interval {low}–{high})"
-        ),
-        "overall_summary_7": ", binnen zeven jaar {p7}.",
-        "overall_none": "De aantallen zijn te klein om een percentage te tonen.",
-        "horizon": "Termijn",
-        "at_risk": "Nog gevolgd",
-        "events": "Opnieuw slachtoffer",
-        "cif": "Cumulatief % (95%-interval)",
-        "axis_x": "jaren na de eerste registratie",
-        "axis_y": "% opnieuw slachtoffer",
-        "band": "(lijn: cumulatieve incidentie; band: 95%-interval)",
-        "offence": "Opnieuw slachtoffer, naar soort delict",
-        "offence_summary": (
-            "Binnen vijf jaar werden personen het vaakst opnieuw slachtoffer van een {g1} "
-            "({p1}), gevolgd door een {g2} ({p2})."
-        ),
-        "offence_col": "Soort delict",
-        "by": "Opnieuw slachtoffer naar {dim}",
-        "by_summary": (
-            "Binnen vijf jaar werd het vaakst opnieuw slachtoffer: {hi} ({p_hi}); het minst vaak: "
-            "{lo} ({p_lo}); alle personen: {p_all}."
-        ),
-        "by_caption": "(punt en lijn: percentage met 95%-interval; stippellijn: alle personen)",
-        "persons": "Personen",
-        "curve_caption": "(cumulatief percentage; punten met minder dan de drempel in de risicopopulatie weggelaten)",
-        "category": "Categorie",
-        "the_group": "de groep",
-        "cox": "Risicofactoren voor opnieuw slachtofferschap (voor analisten)",
-        "cox_covariate": "Kenmerk",
-        "cox_level": "Waarde",
-        "cox_reference": "Vergeleken met",
-        "cox_hr": "Hazard ratio",
-        "cox_interval": "95%-interval",
-        "cox_summary": (
-            "Met alle kenmerken tegelijk in het model is de kans op een nieuw slachtofferschap "
-            "per jaar het hoogst voor {level} ({hr} keer die van {ref})."
-        ),
-        "cox_summary_none": "Geen kenmerk heeft een hazard ratio die duidelijk van 1 verschilt.",
-        "cox_own_model": (
-            "De hazard ratio's van {covariate} komen uit een eigen model zonder {because_of}, "
-            "omdat die twee kenmerken bijna hetzelfde zijn (Cramérs V {v}, waarbij 1 betekent "
-            "dat het ene kenmerk geheel uit het andere volgt)."
-        ),
-        "cox_note": (
-            "Oorzaakspecifiek Cox-model (Efron): overlijden en emigratie beëindigen de "
-            "follow-up. Een hazard ratio boven 1 betekent een hoger risico per jaar dan de "
-            "referentiegroep; slachtoffergroepen worden vergeleken met wie niet in die groep valt."
-        ),
-        "not_in": "niet in deze groep",
-        "method": "Methode: waarom niet 1 − Kaplan-Meier",
-        "method_summary": (
-            "Na vijf jaar geeft 1 − Kaplan-Meier {km}, {diff} procentpunt meer dan "
-            "Aalen-Johansen ({aj}): het telt de {competing} personen die overleden of "
-            "emigreerden alsof zij nog slachtoffer hadden kunnen worden."
-        ),
-        "method_text": (
-            "Wie overlijdt of emigreert, kan in deze gegevens geen slachtoffer meer worden. "
-            "1 − Kaplan-Meier behandelt hen als gecensureerd, alsof zij nog risico liepen maar "
-            "niet meer werden gezien; het schat daarmee het risico in een wereld zonder "
-            "overlijden en emigratie en overschat het aandeel dat werkelijk opnieuw slachtoffer "
-            "werd. Aalen-Johansen telt deze concurrerende gebeurtenissen mee en is daarom de "
-            "maat in dit hoofdstuk."
-        ),
-        "aj": "Aalen-Johansen (dit hoofdstuk)",
-        "km": "1 − Kaplan-Meier",
-        "competing": "Overleden of geëmigreerd",
-        "difference": "Verschil (procentpunt)",
-        "years_col": "Jaren",
-    },
-    "en": {
-        "title": "Re-victimisation",
-        "intro": (
-            "How many possible victims of human trafficking become a victim of a crime again "
-            "after their first registration? Every person is followed from their first "
-            "registration in this edition up to the data cut-off ({cutoff}). The first new "
-            "victimisation after the day of registration counts. Death and emigration are "
-            "competing events: after them nobody can become a victim again in these data."
-        ),
-        "intro_method": (
-            "The percentages are cumulative incidences (Aalen-Johansen) with a 95% interval: the "
-            "share victimised again within so many years, allowing for persons who could not yet "
-            "be followed that long. A percentage is shown only where the counts it rests on may "
-            "be shown; a point of a curve only with at least {threshold} persons at risk."
-        ),
-        "overall": "Victimised again after the first registration",
-        "overall_summary": (
-            "Of the {persons} persons first registered in {years}, {p5} became a victim of a "
-            "crime again within five years (95% interval {low}–{high})"
-        ),
-        "overall_summary_7": ", {p7} within seven years.",
-        "overall_none": "The counts are too small to show a percentage.",
-        "horizon": "Within",
-        "at_risk": "Still followed",
-        "events": "Victimised again",
-        "cif": "Cumulative % (95% interval)",
-        "axis_x": "years since the first registration",
-        "axis_y": "% victimised again",
-        "band": "(line: cumulative incidence; band: 95% interval)",
-        "offence": "Victimised again, by type of offence",
-        "offence_summary": (
-            "Within five years, persons most often became a victim of a {g1} again ({p1}), "
-            "followed by a {g2} ({p2})."
-        ),
-        "offence_col": "Type of offence",
-        "by": "Victimised again, by {dim}",
-        "by_summary": (
-            "Within five years, the share victimised again is highest for {hi} ({p_hi}) and "
-            "lowest for {lo} ({p_lo}); all persons: {p_all}."
-        ),
-        "by_caption": "(dot and line: percentage with 95% interval; dashed line: all persons)",
-        "persons": "Persons",
-        "curve_caption": "(cumulative percentage; points with fewer persons at risk than the threshold left out)",
-        "category": "Category",
-        "the_group": "the group",
-        "cox": "Risk factors for re-victimisation (for analysts)",
-        "cox_covariate": "Characteristic",
-        "cox_level": "Value",
-        "cox_reference": "Compared with",
-        "cox_hr": "Hazard ratio",
-        "cox_interval": "95% interval",
-        "cox_summary": (
-            "With all characteristics in the model together, the yearly rate of re-victimisation "
-            "is highest for {level} ({hr} times that of {ref})."
-        ),
-        "cox_summary_none": "No characteristic has a hazard ratio clearly different from 1.",
-        "cox_own_model": (
-            "The hazard ratios of {covariate} come from a model of their own without "
-            "{because_of}, because the two characteristics are nearly the same (Cramér's V "
-            "{v}, where 1 means that one characteristic follows entirely from the other)."
-        ),
-        "cox_note": (
-            "Cause-specific Cox model (Efron ties): death and emigration end follow-up. A hazard "
-            "ratio above 1 means a higher yearly rate than the reference group; a victim group "
-            "is compared with persons not in that group."
-        ),
-        "not_in": "not in this group",
-        "method": "Method: why not 1 − Kaplan-Meier",
-        "method_summary": (
-            "At five years, 1 − Kaplan-Meier gives {km}, {diff} percentage points more than "
-            "Aalen-Johansen ({aj}): it counts the {competing} persons who died or emigrated as if "
-            "they could still have become a victim."
-        ),
-        "method_text": (
-            "Whoever dies or emigrates cannot become a victim again in these data. 1 − "
-            "Kaplan-Meier treats them as censored, as if they were still at risk but no longer "
-            "seen; it thereby estimates the risk in a world without death and emigration and "
-            "overstates the share that actually became a victim again. Aalen-Johansen counts "
-            "these competing events and is therefore the measure of this chapter."
-        ),
-        "aj": "Aalen-Johansen (this chapter)",
-        "km": "1 − Kaplan-Meier",
-        "competing": "Died or emigrated",
-        "difference": "Difference (points)",
-        "years_col": "Years",
-    },
-}
+TEXT = catalog("revictimisation", dynamic=("category", "the_group"))
 
 
 def _estimate(row, threshold: int) -> tuple[float, float, float] | None:
@@ -249,7 +75,7 @@ def _month_label(month: int, lang: str) -> str:
     return years_label(month // 12, lang) if month % 12 == 0 else f"{month} mnd"
 
 
-ALL_LABEL = {"nl": "alle personen", "en": "all persons"}
+ALL_LABEL = catalog("categories")
 
 
 def _span(ctx: ChapterContext) -> str:
@@ -453,7 +279,7 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
                     "high": 100 * est[2],
                 }
             )
-            ranked.append((est[0], labels[g]))
+            ranked.append((est[0], est[1], est[2], labels[g]))
     caption = w["by_caption"]
     if group_by in CURVE_GROUP_BY:
         points = _curve(num, threshold)
@@ -465,12 +291,15 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
             pd.DataFrame(dots, columns=["label", "value", "low", "high"]),
             100 * reference[0] if reference else None,
             w["axis_y"],
-            ALL_LABEL[lang],
+            ALL_LABEL[lang]["all_persons"],
         )
     summary = w["overall_none"]
     if len(ranked) >= 2 and reference:
-        (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
-        summary = w["by_summary"].format(
+        (p_hi, low_hi, _, hi), (p_lo, _, high_lo, lo) = max(ranked), min(ranked)
+        # a ranking only where the intervals of the highest and the lowest do not overlap;
+        # otherwise the range, without naming a highest and a lowest
+        frame = w["by_summary"] if low_hi > high_lo else w["by_summary_close"]
+        summary = frame.format(
             hi=hi,
             p_hi=percent(p_hi, lang, 1),
             lo=lo,

@@ -36,6 +36,7 @@ import re
 import secrets
 import tempfile
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -172,7 +173,7 @@ def own_words_known(published: set[int], threshold: int, rule) -> OwnWordsKnown:
     def strings(x):
         if isinstance(x, str):
             yield x
-        elif isinstance(x, dict):
+        elif isinstance(x, Mapping):  # a dict, or a catalog's words (i18n)
             for v in x.values():
                 yield from strings(v)
 

@@ -11,6 +11,7 @@ import re
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.publish.chapters._local import fmt_decimal
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import category_label
 
 # Dimension names under which a table may hold municipalities or regions (the local-figures
@@ -99,34 +100,18 @@ def _TEXT(lang: str) -> dict:
     from traffickingmonitor.publish.web.words import WORDS
 
     w = WORDS[lang]
-    nl = lang == "nl"
     return {
         "year": w["year"],
         "persons": w["persons"],
-        "registrations": "Meldingen" if nl else "Registrations",
         "province": w["province"],
         "police_unit": w["police_unit"],
         "safety_region": w["safety_region"],
-        **{c: names[0 if nl else 1] for c, names in _COLUMNS.items()},
+        **_COLUMNS[lang],
     }
 
 
-# headers of count and estimate columns that are not persons or registrations
-_COLUMNS = {
-    "exploitation": ("Naar plaats van uitbuiting", "By place of exploitation"),
-    "residence": ("Naar woonplaats", "By place of residence"),
-    "days": ("Binnen dagen", "Within days"),
-    "reached": ("Bereikt", "Reached"),
-    "median_days_x10": ("Mediaan dagen tot zorg", "Median days to care"),
-    "registered": ("Geregistreerd", "Registered"),
-    "care_starts": ("Met zorgstart", "With care start"),
-    "estimate": ("Schatting", "Estimate"),
-    "ci_low": ("95%-interval, van", "95% interval, from"),
-    "ci_high": ("95%-interval, tot", "95% interval, to"),
-    "gap": ("Verschil", "Gap"),
-    "gap_low": ("Verschil, van", "Gap, from"),
-    "gap_high": ("Verschil, tot", "Gap, to"),
-}
+# headers of count and estimate columns that are not persons (and "registrations")
+_COLUMNS = catalog("web_figures", dynamic=("*",))
 
 
 def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str):
