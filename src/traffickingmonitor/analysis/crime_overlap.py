@@ -100,8 +100,8 @@ def crime_overlap_tables(
             overlapping=True,
             note_nl=(
                 f"Personen met een gebeurtenis in de {window_nl} voor of na de eerste registratie "
-                "(de registratiedag zelf telt niet mee). Noemer voor: alle personen (de tabel van "
-                f"opnieuw slachtoffer bij maand 0); na: personen die {window_nl} gevolgd konden "
+                "(de registratiedag zelf telt niet mee). Noemer voor: alle personen (de tabel "
+                f"'opnieuw slachtoffer', maand 0); na: personen die {window_nl} gevolgd konden "
                 "worden (de tabel van slachtoffer en verdachte). Eén persoon kan in meer "
                 "delictgroepen voorkomen."
             ),

@@ -216,7 +216,7 @@ def _scaled(row: dict) -> dict:
 
 _NOTE_NL = (
     "Cumulatieve incidentie (Aalen-Johansen) van een nieuw slachtofferschap na de eerste "
-    "registratie, met overlijden en emigratie als concurrerende gebeurtenissen; per 10.000 "
+    "registratie, met overlijden en emigratie als concurrerende gebeurtenissen; per 10\u202f000 "
     "personen, met 95%-interval. Risicopopulatie: personen nog gevolgd en zonder gebeurtenis."
 )
 _NOTE_EN = (
@@ -311,7 +311,7 @@ def revictimisation_tables(
             overlapping=True,
             note_nl=_NOTE_NL
             + " Maand 0: alle personen. Overleden of geëmigreerd vóór een nieuw slachtofferschap: "
-            "'competing'; km: 1 − Kaplan-Meier (overschat, alleen ter vergelijking).",
+            "kolom competing; kolom km: 1 − Kaplan-Meier (overschat, alleen ter vergelijking).",
             note_en=_NOTE_EN
             + " Month 0: all persons. Died or emigrated before a new victimisation: 'competing'; "
             "km: 1 − Kaplan-Meier (overstates, for comparison only).",

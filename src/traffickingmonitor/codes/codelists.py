@@ -232,11 +232,11 @@ VICTIM_GROUP = CodeList(
 AGE_GROUP = CodeList(
     "age_group",
     _codes(
-        ("0-11", "0-11 jaar", "0-11 years"),
-        ("12-17", "12-17 jaar", "12-17 years"),
-        ("18-22", "18-22 jaar", "18-22 years"),
-        ("23-29", "23-29 jaar", "23-29 years"),
-        ("30-49", "30-49 jaar", "30-49 years"),
+        ("0-11", "0–11 jaar", "0–11 years"),
+        ("12-17", "12–17 jaar", "12–17 years"),
+        ("18-22", "18–22 jaar", "18–22 years"),
+        ("23-29", "23–29 jaar", "23–29 years"),
+        ("30-49", "30–49 jaar", "30–49 years"),
         ("50+", "50 jaar en ouder", "50 years and over"),
         (UNKNOWN, "onbekend", "unknown"),
     ),

@@ -92,7 +92,7 @@ class DisclosureRule:
                     f"aantal is naar het dichtstbijzijnde veelvoud naar boven of beneden "
                     f"afgerond, zo gekozen dat rijen en kolommen nog optellen tot hun (ook "
                     f"afgeronde) totalen. Een 0 is een echte 0. Schattingen worden afgerond op "
-                    f"{self.estimate_rounding}-tallen."
+                    f"{_veelvouden(self.estimate_rounding)}."
                 )
             return (
                 f"All counts are controlled-rounded to multiples of {b}: each count is rounded "
@@ -123,7 +123,7 @@ class DisclosureRule:
                 f"andere tabellen van deze editie terug te rekenen is, zijn ook enkele andere "
                 f"cellen verborgen (secundaire onderdrukking, weergegeven als "
                 f"'{self.secondary_symbol}'), voor alle tabellen samen. Schattingen worden "
-                f"afgerond op {self.estimate_rounding}-tallen."
+                f"afgerond op {_veelvouden(self.estimate_rounding)}."
             )
         return (
             f"Counts from 1 to {t - 1} are not shown (displayed as '{self.symbol}'). So that no "
@@ -189,3 +189,10 @@ def with_method(rule: DisclosureRule, method: str) -> DisclosureRule:
 
 def as_dict(rule: DisclosureRule) -> dict:
     return asdict(rule)
+
+
+def _veelvouden(base: int) -> str:
+    """ "tientallen", "honderdtallen"; else "veelvouden van 5" (Dutch has no "5-tallen")."""
+    return {10: "tientallen", 100: "honderdtallen", 1000: "duizendtallen"}.get(
+        base, f"veelvouden van {base}"
+    )

@@ -83,6 +83,25 @@ def is_words(v) -> bool:
     return isinstance(v, str) and v[:1].isalpha() and v != _HIDDEN
 
 
+def date_text(value, lang: str) -> str:
+    """A date as the report's language writes it ("31 december 2025", "31 December 2025");
+    an ISO string is read, anything else is returned as it is (e.g. "–")."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        return str(value)
+    return format_date(value, "long", locale="nl_NL" if lang == "nl" else "en_GB")
+
+
 def pct(numerator: int | None, denominator: int | None) -> int | None:
     """A share only from publishable counts: a suppressed input gives no share at all."""
     if numerator is None or not denominator:

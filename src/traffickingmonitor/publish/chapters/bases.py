@@ -7,6 +7,7 @@ share one (persons by year of registration) say it the same way.
 from __future__ import annotations
 
 from traffickingmonitor.publish.chapters.base import ChapterContext
+from traffickingmonitor.publish.format import date_text
 from traffickingmonitor.publish.i18n import catalog
 
 BASES = catalog("bases", dynamic=("*",))
@@ -18,6 +19,6 @@ def base_line(chapter_id: str, ctx: ChapterContext) -> str:
     if text is None:
         return ""
     notes = getattr(ctx.edition, "notes", None) or {}
-    cutoff = (notes.get("revictimisation") or {}).get("cutoff") or "–"
+    cutoff = date_text((notes.get("revictimisation") or {}).get("cutoff") or "–", ctx.lang)
     window = (notes.get("crime_overlap") or {}).get("window_years", 5)
     return text.format(y0=ctx.years[0], y1=ctx.last, cutoff=cutoff, window=window)

@@ -21,7 +21,7 @@ from traffickingmonitor.publish.chapters.cohort_common import (
     percent,
     percent_or_dash,
 )
-from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.format import date_text, shown
 from traffickingmonitor.publish.i18n import catalog
 
 RESIDUAL = ("unknown", "other", "other_unknown")
@@ -82,7 +82,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     last_full = "–"
     if cutoff:
         c = pd.Timestamp(cutoff) - pd.Timedelta(days=round(window * 365.25))
-        last_full = c.date().isoformat()
+        last_full = date_text(c.date(), ctx.lang)
     raw, num = _stacked(ctx)
     num["share"] = _rows_share(num, "suspects")
     blocks = []

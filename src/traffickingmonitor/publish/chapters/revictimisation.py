@@ -22,7 +22,7 @@ from traffickingmonitor.publish.chapters.cohort_common import (
     percent,
     years_label,
 )
-from traffickingmonitor.publish.format import shown
+from traffickingmonitor.publish.format import date_text, shown
 from traffickingmonitor.publish.i18n import catalog
 
 MAIN_HORIZON = 5  # years: the monitor's headline
@@ -143,7 +143,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     if "km_per_10000" in raw:
         blocks.append(_method_block(ctx, w, o_raw, o_num, months, main, threshold))
     intro = [
-        w["intro"].format(cutoff=notes.get("cutoff", "–")),
+        w["intro"].format(cutoff=date_text(notes.get("cutoff", "–"), ctx.lang)),
         w["intro_method"].format(threshold=threshold),
     ]
     return ChapterContent(title=w["title"], intro=intro, blocks=[b for b in blocks if b])

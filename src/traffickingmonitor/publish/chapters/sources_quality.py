@@ -10,7 +10,7 @@ from __future__ import annotations
 from traffickingmonitor.publish import charts
 from traffickingmonitor.publish.chapters._local import fmt_decimal
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
-from traffickingmonitor.publish.format import worked_out
+from traffickingmonitor.publish.format import date_text, worked_out
 from traffickingmonitor.publish.i18n import catalog
 
 # Stored column -> the data-standard field a reader knows; in this order in the table.
@@ -70,7 +70,7 @@ def _sources(ctx: ChapterContext, w: dict) -> Block:
         person_counts=False,
         summary=w["delivered"].format(
             edition=ctx.edition.edition_id,
-            date=ctx.edition.created_at.date().isoformat(),
+            date=date_text(ctx.edition.created_at, ctx.lang),
             last=ctx.last,
         ),
         header=[w["file"], w["kind"], w["hash"]],
