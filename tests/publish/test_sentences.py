@@ -338,8 +338,14 @@ def check_revictimisation(demo, where, kind, f, text):
         label = functools.partial(category_label, "offence_group", lang="en")
         assert (f["g1"], f["g2"]) == (label(g1), label(g2)), text
         same(text, [_one(e1[0]), _one(e2[0])], kind)
+        # "most often ... followed by": only when the 95% intervals separate
+        assert e1[1] > e2[2], f"a ranking of overlapping intervals: {text}"
         return
-    if where.startswith("revictimisation-") and kind in ("by_summary", "overall_none"):
+    if where.startswith("revictimisation-") and kind in (
+        "by_summary",
+        "by_summary_close",
+        "overall_none",
+    ):
         by = where.removeprefix("revictimisation-").replace("-", "_")
         ranked = _subgroups(demo, by)
         if kind == "overall_none":
@@ -347,7 +353,13 @@ def check_revictimisation(demo, where, kind, f, text):
             return
         (hi, g_hi), (lo, g_lo) = max(ranked), min(ranked)
         assert (f["hi"], f["lo"]) == (_group_label(by, g_hi), _group_label(by, g_lo)), text
-        same(text, [_one(hi[0]), _one(lo[0]), _one(overall[0])], kind)
+        # a highest and a lowest only when their 95% intervals separate; otherwise the
+        # sentence says the groups do not differ clearly
+        separate = hi[1] > lo[2]
+        assert separate == (kind == "by_summary"), f"intervals {hi}, {lo}: {text}"
+        order = [hi, lo] if kind == "by_summary" else [lo, hi]
+        interval = [] if separate else [95]  # "the 95% intervals overlap"
+        same(text, [*interval, *(_one(x[0]) for x in order), _one(overall[0])], kind)
         return
     if kind in ("cox_summary", "cox_summary_none"):
         cox = p["revictimisation_cox"].frame
@@ -498,10 +510,11 @@ def check_crime(demo, where, kind, f, text):
 # care reach -----------------------------------------------------------------------------------
 
 
-def _wilson_high(reached: int, persons: int) -> float:
+def _wilson(reached: int, persons: int) -> tuple[float, float]:
     p, n, z = reached / persons, persons, Z95
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    return centre + z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def _care_days(demo) -> tuple[list[int], int]:
@@ -543,7 +556,7 @@ def check_care(demo, where, kind, f, text):
         )
         if reached is not None and persons and code not in RESIDUAL:
             groups.append((reached / persons, int(reached), int(persons), code))
-    behind = [x for x in groups if _wilson_high(x[1], x[2]) < nat]
+    behind = [x for x in groups if _wilson(x[1], x[2])[1] < nat]
     if kind == "by_summary_behind":
         named = [(_group_label(by, c), _pct(r, n)) for _, r, n, c in behind]
         for label, share in named:
@@ -551,11 +564,15 @@ def check_care(demo, where, kind, f, text):
         assert numbers(f["groups"]) == [float(x) for lab, s in named for x in [*numbers(lab), s]]
         assert f["national"] == f"{_pct(*national)}%" and f["d"] == str(flag)
         return
-    if kind == "by_summary_ok":
+    if kind in ("by_summary_ok", "by_summary_even"):
         assert not behind, f"{text!r} but behind: {behind}"
         hi, lo = max(groups), min(groups)
         assert (f["hi"], f["lo"]) == (_group_label(by, hi[3]), _group_label(by, lo[3])), text
-        same(text, [flag, _pct(*national), _pct(hi[1], hi[2]), _pct(lo[1], lo[2])], kind)
+        # a highest and a lowest only when their 95% (Wilson) intervals separate
+        separate = _wilson(hi[1], hi[2])[0] > _wilson(lo[1], lo[2])[1]
+        assert separate == (kind == "by_summary_ok"), f"intervals of {hi}, {lo}: {text}"
+        order = [hi, lo] if kind == "by_summary_ok" else [lo, hi]
+        same(text, [flag, _pct(*national), *(_pct(x[1], x[2]) for x in order)], kind)
         return
     if kind == "none":
         assert len(groups) < 2 and not behind
@@ -660,6 +677,7 @@ SPECS = {
                     "overall_none",
                     "offence_summary",
                     "by_summary",
+                    "by_summary_close",
                     "cox_summary",
                     "cox_summary_none",
                     "cox_own_model",
@@ -689,7 +707,16 @@ SPECS = {
     ),
     "care-reach": Spec(
         care_reach.TEXT["en"],
-        _everything(["intro", "national_summary", "by_summary_behind", "by_summary_ok", "none"]),
+        _everything(
+            [
+                "intro",
+                "national_summary",
+                "by_summary_behind",
+                "by_summary_ok",
+                "by_summary_even",
+                "none",
+            ]
+        ),
         check_care,
     ),
     "hidden": Spec(
@@ -859,7 +886,8 @@ WRONG_NUMBERS = [
     ("revictimisation", "revictimisation-overall", "overall_summary", "persons"),
     ("revictimisation", "revictimisation-overall", "overall_summary_7", "p7"),
     ("revictimisation", "revictimisation-offence", "offence_summary", "p2"),
-    ("revictimisation", "revictimisation-sex", "by_summary", "p_all"),
+    ("revictimisation", "revictimisation-sex", "by_summary_close", "p_all"),
+    ("revictimisation", "revictimisation-age-group", "by_summary", "p_lo"),
     ("revictimisation", "revictimisation-cox", "cox_summary", "hr"),
     ("revictimisation", "revictimisation-cox", "cox_own_model", "v"),
     ("revictimisation", "revictimisation-method", "method_summary", "diff"),
@@ -874,7 +902,8 @@ WRONG_NUMBERS = [
     ("care-reach", "care-national", "national_summary", "median"),
     ("care-reach", "care-national", "national_summary", "p365"),
     ("care-reach", "care-residence-status", "by_summary_behind", "groups"),
-    ("care-reach", "care-age-group", "by_summary_ok", "p_lo"),
+    ("care-reach", "care-victim-group", "by_summary_ok", "p_lo"),
+    ("care-reach", "care-age-group", "by_summary_even", "p_hi"),
     ("hidden", "hidden-total", "hn_summary", "missing"),
     ("hidden", "hidden-total", "hn_summary", "observed"),
     ("hidden", "hidden-sensitivity", "hn_reconcile", "low"),
@@ -929,8 +958,14 @@ WRONG_CLAIMS = [
     ("care-reach", "care-residence-status", "by_summary_behind", "by_summary_ok",
      lambda f: {"d": f["d"], "national": f["national"], "hi": "Dutch citizen",
                 "p_hi": "70%", "lo": "undocumented", "p_lo": "35%"}),
-    ("care-reach", "care-age-group", "by_summary_ok", "by_summary_ok", _swap("hi", "lo")),
-    ("care-reach", "care-age-group", "by_summary_ok", "none", lambda f: {}),
+    ("care-reach", "care-victim-group", "by_summary_ok", "by_summary_ok", _swap("hi", "lo")),
+    ("care-reach", "care-victim-group", "by_summary_ok", "none", lambda f: {}),
+    # groups whose intervals overlap ranked as highest and lowest, and the reverse
+    ("care-reach", "care-age-group", "by_summary_even", "by_summary_ok", lambda f: f),
+    ("care-reach", "care-victim-group", "by_summary_ok", "by_summary_even", lambda f: f),
+    ("revictimisation", "revictimisation-sex", "by_summary_close", "by_summary", lambda f: f),
+    ("revictimisation", "revictimisation-age-group", "by_summary", "by_summary_close",
+     lambda f: f),
     ("hidden", "hidden-total", "hn_summary", "summary_none", lambda f: {"last": f["year"]}),
     ("chain", "chain-funnel", "summary", "summary_none", lambda f: {"year": f["year"]}),
 ]  # fmt: skip

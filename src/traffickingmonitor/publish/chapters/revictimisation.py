@@ -79,6 +79,11 @@ TEXT = {
             "Binnen vijf jaar werd het vaakst opnieuw slachtoffer: {hi} ({p_hi}); het minst vaak: "
             "{lo} ({p_lo}); alle personen: {p_all}."
         ),
+        "by_summary_close": (
+            "Binnen vijf jaar verschilt het aandeel dat opnieuw slachtoffer werd niet duidelijk "
+            "tussen de groepen (de 95%-intervallen overlappen): van {lo} ({p_lo}) tot {hi} "
+            "({p_hi}); alle personen: {p_all}."
+        ),
         "by_caption": "(punt en lijn: percentage met 95%-interval; stippellijn: alle personen)",
         "persons": "Personen",
         "curve_caption": "(cumulatief percentage; punten met minder dan de drempel in de risicopopulatie weggelaten)",
@@ -165,6 +170,11 @@ TEXT = {
         "by_summary": (
             "Within five years, the share victimised again is highest for {hi} ({p_hi}) and "
             "lowest for {lo} ({p_lo}); all persons: {p_all}."
+        ),
+        "by_summary_close": (
+            "Within five years, the share victimised again does not differ clearly between the "
+            "groups (the 95% intervals overlap): from {lo} ({p_lo}) to {hi} ({p_hi}); all "
+            "persons: {p_all}."
         ),
         "by_caption": "(dot and line: percentage with 95% interval; dashed line: all persons)",
         "persons": "Persons",
@@ -453,7 +463,7 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
                     "high": 100 * est[2],
                 }
             )
-            ranked.append((est[0], labels[g]))
+            ranked.append((est[0], labels[g], est[1], est[2]))
     caption = w["by_caption"]
     if group_by in CURVE_GROUP_BY:
         points = _curve(num, threshold)
@@ -469,8 +479,10 @@ def _subgroup_block(ctx, w, group_by, table, months, main, reference, threshold)
         )
     summary = w["overall_none"]
     if len(ranked) >= 2 and reference:
-        (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
-        summary = w["by_summary"].format(
+        (p_hi, hi, hi_low, _), (p_lo, lo, _, lo_high) = max(ranked), min(ranked)
+        # a highest and a lowest only when their intervals separate
+        separate = hi_low > lo_high
+        summary = w["by_summary" if separate else "by_summary_close"].format(
             hi=hi,
             p_hi=percent(p_hi, lang, 1),
             lo=lo,
