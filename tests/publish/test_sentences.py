@@ -13,6 +13,7 @@ they are being copy-edited).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -74,7 +75,13 @@ def demo(tmp_path_factory):
         )
         built[lang] = {c["id"]: c["content"] for c in build_chapters(ctx)}
     return SimpleNamespace(
-        edition=edition, rule=rule, p=protected, years=years, last=years[-1], built=built
+        edition=edition,
+        rule=rule,
+        tables=tables,
+        p=protected,
+        years=years,
+        last=years[-1],
+        built=built,
     )
 
 
@@ -998,3 +1005,80 @@ def test_the_dutch_check_fails_on_other_numbers():
     assert numbers("In 2020 zijn 1\u202f995 personen, 44,6%") == [2020, 1995, 44.6]
     assert numbers("In 2020, 1\u202f995 persons, 44.6%") == [2020, 1995, 44.6]
     assert numbers("44,6%") != numbers("46,4%")
+
+
+# --- the key figures (figures with a label, no sentences) ---------------------------------------
+
+
+def key_figures(demo) -> list[tuple[str, str | None]]:
+    """(value, note) of every key figure, recomputed from the protected tables, in order."""
+    p, last, prev = demo.p, demo.last, demo.years[-2]
+    totals = p["totals"]
+    now, before = (_shown(totals, {"year": y}, "persons") for y in (last, prev))
+    change = round(100 * (now - before) / before)
+    out = [
+        (f"{now:,}", f"{'+' if change >= 0 else '−'}{abs(change)}% compared with {prev}"),
+        (f"{_shown(totals, {'year': last}, 'registrations'):,}", None),
+    ]
+    for table, dim, part, rest in (
+        ("sex", "sex", "female", "male"),
+        ("minor", "minor", "minor", "adult"),
+    ):
+        a, b = (_shown(p[table], {"year": last, dim: c}, "persons") for c in (part, rest))
+        out.append((f"{_pct(a, a + b)}%", None))
+    single = _shown(p["org_overlap"], {"year": last, "n_orgs": "1"}, "persons")
+    out.append((f"{_pct(now - single, now)}%", None))
+    # the most frequent nationality: the largest shown count, clearly above the next
+    nat = _rows(p["top_nationalities"], year=last)
+    ranked = sorted(
+        ((int(v), c) for v, c in zip(nat["persons"], nat["nationality"], strict=True)
+         if not isinstance(v, str) and c not in RESIDUAL),
+        reverse=True,
+    )  # fmt: skip
+    assert clearly_larger(ranked[0][0], ranked[1][0], now), ranked[:2]
+    out.append((category_label("nationality", ranked[0][1], "en"), None))
+    r = _latest_estimate(demo)
+    out.append(
+        (f"{int(r['estimate']):,}", f"95% interval {int(r['ci_low']):,}–{int(r['ci_high']):,}")
+    )
+    return [
+        (v.replace(",", "\u202f"), n if n is None else n.replace(",", "\u202f")) for v, n in out
+    ]
+
+
+def test_key_figures_are_recomputed(demo):
+    figures = demo.built["en"]["key-figures"].data["figures"]
+    assert [(f["value"], f["note"]) for f in figures] == key_figures(demo)
+    nl = demo.built["nl"]["key-figures"].data["figures"]
+    for en_f, nl_f in zip(figures, nl, strict=True):
+        for key in ("value", "label", "note"):
+            assert numbers(nl_f[key] or "") == numbers(en_f[key] or ""), (en_f, nl_f)
+
+
+def test_no_most_frequent_nationality_when_two_are_close(demo):
+    """Two nationalities of the same size: no "most frequent nationality" figure."""
+    from traffickingmonitor.publish.chapters import key_figures as kf
+
+    nat = demo.tables["top_nationalities"]
+    f = nat.frame.copy()
+    last = f["year"] == demo.last
+    counts = f[last & ~f["nationality"].isin(RESIDUAL)].sort_values("persons")
+    first, second = counts.index[-1], counts.index[-2]
+    # the first as large as the second, the rest to "other" (the totals stay)
+    other = f.index[last & (f["nationality"] == "other")]
+    for col in ("persons", "registrations"):
+        f.loc[other, col] += f.at[first, col] - f.at[second, col]
+        f.at[first, col] = f.at[second, col]
+    tables = {
+        "totals": demo.tables["totals"],
+        "top_nationalities": dataclasses.replace(nat, frame=f),
+    }
+    ctx = ChapterContext(
+        protect_edition(tables, demo.rule), demo.edition, demo.rule, "en", TEXT["en"], demo.years
+    )
+    labels = [x["label"] for x in kf.build(ctx).data["figures"]]
+    assert TEXT["en"]["kf_top"] not in labels
+    # and with the demo's counts (clearly apart) it is there
+    assert TEXT["en"]["kf_top"] in [
+        x["label"] for x in demo.built["en"]["key-figures"].data["figures"]
+    ]
