@@ -653,17 +653,30 @@ def _local_rates(demo, level: str) -> tuple[dict, int, int]:
     pop = ref.groupby("code" if level == "municipality" else level)["population"].sum()
     t = demo.p[f"local_{level}"]
     rates, hidden, zero = {}, 0, 0
+    # the 95% interval of each area's rate (Poisson, of its count); a hidden count below the
+    # threshold at most threshold - 1, one of any size (the secondary symbol) unbounded
+    intervals = {}
     for _, r in t.frame.iterrows():
         code, v = r[level], r["exploitation"]
         if code == "unknown":
             continue
+        exposure = len(demo.years) * pop[code] / 100_000
         if isinstance(v, str):
             hidden += 1
-        elif int(v) == 0:
+            n = demo.rule.threshold - 1 if v.startswith("<") else math.inf
+            intervals[code] = (0.0, (n + Z95 * math.sqrt(n)) / exposure)
+            continue
+        n = int(v)
+        intervals[code] = ((n - Z95 * math.sqrt(n)) / exposure, (n + Z95 * math.sqrt(n)) / exposure)
+        if n == 0:
             zero += 1
         else:
-            rates[code] = round(100_000 * int(v) / len(demo.years) / pop[code], 1)
-    return rates, hidden, zero
+            rates[code] = round(n / exposure, 1)
+    best = max(rates, key=rates.get) if rates else None
+    clear = best is not None and all(
+        intervals[best][0] > high for code, (_, high) in intervals.items() if code != best
+    )
+    return rates, hidden, zero, (best if clear else None)
 
 
 def check_local(demo, where, kind, f, text):
@@ -675,19 +688,22 @@ def check_local(demo, where, kind, f, text):
         same(text, [*y, 100, 2024, 1, 1], kind)
         return
     level = {"local-map-municipality": "municipality", "local-map-province": "province"}[where]
-    rates, hidden, zero = _local_rates(demo, level)
+    rates, hidden, zero, clear = _local_rates(demo, level)
     if kind == "summary_map_none":
         assert not rates
         return
-    best = max(rates.values())
-    assert rates[next(c for c, v in rates.items() if v == best)] == best
-    names = {area_name(level, c, "en") for c, v in rates.items() if v == best}
-    assert f["best"] in names, f"not the highest rate: {text}"
+    if kind == "summary_map_counts":
+        # no "highest": no area's rate is clearly above all others (and the hidden ones)
+        assert rates and clear is None, f"{text}: {clear} is clearly the highest"
+        same(text, [*y, len(rates), hidden, zero], kind)
+        return
+    # the highest rate only when clearly above every other area's, hidden ones included
+    assert clear is not None and f["best"] == area_name(level, clear, "en"), text
     if kind == "summary_map":
-        same(text, [*y, len(rates), hidden, zero, best, 100], kind)
+        same(text, [*y, len(rates), hidden, zero, rates[clear], 100], kind)
     else:
         assert kind == "summary_region"
-        same(text, [*y, 100, best], kind)
+        same(text, [*y, 100, rates[clear]], kind)
 
 
 # municipal approach -----------------------------------------------------------------------------
@@ -856,7 +872,9 @@ SPECS = {
     # but the figures not yet recomputed from the tables
     "local": Spec(
         local_figures.TEXT["en"],
-        _everything(["intro", "summary_map", "summary_map_none", "summary_region"]),
+        _everything(
+            ["intro", "summary_map", "summary_map_counts", "summary_map_none", "summary_region"]
+        ),
         check_local,
     ),
     "approach": Spec(
@@ -1060,9 +1078,8 @@ WRONG_NUMBERS = [
     ("hidden", "hidden-sensitivity", "hn_reconcile", "low"),
     ("chain", "chain-funnel", "summary", "pct"),
     ("chain", "chain-funnel", "summary", "custodial"),
-    ("local", "local-map-municipality", "summary_map", "hidden"),
-    ("local", "local-map-municipality", "summary_map", "rate"),
-    ("local", "local-map-province", "summary_region", "rate"),
+    ("local", "local-map-municipality", "summary_map_counts", "hidden"),
+    ("local", "local-map-municipality", "summary_map_counts", "zero"),
     ("approach", "approach-trend", "trend_summary", "share0"),
     ("approach", "approach-map", "map_summary", "mean"),
     ("sources", "sources-files", "delivered", "last"),
@@ -1127,10 +1144,10 @@ WRONG_CLAIMS = [
      lambda f: f),
     ("hidden", "hidden-total", "hn_summary", "summary_none", lambda f: {"last": f["year"]}),
     ("chain", "chain-funnel", "summary", "summary_none", lambda f: {"year": f["year"]}),
-    # another municipality named as the one with the highest rate
-    ("local", "local-map-municipality", "summary_map", "summary_map",
-     lambda f: {**f, "best": "Amsterdam"}),
-    ("local", "local-map-province", "summary_region", "summary_map_none", lambda f: f),
+    # a municipality called the highest whose rate is not clearly above the others'
+    ("local", "local-map-municipality", "summary_map_counts", "summary_map",
+     lambda f: {**f, "best": "Castricum", "rate": "6.0"}),
+    ("local", "local-map-municipality", "summary_map_counts", "summary_map_none", lambda f: f),
 ]  # fmt: skip
 
 
