@@ -765,6 +765,44 @@ def check_method(demo, where, kind, f, text):
     same(text, [cells, primary, demo.rule.threshold, secondary], kind)
 
 
+# need and effort, programme ---------------------------------------------------------------------
+
+
+def check_need(demo, where, kind, f, text):
+    t = demo.p["need_effort"]
+    if kind == "intro":
+        same(text, [demo.years[0], demo.last, 100], kind)  # "per 100,000" reads as 100
+        return
+    top = t.frame[t.frame["rank"] == 1]
+    if kind == "summary_none":
+        assert top.empty or isinstance(top.iloc[0]["gap"], str)
+        return
+    r = top.iloc[0]
+    assert f["unit"] == r["police_unit"], text
+    # "the largest" only when the unit is first in (nearly) every draw: its rank interval is 1–1
+    assert (int(r["rank_high"]) == 1) == (kind == "summary"), (
+        f"rank {r['rank_low']}–{r['rank_high']}: {text}"
+    )
+    assert (f["low"], f["high"]) == (str(int(r["rank_low"])), str(int(r["rank_high"])))
+    if kind == "summary":
+        assert f["rank"] == "1" and numbers(f["gap"]) == [float(r["gap"])], text
+
+
+def check_programme(demo, where, kind, f, text):
+    """The indicators on track and behind, counted from the status column of the block's own
+    table as a reader would. The status of each indicator (the programme's straight-path
+    rule, ``analysis.programme.status``) is taken as the table shows it, not recomputed."""
+    block = next(b for b in demo.built["en"]["programme"].blocks if b.id == where)
+    words = programme.TEXT["en"]["status"]
+    statuses = [str(row[-1]) for row in block.rows]
+    on = sum(s.startswith((words["on_track"], words["target_met"])) for s in statuses)
+    behind = sum(s.startswith(words["behind"]) for s in statuses)
+    if kind == "summary_none":
+        assert on + behind == 0
+        return
+    same(text, [on, on + behind, behind], kind)
+
+
 # the chapters -----------------------------------------------------------------------------------
 
 NOT_YET = Allowed("not yet recomputed from the tables: a gap of this test, to close")
@@ -891,16 +929,25 @@ SPECS = {
     "need-effort": Spec(
         need_effort.TEXT["en"],
         {
-            **dict.fromkeys(["intro", "summary", "summary_unclear"], NOT_YET),
-            **dict.fromkeys([f"annex_lines.{i}" for i in range(4)], STATIC),
+            **_everything(["intro", "summary", "summary_unclear", "summary_none"]),
+            **dict.fromkeys(
+                [f"annex_lines.{i}" for i in range(4)],
+                Allowed("the method: its number of draws and the population's date, constants"),
+            ),
         },
+        check_need,
     ),
     "programme": Spec(
         programme.TEXT["en"],
         {
-            **dict.fromkeys(["summary", "summary_none"], NOT_YET),
-            **dict.fromkeys(["intro", "annex_lines.0", "annex_lines.1"], STATIC),
+            **_everything(["summary", "summary_none"]),
+            "intro": STATIC,
+            **dict.fromkeys(
+                ["annex_lines.0", "annex_lines.1"],
+                Allowed("the programme's rule (ON_TRACK), a constant; no figure of the edition"),
+            ),
         },
+        check_programme,
     ),
     "sources": Spec(
         sources_quality.TEXT["en"],
@@ -998,6 +1045,8 @@ RECOMPUTED = (
     "approach",
     "sources",
     "method",
+    "need-effort",
+    "programme",
 )
 
 
@@ -1085,6 +1134,10 @@ WRONG_NUMBERS = [
     ("sources", "sources-files", "delivered", "last"),
     ("sources", "sources-linkage", "splink", "threshold"),
     ("method", "disclosure", "summary", "secondary"),
+    ("need-effort", "intro-0", "intro", "y0"),
+    ("need-effort", "need-effort", "summary_unclear", "high"),
+    ("programme", "programme-line-1", "summary", "behind"),
+    ("programme", "programme-line-3", "summary", "on"),
 ]
 
 
@@ -1148,6 +1201,11 @@ WRONG_CLAIMS = [
     ("local", "local-map-municipality", "summary_map_counts", "summary_map",
      lambda f: {**f, "best": "Castricum", "rate": "6.0"}),
     ("local", "local-map-municipality", "summary_map_counts", "summary_map_none", lambda f: f),
+    # "the largest gap" of a unit whose rank interval is wider than 1–1
+    ("need-effort", "need-effort", "summary_unclear", "summary",
+     lambda f: {**f, "rank": "1", "gap": "10"}),
+    ("need-effort", "need-effort", "summary_unclear", "summary_unclear",
+     lambda f: {**f, "unit": "Amsterdam"}),
 ]  # fmt: skip
 
 
