@@ -9,6 +9,15 @@ protected tables (numbers and claims: "largest", "more/fewer", "not measurable")
 allow-listed with the reason why it cannot be. The Dutch sentence of the same block must
 carry the same numbers in the same order as the English one (Dutch words are not asserted:
 they are being copy-edited).
+
+How a claim of a largest, highest or first group is decided, and recomputed here:
+counts of persons (registered, key figures): ``format.clearly_larger`` against the next
+shown count, no hidden count that could be larger; cumulative incidences (re-victimisation):
+the 95% intervals of the table separate; shares reached by care: the 95% Wilson intervals
+of the shown counts separate; rates per 100,000 (local figures): the 95% Poisson interval of
+the highest lies above every other area's, a hidden count taken at its largest possible
+value; the need per police unit: the bootstrap rank interval of the first is 1–1. Otherwise
+the sentence must say that the groups do not differ clearly (or name no largest).
 """
 
 from __future__ import annotations
