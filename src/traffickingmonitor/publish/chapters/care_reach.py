@@ -31,6 +31,14 @@ FLAG = "▼"
 TEXT = catalog("care_reach")
 
 
+def _wilson(persons: int, reached: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson interval of a share (as ``falls_behind`` takes its upper end)."""
+    p = reached / persons
+    centre = (p + z**2 / (2 * persons)) / (1 + z**2 / persons)
+    half = z * math.sqrt(p * (1 - p) / persons + z**2 / (4 * persons**2)) / (1 + z**2 / persons)
+    return centre - half, centre + half
+
+
 def _median(v) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else str(round(v / 10))
 
@@ -200,7 +208,9 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
                 if not math.isnan(r_num["share"]) and not math.isnan(nat_share):
                     flag = falls_behind(int(r_num["persons"]), int(r_num["reached"]), nat_share)
                     if grp not in RESIDUAL:
-                        ranked.append((r_num["share"], label))
+                        ranked.append(
+                            (r_num["share"], label, int(r_num["persons"]), int(r_num["reached"]))
+                        )
                         chart_rows.append(
                             {
                                 "label": label,
@@ -232,8 +242,10 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
             d=flag_days, groups=join_words(behind, lang), national=national
         )
     elif len(ranked) >= 2:
-        (p_hi, hi), (p_lo, lo) = max(ranked), min(ranked)
-        summary = w["by_summary_ok"].format(
+        (p_hi, hi, *n_hi), (p_lo, lo, *n_lo) = max(ranked), min(ranked)
+        # a highest and a lowest only when their 95% intervals separate
+        separate = _wilson(*n_hi)[0] > _wilson(*n_lo)[1]
+        summary = w["by_summary_ok" if separate else "by_summary_even"].format(
             d=flag_days,
             national=national,
             hi=hi,

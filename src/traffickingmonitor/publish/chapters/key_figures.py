@@ -5,7 +5,7 @@ from __future__ import annotations
 from traffickingmonitor.disclosure.api import ProtectedTable
 from traffickingmonitor.publish.chapters import hidden_number
 from traffickingmonitor.publish.chapters.base import Chapter, ChapterContent, ChapterContext
-from traffickingmonitor.publish.format import pct, shown
+from traffickingmonitor.publish.format import clearly_larger, pct, shown
 from traffickingmonitor.publish.labels import category_label
 
 
@@ -78,8 +78,15 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
             & ~nat.suppressed["persons"]
             & ~frame["nationality"].isin(["other", "unknown"])
         )
-        if mask.any():
-            best = frame[mask].loc[frame[mask]["persons"].astype(int).idxmax()]
+        counts = frame[mask]["persons"].astype(int).sort_values(ascending=False)
+        # the most frequent only when clearly above the next (as the chapters name a largest)
+        clear = len(counts) == 1 or (
+            len(counts) > 1
+            and persons is not None
+            and clearly_larger(counts.iloc[0], counts.iloc[1], persons)
+        )
+        if mask.any() and clear:
+            best = frame.loc[counts.index[0]]
             figures.append(
                 (category_label("nationality", best["nationality"], ctx.lang), t["kf_top"], None)
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import (
@@ -61,6 +63,36 @@ def area_rows(ctx: ChapterContext, level: str) -> tuple[list, dict, dict]:
     return rows, values, rates
 
 
+def clearly_highest(ctx: ChapterContext, level: str, rates: dict) -> str | None:
+    """The area whose rate is clearly the highest, or None: the 95% interval of its rate
+    (Poisson, of its shown count) lies above that of every other area, and above the most a
+    hidden count below the threshold could give (a hidden count of any size: None)."""
+    if not rates:
+        return None
+    table = ctx.tables[f"local_{level}"]
+    pop = populations(level)
+    per = len(ctx.years) / 100_000  # person-years per inhabitant, per 100,000
+
+    def bounds(count: int, code) -> tuple[float, float]:
+        half = 1.96 * math.sqrt(count)
+        return (count - half) / (pop[code] * per), (count + half) / (pop[code] * per)
+
+    best = max(rates, key=rates.get)
+    counts = dict(zip(table.frame[level], shown_values(table, "exploitation"), strict=True))
+    low = bounds(int(counts[best]), best)[0]
+    symbols = dict(zip(table.frame[level], table.frame["exploitation"], strict=True))
+    for code, count in counts.items():
+        if code in (best, codes.UNKNOWN) or not pop.get(code):
+            continue
+        if count is None:
+            if not str(symbols[code]).startswith("<"):
+                return None
+            count = ctx.rule.threshold - 1
+        if bounds(int(count), code)[1] >= low:
+            return None
+    return best
+
+
 def class_rows(values: dict, words: dict, lang: str) -> list[list]:
     """The map's legend as a table: areas not shown, with zero, and per class of shown rates."""
     shown_rates = [v for v in values.values() if not isinstance(v, str) and v]
@@ -109,16 +141,16 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     order = [*sorted(range(len(rows) - 1), key=lambda i: rows[i][0]), len(rows) - 1]
     n_hidden = sum(v == local_charts.HIDDEN for v in values.values())
     n_zero = sum(v == 0 for v in values.values())
+    best = clearly_highest(ctx, "municipality", rates)
     if rates:
-        best = max(rates, key=rates.get)
-        summary = w["summary_map"].format(
+        summary = w["summary_map" if best else "summary_map_counts"].format(
             y0=y0,
             y1=y1,
             shown=worked_out(len(rates)),
             hidden=worked_out(n_hidden),
             zero=worked_out(n_zero),
-            best=area_name("municipality", best, lang),
-            rate=fmt_decimal(rates[best], lang),
+            best=area_name("municipality", best, lang) if best else "",
+            rate=fmt_decimal(rates[best], lang) if best else "",
         )
     else:
         summary = w["summary_map_none"].format(y0=y0, y1=y1)
@@ -167,7 +199,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         )
     )
     rows, values, rates = area_rows(ctx, "province")
-    best = max(rates, key=rates.get) if rates else None
+    best = clearly_highest(ctx, "province", rates)
     blocks.append(
         Block(
             id="local-map-province",
@@ -181,6 +213,8 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
                     rate=fmt_decimal(rates[best], lang),
                 )
                 if best
+                else ""
+                if rates
                 else w["summary_map_none"].format(y0=y0, y1=y1)
             ),
             svg=local_charts.choropleth(
@@ -196,7 +230,7 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
         if f"local_{level}" not in ctx.tables:
             continue
         rows, _, rates = area_rows(ctx, level)
-        best = max(rates, key=rates.get) if rates else None
+        best = clearly_highest(ctx, level, rates)
         blocks.append(
             Block(
                 id=f"local-{level.replace('_', '-')}",
