@@ -34,7 +34,7 @@ import pytest
 
 from traffickingmonitor import editions
 from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
-from traffickingmonitor.publish import eurostat
+from traffickingmonitor.publish import eurostat, i18n
 from traffickingmonitor.publish.chapters import (
     CHAPTERS,
     build_chapters,
@@ -128,30 +128,59 @@ def template_regex(template: str) -> re.Pattern:
     return re.compile("".join(out), re.DOTALL)
 
 
-def _templates(words: dict, kinds: dict) -> dict[str, str]:
-    """The string templates of a words dict (a list of lines gives ``key.0``, ``key.1``...;
-    nested dicts are labels, not sentences); a template with fewer than five characters of
-    its own would match nearly anything and is left out unless it is a known kind."""
+def _flat(words) -> dict:
+    """The English templates of a chapter's words: a catalog's messages (``publish.i18n``)
+    with a message of several paragraphs as ``key.0``, ``key.1``... and a plural one as
+    ``key`` (the singular) and ``key#other``; a plain dict as it is."""
+    if not isinstance(words, i18n.Messages):
+        out = {}
+        for key, text in words.items():
+            if isinstance(text, str) and i18n.PARAGRAPH_SEP in text:
+                parts = [t.strip() for t in text.split(i18n.PARAGRAPH_SEP) if t.strip()]
+                out |= {f"{key}.{i}": line for i, line in enumerate(parts)}
+            else:
+                out[key] = text
+        return out
+    prefix = words._prefix
     out = {}
-    for k, v in words.items():
-        lines = (
-            {f"{k}.{i}": line for i, line in enumerate(v)}
-            if isinstance(v, list | tuple)
-            else {k: v}
-        )
-        for key, line in lines.items():
-            if isinstance(line, str) and (
-                key in kinds or len(re.sub(r"\{\w+\}|\s", "", line)) >= 5
-            ):
-                out[key] = line
+    for key, text in i18n.contexts("en")[words._context].items():
+        if not key.startswith(prefix):
+            continue
+        key = key[len(prefix) :]
+        if isinstance(text, tuple):
+            out[key], out[f"{key}#other"] = text[0], text[1]
+        elif i18n.PARAGRAPH_SEP in text:
+            out |= {f"{key}.{i}": line for i, line in enumerate(words.paragraphs(key))}
+        else:
+            out[key] = text
     return out
+
+
+def _kind(key: str) -> str:
+    """The kind of a template: a plural message's forms are one kind."""
+    return key.split("#", 1)[0]
+
+
+def _templates(words, kinds: dict) -> dict[str, str]:
+    """The string templates of a chapter's words (:func:`_flat`); a template with fewer than
+    five characters of its own would match nearly anything and is left out unless it is a
+    known kind."""
+    return {
+        key: line
+        for key, line in _flat(words).items()
+        if isinstance(line, str)
+        and (_kind(key) in kinds or len(re.sub(r"\{\w+\}|\s", "", line)) >= 5)
+    }
 
 
 def classify(text: str, templates: dict[str, str], first: tuple[str, ...]) -> list | None:
     """``text`` as a sequence of templates (a summary can be two or three of them one after
     the other): ``[(key, {placeholder: value})]``, or None when it cannot be. The keys in
     ``first`` are tried first."""
-    order = [*first, *(k for k in templates if k not in first)]
+    order = [
+        *(k for kind in first for k in templates if _kind(k) == kind),
+        *(k for k in templates if _kind(k) not in first),
+    ]
     n = len(text)
 
     @functools.cache
@@ -169,7 +198,7 @@ def classify(text: str, templates: dict[str, str], first: tuple[str, ...]) -> li
                     if m:
                         rest = parse(end)
                         if rest is not None:
-                            return ((key, m.groupdict()), *rest)
+                            return ((_kind(key), m.groupdict()), *rest)
         return None
 
     found = parse(0)
@@ -211,6 +240,11 @@ def _cell(table, col: str, **where):
     if v is None or isinstance(v, str) or (isinstance(v, float) and math.isnan(v)):
         return None
     return v
+
+
+def _date_en(d: datetime.date) -> str:
+    """A date as the English report writes it: "31 December 2020"."""
+    return f"{d.day} {d:%B} {d.year}"
 
 
 def same(got: str, want: list, what: str) -> None:
@@ -399,7 +433,7 @@ def check_revictimisation(demo, where, kind, f, text):
         var, ref = str(r["covariate"]), str(r["reference"])
         assert f["level"] == _group_label(var, str(r["level"])), text
         assert f["ref"] == (
-            "not in this group" if ref.startswith("not_") else _group_label(var, ref)
+            "persons not in this group" if ref.startswith("not_") else _group_label(var, ref)
         )
         same(text, [round(hr / 1000, 2)], kind)
         return
@@ -499,7 +533,7 @@ def check_crime(demo, where, kind, f, text):
         # edition's notes) less the window in days
         cutoff = datetime.date.fromisoformat(demo.edition.notes["revictimisation"]["cutoff"])
         last_full = cutoff - datetime.timedelta(days=round(window * 365.25))
-        assert (f["window"], f["last_full"]) == (str(window), last_full.isoformat()), text
+        assert (f["window"], f["last_full"]) == (str(window), _date_en(last_full)), text
         return
     if kind == "no_lookback":
         _, observed = _crime_shares(demo, "crime-before-after")
@@ -693,8 +727,8 @@ def check_local(demo, where, kind, f, text):
 
     y = [demo.years[0], demo.last]
     if kind == "intro":
-        # "per 100,000" reads as 100 (a comma is a decimal sign in Dutch); the population's date
-        same(text, [*y, 100, 2024, 1, 1], kind)
+        # per 100 000 inhabitants; the population's date
+        same(text, [*y, 100_000, 2024, 1, 1], kind)
         return
     level = {"local-map-municipality": "municipality", "local-map-province": "province"}[where]
     rates, hidden, zero, clear = _local_rates(demo, level)
@@ -753,7 +787,7 @@ def check_approach(demo, where, kind, f, text):
 def check_sources(demo, where, kind, f, text):
     if kind == "delivered":
         assert f["edition"] == demo.edition.edition_id
-        assert f["date"] == demo.edition.created_at.date().isoformat()
+        assert f["date"] == _date_en(demo.edition.created_at.date())
         assert f["last"] == str(demo.last)
         return
     if kind == "splink":
@@ -780,7 +814,7 @@ def check_method(demo, where, kind, f, text):
 def check_need(demo, where, kind, f, text):
     t = demo.p["need_effort"]
     if kind == "intro":
-        same(text, [demo.years[0], demo.last, 100], kind)  # "per 100,000" reads as 100
+        same(text, [demo.years[0], demo.last, 100_000], kind)  # per 100 000 inhabitants
         return
     top = t.frame[t.frame["rank"] == 1]
     if kind == "summary_none":
@@ -809,7 +843,11 @@ def check_programme(demo, where, kind, f, text):
     if kind == "summary_none":
         assert on + behind == 0
         return
-    same(text, [on, on + behind, behind], kind)
+    if kind == "summary_on":
+        same(text, [on, on + behind], kind)
+        return
+    assert kind == "summary_behind", kind
+    same(text, [behind], kind)
 
 
 def check_eurostat(demo, where, kind, f, text):
@@ -953,7 +991,7 @@ SPECS = {
     "programme": Spec(
         programme.TEXT["en"],
         {
-            **_everything(["summary", "summary_none"]),
+            **_everything(["summary_on", "summary_behind", "summary_none"]),
             "intro": STATIC,
             **dict.fromkeys(
                 ["annex_lines.0", "annex_lines.1"],
@@ -1044,7 +1082,8 @@ def run_check(demo, chapter_id: str, where: str, kind: str, fields: dict) -> Non
     """Check one part of a sentence: the text its template makes with these values, the
     names of groups left out (their numbers, as in "23-29 years", are no figures)."""
     spec = SPECS[chapter_id]
-    template = _templates(spec.words, spec.kinds)[kind]
+    templates = _templates(spec.words, spec.kinds)
+    template = templates.get(kind) or templates[f"{kind}#other"]
     text = template.format(**{k: "" if k in NAMES else v for k, v in fields.items()})
     spec.check(demo, where, kind, fields, text)
 
@@ -1154,8 +1193,8 @@ WRONG_NUMBERS = [
     ("method", "disclosure", "summary", "secondary"),
     ("need-effort", "intro-0", "intro", "y0"),
     ("need-effort", "need-effort", "summary_unclear", "high"),
-    ("programme", "programme-line-1", "summary", "behind"),
-    ("programme", "programme-line-3", "summary", "on"),
+    ("programme", "programme-line-1", "summary_behind", "behind"),
+    ("programme", "programme-line-3", "summary_on", "on"),
 ]
 
 
