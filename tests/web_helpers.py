@@ -136,3 +136,42 @@ def serve_in_thread(app):
     finally:
         srv.should_exit = True
         thread.join(10)
+
+
+def protected_demo(tmp_path_factory):
+    """The demo edition (seed 1) as the chapters see it: its store, edition, rule, tables,
+    protected tables, years and the editions before it."""
+    from types import SimpleNamespace
+
+    from traffickingmonitor import editions
+    from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
+
+    db = build_demo_db(tmp_path_factory)
+    edition, tables = editions.read_edition(db)
+    rule = rule_from_config(edition.config.get("disclosure"))
+    protected = protect_edition(tables, rule)
+    return SimpleNamespace(
+        db=db,
+        edition=edition,
+        tables=tables,
+        rule=rule,
+        protected=protected,
+        years=sorted(int(y) for y in protected["totals"].frame["year"].unique()),
+        before=editions.editions_before(db, edition.edition_id),
+    )
+
+
+def demo_context(demo, lang: str):
+    """The chapters' context of :func:`protected_demo` in ``lang``."""
+    from traffickingmonitor.publish.chapters.base import ChapterContext
+    from traffickingmonitor.publish.labels import TEXT
+
+    return ChapterContext(
+        demo.protected,
+        demo.edition,
+        demo.rule,
+        lang,
+        TEXT[lang],
+        demo.years,
+        editions_before=demo.before,
+    )

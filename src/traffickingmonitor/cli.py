@@ -183,18 +183,13 @@ def _print_run(summary) -> None:
         ("chapters", "chapters", "report and serve read them", "build"),
     ):
         note = summary.notes.get(key) or {}
-        if note.get("refused"):
-            console.print(
-                f"  {what}: none ({note['error']})",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-        elif note.get("stored") and note.get("computed", True):
+        if note.get("stored") and note.get("computed", True):
             console.print(f"  {what} stored ({note['seconds']:.1f} s): {read}", highlight=False)
         elif note.get("error"):
             console.print(
-                f"  {what} not stored ({note['error']}): report and serve {otherwise} them",
+                f"  {what}: none ({note['error']})"
+                if note.get("refused")
+                else f"  {what} not stored ({note['error']}): report and serve {otherwise} them",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,

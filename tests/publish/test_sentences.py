@@ -32,8 +32,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from traffickingmonitor import editions
-from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
+from traffickingmonitor.disclosure.api import protect_edition
 from traffickingmonitor.publish import eurostat, i18n
 from traffickingmonitor.publish.chapters import (
     CHAPTERS,
@@ -53,7 +52,7 @@ from traffickingmonitor.publish.chapters import (
 from traffickingmonitor.publish.chapters.base import ChapterContext
 from traffickingmonitor.publish.format import clearly_larger
 from traffickingmonitor.publish.labels import GROUP_BY_LABEL, TEXT, category_label
-from web_helpers import build_demo_db
+from web_helpers import demo_context, protected_demo
 
 NUMBER = re.compile(r"\d+(?:\u202f\d{3})*(?:[.,]\d+)?")
 RESIDUAL = ("unknown", "other", "other_unknown")
@@ -72,25 +71,17 @@ def numbers(text: str) -> list[float]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    db = build_demo_db(tmp_path_factory)
-    edition, tables = editions.read_edition(db)
-    rule = rule_from_config(edition.config.get("disclosure"))
-    protected = protect_edition(tables, rule)
-    years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
-    before = editions.editions_before(db, edition.edition_id)
+    demo = protected_demo(tmp_path_factory)
     built = {}
     for lang in ("en", "nl"):
-        ctx = ChapterContext(
-            protected, edition, rule, lang, TEXT[lang], years, editions_before=before
-        )
-        built[lang] = {c["id"]: c["content"] for c in build_chapters(ctx)}
+        built[lang] = {c["id"]: c["content"] for c in build_chapters(demo_context(demo, lang))}
     return SimpleNamespace(
-        edition=edition,
-        rule=rule,
-        tables=tables,
-        p=protected,
-        years=years,
-        last=years[-1],
+        edition=demo.edition,
+        rule=demo.rule,
+        tables=demo.tables,
+        p=demo.protected,
+        years=demo.years,
+        last=demo.years[-1],
         built=built,
     )
 

@@ -12,13 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from traffickingmonitor import editions
-from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition, rule_from_config
+from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition
 from traffickingmonitor.publish.chapters import CHAPTERS, summary
 from traffickingmonitor.publish.chapters.base import ChapterContext
 from traffickingmonitor.publish.format import clearly_larger
 from traffickingmonitor.publish.labels import TEXT
-from web_helpers import build_demo_db
+from web_helpers import demo_context, protected_demo
 
 from helpers import KEY, run_cli
 
@@ -30,33 +29,11 @@ RANKING = {"nl": ("grootste", "daarna", "kleinste"), "en": ("largest", "next", "
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo edition (seed 1): its store, edition, rule and protected tables."""
-    db = build_demo_db(tmp_path_factory)
-    edition, tables = editions.read_edition(db)
-    rule = rule_from_config(edition.config.get("disclosure"))
-    protected = protect_edition(tables, rule)
-    years = sorted(int(y) for y in protected["totals"].frame["year"].unique())
-    before = editions.editions_before(db, edition.edition_id)
-    return SimpleNamespace(
-        db=db,
-        edition=edition,
-        tables=tables,
-        rule=rule,
-        protected=protected,
-        years=years,
-        before=before,
-    )
+    return protected_demo(tmp_path_factory)
 
 
 def _ctx(demo, lang: str) -> ChapterContext:
-    return ChapterContext(
-        demo.protected,
-        demo.edition,
-        demo.rule,
-        lang,
-        TEXT[lang],
-        demo.years,
-        editions_before=demo.before,
-    )
+    return demo_context(demo, lang)
 
 
 def numbers(text: str) -> list[float]:
