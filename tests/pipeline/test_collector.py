@@ -16,7 +16,9 @@ def test_the_thresholds_and_the_set_aside_objects_come_back():
         with fewer_collections():  # write_pdf within demo
             assert gc.get_threshold() == THRESHOLD
         assert gc.get_threshold() == THRESHOLD
-        assert gc.get_freeze_count() >= frozen  # still set aside until the outer block ends
+        # still set aside until the outer block ends (an unfreeze would leave 0; a frozen
+        # object freed meanwhile leaves the permanent generation, so not ``>= frozen``)
+        assert gc.get_freeze_count() > frozen // 2
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
 
