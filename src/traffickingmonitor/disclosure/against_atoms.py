@@ -60,8 +60,9 @@ class AtomProtection:
     protection: EditionProtection
     attack: AtomAttack  # the last attack: nothing recovered
     relations: list[Relation]  # every relation the engine was given
-    rounds: int  # 0: the rounds did not close, ``withheld`` closed it
-    withheld: tuple[str, ...] = ()  # tables published without a number
+    rounds: int
+    #: tables published without a number, when the rounds did not close
+    withheld: tuple[str, ...] = ()
 
 
 def protect_against_atoms(

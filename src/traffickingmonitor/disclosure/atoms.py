@@ -175,7 +175,7 @@ def attack_protected(
 ) -> AtomAttack:
     """:func:`attack_atoms` on protected tables as they are published, under ``rule``, with
     what the attacker knows of the combinations of cells (:data:`VIEWS`)."""
-    attack = attack_atoms(
+    return attack_atoms(
         sheets_of(protected),
         members,
         missing,
@@ -184,7 +184,6 @@ def attack_protected(
         rule.protection_level,
         VIEWS[view],
     )
-    return attack
 
 
 def attack_atoms(
