@@ -187,6 +187,8 @@ def test_a_loop_that_does_not_close_withholds_the_tables_still_recovered(caplog)
     assert all(v.ok for v in verdicts.verdicts.values())
     checked = check_tables(tables, RULE, protection=done.protection)
     assert checked.ok, checked.lines()
+    # the plain check does not attack a withheld table: it says so, never "ok"
+    assert any(line.startswith("  --    orgs") for line in checked.lines()), checked.lines()
     assert any("withheld" in n for n in done.protection.notes)
     assert "orgs" in caplog.text
     # a finding reads "pinned down to 8 from: ..." or "2..9, needs 1..6": none of it here

@@ -23,6 +23,7 @@ class TableVerdict:
     table_id: str
     ok: bool
     detail: str
+    attacked: bool = True  # False: nothing to judge here (shown as "--", never "ok")
 
 
 @dataclass
@@ -64,7 +65,8 @@ class CheckResult:
             )
         width = max((len(v.table_id) for v in self.verdicts), default=0)
         for v in self.verdicts:
-            out.append(f"  {'ok  ' if v.ok else 'FAIL'}  {v.table_id:<{width}}  {v.detail}")
+            state = "FAIL" if not v.ok else "ok  " if v.attacked else "--  "
+            out.append(f"  {state}  {v.table_id:<{width}}  {v.detail}")
         out += [f"  FAIL  {p}" for p in self.problems]
         if self.channels is not None:
             out.append("the dashboard and the API, as each role reads them:")
@@ -136,6 +138,7 @@ def check_tables(
                     True,
                     "withheld: no number published (whether the other tables give its counts "
                     "from 1 to 9 away: not attacked here, --microdata does)",
+                    attacked=False,
                 )
             )
             continue
