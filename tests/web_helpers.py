@@ -140,11 +140,12 @@ def serve_in_thread(app):
 
 def protected_demo(tmp_path_factory):
     """The demo edition (seed 1) as the chapters see it: its store, edition, rule, tables,
-    protected tables, years and the editions before it."""
+    protected tables, years, the editions before it and its quality record."""
     from types import SimpleNamespace
 
     from traffickingmonitor import editions
     from traffickingmonitor.disclosure.api import protect_edition, rule_from_config
+    from traffickingmonitor.publish.quality import read_quality
 
     db = build_demo_db(tmp_path_factory)
     edition, tables = editions.read_edition(db)
@@ -158,6 +159,7 @@ def protected_demo(tmp_path_factory):
         protected=protected,
         years=sorted(int(y) for y in protected["totals"].frame["year"].unique()),
         before=editions.editions_before(db, edition.edition_id),
+        quality=read_quality(db, edition.edition_id),
     )
 
 
@@ -174,4 +176,5 @@ def demo_context(demo, lang: str):
         TEXT[lang],
         demo.years,
         editions_before=demo.before,
+        quality=demo.quality,
     )

@@ -228,11 +228,13 @@ def _offence_block(ctx, w, raw, num, months, threshold) -> Block:
         )
         est = _estimate(_at(part, MAIN_HORIZON * 12), threshold)
         if est is not None and g != "other":
-            at_main.append((est[0], g))
+            at_main.append((*est, g))
     summary = w["overall_none"]
     if len(at_main) >= 2:
-        (p1, g1), (p2, g2) = sorted(at_main, reverse=True)[:2]
-        summary = w["offence_summary"].format(
+        (p1, low1, _, g1), (p2, _, high2, g2) = sorted(at_main, reverse=True)[:2]
+        # "most often ... followed by" only where the 95% intervals of the two separate
+        frame = w["offence_summary"] if low1 > high2 else w["offence_summary_close"]
+        summary = frame.format(
             g1=labels[g1], p1=percent(p1, lang, 1), g2=labels[g2], p2=percent(p2, lang, 1)
         )
     return Block(
