@@ -5,10 +5,12 @@ from __future__ import annotations
 import pickle
 import re
 import string
+import tomllib
 from pathlib import Path
 
 import pytest
 from babel.messages import pofile
+from babel.util import pathmatch
 
 from traffickingmonitor.publish import charts, i18n, i18n_extract
 from traffickingmonitor.publish.i18n import MissingMessage, catalog
@@ -26,25 +28,23 @@ def _entries(lang: str) -> dict[tuple[str, str], object]:
 
 
 def _used_keys() -> set[tuple[str, str]]:
-    """What ``pybabel extract -F pyproject.toml`` finds, by the same extractors."""
-    used = set()
-    for path in PUBLISH.rglob("*.py"):
-        with path.open("rb") as f:
-            for _, _, msg, _ in i18n_extract.extract_python(f, {}, [], {}):
-                used.add((msg[0], msg[1]))
-    jinja = {
-        "templates/factsheet": "w=factsheets",
-        "templates/": "t=labels foreword=foreword",
-        # the workspace's templates use ``t`` for a table, not for the report's labels
-        "web/templates/workspace": "w=web ww=workspace",
-        "web/templates/": "t=labels w=web",
+    """What ``pybabel extract -F pyproject.toml`` finds: the mappings of ``[tool.babel]``
+    (the first pattern a file matches, as Babel does), by the same extractors."""
+    with (PUBLISH.parents[2] / "pyproject.toml").open("rb") as f:
+        babel = tomllib.load(f)["tool"]["babel"]
+    extractors = {
+        name: getattr(i18n_extract, target.split(":")[1])
+        for name, target in babel["extractors"].items()
     }
-    for path in PUBLISH.rglob("*.j2"):
+    used = set()
+    for path in sorted(PUBLISH.rglob("*")):
         rel = path.relative_to(PUBLISH).as_posix()
-        names = next(v for k, v in jinja.items() if rel.startswith(k))
+        mapping = next((m for m in babel["mappings"] if pathmatch(m["pattern"], rel)), None)
+        if mapping is None or not path.is_file():
+            continue
+        options = {k: v for k, v in mapping.items() if k not in ("method", "pattern")}
         with path.open("rb") as f:
-            opts = {"names": names, "ignore": "foreword.html"}
-            for _, _, msg, _ in i18n_extract.extract_jinja(f, {}, [], opts):
+            for _, _, msg, _ in extractors[mapping["method"]](f, {}, [], options):
                 used.add((msg[0], msg[1]))
     return used
 

@@ -19,6 +19,7 @@ from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage.labels import level_label
 from traffickingmonitor.linkage.model import COMPARISONS
 from traffickingmonitor.linkage.review import FLAG_COLUMNS
+from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.web import review_state
 from traffickingmonitor.publish.web.access import (
     check_csrf,
@@ -34,144 +35,18 @@ ROLES = ("admin", "analyst")
 # The evidence columns of ``uncertain_pairs``: comparisons (level and weight), then flags.
 FLAGS = tuple(col.removesuffix("_token") for col in FLAG_COLUMNS)
 
-WORDS = {
-    "nl": {
-        "review": "Beoordeling van twijfelparen",
-        "nav": "Beoordelen",
-        "intro": (
-            "Paren van registraties die het koppelmodel niet zeker weet. Per paar ziet u het "
-            "bewijs: per vergelijking het niveau en het gewicht, en of de versleutelde "
-            "kenmerken gelijk zijn. Namen, nummers en geboortedata ziet u niet. Uw besluit "
-            "geldt vanaf de volgende run."
-        ),
-        "pairs": "twijfelparen",
-        "decided": "beoordeeld",
-        "applied": "toegepast",
-        "progress": "Voortgang",
-        "start": "Beginnen",
-        "continue": "Verder met het volgende paar",
-        "all_decided": "Alle paren van deze editie zijn beoordeeld.",
-        "nothing": "Deze editie heeft geen twijfelparen om te beoordelen.",
-        "pair": "Paar",
-        "of": "van",
-        "probability": "Kans op dezelfde persoon",
-        "weight": "Gewicht",
-        "total_weight": "Totaal gewicht",
-        "prior": "Startgewicht (hoe vaak twee registraties bij één persoon horen)",
-        "comparison": "Vergelijking",
-        "level": "Niveau",
-        "comparisons": "Vergelijkingen en hun gewicht",
-        "agreement": "Overeenkomst van de kenmerken (zonder de waarden)",
-        "attribute": "Kenmerk",
-        "agrees": "Gelijk?",
-        "equal": "gelijk",
-        "different": "verschillend",
-        "missing": "ontbreekt",
-        "decision": "Besluit",
-        "match": "Zelfde persoon",
-        "no_match": "Andere persoon",
-        "skip": "Overslaan",
-        "none": "nog niet",
-        "current": "Huidig besluit",
-        "by": "door",
-        "locked": "Dit besluit is al toegepast en kan niet meer veranderen.",
-        "shortcuts": "Sneltoetsen: m (zelfde persoon), n (andere persoon), s (overslaan).",
-        "list": "Alle paren",
-        "back": "Terug naar het overzicht",
-        "open": "Openen",
-        "comparison_names": {
-            "nid": "BSN",
-            "name": "Naam",
-            "birth": "Geboortedatum",
-            "sex": "Geslacht",
-            "nationality": "Nationaliteit",
-            "residence_municipality": "Woongemeente",
-            "residence_status": "Verblijfsstatus",
-        },
-        "flag_names": {
-            "nid": "BSN",
-            "name": "Volledige naam",
-            "family": "Achternaam",
-            "given": "Voornaam",
-            "family_phonetic": "Achternaam (klank)",
-            "given_phonetic": "Voornaam (klank)",
-            "birth_date": "Geboortedatum",
-            "birth_year": "Geboortejaar",
-            "sex": "Geslacht",
-            "nationality": "Nationaliteit",
-            "residence_municipality": "Woongemeente",
-            "residence_status": "Verblijfsstatus",
-        },
-    },
-    "en": {
-        "review": "Review of uncertain pairs",
-        "nav": "Review",
-        "intro": (
-            "Pairs of registrations the linkage model is not sure about. For each pair you "
-            "see the evidence: per comparison the level and the weight, and whether the "
-            "encrypted attributes agree. You never see names, numbers or birth dates. Your "
-            "decision applies from the next run."
-        ),
-        "pairs": "uncertain pairs",
-        "decided": "decided",
-        "applied": "applied",
-        "progress": "Progress",
-        "start": "Start",
-        "continue": "Continue with the next pair",
-        "all_decided": "Every pair of this edition has been decided.",
-        "nothing": "This edition has no uncertain pairs to review.",
-        "pair": "Pair",
-        "of": "of",
-        "probability": "Probability of the same person",
-        "weight": "Weight",
-        "total_weight": "Total weight",
-        "prior": "Prior weight (how often two registrations are one person)",
-        "comparison": "Comparison",
-        "level": "Level",
-        "comparisons": "Comparisons and their weight",
-        "agreement": "Agreement of the attributes (without their values)",
-        "attribute": "Attribute",
-        "agrees": "Equal?",
-        "equal": "equal",
-        "different": "different",
-        "missing": "missing",
-        "decision": "Decision",
-        "match": "Same person",
-        "no_match": "Different persons",
-        "skip": "Skip",
-        "none": "not yet",
-        "current": "Current decision",
-        "by": "by",
-        "locked": "This decision has been applied and can no longer change.",
-        "shortcuts": "Shortcuts: m (same person), n (different persons), s (skip).",
-        "list": "All pairs",
-        "back": "Back to the overview",
-        "open": "Open",
-        "comparison_names": {
-            "nid": "National id",
-            "name": "Name",
-            "birth": "Birth date",
-            "sex": "Sex",
-            "nationality": "Nationality",
-            "residence_municipality": "Municipality of residence",
-            "residence_status": "Residence status",
-        },
-        "flag_names": {
-            "nid": "National id",
-            "name": "Full name",
-            "family": "Family name",
-            "given": "Given name",
-            "family_phonetic": "Family name (sound)",
-            "given_phonetic": "Given name (sound)",
-            "birth_date": "Birth date",
-            "birth_year": "Birth year",
-            "sex": "Sex",
-            "nationality": "Nationality",
-            "residence_municipality": "Municipality of residence",
-            "residence_status": "Residence status",
-        },
-    },
-}
+WORDS = catalog(
+    "review",
+    # read by value: a decision, whether a token agrees, a message, a comparison or token name
+    dynamic=(
+        "equal",
+        "different",
+        "missing",
+        "locked",
+        "comparison_names.*",
+        "flag_names.*",
+    ),
+)
 
 
 def _number(value: float, digits: int, lang: str, sign: bool = False) -> str:
