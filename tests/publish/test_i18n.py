@@ -136,3 +136,29 @@ def test_dutch_charts_write_dutch_numbers():
     assert re.search(r">1\u202f600,0<", nl), "no Dutch 1 600,0 on the axis"
     assert re.search(r">1\u202f600\.0<", en)
     assert ",0<" in nl and ".0<" not in nl
+
+
+@pytest.mark.parametrize(
+    "kwargs,nl,en",
+    [
+        ({}, ["1 tot en met 9", "'<10'", "'x'", "op tientallen"], ["1 to 9", "nearest 10."]),
+        (
+            {"threshold": 5, "estimate_rounding": 5},
+            ["1 tot en met 4", "'<5'", "veelvouden van 5."],
+            ["1 to 4", "'<5'", "nearest 5."],
+        ),
+        ({"method": "rounding", "rounding_base": 3}, ["veelvouden van 3:"], ["multiples of 3:"]),
+        ({"method": "dp", "epsilon": 0.25}, ["ε = 0.25"], ["ε = 0.25"]),
+    ],
+)
+def test_the_rule_is_described_with_its_own_parameters(kwargs, nl, en):
+    """The rule's words come from the catalogs (context disclosure_rule), filled in with
+    the edition's threshold, symbols and rounding bases."""
+    from traffickingmonitor.disclosure.rule import DisclosureRule
+
+    rule = DisclosureRule(**kwargs)
+    for lang, parts in (("nl", nl), ("en", en)):
+        text = rule.describe(lang)
+        assert "{" not in text, text
+        for part in parts:
+            assert part in text, (lang, part, text)

@@ -84,54 +84,12 @@ class DisclosureRule:
         return max(1, math.ceil(self.protection_share * self.threshold - 1e-9))
 
     def describe(self, lang: str = "en") -> str:
-        t, b = self.threshold, self.rounding_base
-        if self.method == "rounding":
-            if lang == "nl":
-                return (
-                    f"Alle aantallen zijn gecontroleerd afgerond op veelvouden van {b}: elk "
-                    f"aantal is naar het dichtstbijzijnde veelvoud naar boven of beneden "
-                    f"afgerond, zo gekozen dat rijen en kolommen nog optellen tot hun (ook "
-                    f"afgeronde) totalen. Een 0 is een echte 0. Schattingen worden afgerond op "
-                    f"{_veelvouden(self.estimate_rounding)}."
-                )
-            return (
-                f"All counts are controlled-rounded to multiples of {b}: each count is rounded "
-                f"up or down to an adjacent multiple, chosen so that rows and columns still add "
-                f"up to their (rounded) totals. A 0 is a true 0. Estimates are rounded to the "
-                f"nearest {self.estimate_rounding}."
-            )
-        if self.method == "dp":
-            if lang == "nl":
-                return (
-                    f"Alle aantallen bevatten willekeurige ruis (differentiële privacy, discrete "
-                    f"Laplace, OpenDP) binnen een privacybudget van ε = {self.epsilon:g} voor "
-                    f"de hele editie; per cijfer staat de nauwkeurigheid (95%) vermeld. Rijen "
-                    f"tellen daardoor niet precies op. Schattingen van het verborgen aantal "
-                    f"worden niet gepubliceerd: zij zijn niet met ruis beschermd."
-                )
-            return (
-                f"All counts contain random noise (differential privacy, discrete Laplace, "
-                f"OpenDP) within a privacy budget of ε = {self.epsilon:g} for the whole edition; "
-                f"the accuracy (95%) is given with each figure. Rows therefore do not add up "
-                f"exactly. Hidden-number estimates are not published: noise does not protect "
-                f"them."
-            )
-        if lang == "nl":
-            return (
-                f"Aantallen van 1 tot en met {t - 1} worden niet getoond (weergegeven als "
-                f"'{self.symbol}'). Om te voorkomen dat zo'n aantal uit totalen, andere rijen of "
-                f"andere tabellen van deze editie terug te rekenen is, zijn ook enkele andere "
-                f"cellen verborgen (secundaire onderdrukking, weergegeven als "
-                f"'{self.secondary_symbol}'), voor alle tabellen samen. Schattingen worden "
-                f"afgerond op {_veelvouden(self.estimate_rounding)}."
-            )
-        return (
-            f"Counts from 1 to {t - 1} are not shown (displayed as '{self.symbol}'). So that no "
-            f"such count can be worked out from totals, other rows or other tables of this "
-            f"edition, some other cells are hidden too (secondary suppression, displayed as "
-            f"'{self.secondary_symbol}'), for all tables together. Estimates are rounded to the "
-            f"nearest {self.estimate_rounding}."
-        )
+        """The rule in words, with its parameters (the catalogs' ``disclosure_rule``)."""
+        # imported here: the words live with the report's (publish/locale), which imports
+        # this module
+        from traffickingmonitor.publish.rule_words import describe
+
+        return describe(self, lang)
 
     def to_dict(self) -> dict:
         d = {
@@ -189,10 +147,3 @@ def with_method(rule: DisclosureRule, method: str) -> DisclosureRule:
 
 def as_dict(rule: DisclosureRule) -> dict:
     return asdict(rule)
-
-
-def _veelvouden(base: int) -> str:
-    """ "tientallen", "honderdtallen"; else "veelvouden van 5" (Dutch has no "5-tallen")."""
-    return {10: "tientallen", 100: "honderdtallen", 1000: "duizendtallen"}.get(
-        base, f"veelvouden van {base}"
-    )
