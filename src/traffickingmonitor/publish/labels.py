@@ -23,6 +23,10 @@ _DIMENSION_LISTS = {
     # the criminal justice chain's forms (the registrations' forms are ``forms``)
     "exploitation_form": codes.CHAIN_FORM,
 }
+#: The labels of the data standard's code lists (``codes.CodeList.label`` reads them): key
+#: ``list.code``; every code has one and nothing else is there (``tests/codes``).
+CODE_LABELS = catalog("codes", dynamic=("*",))
+
 #: The programme's indicators (and those the monitor fills in) by name.
 INDICATORS = catalog("indicators", dynamic=("*",))
 
