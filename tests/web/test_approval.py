@@ -215,7 +215,7 @@ def test_synthetic_edition_says_so_on_every_page(demo_db, tmp_path):
 
     app = make_app(demo_db, f"sqlite:///{tmp_path / 'state.sqlite'}")
     shared = app.state.data
-    data = EditionData(demo_db, shared.rule)  # private copy: the shared one stays as is
+    data = EditionData(demo_db, shared.threshold)  # private copy: the shared one stays as is
     real = dataclasses.replace(shared.latest, notes={})
     synthetic = dataclasses.replace(shared.latest, notes={"synthetic": {"seed": 1}})
     edition_id = real.edition_id

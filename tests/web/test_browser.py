@@ -102,10 +102,9 @@ def _pages(role: str, chapters: list[str]) -> list[tuple[str, bool]]:
 
 @pytest.mark.parametrize("role", ["public", "municipality", "analyst", "admin"])
 def test_every_page_as_every_role_with_axe(browser, server, role, demo_db):
-    from traffickingmonitor.disclosure.api import PrimaryRule
     from traffickingmonitor.publish.web.data import shared
 
-    data = shared(demo_db, PrimaryRule(10))
+    data = shared(demo_db)
     chapters = [c["id"] for c in data.chapters(data.latest.edition_id, "nl")]
     ARTIFACTS.mkdir(exist_ok=True)
     context, page = _page(browser, server, role)
@@ -203,10 +202,9 @@ def test_api_docs_render_under_the_apps_csp(browser, server, path, ready):
 def test_analyst_approves_a_draft_then_the_public_sees_it(browser, draft_server, demo_db):
     """Issue 16.5: the draft is marked for staff and hidden from the public until an analyst
     approves it in the dashboard; the approval page passes axe."""
-    from traffickingmonitor.disclosure.api import PrimaryRule
     from traffickingmonitor.publish.web.data import shared
 
-    edition_id = shared(demo_db, PrimaryRule(10)).latest.edition_id
+    edition_id = shared(demo_db).latest.edition_id
     ARTIFACTS.mkdir(exist_ok=True)
     public_context, public = _page(browser, draft_server, "public")
     context, page = _page(browser, draft_server, "analyst")

@@ -16,7 +16,9 @@ def two_editions(demo_db, tmp_path_factory):
     from traffickingmonitor.publish.web.data import EditionData
 
     app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('ed') / 's.sqlite'}")
-    data = EditionData(demo_db, app.state.data.rule)  # private copy: the shared one stays as is
+    data = EditionData(
+        demo_db, app.state.data.threshold
+    )  # private copy: the shared one stays as is
     latest = data.latest
     older = dataclasses.replace(latest, edition_id="2000-01-01.1")
     data.editions = [older, latest]  # cached_property: the instance attribute wins
@@ -88,3 +90,26 @@ def test_a_small_change_between_editions_is_never_shown_as_its_number():
         data, SimpleNamespace(edition_id="now"), SimpleNamespace(edition_id="before"), 10
     )
     assert [r["diff"] for r in rows] == ["-<10", 20, None]
+
+
+def test_each_edition_is_served_under_its_own_disclosure_rule(demo_db):
+    """An edition protected otherwise than by default (here: controlled rounding, as its
+    configuration says) is served as it was protected, never under a default rule: the
+    server once protected every edition with plain suppression at its threshold, so an
+    edition protected against the microdata (its withheld tables) came out in the API."""
+    from traffickingmonitor.disclosure.rule import rule_from_config
+    from traffickingmonitor.publish.web.data import EditionData
+
+    data = EditionData(demo_db)
+    latest = data.latest
+    rounded = dataclasses.replace(
+        latest,
+        edition_id="2000-01-01.1",
+        config={**latest.config, "disclosure": {"method": "rounding", "rounding_base": 5}},
+    )
+    data.editions = [rounded, latest]  # cached_property: the instance attribute wins
+    assert data.rule(latest.edition_id) == rule_from_config(latest.config.get("disclosure"))
+    rule = data.rule(rounded.edition_id)
+    assert (rule.method, rule.rounding_base) == ("rounding", 5)
+    # the server's own threshold replaces the edition's, and only that
+    assert EditionData(demo_db, 15).rule(latest.edition_id).threshold == 15

@@ -69,7 +69,7 @@ def two_editions(demo_db, tmp_path_factory):
     from traffickingmonitor.publish.web.data import EditionData
 
     app = make_app(demo_db, f"sqlite:///{tmp_path_factory.mktemp('ws') / 's.sqlite'}")
-    data = EditionData(demo_db, app.state.data.rule)
+    data = EditionData(demo_db, app.state.data.threshold)
     real = data.latest
     inputs = real.inputs.copy()
     row = inputs.index[inputs["file_name"] == "registrations_police.csv"][0]

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from traffickingmonitor.disclosure.api import PrimaryRule
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.publish.format import is_words, number_text
 from traffickingmonitor.publish.web import audit, sessions
@@ -90,7 +89,7 @@ def create_app(
     *,
     secret_key: str | None = None,
     secure_cookies: bool = False,
-    threshold: int = 10,
+    threshold: int | None = None,
     demo_users: bool = False,
     login_attempts: int = 5,
     oidc: OIDCSettings | None = None,
@@ -117,7 +116,8 @@ def create_app(
         (and HSTS is sent) when the request's scheme is https: directly, or as a trusted
         proxy says with ``X-Forwarded-Proto``.
     threshold
-        Disclosure threshold of the primary rule.
+        Disclosure threshold in place of each edition's own (None: each edition is served
+        under its own rule, as ``run`` protected it).
     demo_users
         Seed the demo users (demo only).
     login_attempts
@@ -179,7 +179,7 @@ def create_app(
     )
     if not db_path.exists():
         raise UserError(f"no store at {db_path}")
-    app.state.data = shared_data(db_path, PrimaryRule(threshold))
+    app.state.data = shared_data(db_path, threshold)
     app.state.db = factory
     app.state.engine = engine
     app.state.templates = environment()
@@ -435,7 +435,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         "lang": lang,
         "w": WORDS[lang],
         "t": TEXT[lang],
-        "rule": data.rule,
+        "rule": data.rule(shown.edition_id if shown is not None else None),
         "user": principal,
         "csrf_token": _LazyCsrf(request),
         "path": request.url.path,

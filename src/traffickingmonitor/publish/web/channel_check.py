@@ -279,7 +279,9 @@ def read_channels(db: Path, edition_id: str, protected: dict, threshold: int, st
             for role in STAFF:  # four eyes, where the state asks for them
                 if edition_id not in approved_ids(state):
                     approve(state, edition_id, f"check-{role}", role, source="disclosure-check")
-        known = own_words_known(published_numbers(protected), threshold, app.state.data.rule)
+        known = own_words_known(
+            published_numbers(protected), threshold, app.state.data.rule(edition_id)
+        )
         latest = app.state.data.latest
         out = []
         for role in ROLES:

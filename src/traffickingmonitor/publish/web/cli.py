@@ -67,7 +67,11 @@ def serve_command(
         help="SQLAlchemy URL of users, self-assessments and audit log "
         "(default: a SQLite file beside the store).",
     ),
-    threshold: int = typer.Option(10, "--threshold", help="Disclosure threshold."),
+    threshold: int | None = typer.Option(
+        None,
+        "--threshold",
+        help="Disclosure threshold in place of each edition's own (default: its own rule).",
+    ),
     demo_users: bool = typer.Option(
         False, "--demo-users", help="Seed the demo users (demo only, never in production)."
     ),

@@ -3,7 +3,8 @@
 The web sees the store only through ``disclosure.stored`` and ``publish.stored_chapters``:
 the protected tables and the chapters ``run`` stored (computed here, without writing, when
 the store has none for the rule) are read once per edition (and language) and kept in memory:
-an edition is immutable.
+an edition is immutable. Each edition is served under its own disclosure rule
+(:meth:`EditionData.rule`), the one it was protected and reported with.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from functools import cached_property
 from pathlib import Path
 
 from traffickingmonitor.disclosure.api import (
-    PrimaryRule,
+    DisclosureRule,
     ProtectedTable,
     require_protected,
+    rule_from_config,
 )
 from traffickingmonitor.disclosure.stored import protected_tables
 
@@ -25,18 +27,18 @@ _SHARED: dict[tuple, EditionData] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared(db: Path, rule: PrimaryRule) -> EditionData:
-    """One ``EditionData`` per store file (and its state on disk) and rule in this process.
+def shared(db: Path, threshold: int | None = None) -> EditionData:
+    """One ``EditionData`` per store file (and its state on disk) and threshold in this process.
 
     Several apps over the same store (workers of a test session, a restart of the factory)
     then build the chapters' charts once.
     """
     db = Path(db).resolve()
     stat = db.stat()
-    key = (str(db), stat.st_mtime_ns, stat.st_size, rule)
+    key = (str(db), stat.st_mtime_ns, stat.st_size, threshold)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            _SHARED[key] = EditionData(db, rule)
+            _SHARED[key] = EditionData(db, threshold)
         return _SHARED[key]
 
 
@@ -93,9 +95,9 @@ def _size(value) -> int:
 class EditionData:
     """Read-only view of the store: editions, their protected tables and chapters."""
 
-    def __init__(self, db: Path, rule: PrimaryRule | None = None):
+    def __init__(self, db: Path, threshold: int | None = None):
         self.db = Path(db)
-        self.rule = rule or PrimaryRule()
+        self.threshold = threshold  # None: each edition's own
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, ProtectedTable]] = {}
         self._chapters: dict[tuple[str, str], list[dict]] = {}
@@ -150,7 +152,7 @@ class EditionData:
                         con,
                         edition_id,
                         lambda: editions.load_tables(con, edition_id),
-                        self.rule,
+                        self.rule(edition_id),
                         read_only=True,
                     )
                 finally:
@@ -159,6 +161,16 @@ class EditionData:
                     require_protected(table)
                 self._tables[edition_id] = protected
             return self._tables[edition_id]
+
+    def rule(self, edition_id: str | None = None) -> DisclosureRule:
+        """The disclosure rule of an edition (default: the latest): its own, from its
+        configuration, as ``run`` protected it and ``report`` writes it (method, threshold,
+        ``against_microdata`` and the rest), the server's ``threshold`` in place of its own
+        when one is given. Never a default rule: an edition protected against the
+        microdata, or by rounding, is served as it was protected."""
+        edition = self.edition(edition_id)
+        config = edition.config.get("disclosure") if edition is not None else None
+        return rule_from_config(config, threshold=self.threshold)
 
     def years(self, edition_id: str) -> list[int]:
         from traffickingmonitor.publish.chapters import edition_years
@@ -179,7 +191,7 @@ class EditionData:
                 self._chapters[key] = edition_chapters(
                     self.db,
                     self.edition(edition_id),
-                    self.rule,
+                    self.rule(edition_id),
                     lang,
                     self.tables(edition_id),
                     read_only=True,

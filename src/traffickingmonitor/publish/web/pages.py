@@ -113,7 +113,11 @@ async def overview(request: Request):
         chapters=chapters,
         compare=compare,
         prev=prev,
-        changes=changes(data, edition, prev, data.rule.threshold) if prev and compare else None,
+        changes=(
+            changes(data, edition, prev, data.rule(edition.edition_id).threshold)
+            if prev and compare
+            else None
+        ),
     )
 
 
@@ -345,7 +349,7 @@ async def factsheet(request: Request, edition_id: str, level: str, file_name: st
         src = data.memo(
             ("factsheets", eid, lang),
             lambda: fs.Sources.build(
-                data.tables(eid), edition, data.rule, lang, data.chapters(eid, lang)
+                data.tables(eid), edition, data.rule(eid), lang, data.chapters(eid, lang)
             ),
         )
         html = fs.render_factsheet(src, area, draft=draft)

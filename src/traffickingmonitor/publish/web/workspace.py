@@ -61,7 +61,7 @@ async def workspace_compare(request: Request):
     lang = lang_of(request)
     tables = inputs = config = None
     if prev is not None:
-        threshold = data.rule.threshold
+        threshold = data.rule(edition.edition_id).threshold
 
         def build():
             return workspace_data.compare_tables(
@@ -92,7 +92,10 @@ async def workspace_quality(request: Request):
         data.memo,
         ("ws-quality", edition.edition_id),
         lambda: workspace_data.quality(
-            data.db, edition.edition_id, data.tables(edition.edition_id), data.rule.threshold
+            data.db,
+            edition.edition_id,
+            data.tables(edition.edition_id),
+            data.rule(edition.edition_id).threshold,
         ),
     )
     return _page(request, "workspace_quality.html.j2", edition=edition, q=q)
@@ -122,7 +125,7 @@ async def workspace_hidden(request: Request):
         return workspace_data.hidden_number(
             data.tables(edition.edition_id),
             edition.notes.get("hidden_number", {}),
-            data.rule,
+            data.rule(edition.edition_id),
             lang,
         )
 
