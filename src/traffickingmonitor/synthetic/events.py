@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from traffickingmonitor.codes import api as codes
 from traffickingmonitor.synthetic.population import (
     ST_ASYLUM,
     ST_UNDOC,
@@ -49,15 +50,7 @@ TARGET_ANY = {5: 0.45, 7: 0.50}
 LOW_MULTIPLIER = 0.08
 HORIZON_YEARS = 8  # simulate at least this long after the first registration
 
-EVENT_TYPES: tuple[str, ...] = (
-    "victimisation",
-    "suspect",
-    "care_start",
-    "shelter_admission",
-    "residence_permit",
-    "death",
-    "emigration",
-)
+EVENT_TYPES: tuple[str, ...] = tuple(codes.EVENT_TYPE.order())  # the data standard's
 EV_VICTIM, EV_SUSPECT, EV_CARE, EV_SHELTER, EV_PERMIT, EV_DEATH, EV_EMIGRATION = range(7)
 SOURCES: tuple[str, ...] = ("police", "care", "ind", "brp", "cbs")
 RISK_CLASSES: tuple[str, ...] = ("high", "low", "none")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from traffickingmonitor.codes import api as codes
 from traffickingmonitor.synthetic.calibration import (
     COMBO_C,
     COMBO_L,
@@ -35,14 +36,7 @@ def day(y: int, m: int = 1, d: int = 1) -> int:
 
 
 # Residence status codes used in the truth (never "unknown" there).
-STATUSES: tuple[str, ...] = (
-    "nl_citizen",
-    "eu_citizen",
-    "residence_permit",
-    "b8_permit",
-    "asylum_seeker",
-    "undocumented",
-)
+STATUSES: tuple[str, ...] = tuple(s for s in codes.RESIDENCE_STATUS.order() if s != codes.UNKNOWN)
 ST_NL, ST_EU, ST_PERMIT, ST_B8, ST_ASYLUM, ST_UNDOC = range(6)
 
 SEXES: tuple[str, ...] = ("female", "male", "other")
@@ -247,21 +241,7 @@ COUNTRIES: tuple[str, ...] = tuple(
 )
 NAT_COUNTRY = np.array([COUNTRIES.index(n) for n in NATIONALITIES], dtype=np.int16)
 
-SECTORS: tuple[str, ...] = (
-    "prostitution",
-    "agriculture",
-    "construction",
-    "hospitality",
-    "logistics",
-    "manufacturing",
-    "domestic_work",
-    "cleaning",
-    "retail",
-    "drugs",
-    "theft_fraud",
-    "other",
-    "unknown",
-)
+SECTORS: tuple[str, ...] = tuple(codes.SECTOR.order())  # the data standard's, in its order
 _SECTOR_BY_FORM = {
     "sexual": {"prostitution": 0.88, "other": 0.07, "hospitality": 0.05},
     "labour": {
