@@ -153,7 +153,9 @@ def test_report_and_dashboard_read_the_stored_protection(demo_edition, monkeypat
     monkeypatch.setattr(stored, "protect_edition_details", _fail)
     _, used_rule, protected = protected_edition(demo_edition.db, None, None, None)
     assert used_rule == rule
-    web = EditionData(demo_edition.db, rule).tables(edition.edition_id)
+    data = EditionData(demo_edition.db)  # the edition's own rule, as the report uses
+    assert data.rule(edition.edition_id) == rule
+    web = data.tables(edition.edition_id)
     for got in (protected, web):
         assert list(got) == list(expected)
         for tid, table in expected.items():
