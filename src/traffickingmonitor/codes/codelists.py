@@ -25,7 +25,7 @@ class Code:
     list_name: str
 
     def label(self, lang: str) -> str:
-        return _labels()[lang][f"{self.list_name}.{self.code}"]
+        return ALL_LISTS[self.list_name].label(self.code, lang)
 
 
 @dataclass(frozen=True)

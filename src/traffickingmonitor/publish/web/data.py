@@ -98,6 +98,7 @@ class EditionData:
     def __init__(self, db: Path, threshold: int | None = None):
         self.db = Path(db)
         self.threshold = threshold  # None: each edition's own
+        self._rules: dict[str | None, DisclosureRule] = {}
         self._lock = threading.RLock()
         self._tables: dict[str, dict[str, ProtectedTable]] = {}
         self._chapters: dict[tuple[str, str], list[dict]] = {}
@@ -169,8 +170,13 @@ class EditionData:
         when one is given. Never a default rule: an edition protected against the
         microdata, or by rounding, is served as it was protected."""
         edition = self.edition(edition_id)
-        config = edition.config.get("disclosure") if edition is not None else None
-        return rule_from_config(config, threshold=self.threshold)
+        key = edition.edition_id if edition is not None else None
+        # every page asks (its footer names the rule): read the configuration once per edition
+        rule = self._rules.get(key)
+        if rule is None:
+            config = edition.config.get("disclosure") if edition is not None else None
+            rule = self._rules[key] = rule_from_config(config, threshold=self.threshold)
+        return rule
 
     def years(self, edition_id: str) -> list[int]:
         from traffickingmonitor.publish.chapters import edition_years
