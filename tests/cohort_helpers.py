@@ -35,9 +35,7 @@ def make_cohort(persons: pd.DataFrame, events: pd.DataFrame, cutoff: str = "2025
 
     persons = persons.copy()
     persons["year"] = pd.to_datetime(persons["t0"]).dt.year
-    first = persons[["person_id", "t0"]].assign(
-        residence_municipality=persons.get("residence_municipality", "unknown")
-    )
+    first = persons[["person_id", "t0"]].assign(place=persons.get("place", "unknown"))
     return from_frames(first, person_years_frame(persons), events, dt.date.fromisoformat(cutoff))
 
 

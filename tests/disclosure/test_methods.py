@@ -68,11 +68,12 @@ def test_every_channel_follows_the_method(demo_edition, tmp_path, method):
         assert "ε = 1" in html
         hn = pd.read_csv(written.tables_dir / "hidden_number.csv", dtype=str, keep_default_na=False)
         assert (hn["estimate"] == "").all()
-        # persons by municipality (pooled and per year) are person counts: noisy, not withheld
-        for name in ("local_municipality.csv", "local_municipality_year.csv"):
+        # persons by municipality (pooled) and police unit (per year) are person counts:
+        # noisy, not withheld
+        for name in ("local_municipality.csv", "local_police_unit_year.csv"):
             local = pd.read_csv(written.tables_dir / name, dtype=str, keep_default_na=False)
-            assert local["exploitation"].str.fullmatch(r"\d+").all(), name
-            assert "exploitation_accuracy95" in local.columns
+            assert local["place"].str.fullmatch(r"\d+").all(), name
+            assert "place_accuracy95" in local.columns
 
 
 def test_dp_sensitivity_of_tables_pooled_over_years():

@@ -109,6 +109,31 @@ def test_factsheets_show_only_published_counts(written, published):
     assert seen > 4 * sum(EXPECTED.values())
 
 
+def _section(html: str, title_start: str) -> str:
+    start = html.index(f"<h2>{title_start}")
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_municipality_and_a_safety_region_show_the_trend_of_their_police_unit(written):
+    """Single years are counted from the police unit up: Hilversum's and Gooi en Vechtstreek's
+    sheets show Midden-Nederland's years, the very rows of that unit's own sheet."""
+    _, out = written
+    folder = out / "factsheets"
+    unit = (folder / "police_unit" / "midden-nederland.html").read_text("utf-8")
+    rows = _section(unit, "Mogelijke slachtoffers per jaar")
+    rows = rows[rows.index("<table") :]
+    assert rows.count("<td") >= 6  # two bases, three years at least
+    for path in ("municipality/GM0402.html", "safety_region/VR14.html"):
+        html = (folder / path).read_text("utf-8")
+        trend = _section(
+            html, "Mogelijke slachtoffers per jaar in politie-eenheid Midden-Nederland"
+        )
+        assert (
+            trend[trend.index("<table") : trend.index("</table>")] == rows[: rows.index("</table>")]
+        )
+        assert "bijna altijd kleiner dan de drempel" in trend
+
+
 def test_text_has_no_internal_identifiers_and_says_what_it_is(written):
     _, out = written
     for path in _pages(out):

@@ -681,7 +681,7 @@ def check_chain(demo, where, kind, f, text):
 
 def _local_rates(demo, level: str) -> tuple[dict, int, int]:
     """Rates per 100,000 inhabitants a year (rounded to one decimal) of the areas with a
-    shown, non-zero count of exploitation; the numbers of hidden and zero areas."""
+    shown, non-zero count by place; the numbers of hidden and zero areas."""
     from traffickingmonitor.codes import api as codes
 
     ref = codes.municipalities()
@@ -692,7 +692,7 @@ def _local_rates(demo, level: str) -> tuple[dict, int, int]:
     # threshold at most threshold - 1, one of any size (the secondary symbol) unbounded
     intervals = {}
     for _, r in t.frame.iterrows():
-        code, v = r[level], r["exploitation"]
+        code, v = r[level], r["place"]
         if code == "unknown":
             continue
         exposure = len(demo.years) * pop[code] / 100_000

@@ -6,8 +6,9 @@ counts; care recorded only before it does not, because it says nothing about the
 this registration). The share within ``d`` days counts only persons followed for at least
 ``d`` days, so that a recent registration does not look like a missed one.
 
-Breakdowns: residence status, age group, victim group, and the municipality of residence.
-Municipalities are shown only when at least ``min_municipality`` persons live there; the
+Breakdowns: residence status, age group, victim group, and the person's place (``persons.PLACE``:
+the municipality of exploitation, else of residence). Municipalities are shown only when at
+least ``min_municipality`` persons have their place there; the
 others are seen at region level (police unit), which every municipality belongs to.
 
 A group *falls behind* the national share when even the upper end of the 95% (Wilson)
@@ -28,7 +29,7 @@ from traffickingmonitor.analysis.tables import MonitorTable
 
 WINDOWS = (30, 90, 365)  # days
 FLAG_WINDOW = 90  # the window on which a group is flagged as falling behind
-MIN_MUNICIPALITY = 50  # persons living in a municipality before it is shown on its own
+MIN_MUNICIPALITY = 50  # persons placed in a municipality before it is shown on its own
 CARE_GROUP_BY = ("all", "residence_status", "age_group", "victim_group", "minor", "police_unit")
 # breakdowns the re-victimisation chapter has too: its month 0 counts the same persons
 SAME_GROUPS_AS_CURVES = ("all", "residence_status", "age_group", "victim_group", "minor")
@@ -63,7 +64,7 @@ def care_reach_tables(
 
     ``care_reach`` (``days``): all persons; ``care_reach_<characteristic>``: by residence
     status, age group, victim group, minor/adult and region (``police_unit`` of the
-    municipality of residence), adding up to ``care_reach`` (victim groups overlap);
+    person's place), adding up to ``care_reach`` (victim groups overlap);
     ``care_reach_municipality``: the municipalities with at least ``min_municipality``
     persons only. ``median_days_x10`` (the row of the longest window): median days to care
     of the persons reached within it, ×10 so that publication (rounding estimates to tens)
@@ -75,7 +76,7 @@ def care_reach_tables(
     breakdowns: list[tuple[str, list]] = [
         (by, cohort.groups("region" if by == "police_unit" else by)) for by in CARE_GROUP_BY
     ]
-    municipality = pd.Categorical(cohort.persons["residence_municipality"].astype(str))
+    municipality = pd.Categorical(cohort.persons["place"].astype(str))
     sizes = np.bincount(municipality.codes, minlength=len(municipality.categories))
     big = [
         (c, municipality.codes == i)
@@ -169,13 +170,13 @@ def _same_as_curves(by: str, windows: tuple[int, ...], follow: np.ndarray) -> li
 
 _NOTES = (
     "Bereikt: start van zorg of opname in de opvang binnen het aantal dagen na de eerste "
-    "registratie; alleen personen die zo lang gevolgd konden worden. Regio en gemeente: van de "
-    "woonplaats. Mediaan: het aantal dagen tot zorg van wie binnen de langste termijn is "
-    "bereikt (in de open data maal 10).",
+    "registratie; alleen personen die zo lang gevolgd konden worden. Regio en gemeente: de "
+    "plaats van uitbuiting, anders de woonplaats. Mediaan: het aantal dagen tot zorg van wie "
+    "binnen de langste termijn is bereikt (in de open data maal 10).",
     "Reached: start of care or shelter admission within the number of days after the first "
-    "registration; only persons who could be followed that long. Region and municipality: of "
-    "residence. Median: the days to care of those reached within the longest window (times 10 "
-    "in the open data).",
+    "registration; only persons who could be followed that long. Region and municipality: the "
+    "place of exploitation, else of residence. Median: the days to care of those reached "
+    "within the longest window (times 10 in the open data).",
 )
 _BY_NL = {
     "residence_status": "verblijfsstatus",

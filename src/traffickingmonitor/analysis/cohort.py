@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS, person_years
+from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS, PLACE, person_years
 from traffickingmonitor.codes import api as codes
 
 YEAR_DAYS = 365.25
@@ -53,7 +53,7 @@ class Cohort:
     registration), ``follow_days`` (days from the first registration to the cut-off, > 0) and
     the characteristics of the first registration year (``victim_groups`` as a list, ``sex``,
     ``minor``, ``age_group``, ``nationality_group``, ``residence_status``,
-    ``residence_municipality``, ``region``). ``events``: ``person_id``, ``day`` (event date
+    ``place``, ``region``: its police unit). ``events``: ``person_id``, ``day`` (event date
     minus first registration date; negative before it), ``event_type``, ``offence_group``;
     only events on or before the cut-off.
     """
@@ -211,8 +211,7 @@ WITH reg AS ({EDITION_REGISTRATIONS})
 SELECT
     person_id,
     min(registered_on) AS t0,
-    arg_min(residence_municipality, registered_on)
-        FILTER (WHERE residence_municipality IS NOT NULL) AS residence_municipality
+    {PLACE} AS place
 FROM reg
 GROUP BY person_id
 """
@@ -283,7 +282,8 @@ def from_frames(
 ) -> Cohort:
     """Build a cohort from plain frames (the store's, or ground truth in a test).
 
-    ``first``: ``person_id``, ``t0`` (first registration date), ``residence_municipality``.
+    ``first``: ``person_id``, ``t0`` (first registration date), ``place`` (``persons.PLACE``
+    over the person's registrations: the base of every regional figure).
     ``py``: person-years (``analysis.persons.person_years``): the row of a person's first
     year gives their characteristics. ``events``: ``person_id``, ``event_date``,
     ``event_type``, ``offence_group``.
@@ -311,14 +311,10 @@ def from_frames(
         lambda v: list(v) if isinstance(v, list | np.ndarray) else ["other_unknown"]
     )
     reference = codes.municipalities().set_index("code")
-    persons["residence_municipality"] = (
-        persons["residence_municipality"].where(
-            persons["residence_municipality"].isin(reference.index)
-        )
-    ).fillna(codes.UNKNOWN)
-    persons["region"] = (
-        persons["residence_municipality"].map(reference["police_unit"]).fillna(codes.UNKNOWN)
+    persons["place"] = (persons["place"].where(persons["place"].isin(reference.index))).fillna(
+        codes.UNKNOWN
     )
+    persons["region"] = persons["place"].map(reference["police_unit"]).fillna(codes.UNKNOWN)
     if cutoff is None:
         persons["follow_days"] = 0
     else:

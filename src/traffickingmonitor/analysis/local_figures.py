@@ -1,8 +1,10 @@
 """Local figures: registered persons per municipality, police unit, safety region and province.
 
-A person-year is placed twice, once by the municipality where the exploitation took place and
-once by the municipality where the person lived, each the first one known that year (a person
-with neither known, or exploited abroad, is counted under ``unknown``). Counts are pooled over the
+A person-year is placed twice: by its place (``persons.PLACE``: the municipality of
+exploitation, else of residence, of the year's first registration that has either; the base of
+every regional figure of the monitor) and, as a labelled variant, by the first municipality of
+residence known that year (a person with neither known, or exploited abroad without a known
+residence, is counted under ``unknown``). Counts are pooled over the
 edition's years (the sum of the years, so a person registered in two years counts twice, as in
 a sum of yearly figures). Rates per 100,000
 inhabitants are derived in the report from shown counts only, with the population of
@@ -16,7 +18,7 @@ import dataclasses
 import pandas as pd
 
 from traffickingmonitor.analysis import members
-from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS
+from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS, PLACE
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.codes import api as codes
 
@@ -28,13 +30,21 @@ LEVELS = {
     "safety_region": ("safety_region", "veiligheidsregio", "safety region"),
     "province": ("province", "provincie", "province"),
 }
-BASES = ("exploitation", "residence")
+#: The counts of the local tables: persons by their place (``persons.PLACE``, the base of
+#: every regional figure) and, as a labelled variant, by their municipality of residence.
+BASES = ("place", "residence")
+#: the area levels counted per year: chapter 2 (``descriptive``) counts them by place too, so
+#: their place column is chapter 2's cell. Municipalities and safety regions are counted for
+#: the years together only: a safety region that is a police unit minus provinces (Gooi en
+#: Vechtstreek is Midden-Nederland minus Utrecht and Flevoland) would give its small years
+#: away from those key figures, so a single year of it could only be hidden by hiding a police
+#: unit or a province; and single years of a municipality are nearly all below the threshold.
+LEVELS_PER_YEAR = ("police_unit", "province")
 
 _PLACES = f"""
 WITH reg AS ({EDITION_REGISTRATIONS})
 SELECT person_id, year,
-    arg_min(exploitation_municipality, (registered_on, file_hash, registration_id))
-        FILTER (WHERE exploitation_municipality IS NOT NULL) AS exploitation,
+    {PLACE} AS place,
     arg_min(residence_municipality, (registered_on, file_hash, registration_id))
         FILTER (WHERE residence_municipality IS NOT NULL) AS residence
 FROM reg GROUP BY person_id, year
@@ -61,7 +71,7 @@ def edition_rows(con, edition_id: str, table: str, file_hashes=()) -> pd.DataFra
 
 
 def person_places(con, edition_id: str) -> pd.DataFrame:
-    """One row per person-year: year, exploitation and residence municipality (or unknown)."""
+    """One row per person-year: year, place and residence municipality (or unknown)."""
     places = con.execute(_PLACES, {"edition": edition_id}).df()
     known = set(codes.municipality_codes())
     for basis in BASES:
@@ -95,25 +105,26 @@ def _per_area(places: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 _NOTE_NL = (
-    "Personen naar gemeente van uitbuiting en naar woongemeente (de eerste die in het jaar "
-    "bekend is){pooled}; 'onbekend': geen Nederlandse gemeente bekend."
+    "Personen naar hun plaats: de gemeente van uitbuiting, anders de woongemeente, van de "
+    "eerste melding in het jaar die een van beide heeft; daarnaast, als variant, naar "
+    "woongemeente (de eerste die in het jaar bekend is){pooled}; 'onbekend': geen Nederlandse "
+    "gemeente bekend."
 )
 _NOTE_EN = (
-    "Persons by municipality of exploitation and by municipality of residence (the first "
-    "known in the year){pooled}; 'unknown': no Dutch municipality known."
+    "Persons by their place: the municipality of exploitation, else of residence, of the "
+    "year's first registration that has either; beside it, as a variant, by municipality of "
+    "residence (the first known in the year){pooled}; 'unknown': no Dutch municipality known."
 )
 
 
 def local_tables(con, edition_id: str) -> list[MonitorTable]:
-    """Per area level two tables: persons per area pooled over the edition's years, and per
-    area and year.
+    """Persons per area pooled over the edition's years (every area level), and per area and
+    year (the levels of :data:`LEVELS_PER_YEAR`).
 
     Disclosure control must see how these tables hang together: every table is a margin of
     ``local_total`` (all person-years of the edition, one row), with the areas levels of its
     geographic hierarchy and the year a dimension of its own, so a hidden municipality cannot
-    be recovered from its province, nor a hidden year from the pooled years. Persons per
-    municipality and year are nearly all below the threshold; that table shows every hidden
-    cell as ``x`` (see :func:`traffickingmonitor.disclosure.primary.small_symbol`).
+    be recovered from its province, nor a hidden year from the pooled years.
     """
     places = person_places(con, edition_id)
     years = sorted(places["year"].unique())
@@ -149,7 +160,8 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 extra={**pooled},
             )
         )
-    for level, (_, nl, en) in LEVELS.items():
+    for level in LEVELS_PER_YEAR:
+        _, nl, en = LEVELS[level]
         frame = pd.concat(
             [
                 _per_area(group, level).assign(year=int(year))
@@ -170,7 +182,6 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                 margin_of="local_total",
                 extra={
                     **per_year,
-                    "hidden_as_x": level == "municipality",
                     # the areas of a year, "unknown" included, are the year's persons
                     "adds_to": [
                         {
@@ -178,6 +189,16 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
                             "by": ["year"],
                             "table": "totals",
                             "as_column": "persons",
+                        }
+                    ],
+                    # one number, one cell: by place, a police unit's or a province's persons
+                    # of a year are chapter 2's (the same base, persons.PLACE)
+                    "same_cells": [
+                        {
+                            "column": "place",
+                            "table": level,
+                            "as_column": "persons",
+                            "in_hierarchy": True,
                         }
                     ],
                 },

@@ -190,4 +190,11 @@ def need_effort_table(
             "persons (see the annex); 95% interval."
         ),
         margin_of="",
+        # one number, one cell: the registered person-years of a unit are the local figures'
+        # persons by place, all years together (the same base, persons.PLACE)
+        extra={
+            "same_cells": [
+                {"column": "registered", "table": "local_police_unit", "as_column": "place"}
+            ]
+        },
     )

@@ -21,6 +21,13 @@ JOIN edition_persons p
  AND p.registration_id = r.registration_id
 """
 
+#: The one place of a person-year in every regional figure (chapter 2's police units and
+#: provinces, the local figures, need and effort): the municipality of exploitation, else of
+#: residence, of the year's first registration that has either (SQL over ``reg``).
+PLACE = """arg_min(coalesce(exploitation_municipality, residence_municipality),
+        (registered_on, file_hash, registration_id))
+        FILTER (WHERE coalesce(exploitation_municipality, residence_municipality) IS NOT NULL)"""
+
 _PERSON_YEARS = f"""
 WITH reg AS ({EDITION_REGISTRATIONS}),
 forms AS (
@@ -41,9 +48,7 @@ SELECT
         AS residence_status,
     arg_min(age_at_registration, (registered_on, file_hash, registration_id)) FILTER (WHERE age_at_registration IS NOT NULL)
         AS age,
-    arg_min(coalesce(exploitation_municipality, residence_municipality), (registered_on, file_hash, registration_id))
-        FILTER (WHERE coalesce(exploitation_municipality, residence_municipality) IS NOT NULL)
-        AS municipality,
+    {PLACE} AS municipality,
     CASE WHEN len(list_filter(any_value(forms.all_forms), lambda f: f <> 'unknown')) > 0
          THEN list_sort(list_filter(any_value(forms.all_forms), lambda f: f <> 'unknown'))
          ELSE ['unknown'] END AS forms

@@ -13,7 +13,7 @@ repeated here unnoticed. What the attacker knows:
   rows together at least the total; registrations per organisation add up (one organisation
   per registration);
 * municipalities make up police units, safety regions and provinces (CBS 2023); in the local
-  figures (persons by municipality of exploitation and of residence) every area's count,
+  figures (persons by place and by municipality of residence) every area's count,
   pooled or of a year, is the sum of its municipalities' counts of those years, and all of
   them together are the edition's person-years;
 * ages 0-11 and 12-17 are the minors; countries make up nationality groups and "other" in
@@ -438,9 +438,6 @@ def _geography(lp: _LP, tables: list[Published], rows) -> None:
                         lp.equal(members.get(cat, []), [v])
 
 
-LOCAL_COUNTS = ("exploitation", "residence")
-
-
 def _local(lp: _LP, tables: list[Published], rows) -> None:
     """Local figures: one unknown per municipality and year (per count); each published cell
     is the sum of the unknowns of its area and years."""
@@ -460,7 +457,7 @@ def _local(lp: _LP, tables: list[Published], rows) -> None:
             return code
         return ref.at[code, level]
 
-    for col in LOCAL_COUNTS:
+    for col in sorted({c for t in local for c in t.counts}):
         members: dict[tuple, list[int]] = defaultdict(list)
         for code in places:
             for year in years:

@@ -226,9 +226,12 @@ class _Builder:
         for tid, t in self.tables.items():
             frame = t.frame.reset_index(drop=True)
             # rows that repeat another table's cells get that cell (``_same_cells``)
+            # (a row that is a part of its own table's areas keeps its place among them and
+            # is made equal to the other cell: ``"in_hierarchy": True``)
             repeated = {
                 (r["column"], pos)
                 for r in t.extra.get("same_cells", ())
+                if not r.get("in_hierarchy")
                 for pos in _matching(frame, r.get("where", {}))
             }
             for column in t.counts:
@@ -472,7 +475,10 @@ class _Builder:
 
         Declared by the repeating table as ``extra["same_cells"]``: a list of ``{"column",
         "where" (its own rows), "table", "as" (the other table's rows), "as_column"}``; rows
-        pair up on the dimensions both tables have.
+        pair up on the dimensions both tables have. A repeating row is the other table's
+        cell; with ``"in_hierarchy": True`` it keeps its own place among its table's areas
+        (a police unit's persons of a year are one of the year's areas, which add up to the
+        year's persons) and is made equal to the other cell.
         """
         for tid, t in self.tables.items():
             frame = t.frame.reset_index(drop=True)
@@ -499,7 +505,17 @@ class _Builder:
                             f"{rule['table']}.{rule['as_column']}, but no single cell of that "
                             "table has its value"
                         )
-                    self.add_cell(tid, pos, rule["column"], value, dict(self.exprs[idx]))
+                    own = self.cell_at.get((tid, pos, rule["column"]))
+                    if own is None:
+                        self.add_cell(tid, pos, rule["column"], value, dict(self.exprs[idx]))
+                        continue
+                    # both cells keep their relations; they are one number
+                    expr = dict(self.exprs[own])
+                    for v, c in self.exprs[idx].items():
+                        expr[v] = expr.get(v, 0.0) - c
+                    expr = {v: c for v, c in expr.items() if abs(c) > 1e-12}
+                    if expr:
+                        self.eq.append(expr)
 
     def _adds_to(self) -> None:
         """Rows that together count another table's cell (``extra["adds_to"]``): a list of

@@ -19,6 +19,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from traffickingmonitor.analysis import local_figures
+from traffickingmonitor.analysis.local_figures import BASES, LEVELS_PER_YEAR
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.progress import no_progress
@@ -32,12 +34,13 @@ from traffickingmonitor.publish.stored_chapters import edition_chapters
 from traffickingmonitor.publish.web.figures import table_block
 
 #: the levels, in the order the CLI writes them and the index lists them
-LEVELS = ("municipality", "police_unit", "safety_region", "province")
+LEVELS = tuple(local_figures.LEVELS)
 
 #: the chapters whose blocks a factsheet takes its rows from (others are not built)
 SOURCE_CHAPTERS = ("local", "care-reach", "need-effort", "approach")
 
-TEXT = catalog("factsheets", dynamic=("level.*", "levels.*"))
+# a basis by its column (analysis.local_figures.BASES)
+TEXT = catalog("factsheets", dynamic=("level.*", "levels.*", "place", "residence"))
 
 # the chapters' block ids per level: the row of the area in each (by its name)
 _PERIOD_BLOCK = {
@@ -166,35 +169,42 @@ def _period(src: Sources, area: Area, w: dict) -> dict | None:
     _, row = src.row(_PERIOD_BLOCK[area.level], area_name(area.level, area.key, src.lang))
     if row is None:
         return None
-    # the row is [name, (province,) exploitation, residence, rate exploitation, rate residence]
-    expl, res, r_expl, r_res = row[-4:]
+    # the row is [name, (province,) place, residence, rate by place, rate by residence]
+    here, res, r_here, r_res = row[-4:]
     return {
         "title": w["period"].format(y0=src.years[0], y1=src.years[-1]),
         "header": [w["basis"], w["persons"], w["rate"]],
-        "rows": [[w["exploitation"], expl, r_expl], [w["residence"], res, r_res]],
+        "rows": [[w["place"], here, r_here], [w["residence"], res, r_res]],
         "note": w["period_note"].format(date=codes.REFERENCE_DATE),
         "counts": True,
     }
 
 
 def _trend(src: Sources, area: Area, w: dict) -> dict | None:
-    """Per year, both bases: the dashboard's table of the area (``table_block``)."""
-    table = src.tables.get(f"local_{area.level}_year")
+    """Per year, both bases: the dashboard's table of the area (``table_block``); for a
+    municipality or a safety region, that of the police unit it lies in (single years are
+    counted from the police unit up, ``LEVELS_PER_YEAR``)."""
+    level, key, title, note = area.level, area.key, w["trend"], ""
+    if level not in LEVELS_PER_YEAR:
+        level = "police_unit"
+        ref = reference()
+        # a safety region lies in one police unit
+        key = ref.loc[ref[local_figures.LEVELS[area.level][0]] == area.key, level].iloc[0]
+        title = w["trend_in"].format(unit=area_name(level, key, src.lang))
+        note = w["trend_in_note"]
+    table = src.tables.get(f"local_{level}_year")
     if table is None:
         return None
-    block = table_block(table, {area.level: area.key}, src.lang, w["trend"])
+    block = table_block(table, {level: key}, src.lang, title)
     if block is None:
         return None
     # years across, the two bases down: a short table that keeps the page to one sheet
     years = [r[0] for r in block["rows"]]
     return {
-        "title": w["trend"],
+        "title": title,
         "header": [w["basis"], *years],
-        "rows": [
-            [w[basis], *[r[i + 1] for r in block["rows"]]]
-            for i, basis in enumerate(("exploitation", "residence"))
-        ],
-        "note": "",
+        "rows": [[w[basis], *[r[i + 1] for r in block["rows"]]] for i, basis in enumerate(BASES)],
+        "note": note,
     }
 
 

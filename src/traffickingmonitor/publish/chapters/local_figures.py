@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from traffickingmonitor.analysis.local_figures import BASES
 from traffickingmonitor.codes import api as codes
 from traffickingmonitor.publish import local_charts
 from traffickingmonitor.publish.chapters._local import (
@@ -14,7 +15,6 @@ from traffickingmonitor.publish.chapters._local import (
     populations,
     province_codes,
     rate,
-    reference,
     shown_values,
 )
 from traffickingmonitor.publish.chapters.base import Block, Chapter, ChapterContent, ChapterContext
@@ -24,7 +24,11 @@ from traffickingmonitor.publish.i18n import catalog
 # The report lists these municipalities by name; the others are in their factsheets.
 LARGE_MUNICIPALITY = 100_000
 
-TEXT = catalog("local_figures", dynamic=("area.*", "table_police_unit", "table_safety_region"))
+# a basis by its column (analysis.local_figures.BASES)
+TEXT = catalog(
+    "local_figures",
+    dynamic=("area.*", "table_police_unit", "table_safety_region", "place", "residence"),
+)
 
 
 def area_rows(ctx: ChapterContext, level: str) -> tuple[list, dict, dict]:
@@ -33,19 +37,19 @@ def area_rows(ctx: ChapterContext, level: str) -> tuple[list, dict, dict]:
     frame = table.frame
     n_years = len(ctx.years)
     pop = populations(level)
-    expl = shown_values(table, "exploitation")
+    here = shown_values(table, "place")
     res = shown_values(table, "residence")
     rows, values, rates = [], {}, {}
     for i, code in enumerate(frame[level]):
-        r_expl = rate(expl[i], pop.get(code), n_years)
+        r_here = rate(here[i], pop.get(code), n_years)
         r_res = rate(res[i], pop.get(code), n_years)
         row = [area_name(level, code, ctx.lang)]
         if level == "municipality":
             row.append(names("municipality_province").get(code, "–"))
         row += [
-            shown(frame["exploitation"].iloc[i]),
+            shown(frame["place"].iloc[i]),
             shown(frame["residence"].iloc[i]),
-            fmt_decimal(r_expl, ctx.lang) if code != codes.UNKNOWN else "–",
+            fmt_decimal(r_here, ctx.lang) if code != codes.UNKNOWN else "–",
             fmt_decimal(r_res, ctx.lang) if code != codes.UNKNOWN else "–",
         ]
         rows.append(row)
@@ -53,13 +57,13 @@ def area_rows(ctx: ChapterContext, level: str) -> tuple[list, dict, dict]:
             continue
         # the province boundaries are keyed by the CBS code, the tables by name
         geo = province_codes()[code] if level == "province" else code
-        if expl[i] is None:
+        if here[i] is None:
             values[geo] = local_charts.HIDDEN
-        elif expl[i] == 0:
+        elif here[i] == 0:
             values[geo] = 0
         else:
-            values[geo] = r_expl
-            rates[code] = r_expl
+            values[geo] = r_here
+            rates[code] = r_here
     return rows, values, rates
 
 
@@ -78,9 +82,9 @@ def clearly_highest(ctx: ChapterContext, level: str, rates: dict) -> str | None:
         return (count - half) / (pop[code] * per), (count + half) / (pop[code] * per)
 
     best = max(rates, key=rates.get)
-    counts = dict(zip(table.frame[level], shown_values(table, "exploitation"), strict=True))
+    counts = dict(zip(table.frame[level], shown_values(table, "place"), strict=True))
     low = bounds(int(counts[best]), best)[0]
-    symbols = dict(zip(table.frame[level], table.frame["exploitation"], strict=True))
+    symbols = dict(zip(table.frame[level], table.frame["place"], strict=True))
     for code, count in counts.items():
         if code in (best, codes.UNKNOWN) or not pop.get(code):
             continue
@@ -123,7 +127,7 @@ def _header(w: dict, level: str) -> list:
     head = [w["area"][level]]
     if level == "municipality":
         head.append(w["province_col"])
-    return [*head, w["exploitation"], w["residence"], w["rate_expl"], w["rate_res"]]
+    return [*head, w["place"], w["residence"], w["rate_place"], w["rate_res"]]
 
 
 def build(ctx: ChapterContext) -> ChapterContent | None:
@@ -270,19 +274,16 @@ def _per_year(ctx: ChapterContext, w: dict, table, level: str, areas) -> tuple[l
     years = sorted(int(y) for y in table.frame["year"].unique())
     rows = []
     for code in areas:
-        for basis in ("exploitation", "residence"):
+        for basis in BASES:
             cells = [shown(table.value({"year": y, level: code}, basis)) for y in years]
             rows.append([area_name(level, code, ctx.lang), w[basis], *cells])
     return [w["area"][level], w["basis"], *map(str, years)], rows
 
 
 def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
-    """Per year: provinces (both bases) and the municipalities with a shown count in a year.
-
-    Police units and safety regions per year are in the CSV tables and on the dashboard's
-    region pages; the municipality-year table is too sparse to print (nearly every cell is
-    hidden). Each printed row costs typesetting time, which the demo must keep under a minute.
-    """
+    """Per year: provinces (both bases). Police units per year are in the CSV tables and on
+    the dashboard's region pages; municipalities and safety regions are counted for the years
+    together only (``analysis.local_figures.LEVELS_PER_YEAR``)."""
     blocks = []
     table = ctx.tables.get("local_province_year")
     if table is not None:
@@ -298,36 +299,6 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
                 note=w["year_note"],
             )
         )
-    table = ctx.tables.get("local_municipality_year")
-    if table is None:
-        return blocks
-    frame = table.frame
-    shown_somewhere = {
-        code
-        for basis in ("exploitation", "residence")
-        for code, v in zip(frame["municipality"], shown_values(table, basis), strict=True)
-        if v and code != codes.UNKNOWN
-    }
-    municipalities = sorted(shown_somewhere, key=lambda c: area_name("municipality", c, ctx.lang))
-    header, rows = _per_year(ctx, w, table, "municipality", municipalities)
-    note = (
-        w["municipality_year_note"].format(
-            t=ctx.rule.threshold, n=len(municipalities), all=len(reference())
-        )
-        if rows
-        else w["municipality_year_none"]
-    )
-    blocks.append(
-        Block(
-            id="local-municipality-year",
-            title=w["table_municipality_year"],
-            chart=False,
-            wide=True,
-            header=header,
-            rows=rows,
-            note=note,
-        )
-    )
     return blocks
 
 
