@@ -25,7 +25,7 @@ import pandas as pd
 
 from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import CARE_EVENTS, Cohort
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, breakdown, table_words, words
 
 WINDOWS = (30, 90, 365)  # days
 FLAG_WINDOW = 90  # the window on which a group is flagged as falling behind
@@ -111,24 +111,23 @@ def care_reach_tables(
         if not rows:  # e.g. no municipality large enough to be shown
             continue
         tid = "care_reach" if by == "all" else f"care_reach_{by}"
-        note_nl, note_en = _NOTES
-        if by == "municipality":
-            note_nl += f" Alleen gemeenten met ten minste {min_municipality} personen."
-            note_en += f" Only municipalities with at least {min_municipality} persons."
+        # the title calls the police units of the persons' places regions
+        name = {"all": None, "police_unit": "region"}.get(by, by)
         tables.append(
             MonitorTable(
                 tid,
-                "Zorg en opvang na de eerste registratie"
-                + ("" if by == "all" else f", naar {_BY_NL[by]}"),
-                "Care and shelter after the first registration"
-                + ("" if by == "all" else f", by {_BY_EN[by]}"),
-                pd.DataFrame(rows),
+                frame=pd.DataFrame(rows),
                 dimensions=("days",) if by == "all" else (by, "days"),
                 counts=("persons", "reached"),
                 estimates=("median_days_x10",),
                 overlapping=by == "victim_group",
-                note_nl=note_nl,
-                note_en=note_en,
+                **table_words(
+                    "care_reach",
+                    by=breakdown(name),
+                    also=[words("care_reach.municipalities", min_municipality=min_municipality)]
+                    if by == "municipality"
+                    else [],
+                ),
                 extra={
                     "windows": list(windows),
                     "flag_window": FLAG_WINDOW,
@@ -166,31 +165,3 @@ def _same_as_curves(by: str, windows: tuple[int, ...], follow: np.ndarray) -> li
         for d in windows
         if d <= follow.min()
     ]
-
-
-_NOTES = (
-    "Bereikt: start van zorg of opname in de opvang binnen het aantal dagen na de eerste "
-    "registratie; alleen personen die zo lang gevolgd konden worden. Regio en gemeente: de "
-    "plaats van uitbuiting, anders de woonplaats. Mediaan: het aantal dagen tot zorg van wie "
-    "binnen de langste termijn is bereikt (in de open data maal 10).",
-    "Reached: start of care or shelter admission within the number of days after the first "
-    "registration; only persons who could be followed that long. Region and municipality: the "
-    "place of exploitation, else of residence. Median: the days to care of those reached "
-    "within the longest window (times 10 in the open data).",
-)
-_BY_NL = {
-    "residence_status": "verblijfsstatus",
-    "age_group": "leeftijdsgroep",
-    "victim_group": "slachtoffergroep",
-    "minor": "minderjarigheid",
-    "police_unit": "regio (politie-eenheid)",
-    "municipality": "gemeente",
-}
-_BY_EN = {
-    "residence_status": "residence status",
-    "age_group": "age group",
-    "victim_group": "victim group",
-    "minor": "minor or adult",
-    "police_unit": "region (police unit)",
-    "municipality": "municipality",
-}

@@ -24,7 +24,7 @@ import pandas as pd
 
 from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import Cohort, horizon_days
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, breakdown, table_words
 from traffickingmonitor.codes import api as codes
 
 WINDOW_YEARS = 5
@@ -87,31 +87,14 @@ def crime_overlap_tables(
                         "with_event": int(hit.sum()),
                     }
                 )
-    window_nl = f"{window_years} jaar"
-    window_en = f"{window_years} years"
     tables = [
         MonitorTable(
             "crime_before_after",
-            f"Slachtofferschap en verdenking in de {window_nl} voor en na de eerste registratie",
-            f"Victimisation and suspicion in the {window_en} before and after the first registration",
-            pd.DataFrame(rows),
+            frame=pd.DataFrame(rows),
             dimensions=("event_type", "offence_group", "period"),
             counts=("with_event",),
             overlapping=True,
-            note_nl=(
-                f"Personen met een gebeurtenis in de {window_nl} voor of na de eerste registratie "
-                "(de registratiedag zelf telt niet mee). Noemer voor: alle personen (de tabel "
-                f"'opnieuw slachtoffer', maand 0); na: personen die {window_nl} gevolgd konden "
-                "worden (de tabel van slachtoffer en verdachte). Eén persoon kan in meer "
-                "delictgroepen voorkomen."
-            ),
-            note_en=(
-                f"Persons with an event in the {window_en} before or after the first registration "
-                "(the day of registration itself is not counted). Denominator before: all persons "
-                f"(the table of re-victimisation at month 0); after: persons who could be "
-                f"followed for {window_en} (the table of victims and suspects). One person can be "
-                "in several offence groups."
-            ),
+            **table_words("crime_before_after", window_years=window_years),
             extra={
                 "window_years": window_years,
                 "union_rows": {"offence_group": "any"},
@@ -121,16 +104,6 @@ def crime_overlap_tables(
             members=who.frame(),
         )
     ]
-    note_nl = (
-        f"Personen die na hun eerste registratie {window_nl} gevolgd konden worden, en van hen "
-        "de personen die in die periode als verdachte zijn geregistreerd. Eén persoon kan in "
-        "meer delictgroepen voorkomen."
-    )
-    note_en = (
-        f"Persons who could be followed for {window_en} after their first registration, and of "
-        "them the persons recorded as a suspect in that period. One person can be in several "
-        "offence groups."
-    )
     for by in OVERLAP_GROUP_BY:
         overlap = []
         who = members.Who(with_members)
@@ -156,16 +129,15 @@ def crime_overlap_tables(
         tables.append(
             MonitorTable(
                 tid,
-                f"Verdachte in de {window_nl} na de eerste registratie"
-                + ("" if by == "all" else f", naar {_BY_NL[by]}"),
-                f"Suspect in the {window_en} after the first registration"
-                + ("" if by == "all" else f", by {_BY_EN[by]}"),
-                pd.DataFrame(overlap),
+                frame=pd.DataFrame(overlap),
                 dimensions=("offence_group",) if by == "all" else (by, "offence_group"),
                 counts=("persons", "suspects"),
                 overlapping=True if by == "all" else by == "victim_group",
-                note_nl=note_nl,
-                note_en=note_en,
+                **table_words(
+                    "crime_overlap",
+                    window_years=window_years,
+                    by=breakdown(None if by == "all" else by),
+                ),
                 # "any offence" counts everyone of the offence groups once
                 extra={"window_years": window_years, "union_rows": {"offence_group": "any"}},
                 margin_of="" if by == "all" else "crime_overlap",
@@ -173,17 +145,3 @@ def crime_overlap_tables(
             )
         )
     return tables
-
-
-_BY_NL = {
-    "victim_group": "slachtoffergroep",
-    "age_group": "leeftijdsgroep",
-    "minor": "minderjarigheid",
-    "sex": "geslacht",
-}
-_BY_EN = {
-    "victim_group": "victim group",
-    "age_group": "age group",
-    "minor": "minor or adult",
-    "sex": "sex",
-}

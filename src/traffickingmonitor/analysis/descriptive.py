@@ -9,7 +9,7 @@ import pandas as pd
 
 from traffickingmonitor.analysis import members as m
 from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS, person_years
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 from traffickingmonitor.codes import api as codes
 
 TOP_NATIONALITIES = 10
@@ -40,11 +40,6 @@ TABLE_IDS = (
     "police_unit",
     "province",
 )
-
-_OVERLAP_NOTE_NL = (
-    "Eén persoon kan in meer rijen voorkomen; de rijen tellen niet op tot het totaal."
-)
-_OVERLAP_NOTE_EN = "One person can be counted in several rows; rows do not add up to the total."
 
 
 def _by(py: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -110,20 +105,25 @@ def with_members(
     return dataclasses.replace(table, members=m.combine(*parts))
 
 
-def _table(table_id: str, nl: str, en: str, frame: pd.DataFrame, dim: str, **kw) -> MonitorTable:
+def _table(
+    table_id: str,
+    frame: pd.DataFrame,
+    dim: str,
+    overlapping: bool = False,
+    fields: dict | None = None,
+    **kw,
+) -> MonitorTable:
+    """Persons and registrations per year and ``dim``; a table whose rows overlap (one person
+    in several) says so in its note."""
     return MonitorTable(
         table_id=table_id,
-        title_nl=nl,
-        title_en=en,
         frame=frame,
         dimensions=("year", dim),
         counts=("persons", "registrations"),
+        overlapping=overlapping,
+        **table_words(table_id, note="overlapping.note" if overlapping else None, **(fields or {})),
         **kw,
     )
-
-
-def _overlapping(**kw) -> dict:
-    return {"overlapping": True, "note_nl": _OVERLAP_NOTE_NL, "note_en": _OVERLAP_NOTE_EN, **kw}
 
 
 def descriptive_tables(
@@ -138,57 +138,42 @@ def descriptive_tables(
     tables = [
         MonitorTable(
             "totals",
-            "Geregistreerde mogelijke slachtoffers per jaar",
-            "Registered possible victims per year",
-            totals,
+            frame=totals,
             dimensions=("year",),
             counts=("persons", "registrations"),
-            note_nl="Personen: unieke personen na koppeling van meldingen van verschillende melders.",
-            note_en="Persons: unique persons after linking reports of different organisations.",
+            **table_words("totals"),
         ),
         _table(
             "victim_group",
-            "Slachtoffergroep",
-            "Victim group",
             _by(py, "victim_groups", codes.VICTIM_GROUP.order()),
             "victim_groups",
-            **_overlapping(),
+            overlapping=True,
         ),
         _table(
             "exploitation_form",
-            "Vorm van uitbuiting",
-            "Form of exploitation",
             _by(_published_forms(py), "forms", FORMS),
             "forms",
-            **_overlapping(),
+            overlapping=True,
         ),
-        _table("sex", "Geslacht", "Sex", _by(py, "sex", codes.SEX_GROUP.order()), "sex"),
+        _table("sex", _by(py, "sex", codes.SEX_GROUP.order()), "sex"),
         _table(
             "age_group",
-            "Leeftijd bij registratie",
-            "Age at registration",
             _by(py, "age_group", codes.AGE_GROUP.order()),
             "age_group",
         ),
         _table(
             "minor",
-            "Minderjarig of meerderjarig",
-            "Minor or adult",
             _by(py, "minor", codes.MINOR.order()),
             "minor",
         ),
         _table(
             "nationality_group",
-            "Nationaliteit (groep)",
-            "Nationality (group)",
             _by(py, "nationality_group", codes.NATIONALITY_GROUP.order()),
             "nationality_group",
         ),
         _top_nationalities(py),
         _table(
             "residence_status",
-            "Verblijfsstatus",
-            "Residence status",
             _by(py, "residence_status", codes.RESIDENCE_STATUS.order()),
             "residence_status",
         ),
@@ -196,8 +181,6 @@ def descriptive_tables(
         _org_overlap(py),
         _table(
             "police_unit",
-            "Politie-eenheid (plaats van uitbuiting, anders woonplaats)",
-            "Police unit (place of exploitation, else residence)",
             _by(
                 py,
                 "police_unit",
@@ -207,8 +190,6 @@ def descriptive_tables(
         ),
         _table(
             "province",
-            "Provincie (plaats van uitbuiting, anders woonplaats)",
-            "Province (place of exploitation, else residence)",
             _by(
                 py,
                 "province",
@@ -272,19 +253,10 @@ def _top_nationalities(py: pd.DataFrame) -> MonitorTable:
     frame = _by(py.assign(nationality=label), "nationality", [*order, "other", codes.UNKNOWN])
     return _table(
         "top_nationalities",
-        "Meest voorkomende nationaliteiten",
-        "Most frequent nationalities",
         frame,
         "nationality",
+        fields={"top": TOP_NATIONALITIES, "minimum": TOP_MINIMUM},
         extra={"top": TOP_NATIONALITIES},
-        note_nl=(
-            f"De meest voorkomende nationaliteiten (ten hoogste {TOP_NATIONALITIES}) met elk "
-            f"jaar minstens {TOP_MINIMUM} personen; de andere als 'overig'."
-        ),
-        note_en=(
-            f"The at most {TOP_NATIONALITIES} most frequent nationalities with at least "
-            f"{TOP_MINIMUM} persons in every year; the rest as 'other'."
-        ),
     )
 
 
@@ -304,11 +276,9 @@ def _reporting_org(
     frame["registrations"] = frame["registrations"].astype("int64")
     return _table(
         "reporting_org",
-        "Melder",
-        "Reporting organisation",
         frame,
         "reporting_org",
-        **_overlapping(),
+        overlapping=True,
     )
 
 
@@ -319,13 +289,10 @@ def _org_overlap(py: pd.DataFrame) -> MonitorTable:
     frame = _by(py.assign(n_orgs=n_orgs), "n_orgs", list(N_ORGS)).drop(columns="registrations")
     return MonitorTable(
         "org_overlap",
-        "Aantal melders per persoon",
-        "Number of reporting organisations per person",
-        frame,
+        frame=frame,
         dimensions=("year", "n_orgs"),
         counts=("persons",),
-        note_nl="Personen gemeld door meer dan één organisatie; de basis van de schatting van het verborgen aantal.",
-        note_en="Persons reported by more than one organisation: the basis of the hidden-number estimate.",
+        **table_words("org_overlap"),
     )
 
 

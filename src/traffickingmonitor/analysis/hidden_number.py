@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 from traffickingmonitor.codes import api as codes
 
 #: A list with fewer persons than this in a year is merged into "other" for that year: its
@@ -227,33 +227,19 @@ def _tables(rows: list[dict], sensitivity: list[dict]) -> list[MonitorTable]:
     ]
     main = MonitorTable(
         "hidden_number",
-        "Verborgen aantal: geschat aantal slachtoffers per jaar en slachtoffergroep",
-        "Hidden number: estimated number of victims per year and victim group",
-        pd.DataFrame(rows, columns=columns),
+        frame=pd.DataFrame(rows, columns=columns),
         dimensions=("year", "victim_group"),
         counts=("observed",),
         estimates=_ESTIMATE_COLUMNS,
-        note_nl=(
-            "Multiple systems estimation (log-lineaire Poissonmodellen, stapsgewijze modelkeuze) "
-            "op de overlap tussen melders, per slachtoffergroep; 'alle' is de som van de groepen. "
-            "Interval: 95%, bootstrap (BCa) met modelkeuze in elke herhaling."
-        ),
-        note_en=(
-            "Multiple systems estimation (Poisson log-linear models, stepwise model selection) on "
-            "the overlap between reporting organisations, per victim group; 'all' is the sum of the "
-            "groups. Interval: 95%, bootstrap (BCa) with model selection rerun in every replicate."
-        ),
+        **table_words("hidden_number"),
     )
     sens_columns = ["year", "method", "observed", *_ESTIMATE_COLUMNS, "model"]
     sens = MonitorTable(
         "hidden_number_sensitivity",
-        "Verborgen aantal: gevoeligheid voor de modelkeuze (niet gestratificeerd)",
-        "Hidden number: sensitivity to the choice of model (not stratified)",
-        pd.DataFrame(sensitivity, columns=sens_columns),
+        frame=pd.DataFrame(sensitivity, columns=sens_columns),
         dimensions=("year", "method"),
         counts=("observed",),
         estimates=_ESTIMATE_COLUMNS,
-        note_nl="Eén model per jaar over alle groepen; interval modelvoorwaardelijk (normaal op het intercept).",
-        note_en="One model per year over all groups; model-conditional interval (normal on the intercept).",
+        **table_words("hidden_number_sensitivity"),
     )
     return [main, sens]

@@ -19,16 +19,16 @@ import pandas as pd
 
 from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.persons import EDITION_REGISTRATIONS, PLACE
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words, words
 from traffickingmonitor.codes import api as codes
 
-#: area level -> (column of the reference data holding the area key, Dutch and English name);
-#: the keys are those of disclosure's geographic hierarchy (codes for municipalities, names above)
+#: area level -> column of the reference data holding the area key; the keys are those of
+#: disclosure's geographic hierarchy (codes for municipalities, names above)
 LEVELS = {
-    "municipality": ("code", "gemeente", "municipality"),
-    "police_unit": ("police_unit", "politie-eenheid", "police unit"),
-    "safety_region": ("safety_region", "veiligheidsregio", "safety region"),
-    "province": ("province", "provincie", "province"),
+    "municipality": "code",
+    "police_unit": "police_unit",
+    "safety_region": "safety_region",
+    "province": "province",
 }
 #: The counts of the local tables: persons by their place (``persons.PLACE``, the base of
 #: every regional figure) and, as a labelled variant, by their municipality of residence.
@@ -84,13 +84,12 @@ def area_of(municipality: pd.Series, level: str) -> pd.Series:
     """The area (code or name) of ``level`` that each municipality lies in; unknown stays."""
     if level == "municipality":
         return municipality
-    reference = codes.municipalities().set_index("code")[LEVELS[level][0]]
+    reference = codes.municipalities().set_index("code")[LEVELS[level]]
     return municipality.map(reference).fillna(codes.UNKNOWN)
 
 
 def areas(level: str) -> list[str]:
-    column = LEVELS[level][0]
-    return [*sorted(codes.municipalities()[column].unique()), codes.UNKNOWN]
+    return [*sorted(codes.municipalities()[LEVELS[level]].unique()), codes.UNKNOWN]
 
 
 def _per_area(places: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -102,19 +101,6 @@ def _per_area(places: pd.DataFrame, level: str) -> pd.DataFrame:
     ).astype(int)
     frame.index.name = level
     return frame.reset_index()
-
-
-_NOTE_NL = (
-    "Personen naar hun plaats: de gemeente van uitbuiting, anders de woongemeente, van de "
-    "eerste melding in het jaar die een van beide heeft; daarnaast, als variant, naar "
-    "woongemeente (de eerste die in het jaar bekend is){pooled}; 'onbekend': geen Nederlandse "
-    "gemeente bekend."
-)
-_NOTE_EN = (
-    "Persons by their place: the municipality of exploitation, else of residence, of the "
-    "year's first registration that has either; beside it, as a variant, by municipality of "
-    "residence (the first known in the year){pooled}; 'unknown': no Dutch municipality known."
-)
 
 
 def local_tables(con, edition_id: str) -> list[MonitorTable]:
@@ -136,32 +122,33 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
     tables = [
         MonitorTable(
             "local_total",
-            "Geregistreerde personen (persoonsjaren), alle jaren",
-            "Registered persons (person-years), all years",
-            total,
+            frame=total,
             dimensions=(),
             counts=BASES,
             margin_of="",
+            **table_words("local_total"),
             extra={**pooled},
         )
     ]
-    for level, (_, nl, en) in LEVELS.items():
+    for level in LEVELS:
         tables.append(
             MonitorTable(
                 f"local_{level}",
-                f"Geregistreerde personen per {nl}, {span[0]}–{span[1]} samen",
-                f"Registered persons per {en}, {span[0]}–{span[1]} pooled",
-                _per_area(places, level),
+                frame=_per_area(places, level),
                 dimensions=(level,),
                 counts=BASES,
-                note_nl=_NOTE_NL.format(pooled=", alle jaren samen (persoonsjaren)"),
-                note_en=_NOTE_EN.format(pooled=", all years together (person-years)"),
+                **table_words(
+                    "local_area",
+                    area=words(f"by.{level}"),
+                    first=span[0],
+                    last=span[1],
+                    pooled=words("local_area.pooled"),
+                ),
                 margin_of="local_total",
                 extra={**pooled},
             )
         )
     for level in LEVELS_PER_YEAR:
-        _, nl, en = LEVELS[level]
         frame = pd.concat(
             [
                 _per_area(group, level).assign(year=int(year))
@@ -172,13 +159,15 @@ def local_tables(con, edition_id: str) -> list[MonitorTable]:
         tables.append(
             MonitorTable(
                 f"local_{level}_year",
-                f"Geregistreerde personen per {nl} en jaar",
-                f"Registered persons per {en} and year",
-                frame[["year", level, *BASES]],
+                frame=frame[["year", level, *BASES]],
                 dimensions=("year", level),
                 counts=BASES,
-                note_nl=_NOTE_NL.format(pooled=""),
-                note_en=_NOTE_EN.format(pooled=""),
+                **table_words(
+                    "local_area_year",
+                    note="local_area.note",
+                    area=words(f"by.{level}"),
+                    pooled="",
+                ),
                 margin_of="local_total",
                 extra={
                     **per_year,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 from traffickingmonitor.codes import api as codes
 
 POINTS = {"yes": 1.0, "partly": 0.5, "no": 0.0}
@@ -110,49 +110,33 @@ def changes(status: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-_NOTE_NL = (
-    "Zelfevaluatie van gemeenten. Score: ja = 1, deels = ½, nee = 0, gemiddeld over de beantwoorde "
-    f"criteria × 100 (geen score bij minder dan {MIN_ANSWERED} antwoorden). Basisniveau: "
-    "aandachtsfunctionaris, actieve signalering, beleidsdocument en lokale regelgeving alle 'ja'."
-)
-_NOTE_EN = (
-    "Municipal self-assessment. Score: yes = 1, partly = ½, no = 0, averaged over the answered "
-    f"criteria × 100 (no score with fewer than {MIN_ANSWERED} answers). Basic level: contact "
-    "officer, active signalling, policy document and local regulation all 'yes'."
-)
-
-
 def approach_tables(assessments: pd.DataFrame) -> list[MonitorTable]:
     if assessments.empty:
         return []
     assessments = assessments.assign(year=assessments["year"].astype(int))
     status = municipality_status(assessments)
-    common = dict(
-        counts=(), unit="municipalities", note_nl=_NOTE_NL, note_en=_NOTE_EN, margin_of=""
-    )
+    # the three tables share the note on the score
+    common = dict(counts=(), unit="municipalities", margin_of="")
     return [
         MonitorTable(
             "approach_municipality",
-            "Aanpak per gemeente: criteria, score en basisniveau",
-            "Approach per municipality: criteria, score and basic level",
-            status,
+            frame=status,
             dimensions=("year", "municipality"),
             **common,
+            **table_words("approach_municipality", note="approach.note", min_answered=MIN_ANSWERED),
         ),
         MonitorTable(
             "approach_shares",
-            "Aanpak: gemeenten per antwoord, criterium en provincie",
-            "Approach: municipalities per answer, criterion and province",
-            shares(status),
+            frame=shares(status),
             dimensions=("year", "area", "criterion"),
             **common,
+            **table_words("approach_shares", note="approach.note", min_answered=MIN_ANSWERED),
         ),
         MonitorTable(
             "approach_changes",
-            "Aanpak: verandering van score en basisniveau in het laatste jaar",
-            "Approach: change of score and basic level in the latest year",
-            changes(status),
+            frame=changes(status),
             dimensions=("municipality",),
             **common,
+            **table_words("approach_changes", note="approach.note", min_answered=MIN_ANSWERED),
         ),
     ]

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.hidden_number import ALL, primary_group
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 from traffickingmonitor.codes import api as codes
 
 N_DRAWS = 2000
@@ -173,22 +173,11 @@ def need_effort_table(
     frame = frame.join(approach, on=LEVEL)
     return MonitorTable(
         "need_effort",
-        "Nodig versus gedaan: geschatte en geregistreerde slachtoffers per politie-eenheid",
-        "Need versus effort: estimated and registered victims per police unit",
-        frame,
+        frame=frame,
         dimensions=(LEVEL,),
         counts=("registered", "care_starts"),
         estimates=("estimate", "ci_low", "ci_high", "gap", "gap_low", "gap_high"),
-        note_nl=(
-            "Geregistreerd en zorgstarts: persoonsjaren over alle jaren samen. Geschat en kloof: "
-            "gemiddeld per jaar; landelijke schatting per slachtoffergroep verdeeld naar "
-            "geregistreerden (zie de toelichting); interval 95%."
-        ),
-        note_en=(
-            "Registered and care starts: person-years over all years together. Estimated and gap: "
-            "average per year; national estimate per victim group allocated by registered "
-            "persons (see the annex); 95% interval."
-        ),
+        **table_words("need_effort"),
         margin_of="",
         # one number, one cell: the registered person-years of a unit are the local figures'
         # persons by place, all years together (the same base, persons.PLACE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 from traffickingmonitor.codes import api as codes
 
 ALL = "all"
@@ -43,14 +43,11 @@ def chain_table(chain: pd.DataFrame) -> MonitorTable | None:
     out.columns.name = None
     return MonitorTable(
         "perpetrator_chain",
-        "Daderketen: van verdachte bij de politie tot vrijheidsstraf",
-        "Perpetrator chain: from police suspect to custodial sentence",
-        out[["year", "exploitation_form", *stages]],
+        frame=out[["year", "exploitation_form", *stages]],
         dimensions=("year", "exploitation_form"),
         counts=tuple(stages),
         unit="cases",
-        note_nl="Aantallen per fase van de strafrechtketen; 'alle' is de som van de vormen.",
-        note_en="Counts per stage of the criminal justice chain; 'all' is the sum of the forms.",
+        **table_words("perpetrator_chain"),
         margin_of="",
         total_categories={"exploitation_form": ALL},
     )

@@ -20,7 +20,7 @@ import math
 
 import pandas as pd
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 
 ON_TRACK = 0.9
 #: Indicators the monitor computes: code -> (action line, unit, default target or None).
@@ -73,14 +73,11 @@ def indicator_table(indicators: pd.DataFrame) -> MonitorTable:
     )
     return MonitorTable(
         "programme_indicators",
-        "Programmaresultaten: indicatoren per actielijn",
-        "Programme results: indicators per action line",
-        with_status(frame.reset_index(drop=True)),
+        frame=with_status(frame.reset_index(drop=True)),
         dimensions=("action_line", "indicator", "year"),
         counts=(),
         unit="indicator",
-        note_nl="Aangeleverd door het programma; status: zie de toelichting.",
-        note_en="Reported by the programme; status: see the annex.",
+        **table_words("programme_indicators"),
         margin_of="",
     )
 
@@ -119,13 +116,10 @@ def monitor_tables(
     tables = [
         MonitorTable(
             "programme_monitor",
-            "Programmaresultaten uit de monitor: personen gemeld door zorgorganisaties",
-            "Programme results from the monitor: persons registered by care organisations",
-            care_registrations(person_years),
+            frame=care_registrations(person_years),
             dimensions=("action_line", "indicator", "year"),
             counts=("numerator", "denominator"),
-            note_nl="Teller: personen met een melding van een zorgorganisatie; noemer: alle personen.",
-            note_en="Numerator: persons registered by a care organisation; denominator: all persons.",
+            **table_words("programme_monitor"),
             margin_of="",
             # one number, one cell: these are monitor figures, protected as the monitor's
             extra={
@@ -152,15 +146,11 @@ def monitor_tables(
         tables.append(
             MonitorTable(
                 "programme_monitor_municipal",
-                "Programmaresultaten uit de monitor: gemeenten op basisniveau",
-                "Programme results from the monitor: municipalities meeting the basic level",
-                basic_level(status_frame),
+                frame=basic_level(status_frame),
                 dimensions=("action_line", "indicator", "year"),
                 counts=(),
                 unit="municipalities",
-                note_nl="Teller: gemeenten op basisniveau; noemer: gemeenten met bekende status.",
-                note_en="Numerator: municipalities meeting the basic level; denominator: "
-                "municipalities with a known status.",
+                **table_words("programme_monitor_municipal"),
                 margin_of="",
             )
         )

@@ -31,7 +31,7 @@ from scipy.stats.contingency import association
 
 from traffickingmonitor.analysis import members
 from traffickingmonitor.analysis.cohort import GROUP_BY, Cohort, horizon_days
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words, words
 from traffickingmonitor.codes import api as codes
 
 HORIZONS = (1, 2, 5, 7)  # years
@@ -214,18 +214,6 @@ def _scaled(row: dict) -> dict:
     }
 
 
-_NOTE_NL = (
-    "Cumulatieve incidentie (Aalen-Johansen) van een nieuw slachtofferschap na de eerste "
-    "registratie, met overlijden en emigratie als concurrerende gebeurtenissen; per 10\u202f000 "
-    "personen, met 95%-interval. Risicopopulatie: personen nog gevolgd en zonder gebeurtenis."
-)
-_NOTE_EN = (
-    "Cumulative incidence (Aalen-Johansen) of a new victimisation after the first "
-    "registration, with death and emigration as competing events; per 10,000 persons, with "
-    "95% interval. At risk: persons still followed and event-free."
-)
-
-
 def _row(fit: CumulativeIncidence, month: int) -> dict:
     r = fit.at(month_days(month))
     return {
@@ -302,19 +290,12 @@ def revictimisation_tables(
     tables = [
         MonitorTable(
             "revictimisation",
-            "Opnieuw slachtoffer na de eerste registratie",
-            "Victimised again after the first registration",
-            pd.DataFrame(overall),
+            frame=pd.DataFrame(overall),
             dimensions=("offence_group", "month"),
             counts=("at_risk", "events", "competing"),
             estimates=(*ESTIMATES, "km_per_10000"),
             overlapping=True,
-            note_nl=_NOTE_NL
-            + " Maand 0: alle personen. Overleden of geëmigreerd vóór een nieuw slachtofferschap: "
-            "kolom competing; kolom km: 1 − Kaplan-Meier (overschat, alleen ter vergelijking).",
-            note_en=_NOTE_EN
-            + " Month 0: all persons. Died or emigrated before a new victimisation: 'competing'; "
-            "km: 1 − Kaplan-Meier (overstates, for comparison only).",
+            **table_words("revictimisation", also=[words("revictimisation.columns")]),
             extra={
                 "per": PER,
                 "horizons": list(horizons),
@@ -346,17 +327,17 @@ def revictimisation_tables(
         tables.append(
             MonitorTable(
                 f"revictimisation_{by}",
-                f"Opnieuw slachtoffer naar {_BY_NL[by]}",
-                f"Victimised again by {_BY_EN[by]}",
-                pd.DataFrame(rows),
+                frame=pd.DataFrame(rows),
                 dimensions=(by, "offence_group", "month"),
                 counts=("at_risk", "events"),
                 estimates=ESTIMATES,
                 overlapping=by == "victim_group",
-                note_nl=_NOTE_NL
-                + (" Eén persoon kan in meer groepen vallen." if by == "victim_group" else ""),
-                note_en=_NOTE_EN
-                + (" One person can be in several groups." if by == "victim_group" else ""),
+                **table_words(
+                    "revictimisation_by",
+                    note="revictimisation.note",
+                    also=[words("revictimisation.overlap")] if by == "victim_group" else [],
+                    by=words(f"by.{by}"),
+                ),
                 extra={
                     "per": PER,
                     "horizon_months": horizon_months,
@@ -369,26 +350,6 @@ def revictimisation_tables(
     if cox:
         tables.append(cox_table(cohort, time, status, with_members))
     return tables
-
-
-_BY_NL = {
-    "victim_group": "slachtoffergroep",
-    "sex": "geslacht",
-    "minor": "minderjarigheid",
-    "age_group": "leeftijdsgroep",
-    "nationality_group": "nationaliteit",
-    "residence_status": "verblijfsstatus",
-    "cohort_year": "jaar van eerste registratie",
-}
-_BY_EN = {
-    "victim_group": "victim group",
-    "sex": "sex",
-    "minor": "minor or adult",
-    "age_group": "age group",
-    "nationality_group": "nationality",
-    "residence_status": "residence status",
-    "cohort_year": "year of first registration",
-}
 
 
 # --- cause-specific Cox -----------------------------------------------------------------------
@@ -581,30 +542,25 @@ def cox_table(
     )
     return MonitorTable(
         "revictimisation_cox",
-        "Risicofactoren voor opnieuw slachtofferschap (oorzaakspecifiek Cox-model)",
-        "Risk factors for re-victimisation (cause-specific Cox model)",
-        frame,
+        frame=frame,
         dimensions=("covariate", "level", "reference"),
         counts=("events",),
         estimates=("hr_x1000", "hr_ci_low_x1000", "hr_ci_high_x1000"),
         overlapping=True,
-        note_nl=(
-            "Hazard ratio ×1000 (1000 = gelijk risico als de referentiegroep), met 95%-interval; "
-            "alle kenmerken samen in één model; overlijden en emigratie beëindigen de follow-up."
-            + "".join(
-                f" {_BY_NL[d['covariate']].capitalize()}: uit een eigen model zonder "
-                f"{_BY_NL[d['because_of']]} (bijna hetzelfde kenmerk)."
+        **table_words(
+            "revictimisation_cox",
+            also=[
+                words(
+                    "revictimisation_cox.own_model",
+                    # the sentence begins with the covariate's name
+                    covariate={
+                        lang: name.capitalize()
+                        for lang, name in words(f"by.{d['covariate']}").items()
+                    },
+                    because_of=words(f"by.{d['because_of']}"),
+                )
                 for d in own
-            )
-        ),
-        note_en=(
-            "Hazard ratio ×1000 (1000 = same rate as the reference group), with 95% interval; "
-            "all characteristics together in one model; death and emigration end follow-up."
-            + "".join(
-                f" {_BY_EN[d['covariate']].capitalize()}: from a model of its own without "
-                f"{_BY_EN[d['because_of']]} (nearly the same characteristic)."
-                for d in own
-            )
+            ],
         ),
         # which covariates have a model of their own and why (words and a measure, no
         # counts: nothing here is a cell for disclosure control)

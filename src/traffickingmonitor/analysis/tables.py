@@ -1,11 +1,17 @@
-"""``MonitorTable``: an analysis result before disclosure control (never published as is)."""
+"""``MonitorTable``: an analysis result before disclosure control (never published as is).
+
+Its title and note come from the catalogs (context ``tables``) through :func:`table_words`."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from traffickingmonitor.publish.i18n import LANGS
+from traffickingmonitor.publish.table_words import TEXT
 
 #: Keys of ``MonitorTable.extra`` that tell every reader something about the cells, written
 #: into the open data's metadata so that disclosure control and its attacker know it too:
@@ -133,3 +139,41 @@ class MonitorTable:
             total_categories=m.get("total_categories", {}),
             additive_counts=tuple(m.get("additive_counts", ())),
         )
+
+
+def _field_values(lang: str, fields: dict) -> dict:
+    return {k: v[lang] if isinstance(v, dict) else v for k, v in fields.items()}
+
+
+def words(key: str, /, **fields) -> dict[str, str]:
+    """One text of the context ``tables`` in both languages (``{"nl": ..., "en": ...}``), its
+    fields filled; a field's value is the same in both languages, or such a pair."""
+    return {lang: TEXT[lang][key].format(**_field_values(lang, fields)) for lang in LANGS}
+
+
+def breakdown(dimension: str | None) -> dict[str, str] | str:
+    """A title's breakdown (its ``{by}``): ", naar leeftijdsgroep", ", by age group" for the
+    name ``by.<dimension>``; nothing for ``None`` (the table of all)."""
+    if dimension is None:
+        return ""
+    return words("breakdown", by=words(f"by.{dimension}"))
+
+
+def table_words(
+    key: str, /, *, note: str | None = None, also: Iterable[dict] = (), **fields
+) -> dict[str, str]:
+    """A table's ``title_nl``, ``title_en``, ``note_nl`` and ``note_en`` from the catalogs,
+    for ``MonitorTable(table_id, ..., **table_words(key, ...))``.
+
+    The title is ``<key>.title``; the note is ``note`` (a key: a note the table shares) or
+    else ``<key>.note``, empty when the catalog has none, followed by the texts of ``also``
+    (pairs from :func:`words`). ``fields`` fill both, as in :func:`words`."""
+    also = list(also)
+    out = {}
+    for lang in LANGS:
+        w, values = TEXT[lang], _field_values(lang, fields)
+        own = w[note] if note else w.get(f"{key}.note")
+        parts = [own.format(**values)] if own else []
+        out[f"title_{lang}"] = w[f"{key}.title"].format(**values)
+        out[f"note_{lang}"] = " ".join([*parts, *(a[lang] for a in also)])
+    return out

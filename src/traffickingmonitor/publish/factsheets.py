@@ -189,7 +189,7 @@ def _trend(src: Sources, area: Area, w: dict) -> dict | None:
         level = "police_unit"
         ref = reference()
         # a safety region lies in one police unit
-        key = ref.loc[ref[local_figures.LEVELS[area.level][0]] == area.key, level].iloc[0]
+        key = ref.loc[ref[local_figures.LEVELS[area.level]] == area.key, level].iloc[0]
         title = w["trend_in"].format(unit=area_name(level, key, src.lang))
         note = w["trend_in_note"]
     table = src.tables.get(f"local_{level}_year")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, table_words
 from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition
 from traffickingmonitor.publish.charts import diverging_bar_chart
 from traffickingmonitor.publish.labels import category_label
@@ -49,13 +49,12 @@ def fit_table(fit: dict, year: int) -> MonitorTable:
     dims = tuple(f"list_{x}" for x in lists)
     return MonitorTable(
         f"hidden_number_fit_{year}",
-        f"Verborgen aantal {year}: personen per combinatie van melders",
-        f"Hidden number {year}: persons per combination of reporting organisations",
-        pd.DataFrame(rows),
+        frame=pd.DataFrame(rows),
         dimensions=dims,
         counts=("observed",),
         margin_of="",
         total_categories=dict.fromkeys(dims, ALL),
+        **table_words("hidden_number_fit", year=year),
     )
 
 
