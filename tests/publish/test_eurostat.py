@@ -130,7 +130,15 @@ def test_the_csvs_have_eurostats_columns(protected, tmp_path):
         assert not frame.duplicated([*dataset.dimensions, "TIME_PERIOD"]).any()
     mapping = pd.read_csv(folder / "mapping.csv", dtype=str, keep_default_na=False)
     assert len(mapping) == len(eurostat.CELLS) + len(eurostat.LEFT_OUT)
-    assert "crim_thb_vctz" in meta["unconfirmed_codes"]
+    # the dataset codes are in Eurostat's table of contents; what is not confirmed is the
+    # dimension of the forms of exploitation (Eurostat has no "expl"; ICCS is inferred)
+    assert meta["unconfirmed_codes"] == [
+        "iccs=ICCS0204",
+        "iccs=ICCS02041",
+        "iccs=ICCS02042",
+        "iccs=UNK",
+    ]
+    assert all(f["dataset_code_source"] != eurostat.UNCONFIRMED for f in meta["files"])
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

@@ -32,17 +32,22 @@ checked against Eurostat's code lists before a delivery):
   list ``CONF_STATUS``. Both columns are written (``OBS_FLAG`` ``c``, ``CONF_STATUS`` ``C``);
 * the columns of Eurostat's long format (``DATAFLOW``, ``TIME_PERIOD``, ``OBS_VALUE``,
   ``OBS_FLAG``): the documentation of EEA's Eurostat reader (:data:`SDMX_CSV`);
-* age codes: Eurostat's age code list writes "n years or over" as ``Y_GEn`` (``Y_GE16``,
-  ``Y_GE65`` on EIGE's pages of Eurostat code lists); ``Y_GE18`` and ``Y_LT18`` follow that
-  pattern but were not seen for ``crim_thb`` itself.
+* the dataset codes ``crim_thb_vctz`` (victims by citizenship), ``crim_thb_vexp`` (victims by
+  all forms of exploitation) and ``crim_thb_sex`` (persons involved by legal status and sex):
+  Eurostat's table of contents (:data:`EUROSTAT_TOC`, a copy of August 2023);
+* the codes of the dimensions ``citizen`` (``NAT``, ``EU27_2020_FOR``, ``NEU27_2020_FOR``,
+  ``UNK``, ``TOTAL``), ``sex`` (``T``, ``F``, ``M``, ``UNK``), ``age`` (``Y_LT18``,
+  ``Y_GE18``, ``UNK``, ``TOTAL``), ``leg_stat`` (``PER_SUSP``, ``PER_PRSC``, ``PER_CNV``),
+  ``unit`` ``NR`` and ``freq`` ``A``: Eurostat's code lists (:data:`CODE_LISTS`, copies of
+  November 2023). They are Eurostat's codes; the datasets' own structure (which of them each
+  dataset uses) was not seen.
 
-Not confirmed (no stored source named them): the dataset codes ``crim_thb_vctz``,
-``crim_thb_vexp`` and ``crim_thb_sex``; the dimension names ``citizen``, ``expl`` and
-``leg_stat`` and their codes (``NAT``, ``EU27_2020_FOR``, ``NEU27_2020_FOR``; ``SEX_EXP``,
-``LAB_EXP``; ``VICT``, ``PER_SUSP``, ``PER_PRSC``, ``PER_CNV``); ``UNK``, ``TOTAL``,
-``T``/``F``/``M`` (Eurostat's usual codes, not seen for these datasets); ``freq`` ``A`` and
-``unit`` ``NR``. They are what Eurostat's crime datasets are remembered to use, and each is
-marked unconfirmed where it is declared.
+Not confirmed: the dimension of the forms of exploitation. Eurostat's list of dimensions has
+no ``expl``; the reference metadata says crimes are classified by ICCS, and the ICCS code list
+has ``ICCS0204`` (trafficking in persons), ``ICCS02041`` (for sexual exploitation),
+``ICCS02042`` (for forced labour or services) and ``ICCS02043_02044`` (organ removal and
+other purposes): the annex uses dimension ``iccs`` with those codes, and ``UNK`` for an
+unknown form, each marked unconfirmed.
 """
 
 from __future__ import annotations
@@ -62,10 +67,18 @@ EIGE_VSAGE = "https://dgs-p.eige.europa.eu/data/metadata/genvio_tra_adm_vict__cr
 FLAGS = "https://ec.europa.eu/eurostat/web/main/data/database"
 SDMX_CSV = "https://eea.github.io/eea.eurostat.api.fme/assets/help/feature-representation.html"
 UNCONFIRMED = "unconfirmed: not found in a stored source; check against Eurostat's code list"
+EUROSTAT_TOC = (
+    "Eurostat's table of contents (table_of_contents_en.txt, copy of 22 August 2023 in "
+    "github.com/mkatogui/app_for_exploring_eurostat)"
+)
+CODE_LISTS = (
+    "Eurostat's code lists (dimlst, citizen, sex, age, leg_stat, unit, freq; copies of "
+    "November 2023 in github.com/healthfacts/dictionaries_eurostat_hlth)"
+)
 
 GEO = "NL"  # ISO 3166 alpha-2, as Eurostat's geo codes write the Netherlands
-FREQ = "A"  # annual (SDMX convention; unconfirmed for crim_thb)
-UNIT = "NR"  # number (unconfirmed for crim_thb)
+FREQ = "A"  # annual (CODE_LISTS)
+UNIT = "NR"  # number (CODE_LISTS)
 #: the confidentiality flags: ``OBS_FLAG`` before 27 January 2025, ``CONF_STATUS`` since (FLAGS)
 OBS_FLAG_CONFIDENTIAL = "c"
 CONF_STATUS_CONFIDENTIAL = "C"
@@ -98,26 +111,10 @@ class Dataset:
 
 
 DATASETS = (
-    Dataset(
-        "crim_thb_vctz",
-        ("citizen",),
-        UNCONFIRMED,
-    ),
-    Dataset(
-        "crim_thb_vexp",
-        ("expl",),
-        UNCONFIRMED,
-    ),
-    Dataset(
-        "crim_thb_vsage",
-        ("sex", "age"),
-        EIGE_VSAGE,
-    ),
-    Dataset(
-        "crim_thb_sex",
-        ("leg_stat", "sex"),
-        UNCONFIRMED,
-    ),
+    Dataset("crim_thb_vctz", ("citizen",), EUROSTAT_TOC),
+    Dataset("crim_thb_vexp", ("iccs",), EUROSTAT_TOC),
+    Dataset("crim_thb_vsage", ("sex", "age"), EIGE_VSAGE),
+    Dataset("crim_thb_sex", ("leg_stat", "sex"), EUROSTAT_TOC),
 )
 DATASET = {d.code: d for d in DATASETS}
 
@@ -150,62 +147,61 @@ def _cell(dataset, codes, table, row, column="persons", source=UNCONFIRMED) -> C
     return Cell(dataset, tuple(codes.items()), table, tuple(row.items()), column, source)
 
 
-_TOTAL = {"table": "totals", "row": {}}
+_TOTAL = {"table": "totals", "row": {}, "source": CODE_LISTS}
 #: the annex: every Eurostat series and the published cell that fills it, in delivery order
 CELLS = (
     # citizenship: our groups are those of Eurostat (EU = the 27 member states from 2020,
     # without the Netherlands; codes.EU_COUNTRIES)
     _cell("crim_thb_vctz", {"citizen": "TOTAL"}, **_TOTAL),
-    _cell("crim_thb_vctz", {"citizen": "NAT"}, "nationality_group", {"nationality_group": "NL"}),
-    _cell(
-        "crim_thb_vctz",
-        {"citizen": "EU27_2020_FOR"},
-        "nationality_group",
-        {"nationality_group": "EU"},
+    *(
+        _cell(
+            "crim_thb_vctz",
+            {"citizen": code},
+            "nationality_group",
+            {"nationality_group": g},
+            source=CODE_LISTS,
+        )
+        for code, g in (
+            ("NAT", "NL"),
+            ("EU27_2020_FOR", "EU"),
+            ("NEU27_2020_FOR", "non_EU"),
+            ("UNK", "unknown"),
+        )
     ),
-    _cell(
-        "crim_thb_vctz",
-        {"citizen": "NEU27_2020_FOR"},
-        "nationality_group",
-        {"nationality_group": "non_EU"},
-    ),
-    _cell(
-        "crim_thb_vctz", {"citizen": "UNK"}, "nationality_group", {"nationality_group": "unknown"}
-    ),
-    # form of exploitation: a person exploited in several forms is in each row
-    _cell("crim_thb_vexp", {"expl": "TOTAL"}, **_TOTAL),
-    _cell("crim_thb_vexp", {"expl": "SEX_EXP"}, "exploitation_form", {"forms": "sexual"}),
-    _cell("crim_thb_vexp", {"expl": "LAB_EXP"}, "exploitation_form", {"forms": "labour"}),
-    _cell("crim_thb_vexp", {"expl": "UNK"}, "exploitation_form", {"forms": "unknown"}),
+    # form of exploitation (ICCS, unconfirmed for this dataset): a person exploited in
+    # several forms is in each row
+    _cell("crim_thb_vexp", {"iccs": "ICCS0204"}, "totals", {}),
+    _cell("crim_thb_vexp", {"iccs": "ICCS02041"}, "exploitation_form", {"forms": "sexual"}),
+    _cell("crim_thb_vexp", {"iccs": "ICCS02042"}, "exploitation_form", {"forms": "labour"}),
+    _cell("crim_thb_vexp", {"iccs": "UNK"}, "exploitation_form", {"forms": "unknown"}),
     # sex and age: the two margins, never their crossing
     _cell("crim_thb_vsage", {"sex": "T", "age": "TOTAL"}, **_TOTAL),
-    _cell("crim_thb_vsage", {"sex": "F", "age": "TOTAL"}, "sex", {"sex": "female"}),
-    _cell("crim_thb_vsage", {"sex": "M", "age": "TOTAL"}, "sex", {"sex": "male"}),
-    _cell("crim_thb_vsage", {"sex": "UNK", "age": "TOTAL"}, "sex", {"sex": "other_unknown"}),
-    _cell("crim_thb_vsage", {"sex": "T", "age": "Y_LT18"}, "minor", {"minor": "minor"}),
-    _cell("crim_thb_vsage", {"sex": "T", "age": "Y_GE18"}, "minor", {"minor": "adult"}),
-    _cell("crim_thb_vsage", {"sex": "T", "age": "UNK"}, "minor", {"minor": "unknown"}),
+    *(
+        _cell("crim_thb_vsage", codes, table, row, source=CODE_LISTS)
+        for codes, table, row in (
+            ({"sex": "F", "age": "TOTAL"}, "sex", {"sex": "female"}),
+            ({"sex": "M", "age": "TOTAL"}, "sex", {"sex": "male"}),
+            ({"sex": "UNK", "age": "TOTAL"}, "sex", {"sex": "other_unknown"}),
+            ({"sex": "T", "age": "Y_LT18"}, "minor", {"minor": "minor"}),
+            ({"sex": "T", "age": "Y_GE18"}, "minor", {"minor": "adult"}),
+            ({"sex": "T", "age": "UNK"}, "minor", {"minor": "unknown"}),
+        )
+    ),
     # the criminal justice chain, all forms together; sex is not known there
-    _cell(
-        "crim_thb_sex",
-        {"leg_stat": "PER_SUSP", "sex": "T"},
-        "perpetrator_chain",
-        {"exploitation_form": "all"},
-        "police_suspects",
-    ),
-    _cell(
-        "crim_thb_sex",
-        {"leg_stat": "PER_PRSC", "sex": "T"},
-        "perpetrator_chain",
-        {"exploitation_form": "all"},
-        "prosecution_inflow",
-    ),
-    _cell(
-        "crim_thb_sex",
-        {"leg_stat": "PER_CNV", "sex": "T"},
-        "perpetrator_chain",
-        {"exploitation_form": "all"},
-        "convictions",
+    *(
+        _cell(
+            "crim_thb_sex",
+            {"leg_stat": stage, "sex": "T"},
+            "perpetrator_chain",
+            {"exploitation_form": "all"},
+            column,
+            CODE_LISTS,
+        )
+        for stage, column in (
+            ("PER_SUSP", "police_suspects"),
+            ("PER_PRSC", "prosecution_inflow"),
+            ("PER_CNV", "convictions"),
+        )
     ),
 )
 
