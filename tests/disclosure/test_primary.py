@@ -68,3 +68,17 @@ def test_protected_frame_is_a_copy():
 def test_threshold_must_be_positive():
     with pytest.raises(ValueError):
         PrimaryRule(0)
+
+
+def test_a_protected_table_holds_no_raw_number():
+    """Publishing code gets what may be shown and nothing else: the table's description keeps
+    no rows and no members, there is no attribute for the source table, and none can be
+    added; the hidden 3 is nowhere in the object."""
+    protected = protect(_table([3, 30]))
+    assert not hasattr(protected, "source")
+    assert protected.spec.frame.empty and protected.spec.members is None
+    with pytest.raises(AttributeError):
+        protected.source = _table([3, 30])
+    held = [getattr(protected, name) for name in ProtectedTable.__slots__]
+    frames = [v for v in held if isinstance(v, pd.DataFrame)]
+    assert frames and all(3 not in f.to_numpy().ravel().tolist() for f in frames)
