@@ -62,6 +62,45 @@ def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highs
     return h
 
 
+def solve_milp(
+    cost, a: sp.spmatrix, row_lower, row_upper, col_lower, col_upper, integer, time_limit: float
+) -> np.ndarray | None:
+    """A solution of ``min cost x`` subject to ``row_lower <= a x <= row_upper`` and the column
+    bounds, the columns where ``integer`` is true whole numbers; None when HiGHS finds no
+    feasible point (infeasible, or none within ``time_limit`` seconds).
+
+    Through highspy rather than scipy's ``milp``: scipy 1.17's bundled HiGHS calls some
+    controlled-rounding problems infeasible that highspy solves, and a second such solve in
+    one process ends in a segmentation fault.
+    """
+    a = sp.csc_matrix(a)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
+    lp.col_cost_ = np.asarray(cost, float)
+    lp.col_lower_ = np.asarray(col_lower, float)
+    lp.col_upper_ = np.minimum(np.asarray(col_upper, float), INF)
+    lp.row_lower_ = np.maximum(np.asarray(row_lower, float), -INF)
+    lp.row_upper_ = np.minimum(np.asarray(row_upper, float), INF)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+        for i in np.asarray(integer, bool)
+    ]
+    with quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.passModel(lp)
+    h.run()
+    feasible = h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if not feasible:
+        return None
+    return np.asarray(h.getSolution().col_value)
+
+
 class SolverError(RuntimeError):
     """HiGHS gave no answer (neither optimal nor unbounded) with any of its settings."""
 

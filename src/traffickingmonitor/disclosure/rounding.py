@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.disclosure import highs
 from traffickingmonitor.disclosure.model import EditionModel, _mat, build_model
 from traffickingmonitor.disclosure.primary import ROUNDED, ProtectedTable, _make, _rounded_estimates
 from traffickingmonitor.disclosure.rule import DisclosureRule
@@ -84,19 +84,20 @@ def _solve(S, E, H, h, v, low, free, base, time_limit) -> np.ndarray | None:
     # cost: distance to the true value (up costs low + base - v, down costs v - low)
     up_minus_down = (low[idx] + base - v[idx]) - (v[idx] - low[idx])
     cost = np.concatenate([np.zeros(n), up_minus_down])
-    res = milp(
+    x = highs.solve_milp(
         cost,
-        constraints=LinearConstraint(
-            sp.vstack(blocks).tocsr(), np.concatenate(lo), np.concatenate(hi)
-        ),
-        integrality=np.concatenate([np.zeros(n), np.ones(K)]),
-        bounds=Bounds(np.zeros(n + K), np.concatenate([np.full(n, np.inf), np.ones(K)])),
-        options={"time_limit": time_limit, "disp": False},
+        sp.vstack(blocks),
+        np.concatenate(lo),
+        np.concatenate(hi),
+        np.zeros(n + K),
+        np.concatenate([np.full(n, np.inf), np.ones(K)]),
+        np.concatenate([np.zeros(n, bool), np.ones(K, bool)]),
+        time_limit,
     )
-    if res.x is None:
+    if x is None:
         return None
     out = low.copy()
-    out[idx] += base * np.round(res.x[n:])
+    out[idx] += base * np.round(x[n:])
     return out
 
 
