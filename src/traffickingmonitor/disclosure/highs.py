@@ -39,12 +39,13 @@ def quiet_stdout():
         os.close(saved)
 
 
-def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highspy.Highs:
-    """A quiet HiGHS instance holding ``row_lower <= a x <= row_upper`` (zero objective)."""
+def _lp(cost, a: sp.spmatrix, row_lower, row_upper, col_lower, col_upper) -> highspy.HighsLp:
+    """``min cost x`` subject to ``row_lower <= a x <= row_upper`` and the column bounds
+    (infinite bounds as HiGHS's own infinity)."""
     a = sp.csc_matrix(a)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-    lp.col_cost_ = np.zeros(a.shape[1])
+    lp.col_cost_ = np.asarray(cost, float)
     lp.col_lower_ = np.asarray(col_lower, float)
     lp.col_upper_ = np.minimum(np.asarray(col_upper, float), INF)
     lp.row_lower_ = np.maximum(np.asarray(row_lower, float), -INF)
@@ -53,6 +54,12 @@ def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highs
     lp.a_matrix_.start_ = a.indptr
     lp.a_matrix_.index_ = a.indices
     lp.a_matrix_.value_ = a.data
+    return lp
+
+
+def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highspy.Highs:
+    """A quiet HiGHS instance holding ``row_lower <= a x <= row_upper`` (zero objective)."""
+    lp = _lp(np.zeros(a.shape[1]), a, row_lower, row_upper, col_lower, col_upper)
     with quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -73,18 +80,7 @@ def solve_milp(
     controlled-rounding problems infeasible that highspy solves, and a second such solve in
     one process ends in a segmentation fault.
     """
-    a = sp.csc_matrix(a)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]
-    lp.col_cost_ = np.asarray(cost, float)
-    lp.col_lower_ = np.asarray(col_lower, float)
-    lp.col_upper_ = np.minimum(np.asarray(col_upper, float), INF)
-    lp.row_lower_ = np.maximum(np.asarray(row_lower, float), -INF)
-    lp.row_upper_ = np.minimum(np.asarray(row_upper, float), INF)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr
-    lp.a_matrix_.index_ = a.indices
-    lp.a_matrix_.value_ = a.data
+    lp = _lp(cost, a, row_lower, row_upper, col_lower, col_upper)
     lp.integrality_ = [
         highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
         for i in np.asarray(integer, bool)
