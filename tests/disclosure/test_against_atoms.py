@@ -5,6 +5,7 @@ sets of tables: whatever relations the engine was not told of, the loop of prote
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 import pandas as pd
@@ -247,3 +248,95 @@ def test_a_coincidence_between_tables_is_known_only_to_the_edition_view():
     within = _recovered(attack_protected(protected, members, {}, truth, RULE, "tables"))
     across = _recovered(attack_protected(protected, members, {}, truth, RULE, "edition"))
     assert {t for t, _ in across - within} == {"period_orgs"}
+
+
+def _areas(cared_ids: str = "p", small: int = 3):
+    """Person-years by area over two years (``place``, a margin of ``place_total``) and
+    persons reached by care by area (``care``), sharing the area. In a1 they agree by
+    coincidence (its 20 persons were registered in one year, all reached), unless the care
+    persons of a1 are others (``cared_ids``); a2 (``small`` person-years, nobody reached)."""
+
+    def people(prefix, n, area, years):
+        return [
+            {"unit_id": f"{prefix}{i}", "area": area, "year": y} for i in range(n) for y in years
+        ]
+
+    years = pd.DataFrame(
+        people("p", 20, "a1", [2019])
+        + people("q", small, "a2", [2019])
+        + people("r", 20, "a3", YEARS)
+    )
+    cared = pd.DataFrame(people(cared_ids, 20, "a1", [2019]) + people("r", 15, "a3", [2019]))
+    frame = years.groupby("area", as_index=False).size().rename(columns={"size": "persons"})
+    total = pd.DataFrame({"persons": [len(years)]})
+    care = cared.groupby("area", as_index=False).size().rename(columns={"size": "persons"})
+    care = pd.concat([care, pd.DataFrame({"area": ["a2"], "persons": [0]})])
+    care = care.sort_values("area").reset_index(drop=True)
+    tables = {
+        "place_total": MonitorTable(
+            "place_total", "t", "t", total, dimensions=(), counts=("persons",), margin_of=""
+        ),
+        "place": MonitorTable(
+            "place",
+            "p",
+            "p",
+            frame,
+            dimensions=("area",),
+            counts=("persons",),
+            margin_of="place_total",
+        ),
+        "care": MonitorTable(
+            "care", "c", "c", care, dimensions=("area",), counts=("persons",), margin_of=""
+        ),
+    }
+    members = {
+        "place_total": m.members(total, (), years, unit="person", column="persons"),
+        "place": m.members(frame, ("area",), years, unit="person", column="persons"),
+        "care": m.members(care, ("area",), cared, unit="person", column="persons"),
+    }
+    return tables, members
+
+
+def test_a_figure_equal_by_coincidence_in_one_area_is_found_and_shown_alike():
+    """The two tables agree in a1 only, so they do not repeat each other by definition. The
+    declared model hides a1's person-years as the partner of the small a2 and shows its care
+    persons, the same 20 persons: a2 would be given away. The repeats in sight find the
+    coincidence from the members (not when the 20 are other persons), and protected with it
+    a1 is one number in both tables, a2 still protected."""
+    from traffickingmonitor.disclosure.against_atoms import protect_with_repeats
+    from traffickingmonitor.disclosure.atoms import repeats_in_sight
+    from traffickingmonitor.disclosure.edition import protect_edition_details
+
+    tables, members = _areas()
+    truth = truth_of(tables)
+    plain = protect_edition_details(tables, RULE)
+    assert plain.tables["place"].frame["persons"].astype(str).tolist() == ["x", "<10", "40"]
+    assert plain.tables["care"].frame.at[0, "persons"] == 20
+    a1 = (("place", 0, "persons"), ("care", 0, "persons"))
+    found = repeats_in_sight(plain.tables, truth, lambda tids: members)
+    assert {frozenset(k for k, _ in r.terms) for r in found} == {frozenset(a1)}
+
+    others, other_members = _areas(cared_ids="s")
+    assert repeats_in_sight(plain.tables, truth_of(others), lambda tids: other_members) == []
+
+    done = protect_with_repeats(tables, RULE, lambda tids: members)
+    verdicts = attack_protected(done.tables, members, {}, truth, RULE).verdicts
+    assert all(v.attacked and not v.recovered for v in verdicts.values()), [
+        v.line() for v in verdicts.values() if v.recovered
+    ]
+    place, care = done.tables["place"].frame, done.tables["care"].frame
+    assert str(place.at[0, "persons"]) == str(care.at[0, "persons"])
+    assert place.at[1, "persons"] == "<10"
+
+
+def test_a_range_a_hair_wide_is_one_whole_number():
+    """A relation found in the microdata holds to a tolerance (1e-6), so the attacker's range
+    of a figure it pins is a hair wide: counts are whole numbers, so that is the figure
+    known exactly, and a helper cell so known protects nothing (the engine shows it)."""
+    from traffickingmonitor.disclosure.secondary import _whole_numbers
+
+    assert _whole_numbers(20 - 1e-6, 20 + 1e-6) == 1
+    assert _whole_numbers(19.2, 20.7) == 1
+    assert _whole_numbers(19.0, 20.0) == 2
+    assert _whole_numbers(19.3, 19.7) == 0
+    assert _whole_numbers(-math.inf, 20.0) == 2

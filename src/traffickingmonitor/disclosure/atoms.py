@@ -847,6 +847,22 @@ def _repeats(allm: pd.DataFrame, S: sp.csr_matrix, at_least: int, rows: _Rows) -
     return sp.vstack(out, format="csr") if out else sp.csr_matrix((0, S.shape[1]))
 
 
+def _marks(allm: pd.DataFrame) -> pd.DataFrame:
+    """Per cell a mark of its units (a hash over unit, id and weight) and their weight: two
+    cells with the same mark count the same units."""
+    marks = pd.util.hash_pandas_object(allm[["unit", "unit_id", "weight"]], index=False).to_numpy()
+    return (
+        pd.DataFrame({"cell": allm["cell"].to_numpy(), "mark": marks, "w": allm["weight"]})
+        .groupby("cell")
+        .agg(mark=("mark", lambda h: int(np.bitwise_xor.reduce(h.to_numpy()))), w=("w", "sum"))
+    )
+
+
+def _units(allm: pd.DataFrame) -> dict[int, tuple[int, float]]:
+    cells = _marks(allm)
+    return dict(zip(cells.index, zip(cells["mark"], cells["w"], strict=True), strict=True))
+
+
 def repeated_pairs(allm: pd.DataFrame, at_least: int, rows: _Rows) -> list[tuple[int, int, float]]:
     """Cells of different blocks (``allm["block"]``) with the same units: a figure under two
     names (the programme's persons reported by care and the reporting organisations' care
@@ -858,12 +874,7 @@ def repeated_pairs(allm: pd.DataFrame, at_least: int, rows: _Rows) -> list[tuple
     Two tables repeat each other once they share such a cell of ``at_least`` units; their
     smaller cells with the same units are then repeats too, while a small coincidence between
     other tables is not."""
-    marks = pd.util.hash_pandas_object(allm[["unit", "unit_id", "weight"]], index=False).to_numpy()
-    cells = (
-        pd.DataFrame({"cell": allm["cell"].to_numpy(), "mark": marks, "w": allm["weight"]})
-        .groupby("cell")
-        .agg(mark=("mark", lambda h: int(np.bitwise_xor.reduce(h.to_numpy()))), w=("w", "sum"))
-    )
+    cells = _marks(allm)
     first = allm.drop_duplicates("cell").set_index("cell")
     cells["block"] = first["block"].reindex(cells.index)
     cells["table"] = first["table"].reindex(cells.index)
@@ -909,12 +920,16 @@ def repeats_in_sight(
 
     Only a pair of cells with the same true value along every dimension their tables share
     can be a repeat, so the members (``members_of(table ids)``: per table, its members) are
-    made only for the tables of such pairs: on most editions none. A pair that agrees in
-    one count only (tables that share no dimension, or a figure that is 0 elsewhere) is
-    common by chance (a municipality's 12 and a nationality's 12): making the members of
-    every such pair would cost every edition seconds (and memory in proportion to its
-    size), so such a repeat is left to the declared model (``same_cells``), and
-    ``disclosure-check --microdata`` looks for it.
+    made only for the tables of such pairs: on most editions none. Beside them, a hidden
+    and a shown cell of the same area or group in two tables that share its dimension, equal
+    in this edition only (a small edition whose persons of a police unit were all registered
+    in one year: its person-years by place are its persons of care reach), are the same
+    units by coincidence; they are looked at too, and found when their members agree. A pair
+    that agrees in one count only across tables that share no dimension is common by chance
+    (a municipality's 12 and a nationality's 12): making the members of every such pair
+    would cost every edition seconds (and memory in proportion to its size), so such a
+    repeat is left to the declared model (``same_cells``), and ``disclosure-check
+    --microdata`` looks for it.
     """
     sheets = sheets_of(protected)
     cell_id = {
@@ -935,7 +950,7 @@ def repeats_in_sight(
     def value(i) -> int:
         return 0 if i is None else truth.get(where[i], 0)
 
-    candidates = []
+    candidates, coincidences = [], []
     for key, a in cell_id.items():
         # an empty cell is a repeat of nothing (no units); a small one finds no shown value
         hidden = not shown[a] and sheets[key[0]].cells.at[key[1], key[2]]
@@ -949,20 +964,30 @@ def repeats_in_sight(
             agree = all(value(pa) == value(pb) for pa, pb in pairs)
             if agree and sum(value(pa) > 0 for pa, _ in pairs) >= 2:
                 candidates.append((a, b))
-    if not candidates:
+            elif (a, b) in pairs and dims - {"year"} <= set(sheets[where[b][0]].dimensions):
+                # the same area (or group) in both tables, equal in this edition only: the
+                # same units by coincidence (everyone placed there registered in one year);
+                # only where the other table has every breakdown of the hidden cell's (two
+                # breakdowns that share a year or an offence group agree by chance too often)
+                coincidences.append((a, b))
+    if not candidates and not coincidences:
         return []
-    tids = {where[i][0] for pair in candidates for i in pair}
+    tids = {where[i][0] for pair in candidates + coincidences for i in pair}
     members = members_of(tids)
     allm = _placed({t: f for t, f in members.items() if t in tids}, cell_id)
     allm["block"] = allm["table"]
     wanted = {frozenset(pair) for pair in candidates}
+    found = [
+        (a, b) for a, b, _ in repeated_pairs(allm, at_least, rows) if frozenset((a, b)) in wanted
+    ]
+    units = _units(allm)
+    found += [(a, b) for a, b in coincidences if a in units and units[a] == units.get(b)]
     out = []
-    for a, b, _ in repeated_pairs(allm, at_least, rows):
-        if frozenset((a, b)) in wanted:
-            out += [
-                Relation(((where[a], 1.0), (where[b], -1.0))),
-                Relation(((where[b], 1.0), (where[a], -1.0))),
-            ]
+    for a, b in found:
+        out += [
+            Relation(((where[a], 1.0), (where[b], -1.0))),
+            Relation(((where[b], 1.0), (where[a], -1.0))),
+        ]
     return out
 
 

@@ -404,11 +404,20 @@ class _Audit:
         return True
 
     def exact(self, g) -> bool:
-        """Whether the attacker can compute ``g`` exactly."""
-        if self._high_seen[g] - self._low_seen[g] > 1e-6:
+        """Whether the attacker can compute ``g`` exactly: its range holds one whole number
+        (a relation found in the microdata holds up to a tolerance, so a range of a repeated
+        figure is a hair wide; counts are whole numbers)."""
+        if _whole_numbers(self._low_seen[g], self._high_seen[g]) > 1:
             return False
-        low, high = self.bounds(g)
-        return high - low < 1e-6
+        return _whole_numbers(*self.bounds(g)) <= 1
+
+
+def _whole_numbers(low: float, high: float, tol: float = 1e-6) -> int:
+    """How many whole numbers lie in ``low..high`` (to a tolerance); 2 for "more than one"
+    when the range is unbounded."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return 2
+    return max(0, math.floor(high + tol) - math.ceil(low - tol) + 1)
 
 
 def _nearby(comp: _Component, p: int, max_cells: int, rounds: int = 2) -> np.ndarray:
