@@ -924,7 +924,9 @@ def repeats_in_sight(
     and a shown cell of the same area or group in two tables that share its dimension, equal
     in this edition only (a small edition whose persons of a police unit were all registered
     in one year: its person-years by place are its persons of care reach), are the same
-    units by coincidence; they are looked at too, and found when their members agree. A pair
+    units by coincidence; they are looked at too, with the other areas of the same two
+    columns (shown or not: where one area coincides, others tend to), and found when their
+    members agree. A pair
     that agrees in one count only across tables that share no dimension is common by chance
     (a municipality's 12 and a nationality's 12): making the members of every such pair
     would cost every edition seconds (and memory in proportion to its size), so such a
@@ -968,8 +970,15 @@ def repeats_in_sight(
                 # the same area (or group) in both tables, equal in this edition only: the
                 # same units by coincidence (everyone placed there registered in one year);
                 # only where the other table has every breakdown of the hidden cell's (two
-                # breakdowns that share a year or an offence group agree by chance too often)
-                coincidences.append((a, b))
+                # breakdowns that share a year or an offence group agree by chance too often).
+                # The other areas of the two columns are looked at with it: where one is the
+                # same units, the others often are too (nobody placed anywhere registered in
+                # two years), and found one at a time the pattern would move from area to area
+                coincidences += [
+                    (pa, pb)
+                    for pa, pb in pairs
+                    if pa is not None and pb is not None and value(pa) == value(pb) > 0
+                ]
     if not candidates and not coincidences:
         return []
     tids = {where[i][0] for pair in candidates + coincidences for i in pair}
@@ -981,7 +990,9 @@ def repeats_in_sight(
         (a, b) for a, b, _ in repeated_pairs(allm, at_least, rows) if frozenset((a, b)) in wanted
     ]
     units = _units(allm)
-    found += [(a, b) for a, b in coincidences if a in units and units[a] == units.get(b)]
+    found += [
+        (a, b) for a, b in dict.fromkeys(coincidences) if a in units and units[a] == units.get(b)
+    ]
     out = []
     for a, b in found:
         out += [
