@@ -367,3 +367,64 @@ def test_coincidences_of_the_other_areas_are_found_with_the_first():
     assert pairs == {
         frozenset({("place", row, "persons"), ("care", row, "persons")}) for row in (0, 3)
     }
+
+
+def _cox_and_curve(cox_ids: str = "m"):
+    """A curve of events by minor and month (``curve``, a margin of ``curve_total``): at
+    month 96 the minors' 43 events and the adults' 3. A Cox table (``cox``) in long form,
+    covariate and level, whose level "minor" counts events of ``cox_ids`` persons: the
+    minors' 43 of the curve (no event after month 96), or 43 others."""
+    minors = [{"unit_id": f"m{i}", "minor": "minor", "month": 96} for i in range(43)]
+    adults = [{"unit_id": f"a{i}", "minor": "adult", "month": 96} for i in range(3)]
+    events = pd.DataFrame(minors + adults)
+    curve, curve_members = _count("curve", ("minor", "month"), events, "events", margin_of="")
+    total, total_members = _count("curve_total", ("month",), events, "events", margin_of="")
+    curve = MonitorTable(
+        "curve",
+        "c",
+        "c",
+        curve.frame,
+        dimensions=("minor", "month"),
+        counts=("events",),
+        margin_of="curve_total",
+    )
+    cox_events = pd.DataFrame(
+        [{"unit_id": f"{cox_ids}{i}", "covariate": "minor", "level": "minor"} for i in range(43)]
+    ).assign(reference="adult")
+    cox, cox_members = _count(
+        "cox", ("covariate", "level", "reference"), cox_events, "events", margin_of=""
+    )
+    tables = {"curve_total": total, "curve": curve, "cox": cox}
+    members = {"curve_total": total_members, "curve": curve_members, "cox": cox_members}
+    return tables, members
+
+
+def test_a_cox_level_and_its_groups_curve_are_looked_at_as_one_group():
+    """The Cox table names its group in a column (covariate "minor", level "minor"), so it
+    shares no dimension with the minors' curve, and yet counts the same persons when nobody
+    had an event after the curve's last month. The engine hides the minors' 43 as the
+    partner of the adults' 3 and the Cox table shows 43: the repeats in sight find the two
+    as one group from the members (not when the Cox events are other persons), and
+    protected with it the adults' 3 is not given away."""
+    from traffickingmonitor.disclosure.against_atoms import protect_with_repeats
+    from traffickingmonitor.disclosure.atoms import repeats_in_sight
+    from traffickingmonitor.disclosure.edition import protect_edition_details
+
+    tables, members = _cox_and_curve()
+    truth = truth_of(tables)
+    plain = protect_edition_details(tables, RULE)
+    assert plain.tables["curve"].frame["events"].astype(str).tolist() == ["<10", "x"]
+    assert plain.tables["cox"].frame.at[0, "events"] == 43
+    found = repeats_in_sight(plain.tables, truth, lambda tids: members)
+    assert {frozenset(k for k, _ in r.terms) for r in found} == {
+        frozenset({("curve", 1, "events"), ("cox", 0, "events")})
+    }
+    others, other_members = _cox_and_curve(cox_ids="o")
+    assert repeats_in_sight(plain.tables, truth_of(others), lambda tids: other_members) == []
+
+    done = protect_with_repeats(tables, RULE, lambda tids: members)
+    verdicts = attack_protected(done.tables, members, {}, truth, RULE).verdicts
+    assert all(v.attacked and not v.recovered for v in verdicts.values()), [
+        v.line() for v in verdicts.values() if v.recovered
+    ]
+    assert str(done.tables["cox"].frame.at[0, "events"]) == "x"

@@ -785,6 +785,11 @@ def _label(value) -> str:
     return str(value)
 
 
+#: the columns of a table whose rows name a dimension and its value (the Cox table's
+#: covariate and level): such a row counts the group a table with that dimension counts
+LONG_FORMAT = ("covariate", "level")
+
+
 class _Rows:
     """Where a cell stands in its table: its row's dimension values, and the cell at other
     values of some of them."""
@@ -807,6 +812,19 @@ class _Rows:
         if tid not in self._row_at:
             self._row_at[tid] = {v: r for r, v in enumerate(self.values.get(tid, ()))}
         return self._row_at[tid].get(values)
+
+    def group(self, i: int) -> dict[str, str]:
+        """The group a cell's row counts, by dimension: its own dimension values, and in a
+        table that names a dimension in a column (``LONG_FORMAT``: a Cox table's row for
+        level "minor" of covariate "minor") that dimension too."""
+        tid, row, _ = self.where[i]
+        if tid not in self.values:
+            return {}
+        out = dict(zip(self.dims[tid], self.values[tid][row], strict=True))
+        named, level = LONG_FORMAT
+        if named in out and level in out:
+            out[out[named]] = out[level]
+        return out
 
     def along_shared(self, a: int, b: int):
         """Pairs of cells (of ``a``'s table and column, of ``b``'s) whose rows keep the
@@ -960,7 +978,11 @@ def repeats_in_sight(
             continue
         dims = set(sheets[key[0]].dimensions)
         for b in by_value.get(truth[key], ()):
-            if where[b][0] == key[0] or not dims & set(sheets[where[b][0]].dimensions):
+            if where[b][0] == key[0]:
+                continue
+            if not dims & set(sheets[where[b][0]].dimensions):
+                if _one_group(rows.group(a), rows.group(b)):
+                    coincidences.append((a, b))
                 continue
             pairs = list(rows.along_shared(a, b) or ())
             agree = all(value(pa) == value(pb) for pa, pb in pairs)
@@ -1000,6 +1022,18 @@ def repeats_in_sight(
             Relation(((where[b], 1.0), (where[a], -1.0))),
         ]
     return out
+
+
+def _one_group(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Whether two rows of tables that share no dimension count one group: one names a
+    dimension of the other's in ``LONG_FORMAT`` (a Cox level and its group's curve), and
+    they agree on it."""
+    named = LONG_FORMAT[0]
+    return any(
+        x[named] in y and x[x[named]] == y[x[named]]
+        for x, y in ((a, b), (b, a))
+        if named in x and x[named] in x
+    )
 
 
 def _symbols(shown: list[str], threshold: int) -> tuple[np.ndarray, np.ndarray]:
