@@ -944,12 +944,12 @@ def repeats_in_sight(
     in one year: its person-years by place are its persons of care reach), are the same
     units by coincidence; they are looked at too, with the other areas of the same two
     columns (shown or not: where one area coincides, others tend to), and found when their
-    members agree. A pair
-    that agrees in one count only across tables that share no dimension is common by chance
-    (a municipality's 12 and a nationality's 12): making the members of every such pair
-    would cost every edition seconds (and memory in proportion to its size), so such a
-    repeat is left to the declared model (``same_cells``), and ``disclosure-check
-    --microdata`` looks for it.
+    members agree; so is a row that names its group in ``LONG_FORMAT`` (a Cox level) with
+    the same group of a table that has its dimension. A pair that agrees in one count only
+    across tables that share no dimension is common by chance (a municipality's 12 and a
+    nationality's 12): making the members of every such pair would cost every edition
+    seconds (and memory in proportion to its size), so such a repeat is left to the
+    declared model (``same_cells``), and ``disclosure-check --microdata`` looks for it.
     """
     sheets = sheets_of(protected)
     cell_id = {
