@@ -303,13 +303,25 @@ def _areas(cared_ids: str = "p", small: int = 3, a4: int = 0):
     return tables, members
 
 
+def _protected_with_repeats(tables, members, truth):
+    """The edition protected with the repeats the microdata show, which the attacker from
+    the microdata then attacks in every table without recovering a cell."""
+    from traffickingmonitor.disclosure.against_atoms import protect_with_repeats
+
+    done = protect_with_repeats(tables, RULE, lambda tids: members)
+    verdicts = attack_protected(done.tables, members, {}, truth, RULE).verdicts
+    assert all(v.attacked and not v.recovered for v in verdicts.values()), [
+        v.line() for v in verdicts.values() if v.recovered
+    ]
+    return done
+
+
 def test_a_figure_equal_by_coincidence_in_one_area_is_found_and_shown_alike():
     """The two tables agree in a1 only, so they do not repeat each other by definition. The
     declared model hides a1's person-years as the partner of the small a2 and shows its care
     persons, the same 20 persons: a2 would be given away. The repeats in sight find the
     coincidence from the members (not when the 20 are other persons), and protected with it
     a1 is one number in both tables, a2 still protected."""
-    from traffickingmonitor.disclosure.against_atoms import protect_with_repeats
     from traffickingmonitor.disclosure.atoms import repeats_in_sight
     from traffickingmonitor.disclosure.edition import protect_edition_details
 
@@ -325,11 +337,7 @@ def test_a_figure_equal_by_coincidence_in_one_area_is_found_and_shown_alike():
     others, other_members = _areas(cared_ids="s")
     assert repeats_in_sight(plain.tables, truth_of(others), lambda tids: other_members) == []
 
-    done = protect_with_repeats(tables, RULE, lambda tids: members)
-    verdicts = attack_protected(done.tables, members, {}, truth, RULE).verdicts
-    assert all(v.attacked and not v.recovered for v in verdicts.values()), [
-        v.line() for v in verdicts.values() if v.recovered
-    ]
+    done = _protected_with_repeats(tables, members, truth)
     place, care = done.tables["place"].frame, done.tables["care"].frame
     assert str(place.at[0, "persons"]) == str(care.at[0, "persons"])
     assert place.at[1, "persons"] == "<10"
@@ -406,7 +414,6 @@ def test_a_cox_level_and_its_groups_curve_are_looked_at_as_one_group():
     partner of the adults' 3 and the Cox table shows 43: the repeats in sight find the two
     as one group from the members (not when the Cox events are other persons), and
     protected with it the adults' 3 is not given away."""
-    from traffickingmonitor.disclosure.against_atoms import protect_with_repeats
     from traffickingmonitor.disclosure.atoms import repeats_in_sight
     from traffickingmonitor.disclosure.edition import protect_edition_details
 
@@ -422,9 +429,5 @@ def test_a_cox_level_and_its_groups_curve_are_looked_at_as_one_group():
     others, other_members = _cox_and_curve(cox_ids="o")
     assert repeats_in_sight(plain.tables, truth_of(others), lambda tids: other_members) == []
 
-    done = protect_with_repeats(tables, RULE, lambda tids: members)
-    verdicts = attack_protected(done.tables, members, {}, truth, RULE).verdicts
-    assert all(v.attacked and not v.recovered for v in verdicts.values()), [
-        v.line() for v in verdicts.values() if v.recovered
-    ]
+    done = _protected_with_repeats(tables, members, truth)
     assert str(done.tables["cox"].frame.at[0, "events"]) == "x"
