@@ -57,20 +57,34 @@ def _lp(cost, a: sp.spmatrix, row_lower, row_upper, col_lower, col_upper) -> hig
     return lp
 
 
-def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highspy.Highs:
-    """A quiet HiGHS instance holding ``row_lower <= a x <= row_upper`` (zero objective)."""
-    lp = _lp(np.zeros(a.shape[1]), a, row_lower, row_upper, col_lower, col_upper)
+def _quiet(lp: highspy.HighsLp, **options) -> highspy.Highs:
+    """A HiGHS instance that prints nothing, holding ``lp``, with ``options`` set."""
     with quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    # objective changes keep the basis primal feasible: primal simplex restarts from it
-    h.setOptionValue("simplex_strategy", 4)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
     h.passModel(lp)
     return h
 
 
+def load_lp(a: sp.spmatrix, col_lower, col_upper, row_lower, row_upper) -> highspy.Highs:
+    """A quiet HiGHS instance holding ``row_lower <= a x <= row_upper`` (zero objective)."""
+    lp = _lp(np.zeros(a.shape[1]), a, row_lower, row_upper, col_lower, col_upper)
+    # objective changes keep the basis primal feasible: primal simplex restarts from it
+    return _quiet(lp, simplex_strategy=4)
+
+
 def solve_milp(
-    cost, a: sp.spmatrix, row_lower, row_upper, col_lower, col_upper, integer, time_limit: float
+    cost,
+    a: sp.spmatrix,
+    *,
+    row_lower,
+    row_upper,
+    col_lower,
+    col_upper,
+    integer,
+    time_limit: float,
 ) -> np.ndarray | None:
     """A solution of ``min cost x`` subject to ``row_lower <= a x <= row_upper`` and the column
     bounds, the columns where ``integer`` is true whole numbers; None when HiGHS finds no
@@ -85,11 +99,7 @@ def solve_milp(
         highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
         for i in np.asarray(integer, bool)
     ]
-    with quiet_stdout():
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.passModel(lp)
+    h = _quiet(lp, time_limit=float(time_limit))
     h.run()
     feasible = h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
     if not feasible:

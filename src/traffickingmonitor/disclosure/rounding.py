@@ -87,12 +87,12 @@ def _solve(S, E, H, h, v, low, free, base, time_limit) -> np.ndarray | None:
     x = highs.solve_milp(
         cost,
         sp.vstack(blocks),
-        np.concatenate(lo),
-        np.concatenate(hi),
-        np.zeros(n + K),
-        np.concatenate([np.full(n, np.inf), np.ones(K)]),
-        np.concatenate([np.zeros(n, bool), np.ones(K, bool)]),
-        time_limit,
+        row_lower=np.concatenate(lo),
+        row_upper=np.concatenate(hi),
+        col_lower=np.zeros(n + K),
+        col_upper=np.concatenate([np.full(n, np.inf), np.ones(K)]),
+        integer=np.concatenate([np.zeros(n, bool), np.ones(K, bool)]),
+        time_limit=time_limit,
     )
     if x is None:
         return None
