@@ -249,3 +249,17 @@ def test_persons_followed_for_care_are_the_curve_at_month_0_when_the_dates_say_s
     late = care_reach_tables(make_cohort(persons, events, cutoff="2021-07-19"))
     declared = {r["where"]["days"] for t in late for r in t.extra.get("same_cells", ())}
     assert declared == {30, 90}
+
+
+def test_each_cox_row_names_a_breakdown_that_the_curves_have():
+    """The Cox table is in long form: its ``long_form`` names the column holding the
+    dimension and the one holding its value, so disclosure control reads a row as the group
+    of the curves it is (a level with the same persons as its group's curve is one figure)."""
+    tables = _by_id(revictimisation_tables(make_cohort(*random_cohort())))
+    cox = tables["revictimisation_cox"]
+    long = cox.extra["long_form"]
+    assert {long["dimension"], long["value"]} <= set(cox.dimensions)
+    for covariate, level in cox.frame[[long["dimension"], long["value"]]].itertuples(index=False):
+        curve = tables[f"revictimisation_{covariate}"]
+        assert covariate in curve.dimensions
+        assert level in set(curve.frame[covariate].astype(str))

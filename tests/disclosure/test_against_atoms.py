@@ -400,7 +400,12 @@ def _cox_and_curve(cox_ids: str = "m"):
         [{"unit_id": f"{cox_ids}{i}", "covariate": "minor", "level": "minor"} for i in range(43)]
     ).assign(reference="adult")
     cox, cox_members = _count(
-        "cox", ("covariate", "level", "reference"), cox_events, "events", margin_of=""
+        "cox",
+        ("covariate", "level", "reference"),
+        cox_events,
+        "events",
+        margin_of="",
+        extra={"long_form": {"dimension": "covariate", "value": "level"}},
     )
     tables = {"curve_total": total, "curve": curve, "cox": cox}
     members = {"curve_total": total_members, "curve": curve_members, "cox": cox_members}
@@ -408,8 +413,8 @@ def _cox_and_curve(cox_ids: str = "m"):
 
 
 def test_a_cox_level_and_its_groups_curve_are_looked_at_as_one_group():
-    """The Cox table names its group in a column (covariate "minor", level "minor"), so it
-    shares no dimension with the minors' curve, and yet counts the same persons when nobody
+    """The Cox table names its group in a column (covariate "minor", level "minor"; declared
+    as ``long_form``), so it shares no dimension with the minors' curve, and yet counts the same persons when nobody
     had an event after the curve's last month. The engine hides the minors' 43 as the
     partner of the adults' 3 and the Cox table shows 43: the repeats in sight find the two
     as one group from the members (not when the Cox events are other persons), and

@@ -564,7 +564,12 @@ def cox_table(
         ),
         # which covariates have a model of their own and why (words and a measure, no
         # counts: nothing here is a cell for disclosure control)
-        extra={"per": HR_PER, "own_model": own, "collinear_at": COX_COLLINEAR_V},
+        extra={
+            "per": HR_PER,
+            "own_model": own,
+            "collinear_at": COX_COLLINEAR_V,
+            "long_form": {"dimension": "covariate", "value": "level"},
+        },
         margin_of="",
         members=who.frame(),
     )

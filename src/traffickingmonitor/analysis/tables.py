@@ -26,7 +26,10 @@ from traffickingmonitor.publish.table_words import TEXT
 #: dimension, the ``followed`` column of those followed at least that long, and the
 #: ``within`` column of those among them with the outcome by then: care within 90 days) and
 #: ``pooled_years`` (the number of years pooled: each year of a unit counts once in every
-#: count column, a sum of yearly figures).
+#: count column, a sum of yearly figures) and ``long_form`` (rows that name the dimension
+#: they break down by in one column, ``dimension``, and its value in another, ``value``: a
+#: Cox table's level "minor" of covariate "minor" counts the group "minor" of a table
+#: with the dimension ``minor``).
 KNOWLEDGE = (
     "registrations_per_person",
     "union_rows",
@@ -35,6 +38,7 @@ KNOWLEDGE = (
     "follow_up",
     "follow_windows",
     "pooled_years",
+    "long_form",
 )
 
 

@@ -785,11 +785,6 @@ def _label(value) -> str:
     return str(value)
 
 
-#: the columns of a table whose rows name a dimension and its value (the Cox table's
-#: covariate and level): such a row counts the group a table with that dimension counts
-LONG_FORMAT = ("covariate", "level")
-
-
 class _Rows:
     """Where a cell stands in its table: its row's dimension values, and the cell at other
     values of some of them."""
@@ -798,6 +793,9 @@ class _Rows:
         self.cell_id = cell_id
         self.where = where  # cell -> (table, row, column), the inverse of ``cell_id``
         self.dims = {tid: s.dimensions for tid, s in sheets.items()}
+        self.long_form = {
+            tid: s.knowledge["long_form"] for tid, s in sheets.items() if "long_form" in s.knowledge
+        }
         self.values = {
             tid: [
                 tuple(_label(x) for x in v)
@@ -815,15 +813,14 @@ class _Rows:
 
     def group(self, i: int) -> dict[str, str]:
         """The group a cell's row counts, by dimension: its own dimension values, and in a
-        table that names a dimension in a column (``LONG_FORMAT``: a Cox table's row for
-        level "minor" of covariate "minor") that dimension too."""
+        table in long form (``long_form``: a Cox table's row for level "minor" of covariate
+        "minor") the dimension it names too."""
         tid, row, _ = self.where[i]
         if tid not in self.values:
             return {}
         out = dict(zip(self.dims[tid], self.values[tid][row], strict=True))
-        named, level = LONG_FORMAT
-        if named in out and level in out:
-            out[out[named]] = out[level]
+        if long := self.long_form.get(tid):
+            out[out[long["dimension"]]] = out[long["value"]]
         return out
 
     def along_shared(self, a: int, b: int):
@@ -944,7 +941,7 @@ def repeats_in_sight(
     in one year: its person-years by place are its persons of care reach), are the same
     units by coincidence; they are looked at too, with the other areas of the same two
     columns (shown or not: where one area coincides, others tend to), and found when their
-    members agree; so is a row that names its group in ``LONG_FORMAT`` (a Cox level) with
+    members agree; so is a row that names its group in long form (a Cox level) with
     the same group of a table that has its dimension. A pair that agrees in one count only
     across tables that share no dimension is common by chance (a municipality's 12 and a
     nationality's 12): making the members of every such pair would cost every edition
@@ -981,7 +978,7 @@ def repeats_in_sight(
             if where[b][0] == key[0]:
                 continue
             if not dims & set(sheets[where[b][0]].dimensions):
-                if _one_group(rows.group(a), rows.group(b)):
+                if _one_group(rows.group(a), rows.group(b), dims, sheets[where[b][0]].dimensions):
                     coincidences.append((a, b))
                 continue
             pairs = list(rows.along_shared(a, b) or ())
@@ -1024,15 +1021,14 @@ def repeats_in_sight(
     return out
 
 
-def _one_group(a: dict[str, str], b: dict[str, str]) -> bool:
-    """Whether two rows of tables that share no dimension count one group: one names a
-    dimension of the other's in ``LONG_FORMAT`` (a Cox level and its group's curve), and
-    they agree on it."""
-    named = LONG_FORMAT[0]
-    return any(
-        x[named] in y and x[x[named]] == y[x[named]]
-        for x, y in ((a, b), (b, a))
-        if named in x and x[named] in x
+def _one_group(a: dict[str, str], b: dict[str, str], dims_a, dims_b) -> bool:
+    """Whether two rows of tables that share no dimension count one group: a row in long
+    form (:meth:`_Rows.group`) names a dimension of the other table's, and they agree on
+    it."""
+    own_a, own_b = set(dims_a), set(dims_b)
+    extra_a, extra_b = set(a) - own_a, set(b) - own_b
+    return any(d in own_b and a[d] == b[d] for d in extra_a) or any(
+        d in own_a and a[d] == b[d] for d in extra_b
     )
 
 
