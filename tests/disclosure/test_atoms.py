@@ -459,6 +459,46 @@ def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_ro
     assert declared.attacked and declared.hidden == 1 and declared.recovered == []
 
 
+def test_how_many_offence_groups_a_suspect_has_is_a_fact_of_the_data():
+    """30 persons followed, three suspects, each of one offence group of three; every
+    suspects count is `<10`. Were a suspect in at most two groups (one group more than the
+    data show), "any offence" would be at least half the groups' sum: 1.5 or more, where it
+    must stay open down to 1. A reader knows only that it lies between the largest group and
+    the groups' sum: any suspect may have any number of kinds of offence."""
+    ids = np.asarray([f"p{i}" for i in range(30)])
+    group = np.asarray(["a", "b", "c"] + [""] * 27)
+    rows, who = [], m.Who()
+    for r, offence in enumerate(("any", "a", "b", "c")):
+        mask = group != "" if offence == "any" else group == offence
+        who.add(ids, r, "persons")
+        who.add(ids[mask], r, "suspects")
+        rows.append({"offence_group": offence, "persons": 30, "suspects": int(mask.sum())})
+    table = MonitorTable(
+        "overlap",
+        "o",
+        "o",
+        pd.DataFrame(rows),
+        dimensions=("offence_group",),
+        counts=("persons", "suspects"),
+        overlapping=True,
+    )
+    shown = {"suspects": ["<10"] * 4}
+    union = {"union_rows": {"offence_group": "any"}}
+    verdict = _one_table_attack(ids, table, who, shown, union)
+    assert verdict.attacked and verdict.hidden == 4 and verdict.recovered == []
+    # every other set of groups, not only one group fewer or more
+    from traffickingmonitor.disclosure.atoms import _other_sets
+
+    assert _other_sets(["a", "b", "c"], {"a"}) == [
+        ("b",),
+        ("c",),
+        ("a", "b"),
+        ("a", "c"),
+        ("b", "c"),
+        ("a", "b", "c"),
+    ]
+
+
 WINDOWS = {"follow_windows": {"time": "days", "followed": "persons", "within": "reached"}}
 
 

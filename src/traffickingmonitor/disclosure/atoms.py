@@ -582,9 +582,10 @@ class _Possible:
     earlier time on (the same time in every curve it is in), or, where all its curves are one
     (groups of persons, not outcomes), left at the same time by another kind of exit or
     unseen, or left on the very day of a time point (at risk there, and counted as an exit);
-    counted in one offence group fewer or more. Every pattern added is possible for a
-    reader, so the attacker stays at least as strong as any reader; not every such pattern is
-    added (not all subsets of the offence groups), so it may still know more than one.
+    counted in any other set of offence groups (a suspect may have any number of kinds of
+    offence). Every pattern added is possible for a reader, so the attacker stays at least as
+    strong as any reader; not every such pattern is added (not two steps at once), so it may
+    still know more.
     """
 
     def __init__(self, sheets: dict[str, Sheet], rows: _Rows):
@@ -756,16 +757,29 @@ class _Possible:
             have = groups.get((context, column), set())
             if have >= set(every):
                 continue  # a column of the same units in every row (those followed)
-            for v in every:
-                changed = have ^ {v}
-                if not changed:
-                    continue
-                cell = self._cell(tid, dim, context, v, column)
-                if cell is None:
-                    continue
-                alt = mine ^ {cell}
-                found.append(sorted((c, weight) for c in alt))
+            cell = {v: self._cell(tid, dim, context, v, column) for v in every}
+            cell = {v: c for v, c in cell.items() if c is not None}
+            rest = mine - {cell[v] for v in have if v in cell}
+            for other in _other_sets(sorted(cell), have):
+                found.append(sorted((c, weight) for c in rest | {cell[v] for v in other}))
         return found
+
+
+def _other_sets(every: list, have: set) -> list[tuple]:
+    """The other non-empty sets of rows a unit of a union row could be in: any of them, for
+    a reader (a suspect of any number of kinds of offence), where they are few enough to
+    list; else those one row fewer or more."""
+    if len(every) <= _ALL_SETS_UP_TO:
+        sets = itertools.chain.from_iterable(
+            itertools.combinations(every, k) for k in range(1, len(every) + 1)
+        )
+    else:
+        sets = (tuple(sorted(have ^ {v})) for v in every)
+    return [s for s in sets if s and set(s) != have]
+
+
+# Rows of a union up to which a unit's every other set of rows is possible (2**8 - 1 sets).
+_ALL_SETS_UP_TO = 8
 
 
 def _time(value: str) -> float:
