@@ -430,18 +430,15 @@ def test_the_engine_protects_what_a_reader_knows_of_a_follow_up_curve():
     assert verdict.attacked and verdict.hidden == hidden and verdict.recovered == []
 
 
-def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_rows_do_not_tell():
-    """40 persons followed, 33 of them suspects of one offence group only (10, 12, 11): "any
-    offence" hidden. From the combinations that occur it is the groups' sum; a reader knows
-    only that it is at least the largest group and at most their sum."""
-    ids = np.asarray([f"p{i}" for i in range(40)])
-    group = np.asarray(["a"] * 10 + ["b"] * 12 + ["c"] * 11 + [""] * 7)
+def _suspects_by_offence(ids, group) -> tuple[MonitorTable, m.Who]:
+    """A crime-overlap table of persons ``ids``, each a suspect of the offence group in
+    ``group`` (a, b or c; "" for none): a row for any offence, then one per group."""
     rows, who = [], m.Who()
     for r, offence in enumerate(("any", "a", "b", "c")):
         mask = group != "" if offence == "any" else group == offence
         who.add(ids, r, "persons")
         who.add(ids[mask], r, "suspects")
-        rows.append({"offence_group": offence, "persons": 40, "suspects": int(mask.sum())})
+        rows.append({"offence_group": offence, "persons": len(ids), "suspects": int(mask.sum())})
     table = MonitorTable(
         "overlap",
         "o",
@@ -451,6 +448,16 @@ def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_ro
         counts=("persons", "suspects"),
         overlapping=True,
     )
+    return table, who
+
+
+def test_which_offence_groups_occur_together_is_a_fact_of_the_data_that_union_rows_do_not_tell():
+    """40 persons followed, 33 of them suspects of one offence group only (10, 12, 11): "any
+    offence" hidden. From the combinations that occur it is the groups' sum; a reader knows
+    only that it is at least the largest group and at most their sum."""
+    ids = np.asarray([f"p{i}" for i in range(40)])
+    group = np.asarray(["a"] * 10 + ["b"] * 12 + ["c"] * 11 + [""] * 7)
+    table, who = _suspects_by_offence(ids, group)
     shown = {"suspects": ["x", "10", "12", "11"]}
     union = {"union_rows": {"offence_group": "any"}}
     recovered = _one_table_attack(ids, table, who, shown, {}).recovered
@@ -467,21 +474,7 @@ def test_how_many_offence_groups_a_suspect_has_is_a_fact_of_the_data():
     the groups' sum: any suspect may have any number of kinds of offence."""
     ids = np.asarray([f"p{i}" for i in range(30)])
     group = np.asarray(["a", "b", "c"] + [""] * 27)
-    rows, who = [], m.Who()
-    for r, offence in enumerate(("any", "a", "b", "c")):
-        mask = group != "" if offence == "any" else group == offence
-        who.add(ids, r, "persons")
-        who.add(ids[mask], r, "suspects")
-        rows.append({"offence_group": offence, "persons": 30, "suspects": int(mask.sum())})
-    table = MonitorTable(
-        "overlap",
-        "o",
-        "o",
-        pd.DataFrame(rows),
-        dimensions=("offence_group",),
-        counts=("persons", "suspects"),
-        overlapping=True,
-    )
+    table, who = _suspects_by_offence(ids, group)
     shown = {"suspects": ["<10"] * 4}
     union = {"union_rows": {"offence_group": "any"}}
     verdict = _one_table_attack(ids, table, who, shown, union)
