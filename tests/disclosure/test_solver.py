@@ -73,3 +73,26 @@ def test_a_cell_no_pattern_protects_stops_protection(monkeypatch):
     with pytest.raises(ProtectionError, match="no pattern protects it") as err:
         protect_edition(hard_tables(years=(2023,), persons_per_year=300))
     assert "nothing was published" in str(err.value)
+
+
+def test_every_milp_stops_after_nodes_not_seconds(monkeypatch):
+    """A MILP stopped by the clock stops elsewhere on a busy machine, so the pattern would
+    depend on the load (on the demo's seed 5 a busy machine hid another province). Every
+    MILP of the engine, over a whole component too, has a limit in branch-and-bound nodes;
+    the seconds are only a safety valve well beyond it."""
+    from traffickingmonitor.disclosure import secondary
+
+    options = []
+    real = secondary.milp
+
+    def recorded(*args, **kw):
+        if np.any(kw.get("integrality")):  # the LP relaxation has no nodes to count
+            options.append(dict(kw.get("options") or {}))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(secondary, "milp", recorded)
+    protect_edition(hard_tables(years=(2023,), persons_per_year=300))
+    limited = [o for o in options if "node_limit" in o]
+    assert options and limited == options
+    assert {o["node_limit"] for o in options} == {secondary.MILP_NODE_LIMIT}
+    assert all(o["time_limit"] >= 10 * 5.0 for o in options)

@@ -35,7 +35,9 @@ from traffickingmonitor.disclosure import highs
 from traffickingmonitor.disclosure.model import CellRef, EditionModel, _mat
 from traffickingmonitor.errors import UserError
 
-MILP_TIME_LIMIT = 5.0  # seconds per sensitive cell; then the best pattern found so far
+# seconds per MILP: a safety valve only. The node limit (``MILP_NODE_LIMIT``) decides where
+# a MILP stops, so that the pattern is the same on a busy machine as on an idle one.
+MILP_TIME_LIMIT = 60.0
 # random weightings of the sensitive cells solved up front (``_Audit.explore``); the pattern
 # does not depend on them, only how many cells need an LP of their own
 EXPLORE_DIRECTIONS = 6
@@ -436,8 +438,8 @@ def _nearby(comp: _Component, p: int, max_cells: int, rounds: int = 2) -> np.nda
 #: Neighbourhoods tried in turn, as (``max_cells``, ``rounds``) of ``_nearby``; ``None`` is the
 #: whole component.
 NEIGHBOURHOODS: tuple[tuple[int, int] | None, ...] = ((64, 1), (64, 2), (512, 2), None)
-# branch-and-bound nodes per MILP near a cell; then its best pattern so far
-NEARBY_NODE_LIMIT = 50
+# branch-and-bound nodes per MILP; then its best pattern so far
+MILP_NODE_LIMIT = 50
 SMALL_COMPONENT = 400  # unknowns: up to this, a MILP over the whole component is cheap
 
 
@@ -460,12 +462,9 @@ def _protect_nearby(comp, hidden, prim, p, threshold, need_up, need_dn, time_lim
         if cols is not None and len(cols) > comp.n // 2:
             cols = None
         tries += 1
-        # near p, a good pattern soon is worth more than the cheapest one late; a limit in
+        # a good pattern soon is worth more than the cheapest one late; a limit in
         # branch-and-bound nodes, not seconds, keeps the pattern the same on every machine
-        nodes = None if cols is None else NEARBY_NODE_LIMIT
-        found = _protect(
-            comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols, nodes
-        )
+        found = _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols)
         if found is not None:
             return *found, 0, tries
         if cols is None:
@@ -554,7 +553,9 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
     return cost, constraints, Bounds(lb, ub), integrality, cand, S, n
 
 
-def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None, nodes=None):
+def _protect(
+    comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None, nodes=MILP_NODE_LIMIT
+):
     """Cells to hide so that ``p`` can move ``need_up`` up and ``need_dn`` down unseen, with
     only the unknowns ``cols`` moving, and the two perturbed points (feasible for the attacker
     once those cells are hidden); ``None`` when no such pattern was found in time."""
@@ -570,7 +571,7 @@ def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, col
             options={
                 "time_limit": time_limit,
                 "disp": False,
-                **({"node_limit": nodes} if nodes is not None else {}),
+                "node_limit": nodes,
             },
         )
     if res.x is None:
