@@ -553,9 +553,7 @@ def _protection_problem(comp, hidden, prim, p, threshold, need_up, need_dn, cols
     return cost, constraints, Bounds(lb, ub), integrality, cand, S, n
 
 
-def _protect(
-    comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None, nodes=MILP_NODE_LIMIT
-):
+def _protect(comp, hidden, prim, p, threshold, need_up, need_dn, time_limit, cols=None):
     """Cells to hide so that ``p`` can move ``need_up`` up and ``need_dn`` down unseen, with
     only the unknowns ``cols`` moving, and the two perturbed points (feasible for the attacker
     once those cells are hidden); ``None`` when no such pattern was found in time."""
@@ -571,7 +569,7 @@ def _protect(
             options={
                 "time_limit": time_limit,
                 "disp": False,
-                "node_limit": nodes,
+                "node_limit": MILP_NODE_LIMIT,
             },
         )
     if res.x is None:
