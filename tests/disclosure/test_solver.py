@@ -97,3 +97,24 @@ def test_every_milp_stops_after_nodes_not_seconds(monkeypatch):
     assert {o["node_limit"] for o in options} == {secondary.MILP_NODE_LIMIT}
     # the clock only stops a MILP far beyond the 5 s that used to decide the pattern
     assert all(o["time_limit"] >= 10 * 5.0 for o in options)
+
+
+def test_a_milp_stopped_by_the_clock_is_said(monkeypatch, caplog):
+    """Beside four other jobs a 50-node MILP of seed 5 ran past the old 60 s valve and that
+    run hid another province: when the clock, not the node limit, stops a MILP, the log says
+    that the pattern may differ on a less busy machine (and protection still ends)."""
+    from traffickingmonitor.disclosure import secondary
+
+    real = secondary.milp
+
+    def busy(*args, **kw):
+        if np.any(kw.get("integrality")):
+            kw["options"] = dict(kw.get("options") or {}, time_limit=0.0)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(secondary, "milp", busy)
+    with caplog.at_level("WARNING", logger=secondary.__name__):
+        protected = protect_edition(hard_tables(years=(2023,), persons_per_year=300))
+    assert any(t.n_hidden() for t in protected.values())
+    said = [r.getMessage() for r in caplog.records if r.name == secondary.__name__]
+    assert said and all("before its 50 branch-and-bound nodes" in m for m in said)
