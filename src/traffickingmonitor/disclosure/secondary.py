@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 
 # seconds per MILP: a safety valve only. The node limit (``MILP_NODE_LIMIT``) decides where
 # a MILP stops, so that the pattern is the same on a busy machine as on an idle one. At 60 s
-# the valve still decided: a 50-node MILP of seed 5 that takes about 10 s idle took over a
-# minute beside four other jobs, and that run hid another province.
+# the valve still decided: a 50-node MILP of seed 5 (25 s at load 5) was cut by it beside
+# four other jobs, and that run hid another province (a cut at 10 s gives the same pattern).
 MILP_TIME_LIMIT = 600.0
 # random weightings of the sensitive cells solved up front (``_Audit.explore``); the pattern
 # does not depend on them, only how many cells need an LP of their own
