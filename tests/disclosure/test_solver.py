@@ -117,4 +117,5 @@ def test_a_milp_stopped_by_the_clock_is_said(monkeypatch, caplog):
         protected = protect_edition(hard_tables(years=(2023,), persons_per_year=300))
     assert any(t.n_hidden() for t in protected.values())
     said = [r.getMessage() for r in caplog.records if r.name == secondary.__name__]
-    assert said and all("before its 50 branch-and-bound nodes" in m for m in said)
+    nodes = f"before its {secondary.MILP_NODE_LIMIT} branch-and-bound nodes"
+    assert said and all(nodes in m for m in said)
