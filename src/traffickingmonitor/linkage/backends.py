@@ -136,7 +136,7 @@ def _to_spark(spark, frame: pd.DataFrame):
     def kind(col: str, values: pd.Series):
         if col in ARRAY_COLUMNS:
             return ArrayType(StringType())
-        if col in ("uid", "birth_year"):
+        if col in ("uid", "birth_year", "nameless_birth_year"):
             return LongType()
         if col == "birth_md_common":
             return BooleanType()

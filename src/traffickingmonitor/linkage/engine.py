@@ -245,7 +245,8 @@ def term_frequency_tables(frame: pd.DataFrame) -> tuple[dict[str, list[list]], d
     People are counted, not registrations: a person registered five times does not make her
     name or birth date five times as common. Registrations that the exact rules of linkage
     v0 join (same national id; same name and birth date) count once per value, and a name
-    counts once per birth year (a registration without a year is one of those people).
+    counts once per birth year and, within a year, once per real birth date
+    (:func:`_name_holders`).
 
     The nationality counts only where a name is missing (see ``model``): its u there is the
     chance that a random pair has a name missing times the chance that the other person has
@@ -261,10 +262,7 @@ def term_frequency_tables(frame: pd.DataFrame) -> tuple[dict[str, list[list]], d
     tf, unseen = {}, {}
     for col in person_model.TF_COLUMNS:
         if col == "name_token":
-            # people with a name, told apart by birth year: a registration without a year is
-            # one of them, not another person (the exact rules cannot join it)
-            values = pd.DataFrame({"v": frame[col].to_numpy(), "y": frame["birth_year"].to_numpy()})
-            counts = values.dropna(subset=["v"]).groupby("v")["y"].nunique().clip(lower=1)
+            counts = _name_holders(frame)
         else:
             values = pd.DataFrame({"p": person, "v": frame[col].to_numpy()}).dropna()
             counts = values.drop_duplicates().groupby("v").size()
@@ -277,6 +275,24 @@ def term_frequency_tables(frame: pd.DataFrame) -> tuple[dict[str, list[list]], d
         ]
         unseen[col] = round(scale / people, _SIGNIFICANT)
     return tf, unseen
+
+
+def _name_holders(frame: pd.DataFrame) -> pd.Series:
+    """People holding each full name: told apart by birth year and, within a year, by real date.
+
+    Namesakes born in the same year with different real birth dates (not a placeholder such
+    as 1 January) are two people; a registration without a year, or with a placeholder or no
+    date, is one of the people of its name (of its year), not another (the exact rules cannot
+    join it).
+    """
+    real = frame["birth_date_token"].where(~frame["birth_md_common"].astype(bool))
+    values = pd.DataFrame(
+        {"v": frame["name_token"].to_numpy(), "y": frame["birth_year"].to_numpy(), "d": real}
+    ).dropna(subset=["v"])
+    per_year = values.dropna(subset=["y"]).groupby(["v", "y"])["d"].nunique().clip(lower=1)
+    counts = per_year.groupby(level="v").sum()
+    names = pd.Index(values["v"].unique())
+    return counts.reindex(names, fill_value=1).clip(lower=1)
 
 
 def unseen_holders(counts: pd.Series) -> float:

@@ -219,7 +219,10 @@ def _result(
         "registrations": len(ids),
         "persons": int(person_id.nunique()),
         "estimate": quality.model_estimate(
-            links, settings.threshold, len(ids), int(person_id.nunique())
+            _shared(links, rows, found.probability),
+            settings.threshold,
+            len(ids),
+            int(person_id.nunique()),
         ),
         "reviews": {
             "matches_applied": found.reviewed_matches,
@@ -245,6 +248,13 @@ def _result(
         folded,
         links.reset_index(drop=True),
     )
+
+
+def _shared(links: pd.DataFrame, rows: pd.DataFrame, shared: np.ndarray) -> pd.DataFrame:
+    """``links`` with the shared-out probability of clustering as ``match_probability``."""
+    probability = pd.Series(shared, index=rows.index)
+    out = links.reset_index(drop=True)
+    return out.assign(match_probability=probability.reindex(out.index).fillna(0.0).to_numpy())
 
 
 def _episodes(

@@ -72,35 +72,64 @@ COMPATIBLE = (
     " AND (l.sex IS NULL OR r.sex IS NULL OR l.sex = r.sex)"
     " AND (l.nationality IS NULL OR r.nationality IS NULL OR l.nationality = r.nationality)"
 )
-NAME_MISSING = "(l.name_token IS NULL OR r.name_token IS NULL)"
 
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """An equi-join on ``keys`` plus an optional residual condition (Splink SQL, l./r.)."""
+    """An equi-join on ``keys`` plus an optional residual condition (Splink SQL, l./r.).
 
-    keys: tuple[str, ...]
+    A key is a column (equal on both sides) or a pair ``(left, right)``: ``l.left = r.right``,
+    a join across two columns (a rule and its mirror image find the pairs either way round).
+    """
+
+    keys: tuple[str | tuple[str, str], ...]
     residual: str = ""
 
     @property
     def sql(self) -> str:
-        parts = [f"l.{k} = r.{k}" for k in self.keys]
+        parts = [
+            f"l.{k[0]} = r.{k[1]}" if isinstance(k, tuple) else f"l.{k} = r.{k}" for k in self.keys
+        ]
         if self.residual:
             parts.append(self.residual)
         return " AND ".join(parts)
 
+    def mirrored(self) -> BlockingRule:
+        """The same rule with the sides of every cross key swapped."""
+        return BlockingRule(
+            tuple((k[1], k[0]) if isinstance(k, tuple) else k for k in self.keys), self.residual
+        )
+
+
+# Registrations without a name have key columns of their own (null where a name exists), so
+# that a nameless registration is joined to any other on its birth date, or on its birth year
+# and municipality, without joining every pair of named people who share those.
+_NAMELESS_DATE = BlockingRule((("nameless_birth_date_token", "birth_date_token"),), COMPATIBLE)
+_NAMELESS_YEAR = BlockingRule(
+    (("nameless_birth_year", "birth_year"), "residence_municipality"), COMPATIBLE
+)
 
 # Pairs that are scored at all. The core rules are always used; the wide ones (a name part
 # alone) only while they stay within the pair budget, so that a national edition is searched
-# thoroughly and a million registrations with their many shared names stay tractable.
+# thoroughly and a million registrations with their many shared names stay tractable. A birth
+# date alone, or names that only sound alike, are shared by too many strangers in a large
+# edition: each goes with a municipality, a birth year or a name's phonetic code.
 CORE_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(("nid_token",)),
     BlockingRule(("name_token",), COMPATIBLE),
     BlockingRule(("family_token", "given_phonetic_token"), COMPATIBLE),
     BlockingRule(("given_token", "family_phonetic_token"), COMPATIBLE),
-    BlockingRule(("family_phonetic_token", "given_phonetic_token"), COMPATIBLE),
-    BlockingRule(("birth_date_token",), COMPATIBLE),
-    BlockingRule(("birth_year", "residence_municipality"), f"{COMPATIBLE} AND {NAME_MISSING}"),
+    BlockingRule(("family_phonetic_token", "given_phonetic_token", "birth_year"), COMPATIBLE),
+    BlockingRule(
+        ("family_phonetic_token", "given_phonetic_token", "residence_municipality"), COMPATIBLE
+    ),
+    BlockingRule(("birth_date_token", "residence_municipality"), COMPATIBLE),
+    BlockingRule(("birth_date_token", "family_phonetic_token"), COMPATIBLE),
+    BlockingRule(("birth_date_token", "given_phonetic_token"), COMPATIBLE),
+    _NAMELESS_DATE,
+    _NAMELESS_DATE.mirrored(),
+    _NAMELESS_YEAR,
+    _NAMELESS_YEAR.mirrored(),
 )
 WIDE_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(("family_token",), COMPATIBLE),

@@ -33,6 +33,9 @@ ATTRIBUTE_COLUMNS: tuple[str, ...] = (
     "residence_municipality",
     "residence_status",
 )
+# Blocking keys of registrations without a name (null where a name exists): see
+# ``model.CORE_BLOCKING``.
+NAMELESS_COLUMNS: tuple[str, ...] = ("nameless_birth_date_token", "nameless_birth_year")
 SPLINK_COLUMNS: tuple[str, ...] = (
     "uid",
     *TOKEN_COLUMNS,
@@ -40,6 +43,7 @@ SPLINK_COLUMNS: tuple[str, ...] = (
     "birth_year",
     "birth_md_common",
     *ATTRIBUTE_COLUMNS,
+    *NAMELESS_COLUMNS,
 )
 REQUIRED_COLUMNS: tuple[str, ...] = (
     *TOKEN_COLUMNS,
@@ -101,6 +105,9 @@ def splink_frame(
     for col in ATTRIBUTE_COLUMNS:
         values = _nullable_strings(registrations[col])
         out[col] = values.where(~values.isin(["unknown", ""]), None)
+    nameless = out["name_token"].isna()
+    out["nameless_birth_date_token"] = out["birth_date_token"].where(nameless, None)
+    out["nameless_birth_year"] = out["birth_year"].where(nameless, None)
     return out
 
 

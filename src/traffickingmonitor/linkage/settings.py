@@ -61,7 +61,7 @@ class LinkageSettings:
 
     method: str = "splink"
     backend: str = "duckdb"
-    threshold: float = 0.7
+    threshold: float = 0.5
     episode_window_days: int = 90
     seed: int = 1
     u_max_pairs: float = 1e6
