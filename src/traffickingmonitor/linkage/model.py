@@ -103,10 +103,15 @@ class BlockingRule:
 
 # Registrations without a name have key columns of their own (null where a name exists), so
 # that a nameless registration is joined to any other on its birth date, or on its birth year
-# and municipality, without joining every pair of named people who share those.
+# and municipality, without joining every pair of named people who share those; a given name
+# without a birth year likewise meets the same given name in the same municipality.
 _NAMELESS_DATE = BlockingRule((("nameless_birth_date_token", "birth_date_token"),), COMPATIBLE)
 _NAMELESS_YEAR = BlockingRule(
     (("nameless_birth_year", "birth_year"), "residence_municipality"), COMPATIBLE
+)
+# The same for a given name where a birth year is missing (a typo in the family name).
+_YEARLESS_GIVEN = BlockingRule(
+    (("yearless_given_token", "given_token"), "residence_municipality"), COMPATIBLE
 )
 
 # Pairs that are scored at all. The core rules are always used; the wide ones (a name part
@@ -123,6 +128,10 @@ CORE_BLOCKING: tuple[BlockingRule, ...] = (
     BlockingRule(
         ("family_phonetic_token", "given_phonetic_token", "residence_municipality"), COMPATIBLE
     ),
+    # one name exact, the other with a typo (its phonetic code changed too)
+    BlockingRule(("family_token", "residence_municipality"), COMPATIBLE),
+    BlockingRule(("family_token", "birth_year"), COMPATIBLE),
+    BlockingRule(("given_token", "birth_year", "residence_municipality"), COMPATIBLE),
     BlockingRule(("birth_date_token", "residence_municipality"), COMPATIBLE),
     BlockingRule(("birth_date_token", "family_phonetic_token"), COMPATIBLE),
     BlockingRule(("birth_date_token", "given_phonetic_token"), COMPATIBLE),
@@ -130,11 +139,11 @@ CORE_BLOCKING: tuple[BlockingRule, ...] = (
     _NAMELESS_DATE.mirrored(),
     _NAMELESS_YEAR,
     _NAMELESS_YEAR.mirrored(),
+    _YEARLESS_GIVEN,
+    _YEARLESS_GIVEN.mirrored(),
 )
-WIDE_BLOCKING: tuple[BlockingRule, ...] = (
-    BlockingRule(("family_token",), COMPATIBLE),
-    BlockingRule(("given_token",), COMPATIBLE),
-)
+# (A given name alone found no link of its own at 100k registrations, from 1.7M pairs.)
+WIDE_BLOCKING: tuple[BlockingRule, ...] = (BlockingRule(("family_token",), COMPATIBLE),)
 
 # EM sessions, each estimating the comparisons its blocking does not fix. Pairs sharing a
 # national id are nearly all matches (m of name and birth); pairs sharing name and date

@@ -33,9 +33,14 @@ ATTRIBUTE_COLUMNS: tuple[str, ...] = (
     "residence_municipality",
     "residence_status",
 )
-# Blocking keys of registrations without a name (null where a name exists): see
+# Blocking keys of registrations without a name (null where a name exists) and of the given
+# name of registrations without a birth year (null where a year exists): see
 # ``model.CORE_BLOCKING``.
-NAMELESS_COLUMNS: tuple[str, ...] = ("nameless_birth_date_token", "nameless_birth_year")
+NAMELESS_COLUMNS: tuple[str, ...] = (
+    "nameless_birth_date_token",
+    "nameless_birth_year",
+    "yearless_given_token",
+)
 SPLINK_COLUMNS: tuple[str, ...] = (
     "uid",
     *TOKEN_COLUMNS,
@@ -108,6 +113,7 @@ def splink_frame(
     nameless = out["name_token"].isna()
     out["nameless_birth_date_token"] = out["birth_date_token"].where(nameless, None)
     out["nameless_birth_year"] = out["birth_year"].where(nameless, None)
+    out["yearless_given_token"] = out["given_token"].where(out["birth_year"].isna(), None)
     return out
 
 

@@ -21,9 +21,11 @@ class LinkageSettings:
     backend : str
         ``"duckdb"`` (one machine) or ``"spark"`` (``spark_master``, local by default).
     threshold : float
-        Match probability at or above which two registrations are one person (clustering
-        takes the connected components of those links). Chosen by the threshold sweep on the
-        synthetic national edition.
+        Probability at or above which a link joins two registrations into one person
+        (clustering takes the connected components of those links). A registration belongs
+        to one person at most, so the probability is the link's odds shared out among the
+        person groups it competes with (``cluster.shared_probabilities``). 0.5, "more likely
+        than not": the model is calibrated against the synthetic truth.
     episode_window_days : int
         Reports of one person within this many days of the episode's first report are one
         episode; a later report starts a new episode.

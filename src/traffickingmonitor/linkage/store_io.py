@@ -12,9 +12,11 @@ import json
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from traffickingmonitor.errors import UserError
+from traffickingmonitor.linkage.cluster import key_edges, shared_probabilities
 from traffickingmonitor.linkage.engine import WEIGHT_COLUMNS, LinkageModel
 from traffickingmonitor.linkage.linking import LINK_COLUMNS, LinkageResult, PreviousLinkage
 from traffickingmonitor.linkage.settings import LinkageSettings
@@ -112,6 +114,38 @@ def load_links(con: duckdb.DuckDBPyConnection, edition_id: str) -> pd.DataFrame:
         f"{select} FROM edition_links WHERE edition_id = ? ORDER BY registration_id_l, registration_id_r",
         [edition_id],
     ).df()
+
+
+def shared_link_probabilities(con: duckdb.DuckDBPyConnection, edition_id: str) -> np.ndarray:
+    """The stored links' probabilities as clustering shared them out (one per link).
+
+    What the threshold applied to when the edition's persons were made: the odds of a link
+    shared among the person groups it competes with (``cluster.shared_probabilities``),
+    the groups made by the strong links and the national-id key.
+    """
+    links = con.execute(
+        "SELECT registration_id_l, registration_id_r, match_probability FROM edition_links "
+        "WHERE edition_id = ?",
+        [edition_id],
+    ).df()
+    if links.empty:
+        return np.zeros(0)
+    keys = con.execute(
+        "SELECT p.registration_id, r.nid_token FROM edition_persons p "
+        "JOIN registrations r USING (file_hash, registration_id) WHERE p.edition_id = ?",
+        [edition_id],
+    ).df()
+    position = pd.Series(np.arange(len(keys)), index=keys["registration_id"].astype(str))
+    a = position.reindex(links["registration_id_l"].astype(str)).to_numpy()
+    b = position.reindex(links["registration_id_r"].astype(str)).to_numpy()
+    known = ~(np.isnan(a) | np.isnan(b))
+    p = links["match_probability"].to_numpy(dtype=float)
+    out = np.zeros(len(p))
+    key_a, key_b = key_edges(keys["nid_token"].to_numpy(dtype=object))
+    out[known] = shared_probabilities(
+        len(keys), a[known].astype(np.int64), b[known].astype(np.int64), p[known], key_a, key_b
+    )
+    return out
 
 
 def load_notes(con: duckdb.DuckDBPyConnection, edition_id: str) -> dict:

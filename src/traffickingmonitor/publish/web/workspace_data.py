@@ -229,7 +229,9 @@ def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
     """Match weights of the stored pairs, links per threshold and the model's m/u by level.
 
     The store keeps the scored pairs at or above the link floor (``edition_links``): the
-    histogram and the counts are of those. None: the edition has no linkage model.
+    histogram and the counts are of those; a link counts at a threshold when its probability
+    shared out among competing persons (what clustering applied the threshold to) reaches
+    it. None: the edition has no linkage model.
     """
     from traffickingmonitor.linkage import store_io
     from traffickingmonitor.publish.quality import match_weight_histogram
@@ -244,17 +246,8 @@ def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
             [edition_id],
         ).fetchone()
         found = match_weight_histogram(con, edition_id)
-        per_threshold = [
-            (
-                t,
-                con.execute(
-                    "SELECT count(*) FROM edition_links "
-                    "WHERE edition_id = ? AND match_probability >= ?",
-                    [edition_id, t],
-                ).fetchone()[0],
-            )
-            for t in THRESHOLDS
-        ]
+        # links per threshold as clustering counts them: shared out among competing persons
+        shared = store_io.shared_link_probabilities(con, edition_id)
         notes = store_io.load_notes(con, edition_id)
     finally:
         con.close()
@@ -264,17 +257,7 @@ def linkage(db: Path, edition_id: str, lang: str = "en") -> dict | None:
     histogram = [{"bin": b, "n": found.get(b, 0), "width": found.get(b, 0) / top} for b in bins]
     threshold = float(model.threshold)
     thresholds = sorted(set(THRESHOLDS) | {threshold})
-    counts = dict(per_threshold)
-    if threshold not in counts:
-        con = _connect(db)
-        try:
-            counts[threshold] = con.execute(
-                "SELECT count(*) FROM edition_links "
-                "WHERE edition_id = ? AND match_probability >= ?",
-                [edition_id, threshold],
-            ).fetchone()[0]
-        finally:
-            con.close()
+    counts = {t: int((shared >= t).sum()) for t in thresholds}
     top_links = max(counts.values(), default=1) or 1
     links = [
         {
