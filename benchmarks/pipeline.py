@@ -1,7 +1,9 @@
-"""Benchmark: synth + run + report at several scales; wall seconds and peak memory per stage.
+"""Benchmark: synth + run + report + serve start at several scales; seconds and peak memory.
 
 Each stage runs as its own process (the CLI, as a user runs it), so its peak resident memory
-is its own: ``os.wait4`` returns the child's ``ru_maxrss``.
+is its own: ``os.wait4`` returns the child's ``ru_maxrss``. The last stage starts ``serve`` on
+the store and counts the seconds until ``/`` answers 200 (``serve_start.serve_seconds``; no
+peak memory: the server is stopped, not waited for as a stage).
 
     python benchmarks/pipeline.py                 # scales 1, 10, 100
     python benchmarks/pipeline.py --scales 1 1000 --keep /tmp/bench
@@ -17,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from serve_start import serve_seconds
 
 
 def stage(args: list[str], env: dict) -> tuple[float, float]:
@@ -78,6 +82,9 @@ def main() -> None:
             if name == "run":
                 detail = f"store {db.stat().st_size / 2**20:.0f} MiB"
             print(f"{scale:>7g} {name:<8} {seconds:>9.1f} {peak:>9.0f}  {detail}", flush=True)
+        seconds = serve_seconds(db)
+        total += seconds
+        print(f"{scale:>7g} {'serve':<8} {seconds:>9.1f} {'':>9}  until / answers 200", flush=True)
         print(f"{scale:>7g} {'total':<8} {total:>9.1f}")
     if not opts.keep:
         shutil.rmtree(root, ignore_errors=True)
