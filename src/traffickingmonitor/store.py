@@ -144,7 +144,8 @@ CREATE TABLE IF NOT EXISTS edition_links (
     registration_id_r VARCHAR NOT NULL,
     match_probability DOUBLE NOT NULL,
     match_weight DOUBLE NOT NULL,
-    weights DOUBLE[]
+    weights DOUBLE[],
+    shared_probability DOUBLE
 );
 CREATE TABLE IF NOT EXISTS edition_episodes (
     edition_id VARCHAR NOT NULL,
@@ -165,17 +166,21 @@ CREATE TABLE IF NOT EXISTS linkage_reviews (
 
 # Stores made before a column existed get it (empty for the rows already there), so that an
 # old store keeps loading and linking.
-_MIGRATIONS = tuple(
-    f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
-    for table in ("registrations", "events")
-    for column, kind in (
-        ("birth_date_swapped_token", "VARCHAR"),
-        ("birth_monthday_token", "VARCHAR"),
-        ("birth_month_token", "VARCHAR"),
-        ("name_word_tokens", "VARCHAR[]"),
-        ("family_variant_tokens", "VARCHAR[]"),
-        ("given_variant_tokens", "VARCHAR[]"),
-    )
+_MIGRATIONS = (
+    *(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+        for table in ("registrations", "events")
+        for column, kind in (
+            ("birth_date_swapped_token", "VARCHAR"),
+            ("birth_monthday_token", "VARCHAR"),
+            ("birth_month_token", "VARCHAR"),
+            ("name_word_tokens", "VARCHAR[]"),
+            ("family_variant_tokens", "VARCHAR[]"),
+            ("given_variant_tokens", "VARCHAR[]"),
+        )
+    ),
+    # filled in once per edition when the store is next opened for writing
+    "ALTER TABLE edition_links ADD COLUMN IF NOT EXISTS shared_probability DOUBLE",
 )
 
 DATA_TABLES = (
@@ -205,6 +210,7 @@ def connect(db: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         con.execute(_DDL)
         for sql in _MIGRATIONS:
             con.execute(sql)
+        _fill_shared_probabilities(con)
         con.execute(
             "INSERT INTO store_meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
             [str(SCHEMA_VERSION)],
@@ -217,6 +223,18 @@ def connect(db: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
             con.close()
             raise UserError(f"{db} is not a traffickingmonitor store (no editions table)")
     return con
+
+
+def _fill_shared_probabilities(con: duckdb.DuckDBPyConnection) -> None:
+    """Links stored before clustering's probability was kept with them get it, once."""
+    older = con.execute(
+        "SELECT DISTINCT edition_id FROM edition_links WHERE shared_probability IS NULL"
+    ).fetchall()
+    if older:
+        from traffickingmonitor.linkage.store_io import store_shared_probabilities
+
+        for (edition_id,) in older:
+            store_shared_probabilities(con, edition_id)
 
 
 @contextmanager

@@ -77,6 +77,12 @@ def test_imported_decisions_override_the_model_in_the_next_run(
     assert person[unlinked.registration_id_l] == person[unlinked.registration_id_r]
     reviews = relinked.notes["reviews"]
     assert (reviews["matches_applied"], reviews["no_matches_applied"]) == (1, 1)
+    # what clustering applied the threshold to, as stored: a decision is certain
+    shared = relinked.links.set_index(["registration_id_l", "registration_id_r"])[
+        "shared_probability"
+    ]
+    assert shared[(linked.registration_id_l, linked.registration_id_r)] == 0.0
+    assert shared[(unlinked.registration_id_l, unlinked.registration_id_r)] == 1.0
     if not reviews["no_match_pairs_still_together"]:
         assert person[linked.registration_id_l] != person[linked.registration_id_r]
 

@@ -802,15 +802,15 @@ def check_sources(demo, where, kind, f, text):
     if kind == "weights_summary":
         # the stored pairs (rounded to tens, as every count outside the protected tables) and
         # the share of them at or above the edition's threshold, at the probability that
-        # clustering applied it to (shared out among competing persons)
-        import duckdb
-
-        from traffickingmonitor.linkage import store_io
-
+        # clustering applied it to (shared out among competing persons, stored with the link)
         threshold = demo.edition.notes["linkage"]["threshold"]
-        with duckdb.connect(str(demo.db), read_only=True) as con:
-            shared = store_io.shared_link_probabilities(con, demo.edition.edition_id)
-        pairs, kept = len(shared), int((shared >= threshold).sum())
+        pairs, kept = _store_one(
+            demo,
+            "SELECT count(*), count(*) FILTER (shared_probability >= ?) FROM edition_links "
+            "WHERE edition_id = ?",
+            threshold,
+            first=False,
+        )
         same(text, [round(pairs, -1), round(100 * kept / pairs), round(threshold, 2)], kind)
         return
     raise AssertionError(kind)

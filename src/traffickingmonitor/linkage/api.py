@@ -16,7 +16,7 @@ from traffickingmonitor.linkage.deterministic import RULES, link_deterministic
 from traffickingmonitor.linkage.engine import LinkageModel
 from traffickingmonitor.linkage.episodes import episode_table, fold_episodes
 from traffickingmonitor.linkage.linking import (
-    LINK_COLUMNS,
+    CLUSTERED_LINK_COLUMNS,
     LinkageResult,
     PreviousLinkage,
     link_full,
@@ -143,5 +143,5 @@ def _deterministic(registrations: pd.DataFrame, settings: LinkageSettings) -> Li
         "persons": int(person_id.nunique()),
     }
     # No scored pairs without a model, but an empty frame keeps the store writer uniform.
-    links = pd.DataFrame(columns=list(LINK_COLUMNS))
+    links = pd.DataFrame(columns=list(CLUSTERED_LINK_COLUMNS))
     return LinkageResult(person_id, notes, None, folded, links)

@@ -25,11 +25,17 @@ from scipy.sparse.csgraph import connected_components
 # shared out.
 STRONG = 0.9
 
+# The name of ``Clustering.probability`` where links are kept (``LinkageResult.links``, the
+# store's ``edition_links``): every count of links at a threshold reads this one number.
+SHARED_PROBABILITY = "shared_probability"
+
 
 @dataclass(frozen=True)
 class Clustering:
     person_index: np.ndarray  # 0..n_persons-1 per row, numbered by first row
-    probability: np.ndarray  # per link (in the order given), its shared-out probability
+    # per link (in the order given), what the threshold was applied to: its shared-out
+    # probability, 1 for a pair reviewed as a match and 0 for one reviewed as no match
+    probability: np.ndarray
     links_used: int
     reviewed_matches: int
     reviewed_no_matches: int
@@ -72,16 +78,14 @@ def persons(
         matches, no_matches = int(is_match.sum()), int((~is_match).sum())
         forbidden = pd.DataFrame({"a": a[~is_match], "b": b[~is_match]})
         reviewed = pd.DataFrame({"a": a[is_match], "b": b[is_match]})
-    allowed = np.ones(len(p_all), dtype=bool)
-    if len(forbidden):
-        pairs = pd.DataFrame({"a": np.minimum(a_all, b_all), "b": np.maximum(a_all, b_all)})
-        merged = pairs.merge(forbidden.assign(x=1), on=["a", "b"], how="left")
-        allowed = merged["x"].isna().to_numpy()
+    allowed = ~_among(a_all, b_all, forbidden)
     key_a, key_b = key_edges(same_key) if same_key is not None else (_none(), _none())
     fixed_a = np.concatenate([key_a, reviewed["a"].to_numpy(dtype=np.int64)])
     fixed_b = np.concatenate([key_b, reviewed["b"].to_numpy(dtype=np.int64)])
     shared = shared_probabilities(n, a_all, b_all, p_all, fixed_a, fixed_b, allowed)
-    keep = (shared >= threshold) & allowed
+    shared[~allowed] = 0.0
+    shared[_among(a_all, b_all, reviewed)] = 1.0
+    keep = shared >= threshold
     edges_a = np.concatenate([a_all[keep], fixed_a])
     edges_b = np.concatenate([b_all[keep], fixed_b])
     index = component_index(n, edges_a, edges_b)
@@ -145,6 +149,15 @@ def shared_probabilities(
     m = len(cross)
     out[cross] = np.minimum(share[:m], share[m:])
     return out
+
+
+def _among(a: np.ndarray, b: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each link (``a``, ``b``) is one of ``pairs`` (columns ``a`` < ``b``)."""
+    if len(pairs) == 0:
+        return np.zeros(len(a), dtype=bool)
+    links = pd.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b)})
+    merged = links.merge(pairs.drop_duplicates().assign(x=1), on=["a", "b"], how="left")
+    return merged["x"].notna().to_numpy()
 
 
 def _none() -> np.ndarray:

@@ -21,6 +21,7 @@ import pandas as pd
 from traffickingmonitor.linkage import cluster as clustering
 from traffickingmonitor.linkage import engine, episodes, model, prepare, quality
 from traffickingmonitor.linkage.backends import Backend, open_settings_backend
+from traffickingmonitor.linkage.cluster import SHARED_PROBABILITY
 from traffickingmonitor.linkage.engine import WEIGHT_COLUMNS, LinkageModel
 from traffickingmonitor.linkage.settings import LinkageSettings
 
@@ -32,6 +33,8 @@ LINK_COLUMNS = (
     "match_weight",
     *WEIGHT_COLUMNS,
 )
+# ``LinkageResult.links``: the scored pairs and what clustering made of each
+CLUSTERED_LINK_COLUMNS = (*LINK_COLUMNS, SHARED_PROBABILITY)
 
 
 @dataclass
@@ -50,14 +53,16 @@ class LinkageResult:
     episodes : pandas.DataFrame or None
         ``episode_no`` and ``episode_start`` per registration (index aligned).
     links : pandas.DataFrame or None
-        Scored pairs at or above the link floor (``LINK_COLUMNS``), by registration id.
+        Scored pairs at or above the link floor, by registration id
+        (``CLUSTERED_LINK_COLUMNS``): the scores and ``SHARED_PROBABILITY``, what clustering
+        applied the threshold to (``cluster.Clustering.probability``).
     """
 
     person_id: pd.Series
     notes: dict = field(default_factory=dict)
     model_json: str | None = None
     episodes: pd.DataFrame | None = None
-    links: pd.DataFrame | None = None
+    links: pd.DataFrame | None = None  # CLUSTERED_LINK_COLUMNS
 
 
 @dataclass
@@ -206,6 +211,10 @@ def _result(
     )
     found = clustering.persons(len(ids), rows, settings.threshold, review_rows, same_key=nid)
     person_id = pd.Series(found.person_index + 1, index=registrations.index, name="person_id")
+    # a link whose registration is not in the edition joined nothing
+    shared = (
+        pd.Series(found.probability, index=rows.index).reindex(range(len(links))).fillna(0.0)
+    ).to_numpy()
     folded = _episodes(registrations, person_id, settings.episode_window_days)
     notes = {
         "method": METHOD,
@@ -219,7 +228,7 @@ def _result(
         "registrations": len(ids),
         "persons": int(person_id.nunique()),
         "estimate": quality.model_estimate(
-            _shared(links, rows, found.probability),
+            shared,
             settings.threshold,
             len(ids),
             int(person_id.nunique()),
@@ -246,15 +255,8 @@ def _result(
         notes,
         trained.to_json() if trained is not None else None,
         folded,
-        links.reset_index(drop=True),
+        links.reset_index(drop=True).assign(**{SHARED_PROBABILITY: shared}),
     )
-
-
-def _shared(links: pd.DataFrame, rows: pd.DataFrame, shared: np.ndarray) -> pd.DataFrame:
-    """``links`` with the shared-out probability of clustering as ``match_probability``."""
-    probability = pd.Series(shared, index=rows.index)
-    out = links.reset_index(drop=True)
-    return out.assign(match_probability=probability.reindex(out.index).fillna(0.0).to_numpy())
 
 
 def _episodes(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.errors import UserError
-from traffickingmonitor.linkage.cluster import component_index, key_edges, shared_probabilities
+from traffickingmonitor.linkage.cluster import SHARED_PROBABILITY, component_index, key_edges
 
 DEFAULT_SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 
@@ -115,13 +115,12 @@ def threshold_sweep(
 ) -> list[dict]:
     """Quality at each threshold, re-clustering the kept links (F1 by threshold).
 
-    Links compete as in clustering (``cluster.shared_probabilities``): the threshold applies
-    to a link's shared-out probability.
-
-    ``links`` holds ``registration_id_l``, ``registration_id_r`` and ``match_probability``
-    (an edition's ``edition_links``); thresholds below the edition's link floor would miss
-    links and are the caller's to avoid. ``same_key`` (aligned with ``registration_ids``, e.g.
-    the national-id token) joins registrations outright, as the edition's exact rule does.
+    ``links`` holds ``registration_id_l``, ``registration_id_r`` and ``shared_probability``
+    (an edition's ``edition_links``, or ``LinkageResult.links``): what clustering applied
+    the threshold to, so the sweep at the edition's threshold gives the edition's persons.
+    Thresholds below the edition's link floor would miss links and are the caller's to
+    avoid. ``same_key`` (aligned with ``registration_ids``, e.g. the national-id token) joins
+    registrations outright, as the edition's exact rule does.
     """
     ids = pd.Series(registration_ids).astype(str).reset_index(drop=True)
     position = pd.Series(np.arange(len(ids)), index=ids)
@@ -129,15 +128,12 @@ def threshold_sweep(
     b = position.reindex(links["registration_id_r"].astype(str)).to_numpy()
     ok = ~(np.isnan(a) | np.isnan(b))
     a, b = a[ok].astype(np.int64), b[ok].astype(np.int64)
+    p = links[SHARED_PROBABILITY].to_numpy(dtype=float)[ok]
     truth_frame = read_truth(truth)
     key_a, key_b = (
         key_edges(same_key.to_numpy(dtype=object))
         if same_key is not None
         else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    )
-    # the probabilities as clustering shares them out among competing persons
-    p = shared_probabilities(
-        len(ids), a, b, links["match_probability"].to_numpy()[ok], key_a, key_b
     )
     out = []
     for t in thresholds:
@@ -157,18 +153,18 @@ def threshold_sweep(
     return out
 
 
-def model_estimate(links: pd.DataFrame, threshold: float, registrations: int, persons: int) -> dict:
+def model_estimate(shared: np.ndarray, threshold: float, registrations: int, persons: int) -> dict:
     """The model's own view of its quality, without any truth.
 
-    ``match_probability`` is what clustering applies the threshold to: the probability of a
-    link once its odds are shared out among the persons it competes for
-    (``cluster.shared_probabilities``). Expected matching pairs are the sum of those
-    probabilities over the scored pairs; the
-    expected pairwise precision at the threshold is the mean probability of the links kept,
-    the expected recall the share of expected matches that they hold. Pairs never scored
-    (outside the blocking) are not in it, so the recall is an upper bound.
+    ``shared`` holds, per scored pair, what clustering applied the threshold to: the
+    probability of a link once its odds are shared out among the persons it competes for
+    (``cluster.Clustering.probability``). Expected matching pairs are the sum of those
+    probabilities over the scored pairs; the expected pairwise precision at the threshold is
+    the mean probability of the links kept, the expected recall the share of expected
+    matches that they hold. Pairs never scored (outside the blocking) are not in it, so the
+    recall is an upper bound.
     """
-    p = links["match_probability"].to_numpy()
+    p = np.asarray(shared, dtype=float)
     kept = p[p >= threshold]
     expected = float(p.sum())
     return {

@@ -2,13 +2,16 @@
 editions the clerical decisions.
 
 Tables (see ``store._DDL``): ``edition_linkage`` (model JSON, notes), ``edition_links``
-(scored pairs at or above the link floor), ``edition_episodes`` (episode per registration)
-and ``linkage_reviews`` (reviewed pairs; the latest decision on a pair counts).
+(scored pairs at or above the link floor, with the probability clustering applied the
+threshold to), ``edition_episodes`` (episode per registration) and ``linkage_reviews``
+(reviewed pairs; the latest decision on a pair counts).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from dataclasses import dataclass
 
 import duckdb
@@ -16,10 +19,18 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.errors import UserError
-from traffickingmonitor.linkage.cluster import key_edges, shared_probabilities
+from traffickingmonitor.linkage import cluster
+from traffickingmonitor.linkage.cluster import SHARED_PROBABILITY
 from traffickingmonitor.linkage.engine import WEIGHT_COLUMNS, LinkageModel
-from traffickingmonitor.linkage.linking import LINK_COLUMNS, LinkageResult, PreviousLinkage
+from traffickingmonitor.linkage.linking import (
+    CLUSTERED_LINK_COLUMNS,
+    LinkageResult,
+    PreviousLinkage,
+)
 from traffickingmonitor.linkage.settings import LinkageSettings
+from traffickingmonitor.progress import say_once
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -48,13 +59,15 @@ def save_edition(
         [edition_id, linked.model_json, json.dumps(linked.notes, default=str)],
     )
     if linked.links is not None and len(linked.links):
-        links = linked.links[list(LINK_COLUMNS)]
+        links = linked.links[list(CLUSTERED_LINK_COLUMNS)]
         con.register("tm_links", links)
         weights = ", ".join(f'"{c}"' for c in WEIGHT_COLUMNS)
         try:
             con.execute(
-                "INSERT INTO edition_links SELECT $e, registration_id_l, registration_id_r, "
-                f"match_probability, match_weight, list_value({weights}) FROM tm_links",
+                "INSERT INTO edition_links (edition_id, registration_id_l, registration_id_r, "
+                f"match_probability, match_weight, weights, {SHARED_PROBABILITY}) "
+                "SELECT $e, registration_id_l, registration_id_r, match_probability, "
+                f"match_weight, list_value({weights}), {SHARED_PROBABILITY} FROM tm_links",
                 {"e": edition_id},
             )
         finally:
@@ -80,12 +93,15 @@ def save_edition(
             con.unregister("tm_episodes")
 
 
-def load_reviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Latest decision per reviewed pair (pairs ordered: ``registration_id_l`` < ``_r``)."""
+def load_reviews(con: duckdb.DuckDBPyConnection, before=None) -> pd.DataFrame:
+    """Latest decision per reviewed pair (pairs ordered: ``registration_id_l`` < ``_r``),
+    of those reviewed before the timestamp ``before`` if given."""
     return con.execute(
         "SELECT registration_id_l, registration_id_r, decision FROM linkage_reviews "
+        "WHERE $before IS NULL OR reviewed_at <= $before "
         "QUALIFY row_number() OVER (PARTITION BY registration_id_l, registration_id_r "
-        "ORDER BY reviewed_at DESC, rowid DESC) = 1 ORDER BY registration_id_l, registration_id_r"
+        "ORDER BY reviewed_at DESC, rowid DESC) = 1 ORDER BY registration_id_l, registration_id_r",
+        {"before": before},
     ).df()
 
 
@@ -107,45 +123,129 @@ def load_previous(con: duckdb.DuckDBPyConnection) -> PreviousLinkage | None:
 
 
 def load_links(con: duckdb.DuckDBPyConnection, edition_id: str) -> pd.DataFrame:
-    """An edition's scored pairs with their per-comparison weights (``LINK_COLUMNS``)."""
+    """An edition's scored pairs with their per-comparison weights and what clustering made of
+    them (``CLUSTERED_LINK_COLUMNS``)."""
     select = ", ".join(f'weights[{i + 1}] AS "{c}"' for i, c in enumerate(WEIGHT_COLUMNS))
-    return con.execute(
+    links = con.execute(
         "SELECT registration_id_l, registration_id_r, match_probability, match_weight, "
-        f"{select} FROM edition_links WHERE edition_id = ? ORDER BY registration_id_l, registration_id_r",
+        f"{select} FROM edition_links WHERE edition_id = ? "
+        "ORDER BY registration_id_l, registration_id_r",
         [edition_id],
     ).df()
+    return links.assign(**{SHARED_PROBABILITY: shared_link_probabilities(con, edition_id)})
 
 
 def shared_link_probabilities(con: duckdb.DuckDBPyConnection, edition_id: str) -> np.ndarray:
-    """The stored links' probabilities as clustering shared them out (one per link).
+    """Per stored link (ordered by ``registration_id_l``, ``_r``), the probability that
+    clustering applied the edition's threshold to (``cluster.Clustering.probability``).
 
-    What the threshold applied to when the edition's persons were made: the odds of a link
-    shared among the person groups it competes with (``cluster.shared_probabilities``),
-    the groups made by the strong links and the national-id key.
+    Stored with the links when the edition was made. A store from before that keeps them
+    (opened read-only, so not upgraded by ``store.connect``) has them computed here, as
+    clustering computed them, and says so once.
     """
+    stored = (
+        _has_shared_column(con)
+        and not con.execute(
+            "SELECT count(*) FROM edition_links WHERE edition_id = ? AND shared_probability IS NULL",
+            [edition_id],
+        ).fetchone()[0]
+    )
+    if stored:
+        return (
+            con.execute(
+                "SELECT shared_probability FROM edition_links WHERE edition_id = ? "
+                "ORDER BY registration_id_l, registration_id_r",
+                [edition_id],
+            )
+            .fetchnumpy()["shared_probability"]
+            .astype(float)
+        )
+    started = time.perf_counter()
+    _, shared = _cluster_again(con, edition_id)
+    say_once(
+        log,
+        ("shared probability", edition_id),
+        f"the links of edition {edition_id} were stored by an older version without the "
+        f"probability clustering used: computed ({time.perf_counter() - started:.1f} s); "
+        "opening the store for writing (`traffickingmonitor run` or `report`) stores it",
+    )
+    return shared
+
+
+def store_shared_probabilities(con: duckdb.DuckDBPyConnection, edition_id: str) -> None:
+    """Compute and store the shared-out probabilities of an edition stored without them."""
+    started = time.perf_counter()
+    links, shared = _cluster_again(con, edition_id)
+    con.register("tm_shared", links.assign(shared=shared))
+    try:
+        con.execute(
+            "UPDATE edition_links AS l SET shared_probability = s.shared FROM tm_shared s "
+            "WHERE l.edition_id = ? AND l.registration_id_l = s.registration_id_l "
+            "AND l.registration_id_r = s.registration_id_r",
+            [edition_id],
+        )
+    finally:
+        con.unregister("tm_shared")
+    log.warning(
+        "the links of edition %s were stored by an older version: the probability clustering "
+        "used computed and stored (%.1f s)",
+        edition_id,
+        time.perf_counter() - started,
+    )
+
+
+def _has_shared_column(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'edition_links' "
+            "AND column_name = 'shared_probability'"
+        ).fetchone()[0]
+    )
+
+
+def _cluster_again(
+    con: duckdb.DuckDBPyConnection, edition_id: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The links of an edition (ordered) and their probability as clustering computed it, from
+    what clustering was given: the scores, the national-id key and the clerical decisions
+    made before the edition."""
     links = con.execute(
         "SELECT registration_id_l, registration_id_r, match_probability FROM edition_links "
-        "WHERE edition_id = ?",
+        "WHERE edition_id = ? ORDER BY registration_id_l, registration_id_r",
         [edition_id],
     ).df()
-    if links.empty:
-        return np.zeros(0)
     keys = con.execute(
         "SELECT p.registration_id, r.nid_token FROM edition_persons p "
         "JOIN registrations r USING (file_hash, registration_id) WHERE p.edition_id = ?",
         [edition_id],
     ).df()
+    made = con.execute(
+        "SELECT created_at FROM editions WHERE edition_id = ?", [edition_id]
+    ).fetchone()
+    threshold = load_notes(con, edition_id).get("threshold", 0.5)
     position = pd.Series(np.arange(len(keys)), index=keys["registration_id"].astype(str))
-    a = position.reindex(links["registration_id_l"].astype(str)).to_numpy()
-    b = position.reindex(links["registration_id_r"].astype(str)).to_numpy()
-    known = ~(np.isnan(a) | np.isnan(b))
-    p = links["match_probability"].to_numpy(dtype=float)
-    out = np.zeros(len(p))
-    key_a, key_b = key_edges(keys["nid_token"].to_numpy(dtype=object))
-    out[known] = shared_probabilities(
-        len(keys), a[known].astype(np.int64), b[known].astype(np.int64), p[known], key_a, key_b
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        return (
+            frame.assign(
+                row_l=position.reindex(frame["registration_id_l"].astype(str)).to_numpy(),
+                row_r=position.reindex(frame["registration_id_r"].astype(str)).to_numpy(),
+            )
+            .dropna(subset=["row_l", "row_r"])
+            .astype({"row_l": "int64", "row_r": "int64"})
+        )
+
+    known = rows(links)
+    found = cluster.persons(
+        len(keys),
+        known,
+        threshold,
+        rows(load_reviews(con, before=made[0] if made else None)),
+        same_key=keys["nid_token"].to_numpy(dtype=object),
     )
-    return out
+    shared = np.zeros(len(links))
+    shared[known.index.to_numpy()] = found.probability
+    return links, shared
 
 
 def load_notes(con: duckdb.DuckDBPyConnection, edition_id: str) -> dict:
