@@ -54,6 +54,15 @@ def test_the_same_person_despite(scorer, label, change):
     assert same_person(scorer, {**BASE, **change}, other), label
 
 
+def test_a_typo_that_changes_how_the_family_name_sounds_links_without_date_or_place(scorer):
+    # "Okomkwo" sounds otherwise than "Okonkwo" (its phonetic code changed), and nothing but the
+    # birth year is there to meet on: the family name's deletion variants next to the given
+    # name's phonetic code still make the pair (an exploding blocking rule).
+    other = {**BASE, "family_name": "Okomkwo", "birth_date": None, "birth_year": 1995}
+    other["residence_municipality"] = None
+    assert same_person(scorer, BASE, other)
+
+
 def test_transposed_day_and_month_link(scorer):
     a = {**BASE, "birth_date": "1995-06-07"}
     b = {**BASE, "birth_date": "1995-07-06"}

@@ -147,3 +147,16 @@ def test_tiny_inputs_link_without_a_model():
     empty = linkage.link_edition(one.iloc[:0])
     assert empty.person_id.empty
     assert isinstance(empty.links, pd.DataFrame)
+
+
+def test_a_model_rebuilt_for_another_dialect_keeps_its_exploding_blocking_rule(trained_model):
+    def exploded(settings: dict) -> list:
+        return [
+            r["arrays_to_explode"]
+            for r in settings["blocking_rules_to_generate_predictions"]
+            if isinstance(r, dict) and r.get("arrays_to_explode")
+        ]
+
+    trained = exploded(trained_model.splink)
+    assert trained == [["family_variant_tokens"]]
+    assert exploded(trained_model.settings_for("spark")) == trained

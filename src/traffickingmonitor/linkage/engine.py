@@ -78,8 +78,10 @@ class LinkageModel:
         """
         if self.splink.get("sql_dialect") == dialect:
             return self.splink
+        # a saved rule names its dialect (dropped: the rules are plain SQL both dialects
+        # read) and, for an exploding rule, its arrays to explode (kept)
         rules = [
-            r["blocking_rule"] if isinstance(r, dict) else r
+            {k: v for k, v in r.items() if k != "sql_dialect"} if isinstance(r, dict) else r
             for r in self.splink["blocking_rules_to_generate_predictions"]
         ]
         fresh = person_model.settings_dict(dialect, rules)
@@ -440,6 +442,9 @@ def _links(pred: pd.DataFrame) -> pd.DataFrame:
         out[f"tf_{c}"] = (
             pred[f"mw_tf_adj_{c}"].astype(float).fillna(0.0) if f"mw_tf_adj_{c}" in pred else 0.0
         )
+    # a pair that an exploding blocking rule found is found again by the later rules (Splink
+    # excludes no exploded pairs from them); its scores are equal
+    out = out.drop_duplicates(["uid_l", "uid_r"])
     return out.sort_values(["uid_l", "uid_r"], kind="stable").reset_index(drop=True)
 
 
