@@ -160,6 +160,16 @@ class _Component:
         self.banded = np.zeros(len(gids), bool)
         self.not_small = np.zeros(len(gids), bool)
         self.weight = np.ones(len(gids))  # set by ``suppress``: cost per unit of a cell
+        self._links: dict[int, sp.csr_matrix] = {}
+
+    def links(self, max_cells: int) -> sp.csr_matrix:
+        """Cells and relations (rows of ``S``, ``E`` and ``H``) of at most ``max_cells``
+        unknowns, as one matrix over the unknowns (what ``_nearby`` walks along)."""
+        if max_cells not in self._links:
+            rows = sp.vstack([self.S, self.E, self.H]).tocsr()
+            rows.data = np.ones_like(rows.data)  # which unknowns, not how (signs would cancel)
+            self._links[max_cells] = rows[np.flatnonzero(np.diff(rows.indptr) <= max_cells)]
+        return self._links[max_cells]
 
 
 def _groups(model: EditionModel) -> tuple[np.ndarray, list[list[int]]]:
@@ -428,10 +438,16 @@ def _whole_numbers(low: float, high: float, tol: float = 1e-6) -> int:
 
 
 def _nearby(comp: _Component, p: int, max_cells: int, rounds: int = 2) -> np.ndarray:
-    """Unknowns near cell ``p``: those of cells of at most ``max_cells`` unknowns that share
-    one with ``p``, and so on for ``rounds`` steps (a municipality in a year reaches its
-    safety region over all years, not the whole country)."""
-    small = comp.S[np.flatnonzero(np.diff(comp.S.indptr) <= max_cells)]
+    """Unknowns near cell ``p``: those of cells and relations of at most ``max_cells``
+    unknowns that share one with ``p``, and so on for ``rounds`` steps (a municipality in a
+    year reaches its safety region over all years, not the whole country).
+
+    Relations count as well as cells: a sensitive count of persons can only move with the
+    registrations of its row (persons <= registrations), an event count of a curve with its
+    neighbours in time; without them no perturbation near such a cell exists, and every
+    MILP for it went to the whole component.
+    """
+    small = comp.links(max_cells)
     near = np.zeros(comp.n, bool)
     near[comp.S[p].indices] = True
     for _ in range(rounds):
