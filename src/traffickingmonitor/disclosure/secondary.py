@@ -23,6 +23,7 @@ hidden cell with linear programs, as the attacker test suite does.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -162,6 +163,21 @@ class _Component:
         self.weight = np.ones(len(gids))  # set by ``suppress``: cost per unit of a cell
         self._links: dict[int, sp.csr_matrix] = {}
 
+    def key(self, hidden, prim, threshold, level, time_limit) -> str:
+        """A digest of everything the component's pattern depends on (``suppress``'s
+        ``done``): its matrices and values, the symbols, weights and starting pattern of its
+        cells, and the rule."""
+        digest = hashlib.sha256()
+        for m in (self.S, self.E, self.H):
+            m = sp.csr_matrix(m)
+            for part in (np.asarray(m.shape), m.indptr, m.indices, m.data):
+                digest.update(np.ascontiguousarray(part).tobytes())
+        for part in (self.h, self.a, self.v, self.weight, self.banded, self.not_small, hidden):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(np.ascontiguousarray(prim).tobytes())
+        digest.update(repr((threshold, level, time_limit)).encode())
+        return digest.hexdigest()
+
     def links(self, max_cells: int) -> sp.csr_matrix:
         """Cells and relations (rows of ``S``, ``E`` and ``H``) of at most ``max_cells``
         unknowns, as one matrix over the unknowns (what ``_nearby`` walks along)."""
@@ -196,6 +212,7 @@ def suppress(
     banded: np.ndarray | None = None,
     weight: np.ndarray | None = None,
     keep_hidden: np.ndarray | None = None,
+    done: dict | None = None,
 ) -> SuppressionResult:
     """Primary cells (per model cell) -> the hidden cells of a pattern that protects them all.
 
@@ -211,6 +228,13 @@ def suppress(
     ``keep_hidden`` (default none) marks cells hidden from the start, as a pattern found
     before: the pattern only grows from it (a helper cell the attacker can compute exactly
     is still shown again).
+
+    ``done`` (default none) holds the components protected by earlier calls, by their
+    content (``_Component.key``), and takes this call's: a component that comes back
+    unchanged gets the pattern it got then, without a MILP. Protection of an edition calls
+    this again after turning tables to x or adding a relation, which changes some
+    components and leaves the others as they were (the re-victimisation curves while the
+    local figures turn to x).
     """
     t0 = time.perf_counter()
     group_of, groups = _groups(model)
@@ -238,13 +262,32 @@ def suppress(
         comp.banded = g_banded[gl]
         comp.not_small = g_symbol[gl] & ~prim
         comp.weight = g_weight[gl]
-        current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
-        try:
-            hidden, audit = _suppress_component(
-                comp, g_hidden[gl], prim, threshold, protection_level, time_limit, result, current
-            )
-        except highs.SolverError as exc:
-            raise ProtectionError(model.cells[groups[gl[current[0]]][0]], exc) from exc
+        key = comp.key(g_hidden[gl], prim, threshold, protection_level, time_limit)
+        if done is not None and key in done:
+            hidden, audit, stuck, fallbacks = done[key]
+            result.unprotectable += len(stuck)
+            result.fallbacks += fallbacks
+        else:
+            current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
+            before = (len(result.stuck_groups), result.fallbacks)
+            try:
+                hidden, audit = _suppress_component(
+                    comp,
+                    g_hidden[gl],
+                    prim,
+                    threshold,
+                    protection_level,
+                    time_limit,
+                    result,
+                    current,
+                )
+            except highs.SolverError as exc:
+                raise ProtectionError(model.cells[groups[gl[current[0]]][0]], exc) from exc
+            stuck = np.searchsorted(gl, result.stuck_groups[before[0] :])
+            result.stuck_groups = result.stuck_groups[: before[0]]
+            if done is not None:
+                done[key] = (hidden.copy(), audit, stuck, result.fallbacks - before[1])
+        result.stuck_groups.extend(int(g) for g in gl[stuck])
         g_hidden[gl] = hidden
         if hidden.any():
             result._audits.append((audit, gl, hidden, prim, comp.v))
