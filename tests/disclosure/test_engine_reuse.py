@@ -111,3 +111,21 @@ def test_tables_turned_to_x_before_start_as_x(monkeypatch):
     assert again.shown_as_x == first.shown_as_x
     assert (again.suppression.hidden == first.suppression.hidden).all()
     assert any("local_municipality_year" in n and "shown as x" in n for n in again.notes)
+
+
+def test_tables_to_turn_to_x_are_found_before_any_pattern(monkeypatch):
+    # whether a cell can be protected at all does not depend on the pattern: LPs with every
+    # cell hidden find the table to turn to x, and the engine makes one pattern, not two
+    tables = local_year_tables(hidden_as_x=False)
+    calls = []
+    real = edition.suppress
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(edition, "suppress", counted)
+    result = protect_edition_details(tables, RULE)
+    assert "local_municipality_year" in result.shown_as_x
+    assert len(calls) == 1
+    assert result.suppression.unprotectable == 0

@@ -18,7 +18,12 @@ from traffickingmonitor.disclosure.primary import (
     small_symbol,
 )
 from traffickingmonitor.disclosure.rule import DisclosureRule
-from traffickingmonitor.disclosure.secondary import ProtectionError, SuppressionResult, suppress
+from traffickingmonitor.disclosure.secondary import (
+    ProtectionError,
+    SuppressionResult,
+    suppress,
+    unprotectable,
+)
 
 
 @dataclass
@@ -123,10 +128,16 @@ def _suppress(
     found: tuple = (),
     keep_hidden: frozenset = frozenset(),
     done: dict | None = None,
+    look_first: bool = False,
 ):
     """The model (with the relations ``found`` from the microdata), the primary masks and the
     suppression pattern of ``tables`` (grown from the cells ``keep_hidden``: table, row,
-    column; components protected before taken from ``done``, see ``secondary.suppress``)."""
+    column; components protected before taken from ``done``, see ``secondary.suppress``).
+
+    With ``look_first``, sensitive cells that no pattern protects are looked for first
+    (``secondary.unprotectable``, LPs only); when there are any, the result has no pattern,
+    only those cells (``stuck``): the tables they turn to x change the model, and a pattern
+    made before that would be made in vain."""
     model = build_model(tables, found, pin_from=rule.threshold)
     masks = {tid: primary_mask(t, rule) for tid, t in tables.items()}
     primary = [
@@ -137,6 +148,23 @@ def _suppress(
     banded = [small_symbol(tables[c.table_id]) for c in model.cells]
     weights = {tid: _weight(t) for tid, t in tables.items()}
     try:
+        if look_first:
+            stuck = unprotectable(
+                model,
+                pd.Series(primary, dtype=bool).to_numpy(),
+                threshold=rule.threshold,
+                protection_level=rule.protection_level,
+                banded=np.asarray(banded, bool),
+            )
+            if stuck.any():
+                result = SuppressionResult(
+                    np.zeros(len(model.cells), bool),
+                    np.asarray(primary, bool),
+                    unprotectable=int(stuck.sum()),
+                    stuck=stuck,
+                    _rule=(rule.threshold, rule.protection_level),
+                )
+                return model, masks, result
         result = suppress(
             model,
             pd.Series(primary, dtype=bool).to_numpy(),
@@ -237,7 +265,10 @@ def protect_edition_details(
     # its table then shows every hidden cell as x (telling nothing but "a count") and the
     # edition is protected again (a few rounds at most: each round turns tables to x only).
     for round_ in range(1 + MAX_X_ROUNDS):
-        model, masks, result = _suppress(tables, rule, found, keep_hidden, done)
+        # the last round makes a pattern whatever is found (it is never published when a cell
+        # stays unprotectable); the ones before find those cells with LPs before any MILP
+        last = round_ == MAX_X_ROUNDS
+        model, masks, result = _suppress(tables, rule, found, keep_hidden, done, not last)
         stuck = _to_show_as_x(tables, model, result, found)
         if not stuck or round_ == MAX_X_ROUNDS:
             break

@@ -301,6 +301,62 @@ def suppress(
     return result
 
 
+def unprotectable(
+    model: EditionModel,
+    primary: np.ndarray,
+    *,
+    threshold: int,
+    protection_level: int,
+    banded: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per model cell: sensitive, and protected by no pattern at all.
+
+    With every cell hidden the attacker knows least; a sensitive cell whose range is still
+    narrower than its protection interval then (what the symbols of the cells it is made of
+    tell pins it down) is protected by no pattern, whatever ``suppress`` would choose. That
+    does not depend on the pattern, so it costs LPs, not MILPs: the rounds that turn tables
+    to x before a pattern is worth making (:func:`edition.protect_edition_details`) ask this
+    first. ``suppress`` finds the same cells (its LP relaxation with every cell free to
+    hide), after a MILP for each.
+
+    Parameters
+    ----------
+    model, primary, threshold, protection_level, banded
+        As for :func:`suppress`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per model cell.
+    """
+    group_of, groups = _groups(model)
+    g_primary = np.zeros(len(groups), bool)
+    g_primary[group_of[primary]] = True
+    g_symbol = np.zeros(len(groups), bool)
+    g_symbol[group_of[np.ones(len(primary), bool) if banded is None else banded]] = True
+    out = np.zeros(len(model.cells), bool)
+    for var_idx, cell_idx in model.components():
+        comp = _Component(model, var_idx, cell_idx, group_of, groups)
+        gl = np.asarray(comp.gids)
+        prim = g_primary[gl]
+        if not prim.any():
+            continue
+        comp.banded = prim & g_symbol[gl]
+        comp.not_small = g_symbol[gl] & ~prim
+        cells = np.flatnonzero(prim)
+        p = cells[0]  # the cell at work, for the error
+        try:
+            audit = _Audit(comp, np.ones(len(gl), bool), threshold)
+            audit.explore(cells, EXPLORE_DIRECTIONS)
+            for p in cells:
+                need_up, need_dn = _needs(comp.v[p], threshold, protection_level)
+                if not audit.reaches(p, comp.v[p] - need_dn, comp.v[p] + need_up):
+                    out[groups[gl[p]]] = True
+        except highs.SolverError as exc:
+            raise ProtectionError(model.cells[groups[gl[p]][0]], exc) from exc
+    return out
+
+
 def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result, current):
     """The pattern of one component and its audit LP; ``current[0]`` names the cell at work."""
     audit = _Audit(comp, hidden, threshold)
