@@ -107,9 +107,12 @@ def protect_against_atoms(
     found: list[Relation] = []
     kept: frozenset = frozenset()
     t0 = time.perf_counter()
+    as_x: frozenset = frozenset()
+    done: dict = {}  # components protected in a round before, by content
     for round_ in range(1, max_rounds + 1):
-        protection = protect_edition_details(tables, rule, tuple(found), kept)
+        protection = protect_edition_details(tables, rule, tuple(found), kept, as_x, done)
         kept |= _hidden_cells(protection)
+        as_x = protection.shown_as_x
         t1 = time.perf_counter()
         attack = attack_of(protection.tables)
         recovered = [v for v in attack.verdicts.values() if v.recovered]
@@ -202,8 +205,11 @@ def protect_with_repeats(
     found: list[Relation] = []
     kept: frozenset = frozenset()
     t0 = time.perf_counter()
+    as_x: frozenset = frozenset()
+    done: dict = {}  # components protected in a round before, by content
     for _ in range(max_rounds):
-        protection = protect_edition_details(tables, rule, tuple(found), kept)
+        protection = protect_edition_details(tables, rule, tuple(found), kept, as_x, done)
+        as_x = protection.shown_as_x
         known = set(found)
         new = [r for r in repeats_in_sight(protection.tables, truth, members_of) if r not in known]
         if not new:

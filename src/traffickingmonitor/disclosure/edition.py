@@ -18,7 +18,12 @@ from traffickingmonitor.disclosure.primary import (
     small_symbol,
 )
 from traffickingmonitor.disclosure.rule import DisclosureRule
-from traffickingmonitor.disclosure.secondary import ProtectionError, SuppressionResult, suppress
+from traffickingmonitor.disclosure.secondary import (
+    ProtectionError,
+    SuppressionResult,
+    suppress,
+    unprotectable,
+)
 
 
 @dataclass
@@ -33,6 +38,8 @@ class EditionProtection:
     notes: list[str] = field(default_factory=list)
     #: read from the store (``disclosure.stored``), not computed now
     stored: bool = False
+    #: tables that show every hidden cell as x because a <10 there gave a count away
+    shown_as_x: frozenset = frozenset()
 
     def hidden_share(self) -> tuple[int, int]:
         """Hidden and all count cells outside the municipality-level tables (where readers
@@ -120,10 +127,17 @@ def _suppress(
     rule: DisclosureRule,
     found: tuple = (),
     keep_hidden: frozenset = frozenset(),
+    done: dict | None = None,
+    look_first: bool = False,
 ):
     """The model (with the relations ``found`` from the microdata), the primary masks and the
     suppression pattern of ``tables`` (grown from the cells ``keep_hidden``: table, row,
-    column)."""
+    column; components protected before taken from ``done``, see ``secondary.suppress``).
+
+    With ``look_first``, sensitive cells that no pattern protects are looked for first
+    (``secondary.unprotectable``, LPs only); when there are any, the result has no pattern,
+    only those cells (``stuck``): the tables they turn to x change the model, and a pattern
+    made before that would be made in vain."""
     model = build_model(tables, found, pin_from=rule.threshold)
     masks = {tid: primary_mask(t, rule) for tid, t in tables.items()}
     primary = [
@@ -134,6 +148,23 @@ def _suppress(
     banded = [small_symbol(tables[c.table_id]) for c in model.cells]
     weights = {tid: _weight(t) for tid, t in tables.items()}
     try:
+        if look_first:
+            stuck = unprotectable(
+                model,
+                pd.Series(primary, dtype=bool).to_numpy(),
+                threshold=rule.threshold,
+                protection_level=rule.protection_level,
+                banded=np.asarray(banded, bool),
+            )
+            if stuck.any():
+                result = SuppressionResult(
+                    np.zeros(len(model.cells), bool),
+                    np.asarray(primary, bool),
+                    unprotectable=int(stuck.sum()),
+                    stuck=stuck,
+                    _rule=(rule.threshold, rule.protection_level),
+                )
+                return model, masks, result
         result = suppress(
             model,
             pd.Series(primary, dtype=bool).to_numpy(),
@@ -144,6 +175,7 @@ def _suppress(
             keep_hidden=np.asarray(
                 [(c.table_id, c.row, c.column) in keep_hidden for c in model.cells], bool
             ),
+            done=done,
         )
     except ProtectionError as exc:
         table = tables[exc.cell.table_id]
@@ -183,11 +215,31 @@ def protect_edition_details(
     rule: DisclosureRule | None = None,
     found: tuple = (),
     keep_hidden: frozenset = frozenset(),
+    shown_as_x: frozenset = frozenset(),
+    done: dict | None = None,
 ) -> EditionProtection:
-    """The protected tables of an edition and how they were made; ``found``: relations
-    between cells the attacker from the microdata found (:mod:`against_atoms`), protected
-    against as the declared ones are, and ``keep_hidden``: cells (table, row, column) a
-    pattern found before hid, hidden again (suppression only)."""
+    """The protected tables of an edition and how they were made.
+
+    Parameters
+    ----------
+    tables
+        The edition's unprotected tables.
+    rule
+        The disclosure rule (default: suppression with the default threshold).
+    found
+        Relations between cells the attacker from the microdata found
+        (:mod:`against_atoms`), protected against as the declared ones are.
+    keep_hidden
+        Cells (table, row, column) a pattern found before hid, hidden again (suppression
+        only).
+    shown_as_x
+        Tables a protection before turned to x only (``EditionProtection.shown_as_x``):
+        they start so, instead of being found again one protection at a time.
+    done
+        Components protected before, by their content (``secondary.suppress``): a caller
+        that protects the edition again with a few relations more passes the same dict to
+        every call. Each call keeps one for its own rounds of turning tables to x.
+    """
     rule = rule or DisclosureRule()
     t0 = time.perf_counter()
     if rule.method == "rounding":
@@ -201,24 +253,28 @@ def protect_edition_details(
         protected = protect_noisy(tables, rule)
         return EditionProtection(protected, rule, time.perf_counter() - t0)
     notes: list[str] = []
+    done = {} if done is None else done
+    as_x = frozenset(tid for tid in shown_as_x if tid in tables and small_symbol(tables[tid]))
+    if as_x:
+        # a round of protection against the microdata (or a repeat) differs from the one
+        # before by a few relations: the tables it turned to x would be turned again, each
+        # after a whole protection that hides in vain (on a small edition two of its three)
+        tables = _as_x(tables, as_x)
+        notes.append(_x_note(as_x))
     # A sensitive cell no pattern protects is given away by the <10 of cells it is made of:
     # its table then shows every hidden cell as x (telling nothing but "a count") and the
     # edition is protected again (a few rounds at most: each round turns tables to x only).
     for round_ in range(1 + MAX_X_ROUNDS):
-        model, masks, result = _suppress(tables, rule, found, keep_hidden)
+        # the last round makes a pattern whatever is found (it is never published when a cell
+        # stays unprotectable); the ones before find those cells with LPs before any MILP
+        last = round_ == MAX_X_ROUNDS
+        model, masks, result = _suppress(tables, rule, found, keep_hidden, done, not last)
         stuck = _to_show_as_x(tables, model, result, found)
         if not stuck or round_ == MAX_X_ROUNDS:
             break
-        tables = {
-            tid: dataclasses.replace(t, extra={**t.extra, "hidden_as_x": True})
-            if tid in stuck
-            else t
-            for tid, t in tables.items()
-        }
-        notes.append(
-            "hidden cells shown as x, not <10 (a <10 would give a count away): "
-            + ", ".join(sorted(stuck))
-        )
+        tables = _as_x(tables, stuck)
+        as_x |= stuck
+        notes.append(_x_note(stuck))
     notes = [*model.notes, *notes]
     if result.unprotectable:
         # a pattern that leaves a cell to be worked out is never published
@@ -241,4 +297,20 @@ def protect_edition_details(
             if t == tid and result.secondary[idx]:
                 smask.iloc[row, smask.columns.get_loc(col)] = True
         protected[tid] = apply_pattern(table, rule, pmask, smask)
-    return EditionProtection(protected, rule, time.perf_counter() - t0, model, result, notes)
+    return EditionProtection(
+        protected, rule, time.perf_counter() - t0, model, result, notes, shown_as_x=as_x
+    )
+
+
+def _as_x(tables: dict[str, MonitorTable], which) -> dict[str, MonitorTable]:
+    """``tables`` with those of ``which`` showing every hidden cell as x."""
+    return {
+        tid: dataclasses.replace(t, extra={**t.extra, "hidden_as_x": True}) if tid in which else t
+        for tid, t in tables.items()
+    }
+
+
+def _x_note(which) -> str:
+    return "hidden cells shown as x, not <10 (a <10 would give a count away): " + ", ".join(
+        sorted(which)
+    )

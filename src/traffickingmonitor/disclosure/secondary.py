@@ -23,6 +23,7 @@ hidden cell with linear programs, as the attacker test suite does.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -160,6 +161,31 @@ class _Component:
         self.banded = np.zeros(len(gids), bool)
         self.not_small = np.zeros(len(gids), bool)
         self.weight = np.ones(len(gids))  # set by ``suppress``: cost per unit of a cell
+        self._links: dict[int, sp.csr_matrix] = {}
+
+    def key(self, hidden, prim, threshold, level, time_limit) -> str:
+        """A digest of everything the component's pattern depends on (``suppress``'s
+        ``done``): its matrices and values, the symbols, weights and starting pattern of its
+        cells, and the rule."""
+        digest = hashlib.sha256()
+        for m in (self.S, self.E, self.H):
+            m = sp.csr_matrix(m)
+            for part in (np.asarray(m.shape), m.indptr, m.indices, m.data):
+                digest.update(np.ascontiguousarray(part).tobytes())
+        for part in (self.h, self.a, self.v, self.weight, self.banded, self.not_small, hidden):
+            digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(np.ascontiguousarray(prim).tobytes())
+        digest.update(repr((threshold, level, time_limit)).encode())
+        return digest.hexdigest()
+
+    def links(self, max_cells: int) -> sp.csr_matrix:
+        """Cells and relations (rows of ``S``, ``E`` and ``H``) of at most ``max_cells``
+        unknowns, as one matrix over the unknowns (what ``_nearby`` walks along)."""
+        if max_cells not in self._links:
+            rows = sp.vstack([self.S, self.E, self.H]).tocsr()
+            rows.data = np.ones_like(rows.data)  # which unknowns, not how (signs would cancel)
+            self._links[max_cells] = rows[np.flatnonzero(np.diff(rows.indptr) <= max_cells)]
+        return self._links[max_cells]
 
 
 def _groups(model: EditionModel) -> tuple[np.ndarray, list[list[int]]]:
@@ -186,6 +212,7 @@ def suppress(
     banded: np.ndarray | None = None,
     weight: np.ndarray | None = None,
     keep_hidden: np.ndarray | None = None,
+    done: dict | None = None,
 ) -> SuppressionResult:
     """Primary cells (per model cell) -> the hidden cells of a pattern that protects them all.
 
@@ -201,6 +228,13 @@ def suppress(
     ``keep_hidden`` (default none) marks cells hidden from the start, as a pattern found
     before: the pattern only grows from it (a helper cell the attacker can compute exactly
     is still shown again).
+
+    ``done`` (default none) holds the components protected by earlier calls, by their
+    content (``_Component.key``), and takes this call's: a component that comes back
+    unchanged gets the pattern it got then, without a MILP. Protection of an edition calls
+    this again after turning tables to x or adding a relation, which changes some
+    components and leaves the others as they were (the re-victimisation curves while the
+    local figures turn to x).
     """
     t0 = time.perf_counter()
     group_of, groups = _groups(model)
@@ -228,13 +262,32 @@ def suppress(
         comp.banded = g_banded[gl]
         comp.not_small = g_symbol[gl] & ~prim
         comp.weight = g_weight[gl]
-        current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
-        try:
-            hidden, audit = _suppress_component(
-                comp, g_hidden[gl], prim, threshold, protection_level, time_limit, result, current
-            )
-        except highs.SolverError as exc:
-            raise ProtectionError(model.cells[groups[gl[current[0]]][0]], exc) from exc
+        key = comp.key(g_hidden[gl], prim, threshold, protection_level, time_limit)
+        if done is not None and key in done:
+            hidden, audit, stuck, fallbacks = done[key]
+            result.unprotectable += len(stuck)
+            result.fallbacks += fallbacks
+        else:
+            current = [int(np.flatnonzero(prim)[0])]  # the cell being protected, for the error
+            before = (len(result.stuck_groups), result.fallbacks)
+            try:
+                hidden, audit = _suppress_component(
+                    comp,
+                    g_hidden[gl],
+                    prim,
+                    threshold,
+                    protection_level,
+                    time_limit,
+                    result,
+                    current,
+                )
+            except highs.SolverError as exc:
+                raise ProtectionError(model.cells[groups[gl[current[0]]][0]], exc) from exc
+            stuck = np.searchsorted(gl, result.stuck_groups[before[0] :])
+            result.stuck_groups = result.stuck_groups[: before[0]]
+            if done is not None:
+                done[key] = (hidden.copy(), audit, stuck, result.fallbacks - before[1])
+        result.stuck_groups.extend(int(g) for g in gl[stuck])
         g_hidden[gl] = hidden
         if hidden.any():
             result._audits.append((audit, gl, hidden, prim, comp.v))
@@ -246,6 +299,62 @@ def suppress(
         result.stuck[groups[g]] = True
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def unprotectable(
+    model: EditionModel,
+    primary: np.ndarray,
+    *,
+    threshold: int,
+    protection_level: int,
+    banded: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per model cell: sensitive, and protected by no pattern at all.
+
+    With every cell hidden the attacker knows least; a sensitive cell whose range is still
+    narrower than its protection interval then (what the symbols of the cells it is made of
+    tell pins it down) is protected by no pattern, whatever ``suppress`` would choose. That
+    does not depend on the pattern, so it costs LPs, not MILPs: the rounds that turn tables
+    to x before a pattern is worth making (:func:`edition.protect_edition_details`) ask this
+    first. ``suppress`` finds the same cells (its LP relaxation with every cell free to
+    hide), after a MILP for each.
+
+    Parameters
+    ----------
+    model, primary, threshold, protection_level, banded
+        As for :func:`suppress`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per model cell.
+    """
+    group_of, groups = _groups(model)
+    g_primary = np.zeros(len(groups), bool)
+    g_primary[group_of[primary]] = True
+    g_symbol = np.zeros(len(groups), bool)
+    g_symbol[group_of[np.ones(len(primary), bool) if banded is None else banded]] = True
+    out = np.zeros(len(model.cells), bool)
+    for var_idx, cell_idx in model.components():
+        comp = _Component(model, var_idx, cell_idx, group_of, groups)
+        gl = np.asarray(comp.gids)
+        prim = g_primary[gl]
+        if not prim.any():
+            continue
+        comp.banded = prim & g_symbol[gl]
+        comp.not_small = g_symbol[gl] & ~prim
+        cells = np.flatnonzero(prim)
+        p = cells[0]  # the cell at work, for the error
+        try:
+            audit = _Audit(comp, np.ones(len(gl), bool), threshold)
+            audit.explore(cells, EXPLORE_DIRECTIONS)
+            for p in cells:
+                need_up, need_dn = _needs(comp.v[p], threshold, protection_level)
+                if not audit.reaches(p, comp.v[p] - need_dn, comp.v[p] + need_up):
+                    out[groups[gl[p]]] = True
+        except highs.SolverError as exc:
+            raise ProtectionError(model.cells[groups[gl[p]][0]], exc) from exc
+    return out
 
 
 def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result, current):
@@ -428,10 +537,16 @@ def _whole_numbers(low: float, high: float, tol: float = 1e-6) -> int:
 
 
 def _nearby(comp: _Component, p: int, max_cells: int, rounds: int = 2) -> np.ndarray:
-    """Unknowns near cell ``p``: those of cells of at most ``max_cells`` unknowns that share
-    one with ``p``, and so on for ``rounds`` steps (a municipality in a year reaches its
-    safety region over all years, not the whole country)."""
-    small = comp.S[np.flatnonzero(np.diff(comp.S.indptr) <= max_cells)]
+    """Unknowns near cell ``p``: those of cells and relations of at most ``max_cells``
+    unknowns that share one with ``p``, and so on for ``rounds`` steps (a municipality in a
+    year reaches its safety region over all years, not the whole country).
+
+    Relations count as well as cells: a sensitive count of persons can only move with the
+    registrations of its row (persons <= registrations), an event count of a curve with its
+    neighbours in time; without them no perturbation near such a cell exists, and every
+    MILP for it went to the whole component.
+    """
+    small = comp.links(max_cells)
     near = np.zeros(comp.n, bool)
     near[comp.S[p].indices] = True
     for _ in range(rounds):

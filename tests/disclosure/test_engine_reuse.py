@@ -1,0 +1,131 @@
+"""What keeps the engine's MILPs few and small on a small edition.
+
+On ``synth --scale 0.1`` protection took five minutes: a sensitive count of persons found no
+perturbation near itself (its registrations, tied to it by persons <= registrations, were not
+near), so every MILP for it went to the whole component; and each round of protection
+(tables turned to x, repeats found in the microdata) protected every component again from
+the start. These tests fail without the mechanisms that mend that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from disclosure_cases import hard_tables, local_year_tables
+from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.disclosure import edition, secondary
+from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition_details
+from traffickingmonitor.disclosure.model import build_model
+
+RULE = DisclosureRule()
+
+
+def _persons_and_registrations() -> dict[str, MonitorTable]:
+    """Persons and registrations per year and sex; women in 2023 are 2 persons with 2
+    registrations, so persons <= registrations leaves them no room of their own."""
+    sex = pd.DataFrame(
+        {
+            "year": [2023, 2023, 2023],
+            "sex": ["man", "woman", "other or unknown"],
+            "persons": [140, 2, 31],
+            "registrations": [150, 2, 35],
+        }
+    )
+    totals = sex.groupby("year", as_index=False)[["persons", "registrations"]].sum()
+
+    def table(tid, dims, frame):
+        return MonitorTable(
+            tid, tid, tid, frame, dimensions=dims, counts=("persons", "registrations")
+        )
+
+    return {"totals": table("totals", ("year",), totals), "sex": table("sex", ("year", "sex"), sex)}
+
+
+def test_a_persons_count_is_protected_near_itself_with_its_registrations():
+    tables = _persons_and_registrations()
+    model = build_model(tables, pin_from=RULE.threshold)
+    group_of, groups = secondary._groups(model)
+    p_cell = model.cell_index[("sex", 1, "persons")]
+    r_cell = model.cell_index[("sex", 1, "registrations")]
+    var_idx, cell_idx = next(c for c in model.components() if p_cell in c[1])
+    comp = secondary._Component(model, var_idx, cell_idx, group_of, groups)
+    p = comp.gids.index(int(group_of[p_cell]))
+    r = comp.gids.index(int(group_of[r_cell]))
+    hidden = np.zeros(len(comp.v), bool)
+    hidden[[p, r]] = True  # both below 10
+    comp.banded, comp.not_small = hidden.copy(), ~hidden  # as ``suppress`` sets them
+    near = secondary._nearby(comp, p, 64, 2)
+    registrations = comp.S[r].indices
+    # the registrations share no unknown with the persons: only the relation brings them near
+    assert not set(comp.S[p].indices) & set(registrations)
+    assert set(registrations) <= set(near)
+    need_up, need_dn = secondary._needs(2, RULE.threshold, RULE.protection_level)
+    found = secondary._protect(
+        comp, hidden, hidden, p, RULE.threshold, need_up, need_dn, 60.0, cols=near
+    )
+    assert found is not None, "no perturbation near the cell: its MILP goes to the component"
+
+
+def _count_milps(monkeypatch) -> list:
+    solved = []
+    real = secondary.milp
+
+    def counted(*args, **kw):
+        solved.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(secondary, "milp", counted)
+    return solved
+
+
+def test_a_component_protected_before_gets_its_pattern_without_a_milp(monkeypatch):
+    tables = hard_tables(years=(2023,), persons_per_year=300)
+    solved = _count_milps(monkeypatch)
+    done: dict = {}
+    first = protect_edition_details(tables, RULE, done=done)
+    assert solved and done
+    solved.clear()
+    again = protect_edition_details(tables, RULE, done=done)
+    assert solved == []
+    assert (again.suppression.hidden == first.suppression.hidden).all()
+    assert again.suppression.milps == 0
+
+
+def test_tables_turned_to_x_before_start_as_x(monkeypatch):
+    # each <10 of a municipality-year tells "at least 1": the engine turns that table to x
+    # after a whole protection; told so by the protection before, it protects once
+    tables = local_year_tables(hidden_as_x=False)
+    first = protect_edition_details(tables, RULE)
+    assert "local_municipality_year" in first.shown_as_x
+    calls = []
+    real = edition.suppress
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(edition, "suppress", counted)
+    again = protect_edition_details(tables, RULE, shown_as_x=first.shown_as_x)
+    assert len(calls) == 1
+    assert again.shown_as_x == first.shown_as_x
+    assert (again.suppression.hidden == first.suppression.hidden).all()
+    assert any("local_municipality_year" in n and "shown as x" in n for n in again.notes)
+
+
+def test_tables_to_turn_to_x_are_found_before_any_pattern(monkeypatch):
+    # whether a cell can be protected at all does not depend on the pattern: LPs with every
+    # cell hidden find the table to turn to x, and the engine makes one pattern, not two
+    tables = local_year_tables(hidden_as_x=False)
+    calls = []
+    real = edition.suppress
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(edition, "suppress", counted)
+    result = protect_edition_details(tables, RULE)
+    assert "local_municipality_year" in result.shown_as_x
+    assert len(calls) == 1
+    assert result.suppression.unprotectable == 0
