@@ -316,8 +316,9 @@ def unprotectable(
     tell pins it down) is protected by no pattern, whatever ``suppress`` would choose. That
     does not depend on the pattern, so it costs LPs, not MILPs: the rounds that turn tables
     to x before a pattern is worth making (:func:`edition.protect_edition_details`) ask this
-    first. ``suppress`` finds the same cells (its LP relaxation with every cell free to
-    hide), after a MILP for each.
+    first. ``suppress`` finds these cells too (its LP relaxation with every cell free to
+    hide, which bounds how far a cell moves, so it may find a few more), after a MILP for
+    each; the rounds then go on as before.
 
     Parameters
     ----------
