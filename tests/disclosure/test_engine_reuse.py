@@ -67,21 +67,22 @@ def test_a_persons_count_is_protected_near_itself_with_its_registrations():
     assert found is not None, "no perturbation near the cell: its MILP goes to the component"
 
 
-def _count_milps(monkeypatch) -> list:
-    solved = []
-    real = secondary.milp
+def _counted(monkeypatch, module, name: str) -> list:
+    """A list that grows by one at each call of ``module.name``."""
+    calls = []
+    real = getattr(module, name)
 
     def counted(*args, **kw):
-        solved.append(1)
+        calls.append(1)
         return real(*args, **kw)
 
-    monkeypatch.setattr(secondary, "milp", counted)
-    return solved
+    monkeypatch.setattr(module, name, counted)
+    return calls
 
 
 def test_a_component_protected_before_gets_its_pattern_without_a_milp(monkeypatch):
     tables = hard_tables(years=(2023,), persons_per_year=300)
-    solved = _count_milps(monkeypatch)
+    solved = _counted(monkeypatch, secondary, "milp")
     done: dict = {}
     first = protect_edition_details(tables, RULE, done=done)
     assert solved and done
@@ -98,14 +99,7 @@ def test_tables_turned_to_x_before_start_as_x(monkeypatch):
     tables = local_year_tables(hidden_as_x=False)
     first = protect_edition_details(tables, RULE)
     assert "local_municipality_year" in first.shown_as_x
-    calls = []
-    real = edition.suppress
-
-    def counted(*args, **kw):
-        calls.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(edition, "suppress", counted)
+    calls = _counted(monkeypatch, edition, "suppress")
     again = protect_edition_details(tables, RULE, shown_as_x=first.shown_as_x)
     assert len(calls) == 1
     assert again.shown_as_x == first.shown_as_x
@@ -117,14 +111,7 @@ def test_tables_to_turn_to_x_are_found_before_any_pattern(monkeypatch):
     # whether a cell can be protected at all does not depend on the pattern: LPs with every
     # cell hidden find the table to turn to x, and the engine makes one pattern, not two
     tables = local_year_tables(hidden_as_x=False)
-    calls = []
-    real = edition.suppress
-
-    def counted(*args, **kw):
-        calls.append(1)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(edition, "suppress", counted)
+    calls = _counted(monkeypatch, edition, "suppress")
     result = protect_edition_details(tables, RULE)
     assert "local_municipality_year" in result.shown_as_x
     assert len(calls) == 1

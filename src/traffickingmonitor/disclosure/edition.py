@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from traffickingmonitor.analysis.tables import MonitorTable
 from traffickingmonitor.disclosure.model import EditionModel, build_model
@@ -145,21 +144,22 @@ def _suppress(
         for c in model.cells
     ]
     # cells of tables that show small counts as <10 (there an x tells "no small count")
-    banded = [small_symbol(tables[c.table_id]) for c in model.cells]
+    banded = np.asarray([small_symbol(tables[c.table_id]) for c in model.cells], bool)
+    primary = np.asarray(primary, bool)
     weights = {tid: _weight(t) for tid, t in tables.items()}
     try:
         if look_first:
             stuck = unprotectable(
                 model,
-                pd.Series(primary, dtype=bool).to_numpy(),
+                primary,
                 threshold=rule.threshold,
                 protection_level=rule.protection_level,
-                banded=np.asarray(banded, bool),
+                banded=banded,
             )
             if stuck.any():
                 result = SuppressionResult(
                     np.zeros(len(model.cells), bool),
-                    np.asarray(primary, bool),
+                    primary,
                     unprotectable=int(stuck.sum()),
                     stuck=stuck,
                     _rule=(rule.threshold, rule.protection_level),
@@ -167,10 +167,10 @@ def _suppress(
                 return model, masks, result
         result = suppress(
             model,
-            pd.Series(primary, dtype=bool).to_numpy(),
+            primary,
             threshold=rule.threshold,
             protection_level=rule.protection_level,
-            banded=np.asarray(banded, bool),
+            banded=banded,
             weight=np.asarray([weights[c.table_id] for c in model.cells]),
             keep_hidden=np.asarray(
                 [(c.table_id, c.row, c.column) in keep_hidden for c in model.cells], bool

@@ -253,12 +253,7 @@ def suppress(
         np.zeros(len(model.cells), bool),
         _rule=(threshold, protection_level),
     )
-    for var_idx, cell_idx in model.components():
-        comp = _Component(model, var_idx, cell_idx, group_of, groups)
-        gl = np.asarray(comp.gids)
-        prim = g_primary[gl]
-        if not prim.any():
-            continue
+    for comp, gl, prim in _sensitive_components(model, group_of, groups, g_primary):
         comp.banded = g_banded[gl]
         comp.not_small = g_symbol[gl] & ~prim
         comp.weight = g_weight[gl]
@@ -301,6 +296,17 @@ def suppress(
     return result
 
 
+def _sensitive_components(model, group_of, groups, g_primary):
+    """Each component of the model with a sensitive cell: the component, its cell groups and
+    which of them are sensitive."""
+    for var_idx, cell_idx in model.components():
+        comp = _Component(model, var_idx, cell_idx, group_of, groups)
+        gl = np.asarray(comp.gids)
+        prim = g_primary[gl]
+        if prim.any():
+            yield comp, gl, prim
+
+
 def unprotectable(
     model: EditionModel,
     primary: np.ndarray,
@@ -336,12 +342,7 @@ def unprotectable(
     g_symbol = np.zeros(len(groups), bool)
     g_symbol[group_of[np.ones(len(primary), bool) if banded is None else banded]] = True
     out = np.zeros(len(model.cells), bool)
-    for var_idx, cell_idx in model.components():
-        comp = _Component(model, var_idx, cell_idx, group_of, groups)
-        gl = np.asarray(comp.gids)
-        prim = g_primary[gl]
-        if not prim.any():
-            continue
+    for comp, gl, prim in _sensitive_components(model, group_of, groups, g_primary):
         comp.banded = prim & g_symbol[gl]
         comp.not_small = g_symbol[gl] & ~prim
         cells = np.flatnonzero(prim)
