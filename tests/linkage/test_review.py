@@ -31,8 +31,16 @@ def test_export_holds_evidence_and_no_decision(linked_edition, tmp_path):
         con.close()
     pairs = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert len(pairs) == n > 0
-    p = pairs["match_probability"].astype(float)
-    assert p.between(0.3, 0.99).all()
+    # the band is on the probability clustering used, and the model's estimate counts the
+    # same pairs for review
+    shared = pairs["shared_probability"].astype(float)
+    assert ((shared >= 0.3) & (shared < 0.99)).all()
+    assert n == linked_edition.linked.notes["estimate"]["uncertain_pairs"]
+    stored = linked_edition.linked.links
+    in_band = stored["shared_probability"].between(0.3, 0.99, inclusive="left")
+    assert set(pairs["registration_id_l"] + "|" + pairs["registration_id_r"]) == set(
+        stored.loc[in_band, "registration_id_l"] + "|" + stored.loc[in_band, "registration_id_r"]
+    )
     for column in (
         "name_level",
         "name_weight",
@@ -121,3 +129,34 @@ def test_a_bad_review_file_is_refused_whole(store_copy, tmp_path):
             linkage.import_review(con, path)
     finally:
         con.close()
+
+
+def test_a_contested_pair_is_offered_for_review_whatever_its_own_score(store_copy):
+    """The band applies to the probability clustering used: a pair scored 0.999 whose odds
+    were shared out with another person (stored 0.5) is uncertain; one scored 0.5 but kept
+    whole is not, when the band says so."""
+    con = store.connect(store_copy)
+    try:
+        edition_id = con.execute("SELECT max(edition_id) FROM edition_links").fetchone()[0]
+        high = con.execute(
+            "SELECT registration_id_l, registration_id_r FROM edition_links "
+            "WHERE match_probability >= 0.999 LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "UPDATE edition_links SET shared_probability = 0.5 "
+            "WHERE registration_id_l = ? AND registration_id_r = ?",
+            list(high),
+        )
+        pairs = linkage.uncertain_pairs(con, edition_id, band=(0.4, 0.6))
+    finally:
+        con.close()
+    offered = set(zip(pairs["registration_id_l"], pairs["registration_id_r"], strict=True))
+    assert tuple(high) in offered
+    assert pairs["shared_probability"].between(0.4, 0.6, inclusive="left").all()
+
+
+def test_the_models_estimate_counts_pairs_in_the_edition_band():
+    shared = [0.1, 0.3, 0.5, 0.95, 0.99, 1.0]
+    assert linkage.model_estimate(shared, 0.5, 10, 8)["uncertain_pairs"] == 3
+    assert linkage.model_estimate(shared, 0.5, 10, 8, (0.5, 1.0))["uncertain_pairs"] == 3
+    assert linkage.model_estimate(shared, 0.5, 10, 8, (0.05, 0.4))["uncertain_pairs"] == 2

@@ -232,6 +232,7 @@ def _result(
             settings.threshold,
             len(ids),
             int(person_id.nunique()),
+            settings.review_band,
         ),
         "reviews": {
             "matches_applied": found.reviewed_matches,

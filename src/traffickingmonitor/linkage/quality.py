@@ -153,7 +153,13 @@ def threshold_sweep(
     return out
 
 
-def model_estimate(shared: np.ndarray, threshold: float, registrations: int, persons: int) -> dict:
+def model_estimate(
+    shared: np.ndarray,
+    threshold: float,
+    registrations: int,
+    persons: int,
+    review_band: tuple[float, float] = (0.3, 0.99),
+) -> dict:
     """The model's own view of its quality, without any truth.
 
     ``shared`` holds, per scored pair, what clustering applied the threshold to: the
@@ -162,9 +168,11 @@ def model_estimate(shared: np.ndarray, threshold: float, registrations: int, per
     probabilities over the scored pairs; the expected pairwise precision at the threshold is
     the mean probability of the links kept, the expected recall the share of expected
     matches that they hold. Pairs never scored (outside the blocking) are not in it, so the
-    recall is an upper bound.
+    recall is an upper bound. Pairs for review: those in ``review_band`` [low, high), as
+    ``review.uncertain_pairs`` selects them.
     """
     p = np.asarray(shared, dtype=float)
+    low, high = review_band
     kept = p[p >= threshold]
     expected = float(p.sum())
     return {
@@ -175,7 +183,7 @@ def model_estimate(shared: np.ndarray, threshold: float, registrations: int, per
         "expected_matching_pairs": round(expected, 1),
         "expected_precision": round(float(kept.mean()), 4) if len(kept) else None,
         "expected_recall": round(float(kept.sum()) / expected, 4) if expected else None,
-        "uncertain_pairs": int(((p >= 0.3) & (p < 0.99)).sum()),
+        "uncertain_pairs": int(((p >= low) & (p < high)).sum()),
     }
 
 

@@ -21,6 +21,7 @@ from traffickingmonitor import store
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage import model as person_model
 from traffickingmonitor.linkage import store_io
+from traffickingmonitor.linkage.cluster import SHARED_PROBABILITY
 
 DECISIONS = ("match", "no_match")
 # Agreement flags in the export: tokens and attributes, compared without showing them.
@@ -52,9 +53,12 @@ class ReviewImport:
 def uncertain_pairs(
     con: duckdb.DuckDBPyConnection, edition_id: str, band: tuple[float, float] | None = None
 ) -> pd.DataFrame:
-    """The pairs of an edition whose match probability lies in ``band``, with their evidence.
+    """The pairs of an edition whose probability lies in ``band``, with their evidence.
 
-    ``band`` defaults to the edition's ``review_band`` setting: [low, high).
+    The probability is the one clustering applied the threshold to (``shared_probability``:
+    a pair contested between two people is uncertain however high its own score), the
+    same that the model's estimate counts its pairs for review by. ``band`` defaults to the
+    edition's ``review_band`` setting: [low, high).
     """
     model = store_io.load_model(con, edition_id)
     if model is None:
@@ -67,10 +71,17 @@ def uncertain_pairs(
         )
     low, high = band
     links = store_io.load_links(con, edition_id)
-    links = links[(links["match_probability"] >= low) & (links["match_probability"] < high)].copy()
+    shared = links[SHARED_PROBABILITY]
+    links = links[(shared >= low) & (shared < high)].copy()
     levels = model.levels()
     out = links[
-        ["registration_id_l", "registration_id_r", "match_probability", "match_weight"]
+        [
+            "registration_id_l",
+            "registration_id_r",
+            "match_probability",
+            SHARED_PROBABILITY,
+            "match_weight",
+        ]
     ].copy()
     for comp in person_model.COMPARISONS:
         base, tf = links[f"w_{comp}"].to_numpy(), links[f"tf_{comp}"].to_numpy()
@@ -80,6 +91,7 @@ def uncertain_pairs(
         _flags(con, edition_id, links), on=["registration_id_l", "registration_id_r"], how="left"
     )
     out["match_probability"] = out["match_probability"].round(4)
+    out[SHARED_PROBABILITY] = out[SHARED_PROBABILITY].round(4)
     out["match_weight"] = out["match_weight"].round(3)
     out["decision"] = ""
     return out.sort_values(

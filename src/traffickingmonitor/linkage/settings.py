@@ -44,7 +44,8 @@ class LinkageSettings:
         Links with at least this probability are kept with the edition: for review, the
         threshold sweep and incremental linkage.
     review_band : tuple of float
-        Probability band of the pairs exported for clerical review.
+        Band [low, high) of the pairs offered for clerical review (export, review pages)
+        and counted as such in the model's estimate, on the probability clustering used.
     incremental : bool
         Link only new registrations to the persons of the latest edition, with its model,
         when that edition's registrations are all still present.
