@@ -157,6 +157,6 @@ def test_a_contested_pair_is_offered_for_review_whatever_its_own_score(store_cop
 
 def test_the_models_estimate_counts_pairs_in_the_edition_band():
     shared = [0.1, 0.3, 0.5, 0.95, 0.99, 1.0]
-    assert linkage.model_estimate(shared, 0.5, 10, 8)["uncertain_pairs"] == 3
+    assert linkage.model_estimate(shared, 0.5, 10, 8, (0.3, 0.99))["uncertain_pairs"] == 3
     assert linkage.model_estimate(shared, 0.5, 10, 8, (0.5, 1.0))["uncertain_pairs"] == 3
     assert linkage.model_estimate(shared, 0.5, 10, 8, (0.05, 0.4))["uncertain_pairs"] == 2

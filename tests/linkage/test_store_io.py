@@ -122,3 +122,23 @@ def test_an_older_store_gets_the_probability_once(store_copy, linked_edition, ca
     finally:
         con.close()
     np.testing.assert_allclose(filled["shared_probability"], expected, rtol=0, atol=1e-12)
+
+
+def test_a_link_stored_without_its_probability_has_it_computed(store_copy, linked_edition):
+    """Read-only, one missing value is enough to compute them all as clustering did."""
+    edition_id = linked_edition.edition_id
+    con = store.connect(store_copy)
+    try:
+        expected = _stored(con, edition_id)["shared_probability"].to_numpy()
+        con.execute(
+            "UPDATE edition_links SET shared_probability = NULL "
+            "WHERE rowid = (SELECT min(rowid) FROM edition_links)"
+        )
+    finally:
+        con.close()
+    con = store.connect(store_copy, read_only=True)
+    try:
+        computed = store_io.shared_link_probabilities(con, edition_id)
+    finally:
+        con.close()
+    np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-12)

@@ -158,7 +158,7 @@ def model_estimate(
     threshold: float,
     registrations: int,
     persons: int,
-    review_band: tuple[float, float] = (0.3, 0.99),
+    review_band: tuple[float, float],
 ) -> dict:
     """The model's own view of its quality, without any truth.
 

@@ -143,23 +143,18 @@ def shared_link_probabilities(con: duckdb.DuckDBPyConnection, edition_id: str) -
     (opened read-only, so not upgraded by ``store.connect``) has them computed here, as
     clustering computed them, and says so once.
     """
-    stored = (
-        _has_shared_column(con)
-        and not con.execute(
-            "SELECT count(*) FROM edition_links WHERE edition_id = ? AND shared_probability IS NULL",
-            [edition_id],
-        ).fetchone()[0]
-    )
-    if stored:
-        return (
+    if _has_shared_column(con):
+        stored = (
             con.execute(
                 "SELECT shared_probability FROM edition_links WHERE edition_id = ? "
                 "ORDER BY registration_id_l, registration_id_r",
                 [edition_id],
             )
-            .fetchnumpy()["shared_probability"]
-            .astype(float)
+            .df()["shared_probability"]
+            .to_numpy(dtype=float)  # a link stored before the column reads as NaN
         )
+        if not np.isnan(stored).any():
+            return stored
     started = time.perf_counter()
     _, shared = _cluster_again(con, edition_id)
     say_once(
