@@ -38,6 +38,16 @@ def test_approach_covers_every_municipality_every_year(assessments):
     assert national["yes"].iloc[-1] > national["yes"].iloc[0]
 
 
+def test_approach_rows_are_in_code_order_whatever_the_hash_seed(assessments):
+    """The same assessments give the same files: the municipalities in code order, not in
+    the order of a set of strings (which changes with every process's hash seed)."""
+    status = ma.municipality_status(assessments)
+    for _, rows in status.groupby("year"):
+        assert list(rows["municipality"]) == sorted(codes.municipality_codes())
+    changed = ma.changes(status)
+    assert list(changed["municipality"]) == sorted(codes.municipality_codes())
+
+
 def test_score_and_basic_level_follow_the_stated_rules():
     rows = []
     answers = {

@@ -41,7 +41,7 @@ def municipality_status(assessments: pd.DataFrame) -> pd.DataFrame:
         index=["year", "municipality"], columns="criterion", values="value", aggfunc="first"
     )
     index = pd.MultiIndex.from_product(
-        [years, list(codes.municipality_codes())], names=["year", "municipality"]
+        [years, sorted(codes.municipality_codes())], names=["year", "municipality"]
     )
     wide = wide.reindex(index=index, columns=crit).fillna(codes.UNKNOWN)
     points = wide.apply(lambda col: col.map(POINTS))
