@@ -160,3 +160,45 @@ def test_a_model_rebuilt_for_another_dialect_keeps_its_exploding_blocking_rule(t
     trained = exploded(trained_model.splink)
     assert trained == [["family_variant_tokens"]]
     assert exploded(trained_model.settings_for("spark")) == trained
+
+
+def test_a_signature_passes_every_pair_of_sets_that_share_a_token():
+    """The name levels ask DuckDB for a set intersection only where the sets' signatures
+    share a bit (``prepare.SIGNED_ARRAYS``): every pair is classed as by the intersection
+    alone, and most pairs of unrelated sets are passed by the signatures."""
+    import duckdb
+    import numpy as np
+
+    from traffickingmonitor.linkage import model, prepare
+
+    rng = np.random.default_rng(5)
+    pool = rng.integers(-(2**63), 2**63 - 1, size=400, dtype=np.int64)
+    sets = [None, []] + [
+        sorted(set(rng.choice(pool, size=rng.integers(1, 12)).tolist())) for _ in range(300)
+    ]
+    frame = pd.DataFrame({"uid": range(len(sets))})
+    for col in prepare.SIGNED_ARRAYS:
+        frame[col] = pd.Series(sets, dtype=object).sample(frac=1, random_state=len(col)).tolist()
+        for name, words in zip(
+            prepare.signature_columns(col), prepare.signatures(frame[col]).T, strict=True
+        ):
+            frame[name] = words
+    con = duckdb.connect()
+    con.register("f", frame)
+    a, b = prepare.SIGNED_ARRAYS
+    columns = ", ".join(
+        f'l."{c}" AS "{c}_l", r."{c}" AS "{c}_r"' for c in frame.columns if c != "uid"
+    )
+    pairs = f"SELECT {columns} FROM f AS l, f AS r"
+    for left, right in [(a, a), (a, b), (b, a)]:
+        fast = model._overlap(left, right, "duckdb")
+        plain = f'list_has_any("{left}_l", "{right}_r")'
+        assert "&" in fast
+        n, shared, differ, passed = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {plain}), "
+            f"count(*) FILTER (WHERE coalesce({fast}, false) <> coalesce({plain}, false)), "
+            f"count(*) FILTER (WHERE NOT coalesce({fast.split(' AND list_has_any')[0]}), false)) "
+            f"FROM ({pairs})"
+        ).fetchone()
+        assert shared > 1000 and differ == 0
+        assert passed > 0.5 * (n - shared)

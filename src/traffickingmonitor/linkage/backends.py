@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from traffickingmonitor.errors import UserError
-from traffickingmonitor.linkage.prepare import ARRAY_COLUMNS, SPLINK_COLUMNS
+from traffickingmonitor.linkage.prepare import ARRAY_COLUMNS, SIGNATURE_COLUMNS, SPLINK_COLUMNS
 
 _TABLE_NUMBERS = itertools.count()
 
@@ -136,7 +136,7 @@ def _to_spark(spark, frame: pd.DataFrame):
     def kind(col: str, values: pd.Series):
         if col in ARRAY_COLUMNS:
             return ArrayType(StringType())
-        if col in ("uid", "birth_year", "nameless_birth_year"):
+        if col in ("uid", "birth_year", "nameless_birth_year", *SIGNATURE_COLUMNS):
             return LongType()
         if col == "birth_md_common":
             return BooleanType()

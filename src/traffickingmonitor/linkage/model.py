@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from traffickingmonitor.linkage import prepare
+
 # Comparison output names, in model order; also the order of the stored link weights.
 COMPARISONS: tuple[str, ...] = (
     "nid",
@@ -197,10 +199,21 @@ _CITIZEN = "('nl_citizen', 'eu_citizen')"
 
 
 def _overlap(left: str, right: str, dialect: str) -> str:
-    """SQL: the arrays ``left`` (of l) and ``right`` (of r) share an element."""
+    """SQL: the arrays ``left`` (of l) and ``right`` (of r) share an element; for signed arrays
+    (``prepare.SIGNED_ARRAYS``) asked only of pairs whose signatures share a bit."""
     if dialect == "spark":
-        return f"arrays_overlap(`{left}_l`, `{right}_r`)"
-    return f'list_has_any("{left}_l", "{right}_r")'
+        sets = f"arrays_overlap(`{left}_l`, `{right}_r`)"
+    else:
+        sets = f'list_has_any("{left}_l", "{right}_r")'
+    if left not in prepare.SIGNED_ARRAYS or right not in prepare.SIGNED_ARRAYS:
+        return sets
+    words = " OR ".join(
+        f"({_q(a, 'l', dialect)} & {_q(b, 'r', dialect)}) <> 0"
+        for a, b in zip(
+            prepare.signature_columns(left), prepare.signature_columns(right), strict=True
+        )
+    )
+    return f"(({words}) AND {sets})"
 
 
 def _subset(column: str, dialect: str, min_size: int = 2) -> str:

@@ -41,6 +41,21 @@ NAMELESS_COLUMNS: tuple[str, ...] = (
     "nameless_birth_year",
     "yearless_given_token",
 )
+# The token sets the model tests for overlap most often (``model._overlap``: names within a
+# typo), each with a signature of SIGNATURE_WORDS 64-bit words that sets one bit per token.
+# Two sets that share a token share a bit, so a pair whose signatures share none is passed
+# by one AND of integers instead of a set intersection (about four in five random pairs;
+# the u estimate's million random pairs take half the time). The outcome is the same.
+SIGNED_ARRAYS: tuple[str, ...] = ("family_variant_tokens", "given_variant_tokens")
+SIGNATURE_WORDS = 4
+
+
+def signature_columns(array: str) -> tuple[str, ...]:
+    """The columns holding the signature of the token set ``array``."""
+    return tuple(f"{array}_sig{k}" for k in range(SIGNATURE_WORDS))
+
+
+SIGNATURE_COLUMNS: tuple[str, ...] = tuple(c for a in SIGNED_ARRAYS for c in signature_columns(a))
 SPLINK_COLUMNS: tuple[str, ...] = (
     "uid",
     *TOKEN_COLUMNS,
@@ -49,6 +64,7 @@ SPLINK_COLUMNS: tuple[str, ...] = (
     "birth_md_common",
     *ATTRIBUTE_COLUMNS,
     *NAMELESS_COLUMNS,
+    *SIGNATURE_COLUMNS,
 )
 REQUIRED_COLUMNS: tuple[str, ...] = (
     *TOKEN_COLUMNS,
@@ -114,7 +130,28 @@ def splink_frame(
     out["nameless_birth_date_token"] = out["birth_date_token"].where(nameless, None)
     out["nameless_birth_year"] = out["birth_year"].where(nameless, None)
     out["yearless_given_token"] = out["given_token"].where(out["birth_year"].isna(), None)
+    for col in SIGNED_ARRAYS:
+        words = signatures(out[col])
+        for k, name in enumerate(signature_columns(col)):
+            out[name] = words[:, k]
     return out
+
+
+def signatures(sets: pd.Series | list) -> np.ndarray:
+    """``(len(sets), SIGNATURE_WORDS)`` int64: bit ``t mod 64`` of word ``(t mod 256) // 64``
+    set for every token ``t`` of a set (all zero for a missing set)."""
+    sizes = np.array([0 if s is None else len(s) for s in sets], dtype=np.int64)
+    out = np.zeros((len(sizes), SIGNATURE_WORDS), dtype=np.uint64)
+    if sizes.sum():
+        tokens = np.concatenate([np.asarray(s, dtype=np.int64) for s in sets if s is not None])
+        bit = (tokens & (64 * SIGNATURE_WORDS - 1)).astype(np.uint64)
+        rows = np.repeat(np.arange(len(sizes)), sizes)
+        np.bitwise_or.at(
+            out,
+            (rows, (bit >> np.uint64(6)).astype(np.int64)),
+            np.uint64(1) << (bit & np.uint64(63)),
+        )
+    return out.view(np.int64)
 
 
 def _nullable_strings(values: pd.Series) -> pd.Series:
