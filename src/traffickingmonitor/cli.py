@@ -355,8 +355,10 @@ def demo_command(
     from traffickingmonitor import pipeline
     from traffickingmonitor.intake import api as intake
     from traffickingmonitor.publish import api as publish
+    from traffickingmonitor.publish.report import load_pdf_engine
     from traffickingmonitor.publish.web.cli import approve_demo_edition
     from traffickingmonitor.synthetic.api import write_synthetic_edition
+    from traffickingmonitor.warm_up import warm_up
 
     if lang not in ("nl", "en"):
         raise UserError(f"--lang must be nl or en, not {lang!r}")
@@ -378,14 +380,42 @@ def demo_command(
             done_so_far[name] = done
 
         write_synthetic_edition(data_dir, seed=seed, scale=scale, progress=synth_progress)
+        reports: list[publish.WrittenReport] = []
+
+        def report(first: pipeline.FirstChapters) -> None:
+            # while the run builds the other language: the report reads what it stored
+            reports.append(
+                publish.write_report_from(
+                    first.edition,
+                    first.rule,
+                    first.protected,
+                    first.chapters,
+                    report_dir,
+                    lang=lang,
+                    step=step,
+                )
+            )
+
+        warm_up(load_pdf_engine)
         summary = pipeline.run(
-            data_dir, db, key, config={"demo": True, "seed": seed, "scale": scale}, step=step
+            data_dir,
+            db,
+            key,
+            config={"demo": True, "seed": seed, "scale": scale},
+            step=step,
+            first_lang=lang,
+            then=report,
         )
         # Synthetic data, nobody to review them: the demo approves its edition itself, so
         # the report has no draft mark and the dashboard shows it to the public.
         approve_demo_edition(db, summary.edition_id)
-        written = publish.write_report(
-            db, report_dir, lang=lang, edition_id=summary.edition_id, step=step
+        # without a stored protection the run had no report to write: `report` as usual
+        written = (
+            reports[0]
+            if reports
+            else publish.write_report(
+                db, report_dir, lang=lang, edition_id=summary.edition_id, step=step
+            )
         )
     _print_run(summary)
     typer.echo(f"report: {written.html.resolve()}")

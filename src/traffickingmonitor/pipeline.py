@@ -6,7 +6,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,18 @@ class RunSummary:
     notes: dict = field(default_factory=dict)
     # Set when nothing was recorded: the edition would equal this one (also edition_id)
     identical_to: str | None = None
+
+
+@dataclass(frozen=True)
+class FirstChapters:
+    """What ``run`` hands its ``then`` as soon as the edition is protected and the chapters of
+    the first language are stored: enough to write the report of that language."""
+
+    edition: editions.Edition
+    rule: object  # the edition's disclosure rule
+    protected: dict
+    lang: str
+    chapters: list[dict]
 
 
 def import_files(
@@ -74,11 +86,16 @@ def run(
     config: dict | None = None,
     step: StepFn = no_progress,
     skip_unknown: bool = False,
+    first_lang: str | None = None,
+    then: Callable[[FirstChapters], None] | None = None,
 ) -> RunSummary:
     """Import the folder's files and record an edition, unless it would equal the latest.
 
     A file with a name that is no data standard kind stops the run (exit 2, nothing loaded)
-    unless ``skip_unknown``.
+    unless ``skip_unknown``. ``then`` is called once the chapters of ``first_lang`` (default:
+    the first of ``LANGS``) are stored, while the other languages are built beside it (the
+    demo writes its report there); an error in it is raised when they are stored. It is not
+    called when the edition has no stored protection (its channels then refuse or compute it).
     """
     from traffickingmonitor.config import check_config
 
@@ -108,7 +125,9 @@ def run(
             protection, protected = _store_protection(con, summary, step)
             summary.notes = {**summary.notes, "protection": protection}
             if protected is not None:
-                summary.notes["chapters"] = _store_chapters(con, summary, *protected, step, workers)
+                summary.notes["chapters"] = _store_chapters(
+                    con, summary, *protected, step, workers, first_lang=first_lang, then=then
+                )
     finally:
         con.close()
     summary.imported = results
@@ -181,25 +200,38 @@ def _store_chapters(
     protected,
     step: StepFn,
     workers: Executor | None = None,
+    *,
+    first_lang: str | None = None,
+    then: Callable[[FirstChapters], None] | None = None,
 ) -> dict:
     """Build the edition's chapters in every language once and keep them in the store
     (``publish.stored_chapters``): ``report`` and ``serve`` read them. The languages not
-    stored yet are built at the same time, in ``workers`` (``publish.chapter_workers``). A
-    failure loses nothing but the stored chapters (the channels then build them)."""
-    from traffickingmonitor.publish.chapter_workers import build_languages
+    stored yet are built at the same time, with ``workers`` (``publish.chapter_workers``),
+    ``first_lang`` first; ``then`` gets it while the others are built. A failure loses nothing
+    but the stored chapters (the channels then build them); one of ``then`` is raised after."""
+    from traffickingmonitor.publish.chapter_workers import iter_languages
     from traffickingmonitor.publish.stored_chapters import LANGS, edition_chapters, is_stored
 
-    advance = step("Building the chapters (text, tables, charts)", len(LANGS))
+    first_lang = first_lang or LANGS[0]
+    langs = [first_lang, *(lang for lang in LANGS if lang != first_lang)]
+    advance = step("Building the chapters (text, tables, charts)", len(langs))
     t0 = time.perf_counter()
+    failed_then: Exception | None = None
     try:
-        missing = [lang for lang in LANGS if not is_stored(con, edition, rule, lang)]
-        built = build_languages(con, edition, rule, missing, protected, workers)
-        for lang in LANGS:
+        missing = [lang for lang in langs if not is_stored(con, edition, rule, lang)]
+        built = iter_languages(con, edition, rule, missing, protected, workers)
+        for lang in langs:
+            made = next(built)[1] if lang in missing else None
             # stores what was built; reads (and checks) what was stored before
-            edition_chapters(
-                con, edition, rule, lang, protected, read_only=False, built=built.get(lang)
+            chapters = edition_chapters(
+                con, edition, rule, lang, protected, read_only=False, built=made
             )
             advance(1)
+            if lang == first_lang and then is not None:
+                try:
+                    then(FirstChapters(edition, rule, protected, lang, chapters))
+                except Exception as exc:  # raised once the other languages are stored
+                    failed_then = exc
     except Exception as exc:  # the edition is recorded: never lose it over its chapters
         logging.getLogger(__name__).warning(
             "the chapters of edition %s were not stored (%s): report and serve build them",
@@ -209,6 +241,8 @@ def _store_chapters(
         note = {"stored": False, "error": str(exc)}
     else:
         note = {"stored": True}
+    if failed_then is not None:
+        raise failed_then
     return {**note, "seconds": round(time.perf_counter() - t0, 2)}
 
 

@@ -87,6 +87,30 @@ def test_demo_edition_is_listed_with_input_hashes(demo):
     assert edition in result.stdout
 
 
+def test_the_report_written_during_the_run_equals_the_one_report_writes(demo, tmp_path):
+    """The demo writes its report while the run builds the other language's chapters, from
+    what the run has just stored; ``report`` on the finished store writes the same HTML and
+    the same tables, and both languages' chapters are stored."""
+    import duckdb
+
+    out, _ = demo
+    result = run_cli(
+        "report", "--db", out / "monitor.duckdb", "--out", tmp_path, "--no-pdf", timeout=None
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "report.html").read_bytes() == (out / "report" / "report.html").read_bytes()
+    for name in sorted(p.name for p in (out / "report" / "tables").glob("*.csv")):
+        assert (tmp_path / "tables" / name).read_bytes() == (
+            out / "report" / "tables" / name
+        ).read_bytes(), name
+    con = duckdb.connect(str(out / "monitor.duckdb"), read_only=True)
+    try:
+        langs = con.execute("SELECT lang FROM edition_chapter_blocks ORDER BY lang").fetchall()
+    finally:
+        con.close()
+    assert langs == [("en",), ("nl",)]
+
+
 def test_demo_approves_its_synthetic_edition_and_says_so(demo):
     """The demo ends with a public dashboard: it approves its own edition (audited, with the
     reason); every page of its report says the data are synthetic, none says draft."""

@@ -179,9 +179,10 @@ def test_a_payload_of_another_format_or_with_an_unknown_entry_is_refused():
 
 
 def test_the_languages_built_at_the_same_time_equal_those_built_one_by_one(edition_db, monkeypatch):
-    """``run`` builds the first language in its process and the others in a worker process
-    (``chapter_workers``): the chapters are those :func:`stored_chapters.build` makes, in
-    every language, and only the first was built here."""
+    """``run`` builds half of the first language's chapters in its process and the other
+    half, then the other languages, in a worker process (``chapter_workers``): the chapters
+    are those :func:`stored_chapters.build` makes, in every language (the method chapter,
+    which lists every chapter's tables, too), and here only half of the first was built."""
     from traffickingmonitor.publish import chapter_workers
 
     edition, rule, protected = _edition(edition_db)
@@ -192,19 +193,47 @@ def test_the_languages_built_at_the_same_time_equal_those_built_one_by_one(editi
     here = []
     build_from = stored_chapters.build_from
 
-    def build_here(edition, rule, lang, *args):
-        here.append(lang)
-        return build_from(edition, rule, lang, *args)
+    def build_here(edition, rule, lang, *args, only=None, given=None):
+        here.append((lang, only, None if given is None else frozenset(given)))
+        return build_from(edition, rule, lang, *args, only=only, given=given)
 
     monkeypatch.setattr(stored_chapters, "build_from", build_here)
     monkeypatch.setattr(chapter_workers, "_cores", lambda: 2)  # a worker even on one core
+    mine, theirs = chapter_workers.halves()
+    assert mine and theirs and not set(mine) & set(theirs)
     with chapter_workers.language_workers(len(stored_chapters.LANGS) - 1) as pool:
         assert pool is not None
         built = chapter_workers.build_languages(
             edition_db, edition, rule, stored_chapters.LANGS, protected, pool
         )
-    assert here == [stored_chapters.LANGS[0]]
+    first = stored_chapters.LANGS[0]
+    assert here == [(first, mine, None), (first, None, frozenset({*mine, *theirs}))]
     assert {lang: chapters for lang, (chapters, _) in built.items()} == expected
+    assert "method" in {c["id"] for c in expected[first]}
+
+
+def test_then_gets_the_first_language_and_its_failure_waits_for_the_others(tmp_path):
+    """``run(then=...)`` (the demo's report) gets the chapters of ``first_lang`` as they are
+    stored; an error in it is raised once every language is stored, the edition kept."""
+    from traffickingmonitor.errors import UserError
+
+    db = tmp_path / "monitor.duckdb"
+    got = []
+
+    def then(first):
+        got.append(first)
+        raise UserError("cannot write to the report folder")
+
+    with pytest.raises(UserError, match="report folder"):
+        pipeline.run(make_input_dir(tmp_path), db, Key(KEY.encode()), first_lang="en", then=then)
+    assert [row[2] for row in _rows(db)] == ["en", "nl"]
+    (first,) = got
+    edition, rule, protected = _edition(db)
+    assert (first.lang, first.edition.edition_id, first.rule) == ("en", edition.edition_id, rule)
+    assert first.protected.keys() == protected.keys()
+    assert first.chapters == stored_chapters.edition_chapters(
+        db, edition, rule, "en", protected, read_only=True
+    )
 
 
 def test_a_language_whose_worker_fails_is_built_here(edition_db, caplog):

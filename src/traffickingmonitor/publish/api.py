@@ -5,7 +5,15 @@ from traffickingmonitor.publish.report import (
     render_html,
     write_pdf,
     write_report,
+    write_report_from,
     write_tables,
 )
 
-__all__ = ["WrittenReport", "render_html", "write_pdf", "write_report", "write_tables"]
+__all__ = [
+    "WrittenReport",
+    "render_html",
+    "write_pdf",
+    "write_report",
+    "write_report_from",
+    "write_tables",
+]

@@ -1,9 +1,12 @@
 """The chapters of several languages built at the same time, in worker processes.
 
-The chapters of one language do not depend on those of another, and building them is
-seconds of CPU per language in one Python thread (text, tables, and charts drawn by
-vl-convert): ``run`` builds the first language in its own process and the others in
-worker processes meanwhile (:func:`build_languages`), on the cores the run leaves idle.
+The chapters of one language do not depend on those of another, nor (but for the method
+chapter) on each other, and building them is seconds of CPU per language in one Python
+thread (text, tables, and charts drawn by vl-convert). ``run`` builds half of the first
+language's chapters in its own process and the other half in a worker meanwhile, and then
+the other languages in the worker (:func:`iter_languages`), on the cores the run leaves
+idle: the first language is ready in about half the time, and what ``run`` does with it
+(the demo's report) goes on beside the others.
 
 The workers are started by ``spawn``, never forked: the process that starts them holds the
 store open (DuckDB) and has threads of its own. They start early (:func:`language_workers`),
@@ -11,7 +14,7 @@ when ``run`` knows it makes a new edition, and load the chapters' code and vl-co
 JavaScript engine while the linkage and analyses run, so that building starts at once. A
 worker cannot open the store ``run`` holds: it is given what the chapters read from it
 (:func:`stored_chapters.store_inputs`). A worker that fails costs nothing but time: its
-language is then built in the run's own process.
+part is then built in the run's own process.
 
 ``disclosure-check`` builds its chapters in its own process, with every number recorded
 (``format.recording``): it does not use these workers.
@@ -25,12 +28,13 @@ import multiprocessing as mp
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 import duckdb
 
 from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable
+from traffickingmonitor.warm_up import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,8 @@ def language_workers(n: int) -> Iterator[Executor | None]:
         except (OSError, RuntimeError, ValueError) as exc:  # no processes, no semaphores
             log.warning("no worker processes for the chapters (%s): built one by one", exc)
             pool = None
+        else:  # this process builds half of the first language
+            warm_up(_load)
     try:
         yield pool
     finally:
@@ -78,7 +84,8 @@ def language_workers(n: int) -> Iterator[Executor | None]:
 
 def _load() -> None:
     """Import what building chapters imports and start vl-convert's engine (half a second
-    at the first chart), while the run has other work: the first chapter starts at once."""
+    at the first chart), while the run has other work: the first chapter starts at once (in
+    a worker, and in ``run``'s process, :mod:`warm_up`)."""
     import vl_convert as vlc
 
     import traffickingmonitor.publish.chapters  # noqa: F401
@@ -88,13 +95,88 @@ def _load() -> None:
     )
 
 
-def _build(args: tuple) -> tuple[list[dict], float]:
-    """A worker's task: the chapters of one language and the seconds they took."""
+def _build(args: tuple, **part) -> tuple[list[dict], float]:
+    """A worker's task: the chapters of one language (``part``: ``only`` some of them, or
+    with some ``given``, as ``build_chapters`` takes them) and the seconds they took."""
     from traffickingmonitor.publish.stored_chapters import build_from
 
     t0 = time.perf_counter()
-    chapters = build_from(*args)
+    chapters = build_from(*args, **part)
     return chapters, time.perf_counter() - t0
+
+
+def _submit(pool: Executor | None, lang: str, args: tuple, **part) -> Future | None:
+    if pool is None:
+        return None
+    try:
+        return pool.submit(_build, args, **part)
+    except RuntimeError as exc:  # the pool is broken or shut down
+        log.warning("the chapters (%s) are built here: %s", lang, exc)
+        return None
+
+
+def _result(future: Future | None, lang: str, args: tuple, **part) -> tuple[list[dict], float]:
+    """What the worker built, or (no worker, or one that failed) the same built here."""
+    if future is not None:
+        try:
+            return future.result()
+        except Exception as exc:  # a worker that died, or failed to pickle: build here
+            log.warning(
+                "the chapters (%s) could not be built in a worker process (%s): built here",
+                lang,
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            )
+    return _build(args, **part)
+
+
+def halves() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The chapters of the first language this process builds and those a worker builds
+    meanwhile: every other one in report order (their costs are alike on average). The
+    chapters that read those before them (``READS_BUILT``) are built last, here."""
+    from traffickingmonitor.publish.chapters import CHAPTERS, READS_BUILT
+
+    ids = tuple(c.id for c in CHAPTERS if c.id not in READS_BUILT)
+    return ids[0::2], ids[1::2]
+
+
+def iter_languages(
+    db: Path | duckdb.DuckDBPyConnection,
+    edition,
+    rule: PrimaryRule,
+    langs: list[str] | tuple[str, ...],
+    protected: dict[str, ProtectedTable],
+    pool: Executor | None,
+) -> Iterator[tuple[str, tuple[list[dict], float]]]:
+    """The chapters of each of ``langs`` in turn, with the seconds they took, as
+    :func:`stored_chapters.build` builds them.
+
+    With ``pool``, the first language is built in two halves at the same time (here and in
+    a worker, :func:`halves`) and the others in the worker after its half: the first
+    comes as soon as it can, and what the caller does with it (``run`` typesets the demo's
+    report) goes on beside the other languages. None: one after the other, here.
+    """
+    from traffickingmonitor.publish.stored_chapters import store_inputs
+
+    if not langs:
+        return
+    inputs = store_inputs(db, edition)
+    args = {lang: (edition, rule, lang, protected, *inputs) for lang in langs}
+    first, *others = langs
+    t0 = time.perf_counter()
+    here, there = halves()
+    part = _submit(pool, first, args[first], only=there)
+    futures = {lang: _submit(pool, lang, args[lang]) for lang in others}
+    if part is None:
+        yield first, _build(args[first])
+    else:
+        mine, _ = _build(args[first], only=here)
+        theirs, _ = _result(part, first, args[first], only=there)
+        given = dict.fromkeys([*here, *there])  # None: nothing to show
+        given |= {c["id"]: c["content"] for c in [*mine, *theirs]}
+        chapters, _ = _build(args[first], given=given)
+        yield first, (chapters, time.perf_counter() - t0)
+    for lang in others:
+        yield lang, _result(futures[lang], lang, args[lang])
 
 
 def build_languages(
@@ -105,35 +187,5 @@ def build_languages(
     protected: dict[str, ProtectedTable],
     pool: Executor | None,
 ) -> dict[str, tuple[list[dict], float]]:
-    """The chapters of each of ``langs`` and the seconds they took, as
-    :func:`stored_chapters.build` builds them: the first language here, the others in
-    ``pool`` at the same time (None: one after the other, here)."""
-    from traffickingmonitor.publish.stored_chapters import store_inputs
-
-    if not langs:
-        return {}
-    inputs = store_inputs(db, edition)
-    futures = {}
-    if pool is not None:
-        for lang in langs[1:]:
-            try:
-                futures[lang] = pool.submit(_build, (edition, rule, lang, protected, *inputs))
-            except RuntimeError as exc:  # the pool is broken or shut down
-                log.warning("the chapters (%s) are built here: %s", lang, exc)
-                break
-    built = {
-        lang: _build((edition, rule, lang, protected, *inputs))
-        for lang in langs
-        if lang not in futures
-    }
-    for lang, future in futures.items():
-        try:
-            built[lang] = future.result()
-        except Exception as exc:  # a worker that died, or failed to pickle: build here
-            log.warning(
-                "the chapters (%s) could not be built in a worker process (%s): built here",
-                lang,
-                str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-            )
-            built[lang] = _build((edition, rule, lang, protected, *inputs))
-    return {lang: built[lang] for lang in langs}
+    """The chapters of each of ``langs`` and the seconds they took (:func:`iter_languages`)."""
+    return dict(iter_languages(db, edition, rule, langs, protected, pool))

@@ -84,15 +84,46 @@ def write_report(
     ``draft``: the edition is not approved (``editions approve``): every page, and the
     metadata of the tables, say "concept / draft". ``foreword``: the analyst's Markdown file.
     """
+    edition, rule, protected = protected_edition(db, edition_id, threshold, disclosure)
+    chapters = edition_chapters(db, edition, rule, lang, protected, read_only=False)
+    return write_report_from(
+        edition,
+        rule,
+        protected,
+        chapters,
+        out,
+        lang=lang,
+        pdf=pdf,
+        step=step,
+        draft=draft,
+        foreword=foreword,
+    )
+
+
+def write_report_from(
+    edition,
+    rule: PrimaryRule,
+    protected: dict[str, ProtectedTable],
+    chapters: list[dict],
+    out: Path,
+    *,
+    lang: str = "nl",
+    pdf: bool = True,
+    step: Callable | None = None,
+    draft: bool = False,
+    foreword: Path | None = None,
+) -> WrittenReport:
+    """:func:`write_report` of an edition already read: its protected tables and its
+    chapters in ``lang`` as the store holds them (``run`` hands them to the demo's report
+    while it builds the other languages)."""
     step = step or no_progress
     foreword_text = read_foreword(foreword) if foreword is not None else None
-    edition, rule, protected = protected_edition(db, edition_id, threshold, disclosure)
     make_folder(out)
     advance = step("Writing tables (CSV)", 1)
     tables_dir = write_tables(protected, edition, out / "tables", lang, draft=draft)
     eurostat.write_annex(protected, tables_dir / "eurostat", lang)
     advance(1)
-    advance = step("Drawing charts and writing HTML", 1)
+    advance = step("Writing HTML", 1)
     html = render_html(
         protected,
         edition,
@@ -100,7 +131,7 @@ def write_report(
         lang,
         draft=draft,
         foreword=foreword_text,
-        chapters=edition_chapters(db, edition, rule, lang, protected, read_only=False),
+        chapters=chapters,
     )
     html_path = out / "report.html"
     _atomic_write(html_path, html.encode("utf-8"))
@@ -339,6 +370,11 @@ class _NoAltOfCharts(logging.Filter):
             and isinstance(record.args, tuple)
             and str(record.args[0] if record.args else "").startswith(_SVG_IMAGE)
         )
+
+
+def load_pdf_engine() -> None:
+    """Import WeasyPrint (about a second): ``demo`` does it while the run links (``warm_up``)."""
+    import weasyprint  # noqa: F401
 
 
 def write_pdf(html: str, path: Path, edition, lang: str) -> None:

@@ -24,6 +24,7 @@ import json
 import logging
 import time
 import zlib
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -194,9 +195,13 @@ def build_from(
     protected: dict[str, ProtectedTable],
     quality,
     editions_before: tuple[str, ...] | None,
+    *,
+    only: Collection[str] | None = None,
+    given: Mapping[str, ChapterContent | None] | None = None,
 ) -> list[dict]:
     """:func:`build` on what it read from the store (:func:`store_inputs`): a worker
-    process that cannot open the store (``run`` holds it) builds with this."""
+    process that cannot open the store (``run`` holds it) builds with this. ``only`` and
+    ``given``: as ``build_chapters`` takes them."""
     from traffickingmonitor.publish.chapters import build_chapters
     from traffickingmonitor.publish.labels import TEXT
 
@@ -213,7 +218,7 @@ def build_from(
         quality=quality,
         editions_before=editions_before,
     )
-    return build_chapters(ctx)
+    return build_chapters(ctx, only=only, given=given)
 
 
 def edition_chapters(

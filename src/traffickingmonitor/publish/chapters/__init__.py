@@ -1,5 +1,7 @@
 """The chapters of the report, in order. A chapter with nothing to show is left out."""
 
+from collections.abc import Collection, Mapping
+
 from traffickingmonitor.publish.chapters import (
     care_reach,
     crime_overlap,
@@ -43,17 +45,35 @@ CHAPTERS: list[Chapter] = [
     method.CHAPTER,
     eurostat_annex.CHAPTER,
 ]
+#: the chapters that read the ones before them (``ctx.built``: the method chapter lists
+#: every chapter's tables under its title)
+READS_BUILT = frozenset({method.CHAPTER.id})
 
 
-def build_chapters(ctx: ChapterContext) -> list[dict]:
+def build_chapters(
+    ctx: ChapterContext,
+    *,
+    only: Collection[str] | None = None,
+    given: Mapping[str, ChapterContent | None] | None = None,
+) -> list[dict]:
     """``[{"id", "content"}]`` of every chapter with something to show, in report order; each
-    chapter sees the ones built before it (``ctx.built``)."""
+    chapter sees the ones built before it (``ctx.built``).
+
+    ``only``: just these chapters (none of them may read ``ctx.built``: see :data:`READS_BUILT`);
+    ``given``: chapters built elsewhere (None: nothing to show), taken instead of building them
+    (``chapter_workers`` builds a language's chapters in two processes this way).
+    """
     from traffickingmonitor.publish.charts import chart_language
 
+    if only is not None and READS_BUILT & set(only):
+        raise ValueError(f"{sorted(READS_BUILT & set(only))} read the chapters before them")
+    given = given or {}
     out = []
     with chart_language(ctx.lang):
         for chapter in CHAPTERS:
-            content = chapter.build(ctx)
+            if only is not None and chapter.id not in only:
+                continue
+            content = given[chapter.id] if chapter.id in given else chapter.build(ctx)
             if content is not None:
                 content.base = content.base or base_line(chapter.id, ctx)
                 out.append({"id": chapter.id, "content": content})
@@ -63,6 +83,7 @@ def build_chapters(ctx: ChapterContext) -> list[dict]:
 
 __all__ = [
     "CHAPTERS",
+    "READS_BUILT",
     "Block",
     "Chapter",
     "ChapterContent",
