@@ -358,7 +358,6 @@ def demo_command(
     from traffickingmonitor.publish.report import load_pdf_engine
     from traffickingmonitor.publish.web.cli import approve_demo_edition
     from traffickingmonitor.synthetic.api import write_synthetic_edition
-    from traffickingmonitor.warm_up import warm_up
 
     if lang not in ("nl", "en"):
         raise UserError(f"--lang must be nl or en, not {lang!r}")
@@ -396,7 +395,6 @@ def demo_command(
                 )
             )
 
-        warm_up(load_pdf_engine)
         summary = pipeline.run(
             data_dir,
             db,
@@ -405,6 +403,7 @@ def demo_command(
             step=step,
             first_lang=lang,
             then=report,
+            then_loads=(load_pdf_engine,),
         )
         # Synthetic data, nobody to review them: the demo approves its edition itself, so
         # the report has no draft mark and the dashboard shows it to the public.

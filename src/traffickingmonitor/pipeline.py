@@ -88,6 +88,7 @@ def run(
     skip_unknown: bool = False,
     first_lang: str | None = None,
     then: Callable[[FirstChapters], None] | None = None,
+    then_loads: tuple[Callable[[], object], ...] = (),
 ) -> RunSummary:
     """Import the folder's files and record an edition, unless it would equal the latest.
 
@@ -96,6 +97,8 @@ def run(
     the first of ``LANGS``) are stored, while the other languages are built beside it (the
     demo writes its report there); an error in it is raised when they are stored. It is not
     called when the edition has no stored protection (its channels then refuse or compute it).
+    ``then_loads``: what ``then`` will import or start, loaded while the run links
+    (``warm_up``).
     """
     from traffickingmonitor.config import check_config
 
@@ -111,7 +114,7 @@ def run(
         same = _identical_edition(con, results, config, note)
         # A new edition has no chapters yet: the workers that will build those of the other
         # languages start now and load while the edition is made (``chapter_workers``).
-        with _chapter_workers(new_edition=same is None) as workers:
+        with _chapter_workers(new_edition=same is None, loads=then_loads) as workers:
             if same is not None:
                 summary = RunSummary(
                     same.edition_id,
@@ -180,15 +183,17 @@ def _store_protection(
 
 
 @contextlib.contextmanager
-def _chapter_workers(*, new_edition: bool) -> Iterator[Executor | None]:
-    """Worker processes for the chapters of every language but the first (None: none)."""
+def _chapter_workers(
+    *, new_edition: bool, loads: tuple[Callable[[], object], ...] = ()
+) -> Iterator[Executor | None]:
+    """Worker processes for the chapters (None: none), and ``loads`` loaded beside them."""
     from traffickingmonitor.publish.chapter_workers import language_workers
     from traffickingmonitor.publish.stored_chapters import LANGS
 
     if not new_edition:
         yield None
         return
-    with language_workers(len(LANGS) - 1) as workers:
+    with language_workers(len(LANGS) - 1, also=loads) as workers:
         yield workers
 
 

@@ -27,7 +27,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -47,9 +47,12 @@ def _cores() -> int:
 
 
 @contextlib.contextmanager
-def language_workers(n: int) -> Iterator[Executor | None]:
+def language_workers(
+    n: int, also: tuple[Callable[[], object], ...] = ()
+) -> Iterator[Executor | None]:
     """Up to ``n`` worker processes, loaded and waiting, for :func:`build_languages`; None
-    (build in this process) with one core, or where workers cannot start.
+    (build in this process) with one core, or where workers cannot start. What building
+    here needs, and ``also`` (what the caller needs next), is loaded meanwhile in a thread.
 
     Where the main module is a script that would run again in each worker (no ``if
     __name__ == "__main__"`` guard, see ``bootstrap.workers_from_fork_server``) there are
@@ -73,8 +76,8 @@ def language_workers(n: int) -> Iterator[Executor | None]:
         except (OSError, RuntimeError, ValueError) as exc:  # no processes, no semaphores
             log.warning("no worker processes for the chapters (%s): built one by one", exc)
             pool = None
-        else:  # this process builds half of the first language
-            warm_up(_load)
+    # this process builds half of the first language (with workers), or all of them
+    warm_up(_load, *also)
     try:
         yield pool
     finally:
