@@ -203,8 +203,10 @@ def test_the_languages_built_at_the_same_time_equal_those_built_one_by_one(editi
     assert mine and theirs and not set(mine) & set(theirs)
     with chapter_workers.language_workers(len(stored_chapters.LANGS) - 1) as pool:
         assert pool is not None
-        built = chapter_workers.build_languages(
-            edition_db, edition, rule, stored_chapters.LANGS, protected, pool
+        built = dict(
+            chapter_workers.iter_languages(
+                edition_db, edition, rule, stored_chapters.LANGS, protected, pool
+            )
         )
     first = stored_chapters.LANGS[0]
     assert here == [(first, mine, None), (first, None, frozenset({*mine, *theirs}))]
@@ -255,8 +257,10 @@ def test_a_language_whose_worker_fails_is_built_here(edition_db, caplog):
     for pool in (Broken(), closed):
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger=chapter_workers.__name__):
-            built = chapter_workers.build_languages(
-                edition_db, edition, rule, ["nl", "en"], protected, pool
+            built = dict(
+                chapter_workers.iter_languages(
+                    edition_db, edition, rule, ["nl", "en"], protected, pool
+                )
             )
         assert built["en"][0] == expected
         assert "built here" in caplog.text

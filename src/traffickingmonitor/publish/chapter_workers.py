@@ -50,7 +50,7 @@ def _cores() -> int:
 def language_workers(
     n: int, also: tuple[Callable[[], object], ...] = ()
 ) -> Iterator[Executor | None]:
-    """Up to ``n`` worker processes, loaded and waiting, for :func:`build_languages`; None
+    """Up to ``n`` worker processes, loaded and waiting, for :func:`iter_languages`; None
     (build in this process) with one core, or where workers cannot start. What building
     here needs, and ``also`` (what the caller needs next), is loaded meanwhile in a thread.
 
@@ -180,15 +180,3 @@ def iter_languages(
         yield first, (chapters, time.perf_counter() - t0)
     for lang in others:
         yield lang, _result(futures[lang], lang, args[lang])
-
-
-def build_languages(
-    db: Path | duckdb.DuckDBPyConnection,
-    edition,
-    rule: PrimaryRule,
-    langs: list[str] | tuple[str, ...],
-    protected: dict[str, ProtectedTable],
-    pool: Executor | None,
-) -> dict[str, tuple[list[dict], float]]:
-    """The chapters of each of ``langs`` and the seconds they took (:func:`iter_languages`)."""
-    return dict(iter_languages(db, edition, rule, langs, protected, pool))
