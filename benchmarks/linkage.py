@@ -31,6 +31,12 @@ field that could tell them apart from strangers. ``beyond`` is the number of tho
     python benchmarks/linkage.py                      # scales 18 (~100k) and 180 (~1M)
     python benchmarks/linkage.py --scales 1 --seeds 20240101 7 11 --variants ours
     python benchmarks/linkage.py --scales 1 18 --work /tmp/tmlink   # data cached there
+    python benchmarks/linkage.py --scales 180 --variants ours --work /tmp/tmlink --save-links
+
+``--save-links`` writes ``links-ours.parquet`` in the work folder of each scale and seed: the
+scored pairs of ``ours`` (``LinkageResult.links``: per-comparison weights, probability, the
+shared-out probability clustering used) with ``same_person`` (true pair) and ``together``
+(put in one person), for a look at the misses and the calibration of the model.
 """
 
 from __future__ import annotations
@@ -131,7 +137,7 @@ def ceiling(work: Path) -> dict:
     return out
 
 
-def run_ours(work: Path) -> dict:
+def run_ours(work: Path, save_links: bool = False) -> dict:
     import pandas as pd
 
     from traffickingmonitor.linkage import api as linkage
@@ -144,7 +150,24 @@ def run_ours(work: Path) -> dict:
     assignment = pd.DataFrame(
         {"registration_id": regs["registration_id"], "person_id": linked.person_id}
     )
+    if save_links:
+        save_scored_links(work, linked, assignment)
     return {"seconds": seconds, "assignment": assignment, "links": len(linked.links)}
+
+
+def save_scored_links(work: Path, linked, assignment) -> None:
+    """The scored pairs with whether they are one true person and were put in one person."""
+    from traffickingmonitor.linkage import api as linkage
+
+    truth = linkage.read_truth(work / "truth.csv").set_index("registration_id")["person_id"]
+    found = assignment.set_index(assignment["registration_id"].astype(str))["person_id"]
+    links = linked.links
+    left, right = links["registration_id_l"], links["registration_id_r"]
+    links = links.assign(
+        same_person=truth.reindex(left).to_numpy() == truth.reindex(right).to_numpy(),
+        together=found.reindex(left).to_numpy() == found.reindex(right).to_numpy(),
+    )
+    links.to_parquet(work / "links-ours.parquet")
 
 
 def run_raw(work: Path) -> dict:
@@ -198,13 +221,13 @@ def run_raw(work: Path) -> dict:
     return {"seconds": seconds, "assignment": assignment, "links": None}
 
 
-def child(variant: str, work: Path) -> None:
+def child(variant: str, work: Path, save_links: bool = False) -> None:
     """Run one variant and print its result as JSON (in its own process)."""
     import resource
 
     from traffickingmonitor.linkage import api as linkage
 
-    result = run_ours(work) if variant == "ours" else run_raw(work)
+    result = run_ours(work, save_links) if variant == "ours" else run_raw(work)
     quality = linkage.quality_against_truth(
         result["assignment"], linkage.read_truth(work / "truth.csv")
     )
@@ -224,10 +247,11 @@ def child(variant: str, work: Path) -> None:
     print(json.dumps(out))
 
 
-def measure(variant: str, work: Path) -> dict:
+def measure(variant: str, work: Path, save_links: bool = False) -> dict:
     start = time.perf_counter()
+    extra = ["--save-links"] if save_links else []
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", variant, "--work", str(work)],
+        [sys.executable, __file__, "--child", variant, "--work", str(work), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -250,10 +274,15 @@ def main() -> None:
     )
     parser.add_argument("--variants", nargs="+", choices=["ours", "raw"], default=["raw", "ours"])
     parser.add_argument("--work", type=Path, help="work folder (data are cached there)")
+    parser.add_argument(
+        "--save-links",
+        action="store_true",
+        help="write the scored pairs of ours, with the truth, to links-ours.parquet",
+    )
     parser.add_argument("--child", choices=["ours", "raw"], help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
-        child(opts.child, opts.work)
+        child(opts.child, opts.work, opts.save_links)
         return
     root = opts.work or Path(tempfile.mkdtemp(prefix="tm-linkage-bench-"))
     print(
@@ -280,7 +309,7 @@ def main() -> None:
             ceil_r = top["within_reach"] / max(top["true_pairs"], 1)
             rows = {}
             for variant in opts.variants:
-                r = measure(variant, work)
+                r = measure(variant, work, opts.save_links and variant == "ours")
                 rows[variant] = r
                 missed = top["true_pairs"] - r["true_pairs_found"]
                 print(
