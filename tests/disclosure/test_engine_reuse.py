@@ -116,3 +116,69 @@ def test_tables_to_turn_to_x_are_found_before_any_pattern(monkeypatch):
     assert "local_municipality_year" in result.shown_as_x
     assert len(calls) == 1
     assert result.suppression.unprotectable == 0
+
+
+def test_an_unprotectable_cell_names_the_symbols_that_pin_it():
+    # a municipality's persons over the years is the sum of its years, each shown as <10
+    # (at least 1): those symbols pin it from below, and ``unprotectable`` names them
+    tables = local_year_tables(hidden_as_x=False)
+    model = build_model(tables, pin_from=RULE.threshold)
+    masks = {tid: edition.primary_mask(t, RULE) for tid, t in tables.items()}
+    primary = np.asarray(
+        [
+            bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])
+            for c in model.cells
+        ]
+    )
+    stuck, pinned_by = secondary.unprotectable(
+        model,
+        primary,
+        threshold=RULE.threshold,
+        protection_level=RULE.protection_level,
+        banded=np.ones(len(model.cells), bool),
+    )
+    assert stuck.any() and pinned_by.any()
+    year = tables["local_municipality_year"].frame
+    for i in np.flatnonzero(stuck):
+        c = model.cells[i]
+        if c.table_id != "local_municipality":
+            continue
+        place = tables["local_municipality"].frame["municipality"].iloc[c.row]
+        rows = np.flatnonzero((year["municipality"] == place).to_numpy())
+        named = {
+            model.cells[j].row
+            for j in np.flatnonzero(pinned_by)
+            if model.cells[j].table_id == "local_municipality_year"
+        }
+        assert named & set(rows), place  # some of its own years pin it
+    assert not (pinned_by & stuck & ~primary).any()
+
+
+def test_a_table_that_pins_a_cell_of_an_x_family_turns_to_x():
+    """When every table of a stuck cell's family shows x already, the tables whose <10 pin
+    it (``pinned_by``) are turned to x: nothing else could protect it."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    base = local_year_tables(hidden_as_x=False)["local_province"]
+    tables = {
+        "pooled": dataclasses.replace(base, extra={"hidden_as_x": True}),
+        "per_year": base,
+    }
+    cells = [SimpleNamespace(table_id="pooled", row=0, column="exploitation")] + [
+        SimpleNamespace(table_id="per_year", row=r, column="exploitation") for r in range(4)
+    ]
+    model = SimpleNamespace(
+        cells=cells,
+        linkage={
+            "pooled": SimpleNamespace(margin_of=""),
+            "per_year": SimpleNamespace(margin_of=""),
+        },
+    )
+    result = SimpleNamespace(
+        stuck=np.array([True, False, False, False, False]),
+        pinned_by=np.array([False, True, False, True, False]),
+    )
+    assert edition._to_show_as_x(tables, model, result) == {"per_year"}
+    result.pinned_by = None  # a pattern's own stuck cells: nothing named
+    assert edition._to_show_as_x(tables, model, result) == set()

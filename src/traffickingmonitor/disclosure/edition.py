@@ -149,7 +149,7 @@ def _suppress(
     weights = {tid: _weight(t) for tid, t in tables.items()}
     try:
         if look_first:
-            stuck = unprotectable(
+            stuck, pinned_by = unprotectable(
                 model,
                 primary,
                 threshold=rule.threshold,
@@ -162,6 +162,7 @@ def _suppress(
                     primary,
                     unprotectable=int(stuck.sum()),
                     stuck=stuck,
+                    pinned_by=pinned_by,
                     _rule=(rule.threshold, rule.protection_level),
                 )
                 return model, masks, result
@@ -207,6 +208,15 @@ def _to_show_as_x(tables: dict[str, MonitorTable], model, result, found: tuple =
         named = {key for key, _ in relation.terms}
         if named & keys:
             out |= {key[0] for key in named if small_symbol(tables[key[0]])}
+    if not out and result.pinned_by is not None:
+        # every table of the cells' families shows x, and still a <10 elsewhere pins them
+        # (a province's persons per year, each at least 1, bound its place of exploitation
+        # from below): those tables show x too
+        out = {
+            model.cells[i].table_id
+            for i in np.flatnonzero(result.pinned_by)
+            if small_symbol(tables[model.cells[i].table_id])
+        }
     return out
 
 

@@ -93,6 +93,9 @@ class SuppressionResult:
     unprotectable: int = 0
     # per model cell: sensitive and protected by no pattern
     stuck: np.ndarray | None = None
+    # per model cell: a symbol (<10, or an x that tells "no small count") whose bound pins a
+    # stuck cell down (found by ``unprotectable`` only)
+    pinned_by: np.ndarray | None = None
     # per component with hidden cells: (its audit LP, its group ids, hidden, primary, values)
     _audits: list = field(default_factory=list, repr=False)
     _bounds: list[Bound] | None = field(default=None, repr=False)
@@ -333,8 +336,9 @@ def unprotectable(
 
     Returns
     -------
-    numpy.ndarray
-        Bool per model cell.
+    stuck, pinned_by : numpy.ndarray
+        Bool per model cell: sensitive and protected by no pattern; a symbol whose bound
+        pins a stuck cell down (where the attacker's range of it falls short).
     """
     group_of, groups = _groups(model)
     g_primary = np.zeros(len(groups), bool)
@@ -342,6 +346,7 @@ def unprotectable(
     g_symbol = np.zeros(len(groups), bool)
     g_symbol[group_of[np.ones(len(primary), bool) if banded is None else banded]] = True
     out = np.zeros(len(model.cells), bool)
+    pinned_by = np.zeros(len(model.cells), bool)
     for comp, gl, prim in _sensitive_components(model, group_of, groups, g_primary):
         comp.banded = prim & g_symbol[gl]
         comp.not_small = g_symbol[gl] & ~prim
@@ -352,11 +357,14 @@ def unprotectable(
             audit.explore(cells, EXPLORE_DIRECTIONS)
             for p in cells:
                 need_up, need_dn = _needs(comp.v[p], threshold, protection_level)
-                if not audit.reaches(p, comp.v[p] - need_dn, comp.v[p] + need_up):
+                low, high = comp.v[p] - need_dn, comp.v[p] + need_up
+                if not audit.reaches(p, low, high):
                     out[groups[gl[p]]] = True
+                    for q in audit.pinning(p, low, high):
+                        pinned_by[groups[gl[q]]] = True
         except highs.SolverError as exc:
             raise ProtectionError(model.cells[groups[gl[p]][0]], exc) from exc
-    return out
+    return out, pinned_by
 
 
 def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result, current):
@@ -520,6 +528,22 @@ class _Audit:
         if self._high_seen[g] < high - tol:
             return self._solve(highs.MAXIMIZE) >= high - tol
         return True
+
+    def pinning(self, g, low: float, high: float) -> np.ndarray:
+        """The cell groups whose symbols bound ``g`` where its range falls short of
+        ``low..high`` (every cell hidden): the rows of the symbols' bounds with a dual
+        value in the solve of that side."""
+        symbols = self._comp.banded | self._comp.not_small
+        out = []
+        self._objective(g)
+        for sense, short in (
+            (highs.MINIMIZE, lambda v: v > low + 1e-6),
+            (highs.MAXIMIZE, lambda v: v < high - 1e-6),
+        ):
+            if short(self._solve(sense)):
+                dual = np.asarray(self._h.getSolution().row_dual[: len(self._comp.v)])
+                out.append(np.flatnonzero((np.abs(dual) > 1e-9) & symbols))
+        return np.unique(np.concatenate(out)) if out else np.zeros(0, np.int64)
 
     def exact(self, g) -> bool:
         """Whether the attacker can compute ``g`` exactly: its range holds one whole number
