@@ -40,8 +40,7 @@ def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
 def test_the_stored_probability_at_the_threshold_gives_the_stored_persons(linked_edition):
     """Re-clustering the stored links by their stored probability, with nothing else but the
     national-id key, gives back the edition's persons: the column is what clustering used."""
-    con = store.connect(linked_edition.db, read_only=True)
-    try:
+    with store.reading(linked_edition.db) as con:
         links = _stored(con, linked_edition.edition_id)
         persons = con.execute(
             "SELECT p.registration_id, p.person_id, r.nid_token FROM edition_persons p "
@@ -49,8 +48,6 @@ def test_the_stored_probability_at_the_threshold_gives_the_stored_persons(linked
             [linked_edition.edition_id],
         ).df()
         threshold = store_io.load_notes(con, linked_edition.edition_id)["threshold"]
-    finally:
-        con.close()
     assert links["shared_probability"].notna().all()
     position = pd.Series(np.arange(len(persons)), index=persons["registration_id"])
     kept = links[links["shared_probability"] >= threshold]
@@ -75,8 +72,7 @@ def test_an_older_store_gets_the_probability_once(store_copy, linked_edition, ca
     computed it (with the clerical decisions made before the edition), and the first
     writable open stores it."""
     edition_id = linked_edition.edition_id
-    con = store.connect(store_copy)
-    try:
+    with store.connect(store_copy) as con:
         made = _stored(con, edition_id)
         # a pair reviewed as no match before the edition was made, one after it
         strong = made[made["shared_probability"] >= 0.9].iloc[:2]
@@ -90,8 +86,6 @@ def test_an_older_store_gets_the_probability_once(store_copy, linked_edition, ca
                 [row.registration_id_l, row.registration_id_r, created, when],
             )
         con.execute("ALTER TABLE edition_links DROP COLUMN shared_probability")
-    finally:
-        con.close()
     # what linking with the edition's model gives when only the decision made before the
     # edition is known
     before = strong.iloc[:1].assign(decision="no_match")
@@ -108,37 +102,25 @@ def test_an_older_store_gets_the_probability_once(store_copy, linked_edition, ca
     assert not np.allclose(expected, made["shared_probability"])
 
     caplog.set_level(logging.INFO)
-    con = store.connect(store_copy, read_only=True)
-    try:
+    with store.reading(store_copy) as con:
         computed = store_io.shared_link_probabilities(con, edition_id)
-    finally:
-        con.close()
     np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-12)
     assert any("older version" in r.getMessage() for r in caplog.records)
 
-    con = store.connect(store_copy)  # opened for writing: the column is added and filled
-    try:
+    with store.connect(store_copy) as con:  # opened for writing: the column is added and filled
         filled = _stored(con, edition_id)
-    finally:
-        con.close()
     np.testing.assert_allclose(filled["shared_probability"], expected, rtol=0, atol=1e-12)
 
 
 def test_a_link_stored_without_its_probability_has_it_computed(store_copy, linked_edition):
     """Read-only, one missing value is enough to compute them all as clustering did."""
     edition_id = linked_edition.edition_id
-    con = store.connect(store_copy)
-    try:
+    with store.connect(store_copy) as con:
         expected = _stored(con, edition_id)["shared_probability"].to_numpy()
         con.execute(
             "UPDATE edition_links SET shared_probability = NULL "
             "WHERE rowid = (SELECT min(rowid) FROM edition_links)"
         )
-    finally:
-        con.close()
-    con = store.connect(store_copy, read_only=True)
-    try:
+    with store.reading(store_copy) as con:
         computed = store_io.shared_link_probabilities(con, edition_id)
-    finally:
-        con.close()
     np.testing.assert_allclose(computed, expected, rtol=0, atol=1e-12)

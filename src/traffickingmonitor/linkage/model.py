@@ -207,13 +207,19 @@ def _overlap(left: str, right: str, dialect: str) -> str:
         sets = f'list_has_any("{left}_l", "{right}_r")'
     if left not in prepare.SIGNED_ARRAYS or right not in prepare.SIGNED_ARRAYS:
         return sets
+    return f"({_signatures_share(left, right, dialect)} AND {sets})"
+
+
+def _signatures_share(left: str, right: str, dialect: str) -> str:
+    """SQL: the signatures of the signed arrays ``left`` (of l) and ``right`` (of r) share a
+    bit, which they do wherever the arrays share an element."""
     words = " OR ".join(
         f"({_q(a, 'l', dialect)} & {_q(b, 'r', dialect)}) <> 0"
         for a, b in zip(
             prepare.signature_columns(left), prepare.signature_columns(right), strict=True
         )
     )
-    return f"(({words}) AND {sets})"
+    return f"({words})"
 
 
 def _subset(column: str, dialect: str, min_size: int = 2) -> str:
