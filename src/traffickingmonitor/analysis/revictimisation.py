@@ -21,7 +21,6 @@ horizon that nobody was followed up to has no estimate (NaN).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -448,24 +447,19 @@ _LOG_MAX = float(np.log(np.finfo(float).max))
 def _fit(time: np.ndarray, event: np.ndarray, x: pd.DataFrame) -> tuple[dict, dict]:
     """Log hazard ratios and their standard errors per column of ``x`` (empty where there is
     no model: too few events, no convergence)."""
-    from statsmodels.duration.hazard_regression import PHReg
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    from traffickingmonitor.analysis.cox import efron_fit
 
     if not len(x.columns) or event.sum() <= len(x.columns):
         return {}, {}
     # A level without events has no finite estimate: leave it out of the model.
     x = x[[c for c in x.columns if event[x[c].to_numpy() > 0].sum() > 0]]
     try:
-        model = PHReg(time, x.to_numpy(), status=event, ties="efron")
-        with warnings.catch_warnings():
-            # statsmodels warns on fits whose score is 1e-14; whether the partial likelihood
-            # is at its maximum is judged by its score below, and a model that is not gives no
-            # hazard ratios (an outcome, not a message)
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            fit = model.fit(disp=False)
+        fit = efron_fit(time, event, x.to_numpy())
     except (np.linalg.LinAlgError, ValueError):
         return {}, {}
-    if np.max(np.abs(model.score(fit.params))) > COX_SCORE_TOL * event.sum():
+    # whether the partial likelihood is at its maximum is judged by its score; a model that
+    # is not gives no hazard ratios (an outcome, not a message)
+    if not np.isfinite(fit.score).all() or np.max(np.abs(fit.score)) > COX_SCORE_TOL * event.sum():
         return {}, {}
     return dict(zip(x.columns, fit.params, strict=True)), dict(zip(x.columns, fit.bse, strict=True))
 
