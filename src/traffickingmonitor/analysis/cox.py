@@ -83,9 +83,9 @@ class _EfronTerms:
         per_day = np.bincount(self.day, 1.0 / phi, minlength=n_days)
         at_risk = np.concatenate([[0.0], np.cumsum(per_day)])[self.last_day + 1]
         weight = w * at_risk
-        weight[self.event_rows] -= w[self.event_rows] * np.bincount(
-            self.day, f / phi, minlength=n_days
-        )[self.day]
+        weight[self.event_rows] -= (
+            w[self.event_rows] * np.bincount(self.day, f / phi, minlength=n_days)[self.day]
+        )
         hessian = a.T @ a - self.x.T @ (weight[:, None] * self.x)
         return loglike, gradient, hessian
 
