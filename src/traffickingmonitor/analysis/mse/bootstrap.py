@@ -27,7 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import norm
+
+# the normal distribution's functions themselves: scipy.stats would cost the fork server
+# most of a second of imports
+from scipy.special import ndtr, ndtri
 
 from traffickingmonitor.analysis.mse import selection
 from traffickingmonitor.analysis.mse.design import Layout
@@ -327,9 +330,9 @@ def bca_levels(
     B = len(reps)
     below = reps < estimate - TIE_RTOL * abs(estimate)
     share = min(max(float(np.mean(below)), 0.5 / B), 1 - 0.5 / B)
-    z0 = float(norm.ppf(share))
-    za0 = norm.ppf(probs) + z0
-    return norm.cdf(z0 + za0 / (1 - ahat * za0)), z0
+    z0 = float(ndtri(share))
+    za0 = ndtri(probs) + z0
+    return ndtr(z0 + za0 / (1 - ahat * za0)), z0
 
 
 def unbounded_above(replicates: np.ndarray, level: float) -> bool:

@@ -12,12 +12,14 @@ import math
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from traffickingmonitor.errors import UserError
+
+if TYPE_CHECKING:  # the bootstrap's workers import this module and never read a frame
+    import pandas as pd
 
 #: More lists than this make ``2**t`` cells and ``t(t-1)/2`` pairs too many for the
 #: exhaustive searches and bootstraps here; merge lists before estimating.
@@ -185,6 +187,8 @@ class CaptureTable:
     @classmethod
     def from_csv(cls, path: str | Path, *, count: str = "count") -> CaptureTable:
         """Read a CSV table (see :meth:`from_frame`); unreadable files raise TableError."""
+        import pandas as pd
+
         p = Path(path)
         name = str(path)
         try:
@@ -326,6 +330,8 @@ class CaptureTable:
 
     def to_frame(self, *, include_zeros: bool = True) -> pd.DataFrame:
         """The table as a DataFrame (one 0/1 column per list plus ``count``)."""
+        import pandas as pd
+
         df = pd.DataFrame(self._patterns.astype(int), columns=list(self.lists))
         df["count"] = self.counts
         if not include_zeros:
