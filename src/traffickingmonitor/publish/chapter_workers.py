@@ -82,7 +82,9 @@ def language_workers(
         yield pool
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # every result is in: a worker's own end (freeing its modules and vl-convert's
+            # engine, about a second) need not hold up this process
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _load() -> None:
