@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from traffickingmonitor.analysis.cohort_cli import revictimisation_command
 from traffickingmonitor.analysis.mse.cli import estimate_command
-from traffickingmonitor.collector import fewer_collections
+from traffickingmonitor.collector import fewer_collections, process_ends_after_command
 from traffickingmonitor.disclosure.cli import disclosure_check_command
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.intake.delivery_cli import check_command
@@ -369,7 +369,7 @@ def demo_command(
         intake.create_key_file(key_path)
     key = intake.load_key(key_path)
     # ``serve`` afterwards collects as usual: fewer collections only for synth, run, report
-    with progress_steps() as step, fewer_collections():
+    with progress_steps() as step, fewer_collections(more_follows=serve):
         bars: dict[str, Callable[[int], None]] = {}
         done_so_far: dict[str, int] = {}
 
@@ -494,6 +494,7 @@ def entry() -> None:
     the standard streams and the log handlers are left to flush. ``main`` itself returns
     (tests and scripts call it and go on).
     """
+    process_ends_after_command()
     try:
         main()
         code = 0
@@ -509,4 +510,3 @@ def entry() -> None:
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
-

@@ -21,10 +21,27 @@ from collections.abc import Iterator
 THRESHOLD = (100_000, 50, 100)
 
 
+_PROCESS_ENDS = False
+
+
+def process_ends_after_command() -> None:
+    """The console script (``cli.entry``) ends the process after its command: a block that
+    ends with the command leaves the collector as it set it (see :func:`fewer_collections`)."""
+    global _PROCESS_ENDS
+    _PROCESS_ENDS = True
+
+
 @contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
+def fewer_collections(*, more_follows: bool = False) -> Iterator[None]:
     """Collect cycles rarely within the block; the thresholds and the objects set aside are
-    restored at its end (a block within another restores the outer block's thresholds)."""
+    restored at its end (a block within another restores the outer block's thresholds).
+
+    Where the process ends with the command (:func:`process_ends_after_command`) and
+    nothing more follows the block in it (``more_follows``: e.g. ``demo --serve`` goes on to
+    serve), nothing is restored: the default thresholds would start, at the next object
+    made, a full collection of all the block made (0.65 s after the demo), to free what the
+    process's end frees anyway.
+    """
     threshold = gc.get_threshold()
     # within an outer block (write_pdf within demo) what is set aside stays so until it ends:
     # an inner unfreeze would give every object held back to the collector
@@ -35,6 +52,7 @@ def fewer_collections() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.set_threshold(*threshold)
-        if outermost:
-            gc.unfreeze()
+        if not (outermost and _PROCESS_ENDS and not more_follows):
+            gc.set_threshold(*threshold)
+            if outermost:
+                gc.unfreeze()

@@ -32,3 +32,25 @@ def test_cycles_made_within_are_still_collected():
         a.other, b.other = b, a
         del a, b
         assert gc.collect() >= 2  # an explicit collection still frees them
+
+
+def test_a_block_that_ends_the_process_leaves_the_collector_as_it_set_it(monkeypatch):
+    """From the console script the process ends with the command: restoring would only
+    start a full collection of what the end frees anyway; a block with more to follow in
+    the process (``demo --serve``) restores as usual."""
+    from traffickingmonitor import collector
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(collector, "_PROCESS_ENDS", True)
+    try:
+        with fewer_collections(more_follows=True):
+            pass
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+        with fewer_collections():
+            pass
+        assert gc.get_threshold() == THRESHOLD
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
