@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -489,10 +489,12 @@ def entry() -> None:
     """The console script: :func:`main`, then an end without the interpreter's teardown.
 
     After a command, Python would free every object one by one (the demo's WeasyPrint boxes,
-    DuckDB, vl-convert's engine: about a second) although the process ends anyway. Every
-    command closes its stores and files and joins its workers before it returns, so only
-    the standard streams and the log handlers are left to flush. ``main`` itself returns
-    (tests and scripts call it and go on).
+    DuckDB, vl-convert's engine: most of a second) although the process ends anyway. Every
+    command closes its stores and files and joins its workers before it returns; what exit
+    would still do (the ``atexit`` functions: the log handlers, and multiprocessing's
+    release of its semaphores, which the resource tracker would otherwise report as leaked)
+    is done, then the standard streams are flushed. ``main`` itself returns (tests and
+    scripts call it and go on).
     """
     process_ends_after_command()
     try:
@@ -505,7 +507,7 @@ def entry() -> None:
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    logging.shutdown()
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
