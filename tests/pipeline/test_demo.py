@@ -36,6 +36,15 @@ def test_demo_writes_report_pdf_and_tables(demo):
     assert 'id="hidden"' in html and html.count("<svg") >= 12
 
 
+def test_demo_ends_without_a_warning(demo):
+    """The console script ends without the interpreter's teardown (``cli.entry``): what exit
+    would release still is, or the resource tracker (whose output this captures too: it
+    holds the same stderr) would report leaked semaphores."""
+    _, result = demo
+    for text in ("Warning", "leaked", "Traceback", "resource_tracker"):
+        assert text not in result.stderr, result.stderr
+
+
 def test_no_published_count_from_1_to_9(demo):
     out, _ = demo
     tables = out / "report" / "tables"
