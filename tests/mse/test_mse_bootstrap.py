@@ -80,6 +80,24 @@ def test_result_depends_on_seed_only_not_on_workers():
     assert np.ptp(one.replicates) > 50
 
 
+def test_workers_started_ahead_serve_the_next_block_alike(monkeypatch):
+    """``start_fork_server`` starts the workers of the next ``workers_from_fork_server``
+    block (the pipeline does so while it links): that block uses them, once, and the
+    result is the serial one."""
+    table = CaptureTable.from_csv(DATA / "korea_comfort_women_3lists.csv")
+    layout = Layout.for_table(table)
+    proc = boot.Procedure("stepwise", layout.base_terms())
+    serial = boot.bootstrap(layout, table.counts, proc, 268.78, n_boot=40, seed=7, n_jobs=1)
+    monkeypatch.setattr(boot, "default_jobs", lambda: 2)
+    boot.start_fork_server()
+    ready = boot._READY[2]
+    with boot.workers_from_fork_server():
+        assert boot._POOL.get()[2] is ready
+        served = boot.bootstrap(layout, table.counts, proc, 268.78, n_boot=40, seed=7)
+    assert boot._READY == {}  # taken by that block, shut down with it
+    assert_array_equal(serial.replicates, served.replicates)
+
+
 _SCRIPT = """
 from pathlib import Path
 from traffickingmonitor.analysis.mse import CaptureTable

@@ -137,8 +137,10 @@ def workers_from_fork_server():
     work is done in this process instead.
     """
     token = _START_METHOD.set("forkserver" if _main_is_guarded() else "serial")
-    # one pool for the whole block: a pipeline runs dozens of bootstraps
-    pool_token = _POOL.set({})
+    # one pool for the whole block: a pipeline runs dozens of bootstraps (its workers
+    # already started where start_fork_server started them)
+    pool_token = _POOL.set(_READY.copy() if _START_METHOD.get() == "forkserver" else {})
+    _READY.clear()
     try:
         yield
     finally:
@@ -148,13 +150,20 @@ def workers_from_fork_server():
         _START_METHOD.reset(token)
 
 
+# workers started by start_fork_server, by number: the next workers_from_fork_server block
+# takes them
+_READY: dict[int, ProcessPoolExecutor] = {}
+
+
 def start_fork_server() -> None:
-    """Start the fork server of :func:`workers_from_fork_server` now, where it is used.
+    """Start the fork server of :func:`workers_from_fork_server` now, where it is used, and
+    the workers of the next such block.
 
     The server imports this module (numpy, scipy: most of a CPU second) before it forks a
-    first worker; started ahead, e.g. while ``run`` links the registrations on one core, it
-    has done so by the time the first bootstrap asks for workers. Nothing else changes:
-    the server is the one a block would start, and it is started once per process.
+    first worker, and a pool's first map waits for its workers to start (half a second);
+    started ahead, e.g. while ``run`` links the registrations, both are done by the time
+    the first bootstrap asks for workers. Nothing else changes: the server is the one a
+    block would start (once per process), and the workers are those it would fork.
     """
     if not _main_is_guarded() or "forkserver" not in mp.get_all_start_methods():
         return
@@ -162,6 +171,16 @@ def start_fork_server() -> None:
 
     mp.get_context("forkserver").set_forkserver_preload([__name__])
     forkserver.ensure_running()
+    n_jobs = default_jobs()
+    if n_jobs > 1 and n_jobs not in _READY:
+        token = _START_METHOD.set("forkserver")
+        try:
+            pool = _executor(n_jobs)
+        finally:
+            _START_METHOD.reset(token)
+        for _ in range(n_jobs):  # one task each: a pool starts a worker per waiting task
+            pool.submit(os.getpid)
+        _READY[n_jobs] = pool
 
 
 def _main_is_guarded() -> bool:
