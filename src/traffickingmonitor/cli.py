@@ -340,6 +340,12 @@ def editions_command(
             typer.echo(f"  {r.file_name:<{width}}  {r.kind:<21}  {r.file_hash}")
 
 
+def _load_report_code() -> None:
+    from traffickingmonitor.publish.report import load_pdf_engine
+
+    load_pdf_engine()
+
+
 @app.command("demo")
 def demo_command(
     out: Path = typer.Option(Path("demo"), "--out", help="Output folder."),
@@ -354,11 +360,9 @@ def demo_command(
     port: int = typer.Option(8000, "--port", help="Port of the dashboard (with --serve)."),
 ) -> None:
     """Synthetic demo edition end to end: synth + run + report, in one go."""
+    # the report's and the dashboard's code load during the run (``then_loads``), not here
     from traffickingmonitor import pipeline
     from traffickingmonitor.intake import api as intake
-    from traffickingmonitor.publish import api as publish
-    from traffickingmonitor.publish.report import load_pdf_engine
-    from traffickingmonitor.publish.web.cli import approve_demo_edition
     from traffickingmonitor.synthetic.api import write_synthetic_edition
 
     if lang not in ("nl", "en"):
@@ -384,6 +388,8 @@ def demo_command(
         reports: list[publish.WrittenReport] = []
 
         def report(first: pipeline.FirstChapters) -> None:
+            from traffickingmonitor.publish import api as publish
+
             # while the run builds the other language: the report reads what it stored
             reports.append(
                 publish.write_report_from(
@@ -405,8 +411,11 @@ def demo_command(
             step=step,
             first_lang=lang,
             then=report,
-            then_loads=(load_pdf_engine,),
+            then_loads=(_load_report_code,),
         )
+        from traffickingmonitor.publish import api as publish
+        from traffickingmonitor.publish.web.cli import approve_demo_edition
+
         # Synthetic data, nobody to review them: the demo approves its edition itself, so
         # the report has no draft mark and the dashboard shows it to the public.
         approve_demo_edition(db, summary.edition_id)

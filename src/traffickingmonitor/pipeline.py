@@ -14,13 +14,11 @@ from pathlib import Path
 import duckdb
 
 from traffickingmonitor import editions, store
-from traffickingmonitor.analysis import api as analysis
-from traffickingmonitor.analysis.mse.bootstrap import start_fork_server
-from traffickingmonitor.analysis.steps import STEPS, StepInput
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.intake import api as intake
 from traffickingmonitor.linkage import api as linkage
 from traffickingmonitor.progress import StepFn, no_progress
+from traffickingmonitor.warm_up import warm_up
 
 
 @dataclass
@@ -297,6 +295,11 @@ def _identical_edition(
     return latest if same else None
 
 
+def _load_analysis() -> None:
+    import traffickingmonitor.analysis.api
+    import traffickingmonitor.analysis.steps  # noqa: F401
+
+
 def _make_edition(
     con: duckdb.DuckDBPyConnection,
     results: list[intake.ImportResult],
@@ -314,8 +317,12 @@ def _make_edition(
         raise UserError(
             "the input folder has no registrations file: an edition needs registrations"
         )
-    # the hidden number's bootstrap forks its workers from a server process: started now,
-    # it loads while the registrations are linked (on one core) and they start at once
+    # the analyses' code (scipy, statsmodels: most of a second) loads while DuckDB links,
+    # and the hidden number's bootstrap forks its workers from a server process: started
+    # now, it loads meanwhile too and they start at once
+    warm_up(_load_analysis)
+    from traffickingmonitor.analysis.mse.bootstrap import start_fork_server
+
     start_fork_server()
     advance = step("Linking registrations into persons", 1)
     context = linkage.edition_context(con, config.get("linkage"))
@@ -331,6 +338,9 @@ def _make_edition(
         )
         con.unregister("linked")
         linkage.save_edition(con, edition_id, regs, linked)  # model, links, episodes
+        from traffickingmonitor.analysis import api as analysis
+        from traffickingmonitor.analysis.steps import STEPS, StepInput
+
         inputs = StepInput(
             con, edition_id, analysis.person_years(con, edition_id), config, input_hashes=hashes
         )
