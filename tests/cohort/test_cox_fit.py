@@ -64,3 +64,9 @@ def test_a_level_with_every_event_diverges_and_has_no_finite_interval():
     ref = PHReg(time, x, status=event, ties="efron").fit(disp=False)
     assert ours.params[0] > 10 and ref.params[0] > 10
     assert not np.isfinite(ours.bse[0]) or ours.bse[0] > 100
+
+
+def test_no_event_is_refused():
+    time, event, x = _data(7, 50, 2, 10)
+    with pytest.raises(ValueError, match="no events"):
+        efron_fit(time, np.zeros_like(event), x)

@@ -42,6 +42,8 @@ class _EfronTerms:
         self.x = np.asarray(x, float)[order]
         is_event = np.asarray(event)[order] > 0
         self.event_rows = np.flatnonzero(is_event)
+        if not len(self.event_rows):
+            raise ValueError("no events: the partial likelihood is empty")
         event_times, day_of_event, self.ties = np.unique(
             self.time[self.event_rows], return_inverse=True, return_counts=True
         )
@@ -64,9 +66,11 @@ class _EfronTerms:
         eta -= eta.max()
         w = np.exp(eta)
         wx = w[:, None] * self.x
-        # sums over each event day's risk set (suffix sums from its first person at risk)
-        s0_risk = np.cumsum(w[::-1])[::-1][self.first_at_risk]
-        s1_risk = np.cumsum(wx[::-1], axis=0)[::-1][self.first_at_risk]
+        # sums over each event day's risk set: the persons from its first at risk on, as the
+        # sums from each event day to the next, added up from the last (no persons-sized
+        # cumulative sum)
+        s0_risk = np.cumsum(np.add.reduceat(w, self.first_at_risk)[::-1])[::-1]
+        s1_risk = np.cumsum(np.add.reduceat(wx, self.first_at_risk, axis=0)[::-1], axis=0)[::-1]
         # sums over each event day's events
         n_days = len(self.ties)
         s0_tied = np.bincount(self.day, w[self.event_rows], minlength=n_days)
@@ -110,6 +114,8 @@ def efron_fit(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> CoxFit:
     ------
     numpy.linalg.LinAlgError
         Where the Hessian is singular, as ``PHReg`` raises it.
+    ValueError
+        Where no follow-up ends in the event.
     """
     terms = _EfronTerms(time, event, x)
     beta = np.zeros(terms.x.shape[1])
