@@ -385,7 +385,7 @@ def demo_command(
             done_so_far[name] = done
 
         write_synthetic_edition(data_dir, seed=seed, scale=scale, progress=synth_progress)
-        reports: list[publish.WrittenReport] = []
+        reports: list = []  # the WrittenReport of write_report_from
 
         def report(first: pipeline.FirstChapters) -> None:
             from traffickingmonitor.publish import api as publish

@@ -139,8 +139,13 @@ def workers_from_fork_server():
     token = _START_METHOD.set("forkserver" if _main_is_guarded() else "serial")
     # one pool for the whole block: a pipeline runs dozens of bootstraps (its workers
     # already started where start_fork_server started them)
-    pool_token = _POOL.set(_READY.copy() if _START_METHOD.get() == "forkserver" else {})
+    ready = dict(_READY)
     _READY.clear()
+    if _START_METHOD.get() != "forkserver":
+        for ex in ready.values():
+            ex.shutdown(wait=False)
+        ready = {}
+    pool_token = _POOL.set(ready)
     try:
         yield
     finally:
