@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -498,12 +498,13 @@ def entry() -> None:
     """The console script: :func:`main`, then an end without the interpreter's teardown.
 
     After a command, Python would free every object one by one (the demo's WeasyPrint boxes,
-    DuckDB, vl-convert's engine: most of a second) although the process ends anyway. Every
-    command closes its stores and files and joins its workers before it returns; what exit
-    would still do (the ``atexit`` functions: the log handlers, and multiprocessing's
-    release of its semaphores, which the resource tracker would otherwise report as leaked)
-    is done, then the standard streams are flushed. ``main`` itself returns (tests and
-    scripts call it and go on).
+    DuckDB, vl-convert's engine: most of a second) although the process ends anyway. What
+    exit does before that is done here as the interpreter does it: threads are joined and
+    worker pools told to end (``threading._shutdown``), then the ``atexit`` functions run
+    (the log handlers; multiprocessing's release of its semaphores, which the resource
+    tracker would otherwise report as leaked). The standard streams are flushed; where that
+    fails the exit code is 120, as Python's own. ``main`` itself returns (tests and scripts
+    call it and go on).
     """
     process_ends_after_command()
     try:
@@ -516,8 +517,11 @@ def entry() -> None:
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
+    threading._shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
+        try:
             stream.flush()
+        except (OSError, ValueError):
+            code = code or 120
     os._exit(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -131,6 +132,7 @@ def run(
                 )
     finally:
         con.close()
+        _release_bootstrap_workers()
     summary.imported = results
     summary.skipped_files = [p.name for p in other]
     return summary
@@ -295,6 +297,14 @@ def _identical_edition(
     return latest if same else None
 
 
+def _release_bootstrap_workers() -> None:
+    """The bootstrap's workers started ahead (``_make_edition``) that no step took end with
+    the run, not at exit (where they would wait for work)."""
+    bootstrap = sys.modules.get("traffickingmonitor.analysis.mse.bootstrap")
+    if bootstrap is not None:
+        bootstrap.release_ready()
+
+
 def _load_analysis() -> None:
     import traffickingmonitor.analysis.api
     import traffickingmonitor.analysis.steps  # noqa: F401
@@ -317,13 +327,13 @@ def _make_edition(
         raise UserError(
             "the input folder has no registrations file: an edition needs registrations"
         )
-    # the analyses' code (scipy, statsmodels: most of a second) loads while DuckDB links,
-    # and the hidden number's bootstrap forks its workers from a server process: started
-    # now, it loads meanwhile too and they start at once
-    warm_up(_load_analysis)
+    # the hidden number's bootstrap forks its workers from a server process: started now,
+    # it loads while the registrations are linked and they start at once; the analyses'
+    # code (scipy, statsmodels: most of a second) loads meanwhile in a thread
     from traffickingmonitor.analysis.mse.bootstrap import start_fork_server
 
     start_fork_server()
+    loading = warm_up(_load_analysis)
     advance = step("Linking registrations into persons", 1)
     context = linkage.edition_context(con, config.get("linkage"))
     linked = linkage.link_edition(regs, config.get("linkage"), context)
@@ -338,6 +348,7 @@ def _make_edition(
         )
         con.unregister("linked")
         linkage.save_edition(con, edition_id, regs, linked)  # model, links, episodes
+        loading.join()  # the analyses' modules are never imported by two threads at once
         from traffickingmonitor.analysis import api as analysis
         from traffickingmonitor.analysis.steps import STEPS, StepInput
 

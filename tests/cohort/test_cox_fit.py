@@ -70,3 +70,30 @@ def test_no_event_is_refused():
     time, event, x = _data(7, 50, 2, 10)
     with pytest.raises(ValueError, match="no events"):
         efron_fit(time, np.zeros_like(event), x)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.ConvergenceWarning")
+def test_nearly_the_same_covariate_twice_gives_phregs_estimates():
+    """A nearly singular information (a covariate and a copy of it off by 1e-5) gives
+    PHReg's estimates, however large; an exact copy fails in both. (statsmodels' ridge,
+    1e-10 on the Hessian of -loglike / nobs, is taken over as is: closer to singular, the
+    two differ by their rounding before the ridge shows.)"""
+    time, event, x = _data(8, 500, 3, 30)
+    noise = np.random.default_rng(0).normal(scale=1e-5, size=len(x))
+    near = np.column_stack([x, x[:, 0] + noise])
+    ref = PHReg(time, near, status=event, ties="efron").fit(disp=False)
+    assert_allclose(efron_fit(time, event, near).params, ref.params, rtol=1e-6)
+    copy = np.column_stack([x, x[:, 0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        PHReg(time, copy, status=event, ties="efron").fit(disp=False)
+    with pytest.raises(np.linalg.LinAlgError):
+        efron_fit(time, event, copy)
+
+
+def test_persons_followed_until_before_the_first_event_count_for_nothing():
+    """They are in no risk set; a huge covariate of theirs must not swamp the others'
+    weights (exp(800) overflows)."""
+    time, event, x = _data(9, 300, 2, 30)
+    time[:5], event[:5], x[:5, 1] = 0.01, 0, 800.0
+    ref = PHReg(time, x, status=event, ties="efron").fit(disp=False)
+    assert_allclose(efron_fit(time, event, x).params, ref.params, rtol=1e-9)

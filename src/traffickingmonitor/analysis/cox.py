@@ -7,8 +7,8 @@ model. Here the same partial likelihood, score and information come from cumulat
 over persons sorted by time, and the information's risk-set part is one weighted
 ``X' W X`` (a person's weight sums the terms of every event day it is at risk on), so no
 array grows with persons x covariates x covariates. The Newton iteration is statsmodels'
-own (start at zero, a ridge of 1e-10 on the Hessian, stop when no parameter moves more
-than 1e-8, at most 100 steps), so a model that does not converge there does not converge
+own (start at zero, a ridge of 1e-10 on the Hessian of -loglike / nobs, stop when no
+parameter moves more than 1e-8, at most 100 steps), so a model that does not converge there does not converge
 here either.
 """
 
@@ -37,13 +37,19 @@ class _EfronTerms:
     """What the partial likelihood needs of the data, arranged once per model."""
 
     def __init__(self, time: np.ndarray, event: np.ndarray, x: np.ndarray) -> None:
+        self.nobs = len(time)
         order = np.argsort(time, kind="stable")
-        self.time = np.asarray(time, float)[order]
-        self.x = np.asarray(x, float)[order]
+        time_sorted = np.asarray(time, float)[order]
         is_event = np.asarray(event)[order] > 0
-        self.event_rows = np.flatnonzero(is_event)
-        if not len(self.event_rows):
+        if not is_event.any():
             raise ValueError("no events: the partial likelihood is empty")
+        # persons whose follow-up ends before the first event are in no risk set: left out
+        # (as PHReg leaves them out), so that no weight of theirs can overflow the others'
+        first = np.searchsorted(time_sorted, time_sorted[is_event][0], side="left")
+        self.time = time_sorted[first:]
+        self.x = np.asarray(x, float)[order][first:]
+        is_event = is_event[first:]
+        self.event_rows = np.flatnonzero(is_event)
         event_times, day_of_event, self.ties = np.unique(
             self.time[self.event_rows], return_inverse=True, return_counts=True
         )
@@ -123,7 +129,8 @@ def efron_fit(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> CoxFit:
     steps = 0
     while steps < _MAX_STEPS and np.any(np.abs(beta - previous) > _TOL):
         _, gradient, hessian = terms.evaluate(beta)
-        hessian[np.diag_indices_from(hessian)] += _RIDGE
+        # statsmodels adds the ridge to the Hessian of -loglike / nobs
+        hessian[np.diag_indices_from(hessian)] -= _RIDGE * terms.nobs
         previous, beta = beta, beta - np.linalg.solve(hessian, gradient)
         steps += 1
     _, gradient, hessian = terms.evaluate(beta)

@@ -22,6 +22,7 @@ part is then built in the run's own process.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import multiprocessing as mp
@@ -58,7 +59,7 @@ def language_workers(
     __name__ == "__main__"`` guard, see ``bootstrap.workers_from_fork_server``) there are
     none either.
     """
-    from traffickingmonitor.analysis.mse.bootstrap import _die_with_parent, _main_is_guarded
+    from traffickingmonitor.analysis.mse.bootstrap import _main_is_guarded
 
     n = min(n, _cores() - 1)
     pool = None
@@ -67,8 +68,7 @@ def language_workers(
             pool = ProcessPoolExecutor(
                 max_workers=n,
                 mp_context=mp.get_context("spawn"),
-                # a kill -9 of this process ends them too
-                initializer=_die_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
             for _ in range(n):
@@ -82,9 +82,18 @@ def language_workers(
         yield pool
     finally:
         if pool is not None:
-            # every result is in: a worker's own end (freeing its modules and vl-convert's
-            # engine, about a second) need not hold up this process
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(owner_pid: int) -> None:
+    """A worker ends with this process (a kill -9 too), and ends at once once told to: its
+    interpreter would free every module and vl-convert's engine first (about a second,
+    which ``run`` would wait for). It writes nothing that its exit would flush: its results
+    go back through the pool."""
+    from traffickingmonitor.analysis.mse.bootstrap import _die_with_parent
+
+    _die_with_parent(owner_pid)
+    atexit.register(os._exit, 0)  # run first of the exit functions, so the only one
 
 
 def _load() -> None:

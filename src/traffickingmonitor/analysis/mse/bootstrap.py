@@ -188,6 +188,14 @@ def start_fork_server() -> None:
         _READY[n_jobs] = pool
 
 
+def release_ready() -> None:
+    """End the workers :func:`start_fork_server` started that no block took (a step failed
+    before the bootstrap): they would otherwise wait for work until the process ends."""
+    while _READY:
+        _, ex = _READY.popitem()
+        ex.shutdown()
+
+
 def _main_is_guarded() -> bool:
     """Whether worker processes may import the main module (it runs nothing on import)."""
     path = getattr(sys.modules.get("__main__"), "__file__", None)
