@@ -232,3 +232,15 @@ def test_batched_stepwise_gives_the_plain_estimates_with_a_covariate():
     plain = np.array([proc.estimate(layout, row) for row in Y])
     assert_allclose(proc.estimate_many(layout, Y, start=y), plain, rtol=FAST_RTOL)
     assert np.isfinite(plain).sum() >= 5
+
+
+def test_workers_started_ahead_that_no_block_takes_end_when_released(monkeypatch):
+    """A run that fails before its bootstrap ends the workers it started (``pipeline`` calls
+    ``release_ready``); left waiting for work they would hold up the process's exit."""
+    monkeypatch.setattr(boot, "default_jobs", lambda: 2)
+    boot.start_fork_server()
+    ready = boot._READY[2]
+    boot.release_ready()
+    assert boot._READY == {}
+    with pytest.raises(RuntimeError):  # shut down: takes no more work
+        ready.submit(int)
