@@ -8,8 +8,8 @@ over persons sorted by time, and the information's risk-set part is one weighted
 ``X' W X`` (a person's weight sums the terms of every event day it is at risk on), so no
 array grows with persons x covariates x covariates. The Newton iteration is statsmodels'
 own (start at zero, a ridge of 1e-10 on the Hessian of -loglike / nobs, stop when no
-parameter moves more than 1e-8, at most 100 steps), so a model that does not converge there does not converge
-here either.
+parameter moves more than 1e-8, at most 100 steps), so a model that does not converge
+there does not converge here either.
 """
 
 from __future__ import annotations
