@@ -46,23 +46,21 @@ class _EfronTerms:
         # persons whose follow-up ends before the first event are in no risk set: left out
         # (as PHReg leaves them out), so that no weight of theirs can overflow the others'
         first = np.searchsorted(time_sorted, time_sorted[is_event][0], side="left")
-        self.time = time_sorted[first:]
+        time_sorted = time_sorted[first:]
         self.x = np.asarray(x, float)[order][first:]
-        is_event = is_event[first:]
-        self.event_rows = np.flatnonzero(is_event)
-        event_times, day_of_event, self.ties = np.unique(
-            self.time[self.event_rows], return_inverse=True, return_counts=True
+        self.event_rows = np.flatnonzero(is_event[first:])
+        event_times, self.day, ties = np.unique(
+            time_sorted[self.event_rows], return_inverse=True, return_counts=True
         )
-        self.day = day_of_event  # the event day of each event row, in time order
+        # the event rows are in time order: each event day's events are one run of them
+        self.day_start = np.cumsum(ties) - ties
         # the risk set of an event day: every person whose time is not before it
-        self.first_at_risk = np.searchsorted(self.time, event_times, side="left")
-        # the last event day each person is at risk on (-1: none)
-        self.last_day = np.searchsorted(event_times, self.time, side="right") - 1
+        self.first_at_risk = np.searchsorted(time_sorted, event_times, side="left")
+        # the last event day each person is at risk on (every one is at risk on the first)
+        self.last_day = np.searchsorted(event_times, time_sorted, side="right") - 1
         # Efron's l / d for the l-th of d events of a day (l = 0, ..., d - 1)
-        rank = np.arange(len(self.event_rows)) - np.repeat(
-            np.cumsum(self.ties) - self.ties, self.ties
-        )
-        self.fraction = rank / np.repeat(self.ties, self.ties)
+        rank = np.arange(len(self.event_rows)) - np.repeat(self.day_start, ties)
+        self.fraction = rank / np.repeat(ties, ties)
         self.x_events = self.x[self.event_rows].sum(axis=0)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -78,10 +76,8 @@ class _EfronTerms:
         s0_risk = np.cumsum(np.add.reduceat(w, self.first_at_risk)[::-1])[::-1]
         s1_risk = np.cumsum(np.add.reduceat(wx, self.first_at_risk, axis=0)[::-1], axis=0)[::-1]
         # sums over each event day's events
-        n_days = len(self.ties)
-        s0_tied = np.bincount(self.day, w[self.event_rows], minlength=n_days)
-        s1_tied = np.zeros((n_days, self.x.shape[1]))
-        np.add.at(s1_tied, self.day, wx[self.event_rows])
+        s0_tied = np.add.reduceat(w[self.event_rows], self.day_start)
+        s1_tied = np.add.reduceat(wx[self.event_rows], self.day_start, axis=0)
         # one term per event: the l-th of d tied events removes l / d of the tied weight
         f = self.fraction
         phi = s0_risk[self.day] - f * s0_tied[self.day]
@@ -90,11 +86,10 @@ class _EfronTerms:
         gradient = self.x_events - a.sum(axis=0)
         # sum over terms of S2 / phi: each person's w x x' weighted by the 1 / phi of the
         # days it is at risk on, less l / (d phi) of a day on its own tied events
-        per_day = np.bincount(self.day, 1.0 / phi, minlength=n_days)
-        at_risk = np.concatenate([[0.0], np.cumsum(per_day)])[self.last_day + 1]
+        at_risk = np.cumsum(np.add.reduceat(1.0 / phi, self.day_start))[self.last_day]
         weight = w * at_risk
         weight[self.event_rows] -= (
-            w[self.event_rows] * np.bincount(self.day, f / phi, minlength=n_days)[self.day]
+            w[self.event_rows] * np.add.reduceat(f / phi, self.day_start)[self.day]
         )
         hessian = a.T @ a - self.x.T @ (weight[:, None] * self.x)
         return loglike, gradient, hessian

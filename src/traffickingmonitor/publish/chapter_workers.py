@@ -86,10 +86,10 @@ def language_workers(
 
 
 def _start_worker(owner_pid: int) -> None:
-    """A worker ends with this process (a kill -9 too), and ends at once once told to: its
-    interpreter would free every module and vl-convert's engine first (about a second,
-    which ``run`` would wait for). It writes nothing that its exit would flush: its results
-    go back through the pool."""
+    """A worker ends with this process (after a kill -9 too), and as soon as the pool tells
+    it to: its interpreter would first free every module and vl-convert's engine (about a
+    second, which ``run`` waits for). Its exit has nothing to flush: its results go back
+    through the pool."""
     from traffickingmonitor.analysis.mse.bootstrap import _die_with_parent
 
     _die_with_parent(owner_pid)

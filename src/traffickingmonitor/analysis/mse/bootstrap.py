@@ -139,11 +139,11 @@ def workers_from_fork_server():
     token = _START_METHOD.set("forkserver" if _main_is_guarded() else "serial")
     # one pool for the whole block: a pipeline runs dozens of bootstraps (its workers
     # already started where start_fork_server started them)
-    ready = dict(_READY)
-    _READY.clear()
-    if _START_METHOD.get() != "forkserver":
-        for ex in ready.values():
-            ex.shutdown(wait=False)
+    if _START_METHOD.get() == "forkserver":
+        ready = dict(_READY)
+        _READY.clear()
+    else:
+        release_ready()
         ready = {}
     pool_token = _POOL.set(ready)
     try:
@@ -178,11 +178,7 @@ def start_fork_server() -> None:
     forkserver.ensure_running()
     n_jobs = default_jobs()
     if n_jobs > 1 and n_jobs not in _READY:
-        token = _START_METHOD.set("forkserver")
-        try:
-            pool = _executor(n_jobs)
-        finally:
-            _START_METHOD.reset(token)
+        pool = _executor(n_jobs, "forkserver")
         for _ in range(n_jobs):  # one task each: a pool starts a worker per waiting task
             pool.submit(os.getpid)
         _READY[n_jobs] = pool
@@ -208,8 +204,8 @@ def _main_is_guarded() -> bool:
     return bool(re.search(r"""if\s+__name__\s*==\s*['"]__main__['"]""", source))
 
 
-def _context():
-    method = _START_METHOD.get()
+def _context(method: str | None = None):
+    method = method or _START_METHOD.get()
     if method not in mp.get_all_start_methods():
         return None  # not POSIX: the platform's default
     ctx = mp.get_context(method)
@@ -263,10 +259,11 @@ def _watch_owner(owner_pid: int) -> None:
             os._exit(1)  # the pid now belongs to someone else's process
 
 
-def _executor(n_jobs: int) -> ProcessPoolExecutor:
+def _executor(n_jobs: int, method: str | None = None) -> ProcessPoolExecutor:
+    """A pool of ``n_jobs`` workers started by ``method`` (default: the block's)."""
     return ProcessPoolExecutor(
         max_workers=n_jobs,
-        mp_context=_context(),
+        mp_context=_context(method),
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
     )
