@@ -346,6 +346,12 @@ def _load_report_code() -> None:
     load_pdf_engine()
 
 
+def _load_approval_code() -> None:
+    import traffickingmonitor.publish.web.approvals
+    import traffickingmonitor.publish.web.audit
+    import traffickingmonitor.publish.web.cli  # noqa: F401
+
+
 @app.command("demo")
 def demo_command(
     out: Path = typer.Option(Path("demo"), "--out", help="Output folder."),
@@ -411,7 +417,7 @@ def demo_command(
             step=step,
             first_lang=lang,
             then=report,
-            then_loads=(_load_report_code,),
+            then_loads=(_load_report_code, _load_approval_code),
         )
         from traffickingmonitor.publish import api as publish
         from traffickingmonitor.publish.web.cli import approve_demo_edition

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import math
 import multiprocessing as mp
 import os
@@ -36,6 +37,8 @@ from traffickingmonitor.analysis.mse import selection
 from traffickingmonitor.analysis.mse.design import Layout
 from traffickingmonitor.analysis.mse.fit import Problem
 from traffickingmonitor.analysis.mse.table import NotEstimableError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -179,9 +182,21 @@ def start_fork_server() -> None:
     n_jobs = default_jobs()
     if n_jobs > 1 and n_jobs not in _READY:
         pool = _executor(n_jobs, "forkserver")
-        for _ in range(n_jobs):  # one task each: a pool starts a worker per waiting task
-            pool.submit(os.getpid)
+        # each start waits for the server's answer, which comes once it has imported this
+        # module: in a thread, so that the caller goes on meanwhile
+        threading.Thread(
+            target=_start_workers, args=(pool, n_jobs), name="bootstrap workers", daemon=True
+        ).start()
         _READY[n_jobs] = pool
+
+
+def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
+    try:
+        for _ in range(n):  # one task each: a pool starts a worker per waiting task
+            pool.submit(os.getpid)
+    except Exception as exc:  # ended meanwhile (release_ready), or a worker failed to start:
+        # the block that takes the pool then says why
+        log.debug("bootstrap workers not started ahead: %s", exc)
 
 
 def release_ready() -> None:
