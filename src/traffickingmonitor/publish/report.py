@@ -6,7 +6,6 @@ shown values, so a suppressed count can never leak through a chart, a share or a
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import logging
@@ -29,7 +28,7 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.progress import no_progress
-from traffickingmonitor.publish import csv_safe, eurostat
+from traffickingmonitor.publish import csv_safe, eurostat, pdf_charts
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters, edition_years
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
@@ -37,6 +36,8 @@ from traffickingmonitor.publish.i18n import catalog
 from traffickingmonitor.publish.labels import TEXT, category_label
 from traffickingmonitor.publish.quality import EditionQuality
 from traffickingmonitor.publish.stored_chapters import edition_chapters
+
+log = logging.getLogger(__name__)
 
 # The marks of a report that is not (only) what it seems: a draft, synthetic data.
 MARKS = catalog("marks")
@@ -323,43 +324,6 @@ def _print_sized(html: str) -> str:
     return re.sub(r'(<svg [^>]*?)width="([\d.]+)" height="[\d.]+"(?=[^>]*viewBox)', size, html)
 
 
-_INLINE_SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", re.S)
-_SVG_IMAGE = "data:image/svg+xml;base64,"
-
-
-def _charts_as_images(html: str) -> str:
-    """Every inline chart as an ``<img>`` of the same SVG, for WeasyPrint only.
-
-    WeasyPrint tokenises an inline SVG with its HTML parser (in Python), gives each of its
-    thousands of nodes a style from the report's CSS (which none of them uses: the SVG is
-    drawn with its own) and serialises it again to draw it; an image of the same SVG is
-    parsed once by ElementTree and drawn by the same code. The pages are the same, and the
-    PDF takes about a fifth less time (demo: 1.7 of 8.6 CPU seconds). The report's rules for
-    ``.chart svg`` are given to ``.chart img`` (the PDF's HTML has no inline charts left).
-    An SVG with a ``<title>`` stays inline (WeasyPrint tags it with that text, an image with
-    its ``alt``), and so does one that is no well-formed XML.
-    """
-    from xml.etree import ElementTree
-
-    def image(m: re.Match) -> str:
-        svg = m.group(0)
-        if "<title" in svg or svg.count("<svg") > 1:
-            return svg
-        try:
-            ElementTree.fromstring(svg)
-        except ElementTree.ParseError:
-            return svg
-        style = re.match(r'<svg\b[^>]*?\sstyle="([^"]*)"', svg)
-        style_attr = f' style="{style.group(1)}"' if style else ""
-        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        return f'<img{style_attr} src="{_SVG_IMAGE}{data}">'
-
-    head, sep, body = html.partition("</head>")
-    if not sep:
-        return html
-    return head.replace(".chart svg", ".chart img") + sep + _INLINE_SVG.sub(image, body)
-
-
 class _NoAltOfCharts(logging.Filter):
     """WeasyPrint asks a tagged PDF's images for an ``alt``; a chart has none as an image,
     as it had none inline (its figure caption and data table say what it shows)."""
@@ -368,12 +332,14 @@ class _NoAltOfCharts(logging.Filter):
         return not (
             "has no required alt description" in str(record.msg)
             and isinstance(record.args, tuple)
-            and str(record.args[0] if record.args else "").startswith(_SVG_IMAGE)
+            and str(record.args[0] if record.args else "").startswith(pdf_charts.SVG_IMAGE)
         )
 
 
 def load_pdf_engine() -> None:
-    """Import WeasyPrint (about a second): ``demo`` does it while the run links (``warm_up``)."""
+    """Import WeasyPrint and pikepdf (about a second): ``demo`` does it while the run links
+    (``warm_up``)."""
+    import pikepdf
     import weasyprint  # noqa: F401
 
 
@@ -385,12 +351,24 @@ def write_pdf(html: str, path: Path, edition, lang: str) -> None:
     logger.setLevel(logging.ERROR)
     no_alt = _NoAltOfCharts()
     logger.addFilter(no_alt)
-    try:
-        document = weasyprint.HTML(string=_charts_as_images(_print_sized(html)), base_url=None)
-        tmp = path.with_name(path.name + ".part")
+    html = _print_sized(html)
+
+    def typeset(page: str) -> bytes:
         # WeasyPrint makes millions of objects: collecting cycles rarely saves a sixth
         with fewer_collections():
-            document.write_pdf(tmp, pdf_tags=True, custom_metadata=True)
+            document = weasyprint.HTML(string=page, base_url=None)
+            return document.write_pdf(pdf_tags=True, custom_metadata=True)
+
+    try:
+        page, charts = pdf_charts.with_placeholders(html)
+        try:
+            with pdf_charts.ChartDrawing(charts) as drawing:
+                pdf = pdf_charts.draw_charts(typeset(page), charts, drawing.pdfs())
+        except pdf_charts.ChartsNotPlaced as exc:  # WeasyPrint draws them, as it can
+            log.warning("the PDF's charts are drawn by WeasyPrint (%s)", exc)
+            pdf = typeset(pdf_charts.with_placeholders(html, placeholders=False)[0])
     finally:
         logger.removeFilter(no_alt)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(pdf)
     tmp.replace(path)
