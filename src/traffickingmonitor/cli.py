@@ -368,6 +368,7 @@ def demo_command(
     """Synthetic demo edition end to end: synth + run + report, in one go."""
     # the report's and the dashboard's code load during the run (``then_loads``), not here
     from traffickingmonitor import pipeline
+    from traffickingmonitor.analysis.mse import bootstrap
     from traffickingmonitor.intake import api as intake
     from traffickingmonitor.synthetic.api import write_synthetic_edition
 
@@ -390,7 +391,14 @@ def demo_command(
             bars[name](done - done_so_far[name])
             done_so_far[name] = done
 
-        write_synthetic_edition(data_dir, seed=seed, scale=scale, progress=synth_progress)
+        # the hidden number's worker processes load while the data are made, not while the
+        # run links (the run takes them; it would start them itself)
+        bootstrap.start_fork_server()
+        try:
+            write_synthetic_edition(data_dir, seed=seed, scale=scale, progress=synth_progress)
+        except BaseException:
+            bootstrap.release_ready()
+            raise
         reports: list = []  # the WrittenReport of write_report_from
 
         def report(first: pipeline.FirstChapters) -> None:

@@ -188,7 +188,7 @@ def _chapter_workers(
 ) -> Iterator[Executor | None]:
     """Worker processes for the chapters (None: none), and ``loads`` loaded beside them."""
     from traffickingmonitor.publish.chapter_workers import language_workers
-    from traffickingmonitor.publish.stored_chapters import LANGS
+    from traffickingmonitor.publish.i18n import LANGS
 
     if not new_edition:
         yield None

@@ -214,6 +214,22 @@ def test_the_languages_built_at_the_same_time_equal_those_built_one_by_one(editi
     assert "method" in {c["id"] for c in expected[first]}
 
 
+def test_the_halves_share_the_chapters_out_by_cost():
+    """Every chapter but those that read the others is in one half, in report order, and
+    the halves' costs differ by less than the costliest chapter's."""
+    from traffickingmonitor.publish import chapter_workers
+    from traffickingmonitor.publish.chapters import CHAPTERS, READS_BUILT
+
+    mine, theirs = chapter_workers.halves()
+    ids = [c.id for c in CHAPTERS if c.id not in READS_BUILT]
+    assert sorted([*mine, *theirs]) == sorted(ids)
+    assert list(mine) == [i for i in ids if i in mine]
+    assert list(theirs) == [i for i in ids if i in theirs]
+    cost = {c.id: c.cost for c in CHAPTERS}
+    gap = abs(sum(cost[i] for i in mine) - sum(cost[i] for i in theirs))
+    assert gap <= max(cost.values())
+
+
 def test_then_gets_the_first_language_and_its_failure_waits_for_the_others(tmp_path):
     """``run(then=...)`` (the demo's report) gets the chapters of ``first_lang`` as they are
     stored; an error in it is raised once every language is stored, the edition kept."""

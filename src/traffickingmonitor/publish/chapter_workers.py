@@ -31,11 +31,14 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable
 from traffickingmonitor.warm_up import warm_up
+
+if TYPE_CHECKING:  # the protection's code loads with the chapters' (``_load``), not here
+    from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable
 
 log = logging.getLogger(__name__)
 
@@ -145,12 +148,23 @@ def _result(future: Future | None, lang: str, args: tuple, **part) -> tuple[list
 
 def halves() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The chapters of the first language this process builds and those a worker builds
-    meanwhile: every other one in report order (their costs are alike on average). The
-    chapters that read those before them (``READS_BUILT``) are built last, here."""
+    meanwhile, in report order: of about the same ``Chapter.cost`` (the costliest first,
+    each to the half that costs less so far). The chapters that read those before them
+    (``READS_BUILT``) are built last, here."""
     from traffickingmonitor.publish.chapters import CHAPTERS, READS_BUILT
 
-    ids = tuple(c.id for c in CHAPTERS if c.id not in READS_BUILT)
-    return ids[0::2], ids[1::2]
+    chapters = [c for c in CHAPTERS if c.id not in READS_BUILT]
+    here: set[str] = set()
+    cost = [0, 0]  # here, there
+    for c in sorted(chapters, key=lambda c: -c.cost):  # stable: report order among equals
+        side = 0 if cost[0] <= cost[1] else 1
+        cost[side] += c.cost
+        if side == 0:
+            here.add(c.id)
+    return (
+        tuple(c.id for c in chapters if c.id in here),
+        tuple(c.id for c in chapters if c.id not in here),
+    )
 
 
 def iter_languages(

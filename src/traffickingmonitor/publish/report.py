@@ -339,7 +339,7 @@ class _NoAltOfCharts(logging.Filter):
 def load_pdf_engine() -> None:
     """Import WeasyPrint and pikepdf (about a second): ``demo`` does it while the run links
     (``warm_up``)."""
-    import pikepdf
+    import pikepdf  # noqa: F401
     import weasyprint  # noqa: F401
 
 

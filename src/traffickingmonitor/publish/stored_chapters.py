@@ -32,6 +32,7 @@ import duckdb
 
 from traffickingmonitor.disclosure.api import PrimaryRule, ProtectedTable
 from traffickingmonitor.progress import say_once
+from traffickingmonitor.publish import i18n
 from traffickingmonitor.publish.chapters import (
     Block,
     ChapterContent,
@@ -59,8 +60,8 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 #: the store's table of built chapters
 TABLE = "edition_chapter_blocks"
-#: the languages ``run`` builds (those of the report's words, ``labels.TEXT``)
-LANGS = ("nl", "en")
+#: the languages ``run`` builds: those of the report's words
+LANGS = i18n.LANGS
 
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (

@@ -80,11 +80,16 @@ class ChapterContext:
 class Chapter:
     """``tables``: the tables the chapter presents, by id or by prefix (``"local"`` claims
     ``local_municipality`` and the other ``local_*``); the method chapter counts what is
-    hidden per chapter by them. A chapter that only repeats figures of others claims none."""
+    hidden per chapter by them. A chapter that only repeats figures of others claims none.
+
+    ``cost``: about how long it takes to build, in tenths of a second on the demo edition
+    (mostly its charts): ``chapter_workers`` shares a language's chapters out between two
+    processes by it."""
 
     id: str
     build: Callable[[ChapterContext], ChapterContent | None]
     tables: tuple[str, ...] = ()
+    cost: int = 1
 
     def claims(self, table_id: str) -> bool:
         return any(table_id == t or table_id.startswith(f"{t}_") for t in self.tables)

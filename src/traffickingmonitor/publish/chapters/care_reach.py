@@ -278,4 +278,4 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
     )
 
 
-CHAPTER = Chapter("care-reach", build, tables=("care_reach",))
+CHAPTER = Chapter("care-reach", build, tables=("care_reach",), cost=5)

@@ -389,4 +389,4 @@ def _age(ctx, w, window, raw, num) -> Block | None:
     )
 
 
-CHAPTER = Chapter("crime-overlap", build, tables=("crime",))
+CHAPTER = Chapter("crime-overlap", build, tables=("crime",), cost=3)

@@ -93,4 +93,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
 
 
 # repeats cells of other chapters' tables only: it claims none (``Chapter.tables``)
-CHAPTER = Chapter("eurostat", build)
+CHAPTER = Chapter("eurostat", build, cost=0)

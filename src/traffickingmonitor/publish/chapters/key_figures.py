@@ -103,4 +103,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
 
 
 # Minors are shown here only; the other tables it reads are presented by their chapters.
-CHAPTER = Chapter("key-figures", build, tables=("minor",))
+CHAPTER = Chapter("key-figures", build, tables=("minor",), cost=0)

@@ -302,4 +302,4 @@ def _yearly_blocks(ctx: ChapterContext, w: dict) -> list[Block]:
     return blocks
 
 
-CHAPTER = Chapter("local", build, tables=("local",))
+CHAPTER = Chapter("local", build, tables=("local",), cost=2)

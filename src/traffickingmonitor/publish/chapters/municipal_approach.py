@@ -192,4 +192,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("approach", build, tables=("approach",))
+CHAPTER = Chapter("approach", build, tables=("approach",), cost=4)

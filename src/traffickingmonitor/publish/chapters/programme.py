@@ -232,4 +232,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     )
 
 
-CHAPTER = Chapter("programme", build, tables=("programme",))
+CHAPTER = Chapter("programme", build, tables=("programme",), cost=6)

@@ -125,4 +125,4 @@ def build(ctx: ChapterContext) -> ChapterContent | None:
     return ChapterContent(title=t["registered"], blocks=blocks)
 
 
-CHAPTER = Chapter("registered", build, tables=tuple(s.table_id for s in SECTIONS))
+CHAPTER = Chapter("registered", build, tables=tuple(s.table_id for s in SECTIONS), cost=9)

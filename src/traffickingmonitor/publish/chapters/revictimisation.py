@@ -449,4 +449,4 @@ def _method_block(ctx, w, o_raw, o_num, months, main, threshold) -> Block:
     )
 
 
-CHAPTER = Chapter("revictimisation", build, tables=("revictimisation",))
+CHAPTER = Chapter("revictimisation", build, tables=("revictimisation",), cost=9)

@@ -42,6 +42,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from traffickingmonitor.disclosure.check import first_few, published_numbers
+from traffickingmonitor.publish import i18n
 
 #: classes of the report's and dashboard's tables that hold no counts of persons (sources,
 #: cells hidden per table, the method's other numbers)
@@ -52,7 +53,7 @@ STAFF = ("analyst", "admin")
 CHECK_MUNICIPALITY = "GM0363"
 #: the municipalities' pages the logged-in roles read (their own first; small and large ones)
 SAMPLE_MUNICIPALITIES = (CHECK_MUNICIPALITY, "GM0014", "GM0599", "GM0344", "GM0088")
-LANGS = ("nl", "en")
+LANGS = i18n.LANGS
 _COUNT = re.compile(r"\d{1,3}([\u202f ]\d{3})*")
 
 
