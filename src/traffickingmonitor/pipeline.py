@@ -350,7 +350,7 @@ def _make_edition(
         linkage.save_edition(con, edition_id, regs, linked)  # model, links, episodes
         loading.join()  # the analyses' modules are never imported by two threads at once
         from traffickingmonitor.analysis import api as analysis
-        from traffickingmonitor.analysis.steps import STEPS, StepInput
+        from traffickingmonitor.analysis.steps import StepInput, run_steps
 
         inputs = StepInput(
             con, edition_id, analysis.person_years(con, edition_id), config, input_hashes=hashes
@@ -358,13 +358,10 @@ def _make_edition(
         tables, notes = [], {"linkage": linked.notes}
         if synthetic is not None:
             notes["synthetic"] = synthetic
-        for analysis_step in STEPS:
-            advance = step(analysis_step.description, 1)
-            result = analysis_step.run(inputs)
+        for analysis_step, result in run_steps(inputs, step):
             tables += result.tables
             if result.notes:
                 notes[analysis_step.key] = result.notes
-            advance(1)
         totals = analysis.edition_totals(con, edition_id)
         notes.update(totals)
         editions.record(

@@ -113,10 +113,10 @@ def _need_effort(inputs):
 
 #: (key, progress text, run) of each step, in order (after the hidden number: need versus
 #: effort allocates its estimate).
-LOCAL_STEPS = (
-    ("local_figures", "Local figures", _local),
-    ("municipal_approach", "Municipal approach", _approach),
-    ("programme", "Programme results", _programme),
-    ("perpetrator_chain", "Perpetrator chain", _chain),
-    ("need_effort", "Need versus effort", _need_effort),
+LOCAL_STEPS = (  # key, progress text, step, the steps whose results it reads
+    ("local_figures", "Local figures", _local, ()),
+    ("municipal_approach", "Municipal approach", _approach, ()),
+    ("programme", "Programme results", _programme, ()),
+    ("perpetrator_chain", "Perpetrator chain", _chain, ()),
+    ("need_effort", "Need versus effort", _need_effort, ("hidden_number",)),
 )

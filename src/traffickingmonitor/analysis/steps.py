@@ -7,7 +7,10 @@ transaction, stores the tables and puts the notes in the edition under ``key``.
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -47,9 +50,16 @@ class StepResult:
 
 @dataclass(frozen=True)
 class AnalysisStep:
+    """``beside``: the step reads no store, only the persons and the configuration, so it
+    runs in a thread beside the steps after it (the hidden number waits on its worker
+    processes most of its time). A step that reads its result from ``cache`` names it in
+    ``after`` and runs once it is done, after the steps that need nothing running."""
+
     key: str  # notes key and configuration key
     description: str  # progress bar text
     run: Callable[[StepInput], StepResult]
+    beside: bool = False
+    after: tuple[str, ...] = ()
 
 
 def _descriptive(inputs: StepInput) -> StepResult:
@@ -68,7 +78,52 @@ def _hidden_number(inputs: StepInput) -> StepResult:
 
 STEPS: list[AnalysisStep] = [
     AnalysisStep("descriptive", "Computing monitor tables", _descriptive),
-    AnalysisStep("hidden_number", "Estimating the hidden number", _hidden_number),
-    *(AnalysisStep(key, text, run) for key, text, run in LOCAL_STEPS),
+    AnalysisStep("hidden_number", "Estimating the hidden number", _hidden_number, beside=True),
+    *(AnalysisStep(key, text, run, after=after) for key, text, run, after in LOCAL_STEPS),
     *(AnalysisStep(key, text, run) for key, text, run in COHORT_STEPS),
 ]
+
+
+def run_steps(
+    inputs: StepInput,
+    step: Callable[[str, int], Callable[[int], None]],
+    steps: list[AnalysisStep] = STEPS,
+) -> list[tuple[AnalysisStep, StepResult]]:
+    """Every step's result, in the order of ``steps`` whatever order they ran in (a step
+    ``beside`` in a thread; those ``after`` it once it is done). ``step`` makes a progress
+    bar. An error of a step is raised once the step running beside it has ended."""
+    results: dict[str, StepResult] = {}
+    running: dict[str, tuple[Future, Callable[[int], None]]] = {}
+
+    def finish(key: str) -> None:
+        future, advance = running.pop(key)
+        results[key] = future.result()
+        advance(1)
+
+    waiting = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis") as beside:
+        for s in steps:
+            if any(k in running for k in s.after):
+                waiting.append(s)
+                continue
+            advance = step(s.description, 1)
+            if s.beside:
+                # its own copy of the persons: pandas may reorganise a frame as it reads it
+                own = dataclasses.replace(inputs, person_years=inputs.person_years.copy())
+                running[s.key] = (
+                    beside.submit(contextvars.copy_context().run, s.run, own),
+                    advance,
+                )
+                continue
+            results[s.key] = s.run(inputs)
+            advance(1)
+        for s in waiting:
+            for key in s.after:
+                if key in running:
+                    finish(key)
+            advance = step(s.description, 1)
+            results[s.key] = s.run(inputs)
+            advance(1)
+        for key in list(running):
+            finish(key)
+    return [(s, results[s.key]) for s in steps]

@@ -303,11 +303,11 @@ def _sensitive_components(model, group_of, groups, g_primary):
     """Each component of the model with a sensitive cell: the component, its cell groups and
     which of them are sensitive."""
     for var_idx, cell_idx in model.components():
-        comp = _Component(model, var_idx, cell_idx, group_of, groups)
-        gl = np.asarray(comp.gids)
+        # most components have no sensitive cell: their matrices are not made
+        gl = np.asarray(sorted({int(group_of[c]) for c in cell_idx}))
         prim = g_primary[gl]
         if prim.any():
-            yield comp, gl, prim
+            yield _Component(model, var_idx, cell_idx, group_of, groups), gl, prim
 
 
 def unprotectable(
