@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import tomllib
 import types
 import typing
@@ -24,22 +25,24 @@ from typing import Any
 
 from traffickingmonitor.errors import UserError
 
+#: each section's settings class, where it lives: with the steps it configures, imported
+#: only for a section the configuration has (the analyses' code is most of a second)
+SECTIONS = {
+    "linkage": ("traffickingmonitor.linkage.settings", "LinkageSettings"),
+    "hidden_number": ("traffickingmonitor.analysis.hidden_number", "HiddenNumberSettings"),
+    "cohort": ("traffickingmonitor.analysis.cohort_steps", "CohortSettings"),
+    "disclosure": ("traffickingmonitor.disclosure.rule", "DisclosureRule"),
+    "local": ("traffickingmonitor.analysis.local_steps", "LocalSettings"),
+}
+
+
+def _section(name: str) -> type:
+    module, cls = SECTIONS[name]
+    return getattr(importlib.import_module(module), cls)
+
 
 def _sections() -> dict[str, type]:
-    # imported here: the settings classes live with the steps they configure
-    from traffickingmonitor.analysis.cohort_steps import CohortSettings
-    from traffickingmonitor.analysis.hidden_number import HiddenNumberSettings
-    from traffickingmonitor.analysis.local_steps import LocalSettings
-    from traffickingmonitor.disclosure.rule import DisclosureRule
-    from traffickingmonitor.linkage.settings import LinkageSettings
-
-    return {
-        "linkage": LinkageSettings,
-        "hidden_number": HiddenNumberSettings,
-        "cohort": CohortSettings,
-        "disclosure": DisclosureRule,
-        "local": LocalSettings,
-    }
+    return {name: _section(name) for name in SECTIONS}
 
 
 #: keys a configuration may hold outside the sections (``demo``, ``seed`` and ``scale`` are
@@ -147,14 +150,13 @@ def check_config(config: dict | None, where: str = "") -> dict:
     configuration itself is returned as given (the edition records it so)."""
     config = dict(config or {})
     prefix = f"{where}: " if where else ""
-    sections = _sections()
     for key, value in config.items():
         if key == "cohort":
-            sections["cohort"].from_config(config, where)
-        elif key in sections:
+            _section("cohort").from_config(config, where)
+        elif key in SECTIONS:
             if key == "disclosure" and isinstance(value, str):
                 value = {"method": value}  # the short form: a method name
-            read_section(sections[key], key, value, where)
+            read_section(_section(key), key, value, where)
         elif key in TOP_LEVEL:
             try:
                 _as_type(value, TOP_LEVEL[key])
@@ -163,10 +165,10 @@ def check_config(config: dict | None, where: str = "") -> dict:
                     f"{prefix}{key} = {value!r}: expected {_type_name(TOP_LEVEL[key])}"
                 ) from None
         else:
-            known = [*sections, *TOP_LEVEL]
+            known = [*SECTIONS, *TOP_LEVEL]
             raise UserError(f"{prefix}unknown configuration key {key!r}; known: {', '.join(known)}")
     if "cutoff" in config and "cohort" not in config:
-        sections["cohort"].from_config(config, where)
+        _section("cohort").from_config(config, where)
     return config
 
 

@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,12 +34,18 @@ import numpy as np
 # most of a second of imports
 from scipy.special import ndtr, ndtri
 
-from traffickingmonitor.analysis.mse import selection
 from traffickingmonitor.analysis.mse.design import Layout
 from traffickingmonitor.analysis.mse.fit import Problem
 from traffickingmonitor.analysis.mse.table import NotEstimableError
 
+if TYPE_CHECKING:
+    from traffickingmonitor.analysis.mse.selection import Selection
+
 log = logging.getLogger(__name__)
+#: what the fork server imports before it forks a worker: this module, and the model
+#: selection it runs (scipy.optimize), which this module imports only where it is used so
+#: that the process that starts the server (``demo``, before it makes its data) need not
+_PRELOAD = (__name__, "traffickingmonitor.analysis.mse.selection")
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,9 @@ class Procedure:
     models: tuple[tuple[int, ...], ...] | None = None
     max_order: int = 2
 
-    def run(self, problem: Problem, *, keep_ranking: bool = False) -> selection.Selection:
+    def run(self, problem: Problem, *, keep_ranking: bool = False) -> Selection:
+        from traffickingmonitor.analysis.mse import selection
+
         if self.method == "stepwise":
             return selection.stepwise(problem, self.base, self.pthresh)
         if self.method == "main":
@@ -105,6 +114,8 @@ class Procedure:
         other rows.
         """
         if self.method == "stepwise" and len(Y):
+            from traffickingmonitor.analysis.mse import selection
+
             return selection.stepwise_estimates(layout, self.base, self.pthresh, Y, start)
         return np.array([self.estimate(layout, y) for y in Y])
 
@@ -177,7 +188,7 @@ def start_fork_server() -> None:
         return
     from multiprocessing import forkserver
 
-    mp.get_context("forkserver").set_forkserver_preload([__name__])
+    mp.get_context("forkserver").set_forkserver_preload(list(_PRELOAD))
     forkserver.ensure_running()
     n_jobs = default_jobs()
     if n_jobs > 1 and n_jobs not in _READY:
@@ -225,7 +236,7 @@ def _context(method: str | None = None):
         return None  # not POSIX: the platform's default
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload([__name__])
+        ctx.set_forkserver_preload(list(_PRELOAD))
     return ctx
 
 
