@@ -178,10 +178,11 @@ def start_fork_server() -> None:
     """Start the fork server of :func:`workers_from_fork_server` now, where it is used, and
     the workers of the next such block.
 
-    The server imports this module (numpy, scipy: most of a CPU second) before it forks a
-    first worker, and a pool's first map waits for its workers to start (half a second);
-    started ahead, e.g. while ``run`` links the registrations, both are done by the time
-    the first bootstrap asks for workers. Nothing else changes: the server is the one a
+    The server imports this module and the model selection (``_PRELOAD``; numpy, scipy:
+    most of a CPU second) before it forks a first worker, and a pool's first map waits for
+    its workers to start (half a second); started ahead (while ``demo`` makes its data, or
+    ``run`` links the registrations), both are done by the time the first bootstrap asks for
+    workers. The caller does not wait for either. Nothing else changes: the server is the one a
     block would start (once per process), and the workers are those it would fork.
     """
     if not _main_is_guarded() or "forkserver" not in mp.get_all_start_methods():
@@ -193,8 +194,8 @@ def start_fork_server() -> None:
     n_jobs = default_jobs()
     if n_jobs > 1 and n_jobs not in _READY:
         pool = _executor(n_jobs, "forkserver")
-        # each start waits for the server's answer, which comes once it has imported this
-        # module: in a thread, so that the caller goes on meanwhile
+        # each start waits for the server's answer, which comes once it has imported what it
+        # preloads: in a thread, so that the caller goes on meanwhile
         threading.Thread(
             target=_start_workers, args=(pool, n_jobs), name="bootstrap workers", daemon=True
         ).start()
