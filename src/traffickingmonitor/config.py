@@ -41,10 +41,6 @@ def _section(name: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
-def _sections() -> dict[str, type]:
-    return {name: _section(name) for name in SECTIONS}
-
-
 #: keys a configuration may hold outside the sections (``demo``, ``seed`` and ``scale`` are
 #: written by ``demo``; ``cutoff`` is the cohort's, for short)
 TOP_LEVEL: dict[str, Any] = {"cutoff": str, "demo": bool, "seed": int, "scale": float}

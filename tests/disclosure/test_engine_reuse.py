@@ -49,7 +49,8 @@ def test_a_persons_count_is_protected_near_itself_with_its_registrations():
     p_cell = model.cell_index[("sex", 1, "persons")]
     r_cell = model.cell_index[("sex", 1, "registrations")]
     var_idx, cell_idx = next(c for c in model.components() if p_cell in c[1])
-    comp = secondary._Component(model, var_idx, cell_idx, group_of, groups)
+    gids = secondary._group_ids(cell_idx, group_of)
+    comp = secondary._Component(model, var_idx, gids, groups)
     p = comp.gids.index(int(group_of[p_cell]))
     r = comp.gids.index(int(group_of[r_cell]))
     hidden = np.zeros(len(comp.v), bool)

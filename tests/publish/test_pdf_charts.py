@@ -134,6 +134,7 @@ def test_drawing_in_a_process_or_here_gives_the_same_charts(monkeypatch):
     _, charts = pdf_charts.with_placeholders(_page(_chart(), _chart((7,))))
     with ChartDrawing(charts) as drawing:
         there = drawing.pdfs()
+        assert drawing._proc is not None and drawing._proc.returncode == 0  # drawn there
     here = [ChartDrawing._draw(c) for c in charts]
     assert [_pages_and_text(p) for p in there] == [_pages_and_text(p) for p in here]
     # no process: drawn here
@@ -146,6 +147,7 @@ def test_drawing_in_a_process_or_here_gives_the_same_charts(monkeypatch):
     monkeypatch.setattr(pdf_charts, "_DRAW", "raise SystemExit(3)")
     with ChartDrawing(charts) as drawing:
         assert [_pages_and_text(p) for p in drawing.pdfs()] == [_pages_and_text(p) for p in here]
+        assert drawing._proc.returncode == 3  # the process ran and failed
 
 
 def test_charts_not_placed_are_drawn_by_weasyprint(tmp_path, monkeypatch, caplog):

@@ -142,10 +142,9 @@ class _Component:
     tables); it is hidden or shown as a whole.
     """
 
-    def __init__(self, model: EditionModel, var_idx, cell_idx, group_of, groups):
+    def __init__(self, model: EditionModel, var_idx, gids: list[int], groups):
         local = {v: i for i, v in enumerate(var_idx)}
         self.n = len(var_idx)
-        gids = sorted({int(group_of[c]) for c in cell_idx})
         self.gids = gids
         self.S = _mat(
             [{local[v]: c for v, c in model.exprs[groups[g][0]].items()} for g in gids], self.n
@@ -299,15 +298,20 @@ def suppress(
     return result
 
 
+def _group_ids(cell_idx, group_of) -> list[int]:
+    """The cell groups of a component's cells, in order."""
+    return sorted({int(group_of[c]) for c in cell_idx})
+
+
 def _sensitive_components(model, group_of, groups, g_primary):
     """Each component of the model with a sensitive cell: the component, its cell groups and
     which of them are sensitive."""
     for var_idx, cell_idx in model.components():
-        # most components have no sensitive cell: their matrices are not made
-        gl = np.asarray(sorted({int(group_of[c]) for c in cell_idx}))
+        gids = _group_ids(cell_idx, group_of)
+        gl = np.asarray(gids)
         prim = g_primary[gl]
-        if prim.any():
-            yield _Component(model, var_idx, cell_idx, group_of, groups), gl, prim
+        if prim.any():  # most components have none: their matrices are not made
+            yield _Component(model, var_idx, gids, groups), gl, prim
 
 
 def unprotectable(

@@ -360,8 +360,8 @@ def write_pdf(html: str, path: Path, edition, lang: str) -> None:
             return document.write_pdf(pdf_tags=True, custom_metadata=True)
 
     try:
-        page, charts = pdf_charts.with_placeholders(html)
         try:
+            page, charts = pdf_charts.with_placeholders(html)
             with pdf_charts.ChartDrawing(charts) as drawing:
                 pdf = pdf_charts.draw_charts(typeset(page), charts, drawing.pdfs())
         except pdf_charts.ChartsNotPlaced as exc:  # WeasyPrint draws them, as it can
