@@ -106,7 +106,9 @@ def _load() -> None:
     import vl_convert as vlc
 
     import traffickingmonitor.publish.chapters  # noqa: F401
+    from traffickingmonitor.publish import chart_font
 
+    chart_font.register()
     vlc.vegalite_to_svg(
         {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a"}}}
     )

@@ -15,8 +15,9 @@ import altair as alt
 import pandas as pd
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
+from traffickingmonitor.publish import chart_font
 
-FONT = "DejaVu Sans, Arial, sans-serif"
+FONT = f"{chart_font.FAMILY}, DejaVu Sans, Arial, sans-serif"
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#a5a5a5", "#843c0c"]
 WIDTH = 520
 
@@ -182,6 +183,7 @@ def to_svg(chart: alt.Chart, data: dict[str, list] | None = None) -> str:
     spec = chart.to_dict(validate=_VALIDATE)
     if data:
         spec = _put_data(spec, data)
+    chart_font.register()
     svg = vlc.vegalite_to_svg(spec, format_locale=_NUMBERS.get())
     # Inline SVG inside HTML: drop the XML prolog and give the figure an accessible role.
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)

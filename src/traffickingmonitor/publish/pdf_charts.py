@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from traffickingmonitor.publish import chart_font
+
 log = logging.getLogger(__name__)
 
 #: how an image's data is given to WeasyPrint (``report`` filters its "no alt" warning by it)
@@ -109,6 +111,8 @@ def _placeholder(number: int, chart: PrintedChart) -> str:
 # them while WeasyPrint typesets. It needs vl-convert only, so it starts in a tenth of a second.
 _DRAW = """
 import sys, json, vl_convert
+if len(sys.argv) > 3:
+    vl_convert.register_font_directory(sys.argv[3])
 with open(sys.argv[1], encoding="utf-8") as f:
     svgs = json.load(f)
 with open(sys.argv[2], "wb") as out:
@@ -131,9 +135,11 @@ class ChartDrawing:
             return
         given = Path(self._dir.name) / "charts.json"
         given.write_text(json.dumps([c.svg for c in charts]), encoding="utf-8")
+        font = chart_font.folder()  # the charts' text drawn from the font it was measured on
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _DRAW, str(given), str(self._drawn())],
+                [sys.executable, "-c", _DRAW, str(given), str(self._drawn())]
+                + ([str(font)] if font else []),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -174,6 +180,7 @@ class ChartDrawing:
     def _draw(chart: PrintedChart) -> bytes:
         import vl_convert as vlc
 
+        chart_font.register()
         try:
             return vlc.svg_to_pdf(chart.svg)
         except Exception as exc:  # vl-convert's own SVG, yet: then WeasyPrint draws it
