@@ -45,9 +45,9 @@ def test_the_copy_has_its_own_name_and_the_same_advance_widths(tmp_path):
         assert len(copy_cmap) < len(full_cmap) / 2
         for char in "Aaz09 ,.–€\u202fëŁ≥":
             assert copy_cmap[ord(char)] is not None
-            assert (
-                copy["hmtx"][copy_cmap[ord(char)]][0] == full["hmtx"][full_cmap[ord(char)]][0]
-            ), char
+            assert copy["hmtx"][copy_cmap[ord(char)]][0] == full["hmtx"][full_cmap[ord(char)]][0], (
+                char
+            )
     assert list(tmp_path.iterdir()) == [folder]  # nothing half-made left beside it
 
 
@@ -110,6 +110,9 @@ def test_charts_measured_on_the_copy_equal_those_measured_on_dejavu_sans():
     )
     theirs = done.stdout
     assert chart_font.FAMILY in ours and chart_font.FAMILY not in theirs
-    assert ours.replace(f"{chart_font.FAMILY}, ", "").partition("<svg ")[2].replace(
-        'role="img" focusable="false" ', ""
-    ) == theirs.partition("<svg ")[2]
+    assert (
+        ours.replace(f"{chart_font.FAMILY}, ", "")
+        .partition("<svg ")[2]
+        .replace('role="img" focusable="false" ', "")
+        == theirs.partition("<svg ")[2]
+    )
