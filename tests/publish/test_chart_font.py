@@ -116,3 +116,15 @@ def test_charts_measured_on_the_copy_equal_those_measured_on_dejavu_sans():
         .replace('role="img" focusable="false" ', "")
         == theirs.partition("<svg ")[2]
     )
+
+
+@needs_dejavu
+def test_the_pdf_draws_the_charts_text_from_the_copy_it_was_measured_on():
+    from traffickingmonitor.publish.pdf_charts import ChartDrawing, PrintedChart
+
+    frame = pd.DataFrame({"k": ["Utrecht", "Zwolle"], "v": [3, 5]})
+    svg = to_svg(alt.Chart(frame).mark_bar().encode(x="k:N", y="v:Q").configure(font=FONT))
+    with ChartDrawing([PrintedChart(svg, 100.0, 60.0)]) as drawing:
+        (pdf,) = drawing.pdfs()
+    assert chart_font.FAMILY.replace(" ", "").encode() in pdf
+    assert b"DejaVu" not in pdf
