@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import multiprocessing as mp
 import os
@@ -79,8 +80,9 @@ def language_workers(
         except (OSError, RuntimeError, ValueError) as exc:  # no processes, no semaphores
             log.warning("no worker processes for the chapters (%s): built one by one", exc)
             pool = None
-    # this process builds half of the first language (with workers), or all of them
-    warm_up(_load, *also)
+    # this process builds half of the first language (with workers), or all of them; a
+    # worker makes the charts' font on a first run (``chart_font``), not this busy process
+    warm_up(functools.partial(_load, font=pool is None), *also)
     try:
         yield pool
     finally:
@@ -99,16 +101,18 @@ def _start_worker(owner_pid: int) -> None:
     atexit.register(os._exit, 0)  # run first of the exit functions, so the only one
 
 
-def _load() -> None:
+def _load(font: bool = True) -> None:
     """Import what building chapters imports and start vl-convert's engine (half a second
     at the first chart), while the run has other work: the first chapter starts at once (in
-    a worker, and in ``run``'s process, :mod:`warm_up`)."""
+    a worker, and in ``run``'s process, :mod:`warm_up`). With ``font``, give vl-convert the
+    charts' font, made first if need be."""
     import vl_convert as vlc
 
     import traffickingmonitor.publish.chapters  # noqa: F401
     from traffickingmonitor.publish import chart_font
 
-    chart_font.register()
+    if font:
+        chart_font.register()
     vlc.vegalite_to_svg(
         {"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a"}}}
     )
