@@ -64,6 +64,7 @@ def test_the_copy_is_made_once_per_installed_font(tmp_path, monkeypatch):
     assert chart_font.make_copy(touched, tmp_path) != first and len(made) == 2
 
 
+@needs_dejavu
 def test_without_a_folder_to_write_to_charts_are_measured_as_before(monkeypatch, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")

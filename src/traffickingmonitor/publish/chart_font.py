@@ -1,15 +1,16 @@
 """The charts' font as vl-convert measures it: a small copy of DejaVu Sans under a name of its own.
 
 vl-convert measures every text it lays out (a label, a tick, a title, each try at shortening
-one) by mapping the font file into memory afresh, hundreds of times per chart. With the
-system's DejaVu Sans (750 KB) that is most of the time a chart takes: the demo's 45 charts
-take 2.8 s, and 1.7 s from a copy with only the Latin, punctuation and symbol glyphs.
+one) by mapping the font file into memory afresh, hundreds of times per chart, and the
+larger the file the longer that takes: with the system's DejaVu Sans (750 KB) the demo's 45
+charts take 2.8 s, with a copy of only its Latin, punctuation and symbol glyphs 1.7 s.
 
-The copy has the same glyphs and advance widths, so the charts come out the same. It is
-named :data:`FAMILY` (DejaVu's licence has modified copies renamed) and listed first in the
-charts' ``font-family``; a browser or WeasyPrint, which lack it, take DejaVu Sans next. The
-copy is made once per DejaVu Sans installed (fontTools, a quarter of a second) and kept in
-the user's cache folder; where there is no DejaVu Sans or no folder to write to, charts are
+The copy keeps those glyphs' outlines and advance widths, so the charts come out the same.
+It is named :data:`FAMILY` (DejaVu's Bitstream Vera licence asks that a modified copy be
+named otherwise) and listed first in the charts' ``font-family``; a browser or WeasyPrint,
+which lack it, take DejaVu Sans next. The copy is made once per DejaVu Sans installed
+(fontTools, about half a second, by the chapters' worker during a run) and kept in the
+user's cache folder; where there is no DejaVu Sans or no folder to write to, charts are
 measured on what the system has, as before.
 """
 
