@@ -383,7 +383,8 @@ def _block_atoms(
     kind = allm.drop_duplicates("key").set_index("key")["unit"]
     in_key = allm[allm["table"] == blocks.key]
     key_cells = in_key.groupby("key", sort=False)["cell"].agg(lambda c: ",".join(map(str, c)))
-    link_key = kind + "\x1f" + key_cells.reindex(kind.index).fillna("")
+    # as objects: without a key's cell the aggregate is int64, which cannot hold the ""
+    link_key = kind + "\x1f" + key_cells.astype(object).reindex(kind.index, fill_value="")
     link_id, link_names = pd.factorize(link_key)
     link_kind = np.asarray([name.split("\x1f")[0] for name in link_names])
     rows, cols, data, atom_link, atom_block = [], [], [], [], []
