@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -29,6 +30,22 @@ def test_sources_are_found_per_style_or_not_at_all(tmp_path):
         "Book": tmp_path / "a" / "DejaVuSans.ttf",
         "Bold": tmp_path / "b" / "deep" / "DejaVuSans-Bold.ttf",
     }
+
+
+def test_without_a_home_folder_the_systems_fonts_are_looked_in(monkeypatch):
+    home = Path.home()
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(chart_font.Path, "home", staticmethod(no_home))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert not any(home in f.parents for f in chart_font._font_folders())
+    chart_font.folder.cache_clear()
+    try:
+        assert chart_font.folder() is None  # nowhere to keep a copy: measured as before
+    finally:
+        chart_font.folder.cache_clear()
 
 
 @needs_dejavu
@@ -127,5 +144,5 @@ def test_the_pdf_draws_the_charts_text_from_the_copy_it_was_measured_on():
     svg = to_svg(alt.Chart(frame).mark_bar().encode(x="k:N", y="v:Q").configure(font=FONT))
     with ChartDrawing([PrintedChart(svg, 100.0, 60.0)]) as drawing:
         (pdf,) = drawing.pdfs()
-    assert chart_font.FAMILY.replace(" ", "").encode() in pdf
+    assert chart_font._STEM.encode() in pdf
     assert b"DejaVu" not in pdf
