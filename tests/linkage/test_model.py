@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from linkage_helpers import tokens
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.linkage import api as linkage
+from traffickingmonitor.linkage.backends import open_settings_backend
 from traffickingmonitor.linkage.engine import term_frequency_tables
 from traffickingmonitor.linkage.linking import link_full
 from traffickingmonitor.linkage.prepare import SPLINK_COLUMNS, common_monthdays, splink_frame
@@ -124,6 +127,29 @@ def test_settings_are_checked():
         linkage.LinkageSettings.from_config({"backend": "oracle"})
     with pytest.raises(UserError, match="threshold"):
         linkage.LinkageSettings.from_config({"threshold": 1.5})
+
+
+def test_a_memory_limit_for_duckdb_changes_no_link(linked_edition, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the spill folder goes
+    settings = linkage.LinkageSettings(duckdb_memory_limit="512MB")
+    backend = open_settings_backend(settings)
+    [(limit, spill)] = backend.db_api.duckdb_con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchall()
+    assert limit == "488.2 MiB"
+    assert Path(spill).parent == tmp_path
+    again = link_full(linked_edition.registrations, settings, backend=backend)
+    backend.close()
+    assert list(tmp_path.iterdir()) == []
+    assert again.person_id.tolist() == linked_edition.linked.person_id.tolist()
+    assert again.model_json == linked_edition.linked.model_json
+
+
+def test_running_out_of_duckdb_memory_names_the_setting(linked_edition):
+    with pytest.raises(UserError, match=r"ran out of .*\(64MB\): raise duckdb_memory_limit"):
+        linkage.link_edition(linked_edition.registrations, {"duckdb_memory_limit": "64MB"})
+    with pytest.raises(UserError, match="duckdb_memory_limit must be a size"):
+        linkage.LinkageSettings.from_config({"duckdb_memory_limit": "64"})
 
 
 def test_deterministic_v0_stays_available_as_a_fallback():

@@ -48,6 +48,7 @@ def test_the_example_holds_every_setting_at_its_default():
         ("[linkage]\nthreshold = 1.5\n", r"\[linkage\] linkage threshold must lie"),
         ("[linkage]\nreview_band = [0.3]\n", r"review_band = \[0.3\]: expected a list of 2"),
         ("[linkage]\nincremental = 1\n", r"incremental = 1: expected true or false"),
+        ("[linkage]\nduckdb_memory_limit = '2 gigs'\n", r"duckdb_memory_limit must be a size"),
         ("[cohort]\nhorizons = [1, 0]\n", r"\[cohort\] horizons must be"),
         ("[cohort]\ncutoff = 2024-02-30\n", r"not valid TOML"),
         ("cutoff = 'yesterday'\n", r"\[cohort\] cutoff must be a date"),

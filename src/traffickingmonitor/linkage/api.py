@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from traffickingmonitor.linkage.backends import memory_hint
 from traffickingmonitor.linkage.deterministic import RULES, link_deterministic
 from traffickingmonitor.linkage.engine import LinkageModel
 from traffickingmonitor.linkage.episodes import episode_table, fold_episodes
@@ -125,9 +126,10 @@ def link_edition(
             f"(at least {settings.min_registrations})"
         )
         return result
-    if settings.incremental and context is not None and context.previous is not None:
-        return link_incremental(registrations, settings, context.previous, reviews=reviews)
-    return link_full(registrations, settings, reviews=reviews)
+    with memory_hint(settings):
+        if settings.incremental and context is not None and context.previous is not None:
+            return link_incremental(registrations, settings, context.previous, reviews=reviews)
+        return link_full(registrations, settings, reviews=reviews)
 
 
 def _deterministic(registrations: pd.DataFrame, settings: LinkageSettings) -> LinkageResult:

@@ -5,7 +5,9 @@ The person model is the same on both; only the SQL dialect of a few custom level
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -25,6 +27,7 @@ class Backend:
     db_api: object
     _names: list[str] = field(default_factory=list)
     _registered: dict = field(default_factory=dict)
+    _spill: str = ""  # a temporary folder of DuckDB's, removed with the backend
 
     def register(self, frame: pd.DataFrame, name: str | None = None):
         """Register a Splink input (or a lookup table) and return the SplinkDataFrame.
@@ -57,6 +60,8 @@ class Backend:
     def close(self) -> None:
         if self.dialect == "duckdb":
             self.db_api.duckdb_con.close()
+            if self._spill:
+                shutil.rmtree(self._spill, ignore_errors=True)
         # A Spark session is shared by the process (starting one takes seconds): leave it up.
 
 
@@ -67,8 +72,15 @@ def open_backend(
     spark_checkpoint_dir: str = "",
     spark_shuffle_partitions: int = 2,
     threads: int | None = None,
+    duckdb_memory_limit: str = "",
+    duckdb_temp_directory: str = "",
 ) -> Backend:
-    """A fresh backend: ``"duckdb"`` (in memory) or ``"spark"``."""
+    """A fresh backend: ``"duckdb"`` (in memory) or ``"spark"``.
+
+    DuckDB holds at most ``duckdb_memory_limit`` (its default when empty) and spills beyond
+    it to ``duckdb_temp_directory``, or to a temporary folder of its own removed on ``close``
+    (DuckDB's own default is ``.tmp`` in the working folder, which may not be writable).
+    """
     if name == "duckdb":
         import duckdb
         from splink import DuckDBAPI
@@ -76,7 +88,11 @@ def open_backend(
         con = duckdb.connect()
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        return Backend("duckdb", DuckDBAPI(connection=con))
+        spill = "" if duckdb_temp_directory else tempfile.mkdtemp(prefix="tm-linkage-spill-")
+        con.execute("SET temp_directory = ?", [duckdb_temp_directory or spill])
+        if duckdb_memory_limit:
+            con.execute("SET memory_limit = ?", [duckdb_memory_limit])
+        return Backend("duckdb", DuckDBAPI(connection=con), _spill=spill)
     if name == "spark":
         return Backend(
             "spark", _spark_api(spark_master, spark_checkpoint_dir, spark_shuffle_partitions)
@@ -91,7 +107,29 @@ def open_settings_backend(settings) -> Backend:
         spark_master=settings.spark_master,
         spark_checkpoint_dir=settings.spark_checkpoint_dir,
         spark_shuffle_partitions=settings.spark_shuffle_partitions,
+        duckdb_memory_limit=settings.duckdb_memory_limit,
+        duckdb_temp_directory=settings.duckdb_temp_directory,
     )
+
+
+@contextlib.contextmanager
+def memory_hint(settings):
+    """DuckDB running out of the memory it may hold, as a user's error naming the setting."""
+    try:
+        yield
+    except Exception as exc:
+        import duckdb
+
+        # Splink wraps the database's error in its own
+        cause = exc if isinstance(exc, duckdb.OutOfMemoryException) else exc.__cause__
+        if settings.backend != "duckdb" or not isinstance(cause, duckdb.OutOfMemoryException):
+            raise
+        limit = settings.duckdb_memory_limit or "DuckDB's default"
+        raise UserError(
+            f"the linkage ran out of the memory DuckDB may hold ({limit}): raise "
+            f"duckdb_memory_limit under [linkage] of run --config, or leave it empty for "
+            f"DuckDB's default ({str(cause).splitlines()[0]})"
+        ) from exc
 
 
 def _spark_api(master: str, checkpoint_dir: str = "", partitions: int = 2):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from traffickingmonitor.errors import UserError
 
 METHODS = ("splink", "deterministic")
 BACKENDS = ("duckdb", "spark")
+# DuckDB's own units: 1000^i for KB..TB, 1024^i for KiB..TiB
+_MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,14 @@ class LinkageSettings:
         (``hdfs://...``, ``s3a://...``).
     spark_shuffle_partitions : int
         ``spark.sql.shuffle.partitions`` of the linkage: about the cores that work on it.
+    duckdb_memory_limit : str
+        Memory DuckDB may hold for the linkage (``"2GB"``, ``"1.5GiB"``); beyond it, it
+        writes to ``duckdb_temp_directory``. ``""`` leaves DuckDB's default, 80% of the
+        machine's memory. The links are the same; at a million registrations 2 GB keeps the
+        linkage's peak about 0.7 GiB lower for about 5% more time (``docs/scaling.md``).
+    duckdb_temp_directory : str
+        Where DuckDB spills beyond its memory limit: ``""`` for a new temporary folder,
+        removed when the linkage ends.
     """
 
     method: str = "splink"
@@ -79,6 +90,8 @@ class LinkageSettings:
     spark_master: str = "local[2]"
     spark_checkpoint_dir: str = ""
     spark_shuffle_partitions: int = 2
+    duckdb_memory_limit: str = "2GB"
+    duckdb_temp_directory: str = ""
 
     @classmethod
     def from_config(cls, config: dict | None) -> LinkageSettings:
@@ -108,6 +121,12 @@ class LinkageSettings:
             )
         if self.spark_shuffle_partitions < 1:
             raise UserError("linkage spark_shuffle_partitions must be at least 1")
+        if self.duckdb_memory_limit and not _MEMORY.fullmatch(self.duckdb_memory_limit):
+            raise UserError(
+                f"linkage duckdb_memory_limit must be a size such as '2GB' or '1.5GiB' "
+                f"(units KB, MB, GB, TB or KiB, MiB, GiB, TiB), or '' for DuckDB's default, "
+                f"not {self.duckdb_memory_limit!r}"
+            )
         if self.episode_window_days < 0:
             raise UserError("linkage episode_window_days must not be negative")
 
