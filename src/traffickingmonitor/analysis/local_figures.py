@@ -57,17 +57,21 @@ def edition_rows(con, edition_id: str, table: str, file_hashes=()) -> pd.DataFra
     During the pipeline run the edition's inputs are not yet recorded, so the step passes the
     file hashes; afterwards they are read from ``edition_inputs``.
     """
-    hashes = list(file_hashes)
-    if not hashes:
-        hashes = [
-            r[0]
-            for r in con.execute(
-                "SELECT file_hash FROM edition_inputs WHERE edition_id = ?", [edition_id]
-            ).fetchall()
-        ]
     return con.execute(
-        f"SELECT * FROM {table} WHERE list_contains($h, file_hash)", {"h": hashes}
+        f"SELECT * FROM {table} WHERE list_contains($h, file_hash)",
+        {"h": edition_hashes(con, edition_id, file_hashes)},
     ).df()
+
+
+def edition_hashes(con, edition_id: str, file_hashes=()) -> list[str]:
+    """The hashes of the edition's input files: ``file_hashes`` if given (see
+    :func:`edition_rows`), else those recorded in ``edition_inputs``."""
+    if file_hashes:
+        return list(file_hashes)
+    rows = con.execute(
+        "SELECT file_hash FROM edition_inputs WHERE edition_id = ?", [edition_id]
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def person_places(con, edition_id: str) -> pd.DataFrame:

@@ -41,9 +41,12 @@ class LocalSettings:
         return read_section(cls, "local", dict((config or {}).get("local") or {}))
 
 
+def _hashes(inputs) -> tuple:
+    return getattr(inputs, "input_hashes", None) or ()
+
+
 def _rows(inputs, table: str):
-    hashes = getattr(inputs, "input_hashes", None) or ()
-    return local_figures.edition_rows(inputs.con, inputs.edition_id, table, hashes)
+    return local_figures.edition_rows(inputs.con, inputs.edition_id, table, _hashes(inputs))
 
 
 def _status(inputs):
@@ -93,7 +96,7 @@ def _need_effort(inputs):
     from traffickingmonitor.analysis.steps import StepResult
 
     hidden = (getattr(inputs, "cache", None) or {}).get("hidden_number", {}).get("hidden_number")
-    care = need_effort.care_events(inputs.con, inputs.edition_id, _rows(inputs, "events"))
+    care = need_effort.care_events(inputs.con, inputs.edition_id, _hashes(inputs))
     settings = LocalSettings.from_config(getattr(inputs, "config", None))
     table = need_effort.need_effort_table(
         inputs.person_years,

@@ -138,7 +138,6 @@ def _need_effort(table: MonitorTable, data: Microdata) -> pd.DataFrame:
     """Registered person-years per police unit (pooled over the years), and those with a care
     start in their year."""
     from traffickingmonitor.analysis import need_effort
-    from traffickingmonitor.analysis.local_figures import edition_rows
 
     py, level = data.person_years, need_effort.LEVEL
     units = set(table.frame[level].astype(str))
@@ -149,9 +148,7 @@ def _need_effort(table: MonitorTable, data: Microdata) -> pd.DataFrame:
             level: py[level].where(py[level].isin(units), "unknown"),
         }
     )
-    care = need_effort.care_events(
-        data.con, data.edition_id, edition_rows(data.con, data.edition_id, "events")
-    )
+    care = need_effort.care_events(data.con, data.edition_id)
     started = care.assign(
         unit_id=care["person_id"].astype(str), year=pd.to_datetime(care["event_date"]).dt.year
     )[["unit_id", "year"]].drop_duplicates()
