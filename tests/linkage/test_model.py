@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import tempfile
 from pathlib import Path
@@ -140,6 +141,11 @@ def test_a_memory_limit_for_duckdb_changes_no_link(linked_edition, tmp_path, mon
     assert Path(spill).parent == tmp_path
     again = link_full(linked_edition.registrations, settings, backend=backend)
     backend.close()
+    assert list(tmp_path.iterdir()) == []
+    forgotten = open_settings_backend(settings)  # never closed: its folder goes with it
+    assert len(list(tmp_path.iterdir())) == 1
+    del forgotten
+    gc.collect()
     assert list(tmp_path.iterdir()) == []
     assert again.person_id.tolist() == linked_edition.linked.person_id.tolist()
     assert again.model_json == linked_edition.linked.model_json

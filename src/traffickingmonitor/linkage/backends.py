@@ -9,6 +9,7 @@ import contextlib
 import itertools
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,7 +28,7 @@ class Backend:
     db_api: object
     _names: list[str] = field(default_factory=list)
     _registered: dict = field(default_factory=dict)
-    _spill: str = ""  # a temporary folder of DuckDB's, removed with the backend
+    _spill: weakref.finalize | None = None  # removes DuckDB's temporary folder
 
     def register(self, frame: pd.DataFrame, name: str | None = None):
         """Register a Splink input (or a lookup table) and return the SplinkDataFrame.
@@ -60,8 +61,8 @@ class Backend:
     def close(self) -> None:
         if self.dialect == "duckdb":
             self.db_api.duckdb_con.close()
-            if self._spill:
-                shutil.rmtree(self._spill, ignore_errors=True)
+            if self._spill is not None:
+                self._spill()
         # A Spark session is shared by the process (starting one takes seconds): leave it up.
 
 
@@ -88,11 +89,15 @@ def open_backend(
         con = duckdb.connect()
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        spill = "" if duckdb_temp_directory else tempfile.mkdtemp(prefix="tm-linkage-spill-")
-        con.execute("SET temp_directory = ?", [duckdb_temp_directory or spill])
+        spill = duckdb_temp_directory or tempfile.mkdtemp(prefix="tm-linkage-spill-")
+        con.execute("SET temp_directory = ?", [spill])
         if duckdb_memory_limit:
             con.execute("SET memory_limit = ?", [duckdb_memory_limit])
-        return Backend("duckdb", DuckDBAPI(connection=con), _spill=spill)
+        backend = Backend("duckdb", DuckDBAPI(connection=con))
+        if not duckdb_temp_directory:
+            # removed on close, or when the backend is collected or the process ends
+            backend._spill = weakref.finalize(backend, shutil.rmtree, spill, True)
+        return backend
     if name == "spark":
         return Backend(
             "spark", _spark_api(spark_master, spark_checkpoint_dir, spark_shuffle_partitions)
@@ -124,11 +129,12 @@ def memory_hint(settings):
         cause = exc if isinstance(exc, duckdb.OutOfMemoryException) else exc.__cause__
         if settings.backend != "duckdb" or not isinstance(cause, duckdb.OutOfMemoryException):
             raise
-        limit = settings.duckdb_memory_limit or "DuckDB's default"
+        limit = settings.duckdb_memory_limit
         raise UserError(
-            f"the linkage ran out of the memory DuckDB may hold ({limit}): raise "
-            f"duckdb_memory_limit under [linkage] of run --config, or leave it empty for "
-            f"DuckDB's default ({str(cause).splitlines()[0]})"
+            f"the linkage ran out of the memory DuckDB may hold ({limit or 'its default'}): "
+            "raise duckdb_memory_limit under [linkage] of run --config"
+            + (", or set it to '' for DuckDB's default" if limit else "")
+            + f" ({str(cause).splitlines()[0]})"
         ) from exc
 
 
