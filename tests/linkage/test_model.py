@@ -132,12 +132,12 @@ def test_settings_are_checked():
 
 def test_a_memory_limit_for_duckdb_changes_no_link(linked_edition, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the spill folder goes
-    settings = linkage.LinkageSettings(duckdb_memory_limit="512MB")
+    settings = linkage.LinkageSettings(duckdb_memory_limit="1GB")
     backend = open_settings_backend(settings)
     [(limit, spill)] = backend.db_api.duckdb_con.execute(
         "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
     ).fetchall()
-    assert limit == "488.2 MiB"
+    assert limit == "953.6 MiB"
     assert Path(spill).parent == tmp_path
     again = link_full(linked_edition.registrations, settings, backend=backend)
     backend.close()
