@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -32,15 +31,17 @@ def test_sources_are_found_per_style_or_not_at_all(tmp_path):
     }
 
 
-def test_without_a_home_folder_the_systems_fonts_are_looked_in(monkeypatch):
-    home = Path.home()
+def test_without_a_home_folder_the_systems_fonts_are_looked_in(monkeypatch, tmp_path):
+    (tmp_path / ".fonts").mkdir()
+    monkeypatch.setattr(chart_font.Path, "home", staticmethod(lambda: tmp_path))
+    assert tmp_path / ".fonts" in chart_font._font_folders()  # a home's fonts are looked in
 
     def no_home():
         raise RuntimeError("Could not determine home directory.")
 
     monkeypatch.setattr(chart_font.Path, "home", staticmethod(no_home))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    assert not any(home in f.parents for f in chart_font._font_folders())
+    assert not any(tmp_path in f.parents for f in chart_font._font_folders())
     chart_font.folder.cache_clear()
     try:
         assert chart_font.folder() is None  # nowhere to keep a copy: measured as before
