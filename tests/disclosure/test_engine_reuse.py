@@ -184,3 +184,42 @@ def test_a_table_that_pins_a_cell_of_an_x_family_turns_to_x():
     assert edition._to_show_as_x(tables, model, result) == {"per_year"}
     result.pinned_by = None  # a pattern's own stuck cells: nothing named
     assert edition._to_show_as_x(tables, model, result) == set()
+
+
+def test_unprotectable_answers_a_component_it_saw_before_without_an_lp(monkeypatch):
+    """The rounds of an edition's protection ask ``unprotectable`` of every component again;
+    with ``done`` an unchanged component gets its answer from the call before."""
+    tables = local_year_tables(hidden_as_x=False)
+    model = build_model(tables, pin_from=RULE.threshold)
+    masks = {tid: edition.primary_mask(t, RULE) for tid, t in tables.items()}
+    primary = np.asarray(
+        [
+            bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])
+            for c in model.cells
+        ]
+    )
+    kw = {
+        "threshold": RULE.threshold,
+        "protection_level": RULE.protection_level,
+        "banded": np.ones(len(model.cells), bool),
+    }
+    alone = secondary.unprotectable(model, primary, **kw)
+    done: dict = {}
+    first = secondary.unprotectable(model, primary, done=done, **kw)
+    solved = []
+    real = secondary._unprotectable_component
+    monkeypatch.setattr(
+        secondary,
+        "_unprotectable_component",
+        lambda *a, **k: solved.append(1) or real(*a, **k),
+    )
+    again = secondary.unprotectable(model, primary, done=done, **kw)
+    assert alone[0].any()  # a case with stuck cells and symbols that pin them
+    for a, b, c in zip(alone, first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    assert done and not solved
+    # another rule is another question: answered afresh
+    wider = {**kw, "protection_level": RULE.protection_level + 1}
+    secondary.unprotectable(model, primary, done=done, **wider)
+    assert solved

@@ -368,3 +368,30 @@ def test_a_store_held_open_by_a_reader_is_not_locked_by_a_writer(demo_edition, t
         reader.close()
     assert any("not stored" in r.getMessage() for r in caplog.records)
     assert _rows(db, edition.edition_id, other) == []
+
+
+def test_the_rounds_of_a_protection_read_each_tables_members_once(demo_edition, monkeypatch):
+    """``protect_with_repeats`` asks for members round after round, mostly of the same tables:
+    each table's members are made from the microdata once, and are those made alone."""
+    from traffickingmonitor.analysis import microdata
+
+    edition, tables, _ = _edition(demo_edition.db)
+    direct = microdata.stored_members(demo_edition.db, edition.edition_id, tables).members
+    a, b, c = list(direct)[:3]
+    asked = []
+    real = microdata.stored_members
+    monkeypatch.setattr(
+        microdata,
+        "stored_members",
+        lambda db, eid, wanted: asked.append(sorted(wanted)) or real(db, eid, wanted),
+    )
+    members_of = stored._members_once(demo_edition.db, edition.edition_id, tables)
+    first = members_of({a, b})
+    second = members_of({b, c})
+    assert asked == [sorted([a, b]), [c]]
+    assert set(first) == {a, b} and set(second) == {b, c}
+    for tid, frame in [*first.items(), *second.items()]:
+        pd.testing.assert_frame_equal(frame, direct[tid])
+    third = members_of({a, c})  # both made before: read, not made again
+    assert len(asked) == 2
+    assert third[a] is first[a] and third[c] is second[c]

@@ -155,6 +155,7 @@ def _suppress(
                 threshold=rule.threshold,
                 protection_level=rule.protection_level,
                 banded=banded,
+                done=done,
             )
             if stuck.any():
                 result = SuppressionResult(

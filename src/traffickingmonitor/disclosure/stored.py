@@ -467,13 +467,28 @@ def _compute(tables: Tables, rule: DisclosureRule, db, edition_id: str) -> Editi
     from traffickingmonitor.disclosure import against_atoms
 
     if not rule.against_microdata:
-        return against_atoms.protect_with_repeats(
-            raw,
-            rule,
-            lambda tids: stored_members(db, edition_id, {t: raw[t] for t in tids}).members,
-        )
+        return against_atoms.protect_with_repeats(raw, rule, _members_once(db, edition_id, raw))
     found = stored_members(db, edition_id, raw)
     return against_atoms.protect_against_atoms(raw, rule, found.members, found.missing).protection
+
+
+def _members_once(db, edition_id: str, tables: dict[str, MonitorTable]) -> Callable:
+    """``members_of(table ids)``: per table id, its members from the microdata (those it has),
+    each made once: the rounds of a protection ask for mostly the same tables (a small
+    edition: four rounds, 23 tables and then 18 three times)."""
+    from traffickingmonitor.analysis.microdata import stored_members
+
+    members: dict = {}
+    asked: set[str] = set()
+
+    def members_of(tids) -> dict:
+        new = {t: tables[t] for t in tids if t not in asked}
+        if new:
+            members.update(stored_members(db, edition_id, new).members)
+            asked.update(new)
+        return {t: members[t] for t in tids if t in members}
+
+    return members_of
 
 
 def _store(con, edition_id, rule, protection, stale, strict) -> None:
