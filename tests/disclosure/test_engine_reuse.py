@@ -119,9 +119,8 @@ def test_tables_to_turn_to_x_are_found_before_any_pattern(monkeypatch):
     assert result.suppression.unprotectable == 0
 
 
-def test_an_unprotectable_cell_names_the_symbols_that_pin_it():
-    # a municipality's persons over the years is the sum of its years, each shown as <10
-    # (at least 1): those symbols pin it from below, and ``unprotectable`` names them
+def _local_years_model():
+    """Tables of a municipality per year, their model and its primary cells."""
     tables = local_year_tables(hidden_as_x=False)
     model = build_model(tables, pin_from=RULE.threshold)
     masks = {tid: edition.primary_mask(t, RULE) for tid, t in tables.items()}
@@ -131,6 +130,13 @@ def test_an_unprotectable_cell_names_the_symbols_that_pin_it():
             for c in model.cells
         ]
     )
+    return tables, model, primary
+
+
+def test_an_unprotectable_cell_names_the_symbols_that_pin_it():
+    # a municipality's persons over the years is the sum of its years, each shown as <10
+    # (at least 1): those symbols pin it from below, and ``unprotectable`` names them
+    tables, model, primary = _local_years_model()
     stuck, pinned_by = secondary.unprotectable(
         model,
         primary,
@@ -189,15 +195,7 @@ def test_a_table_that_pins_a_cell_of_an_x_family_turns_to_x():
 def test_unprotectable_answers_a_component_it_saw_before_without_an_lp(monkeypatch):
     """The rounds of an edition's protection ask ``unprotectable`` of every component again;
     with ``done`` an unchanged component gets its answer from the call before."""
-    tables = local_year_tables(hidden_as_x=False)
-    model = build_model(tables, pin_from=RULE.threshold)
-    masks = {tid: edition.primary_mask(t, RULE) for tid, t in tables.items()}
-    primary = np.asarray(
-        [
-            bool(masks[c.table_id].iloc[c.row, masks[c.table_id].columns.get_loc(c.column)])
-            for c in model.cells
-        ]
-    )
+    _, model, primary = _local_years_model()
     kw = {
         "threshold": RULE.threshold,
         "protection_level": RULE.protection_level,
