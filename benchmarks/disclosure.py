@@ -2,7 +2,9 @@
 
 Builds each scale's edition once (synth + run, deterministic linkage and a short bootstrap:
 the tables' counts are what disclosure control works on), then times ``protect_edition``
-under suppression, rounding and noise, and the attacker's audit of the suppressed edition.
+under suppression, rounding and noise, the attacker's audit of the suppressed edition, and
+suppression as ``run`` computes it (``compute_protection``: in rounds, against the figures
+the microdata repeat under another name).
 
     python benchmarks/disclosure.py                       # scales 1 and 100
     python benchmarks/disclosure.py --scales 1 --keep /tmp/bench-disclosure
@@ -35,10 +37,12 @@ def measure(db: Path, label: str) -> None:
     from traffickingmonitor import editions, store
     from traffickingmonitor.disclosure.api import DisclosureRule, protect_edition_details
     from traffickingmonitor.disclosure.attack import attack, published_from_protected, truth_of
+    from traffickingmonitor.disclosure.stored import compute_protection
 
     con = store.connect(db, read_only=True)
     try:
-        tables = editions.load_tables(con, editions.get_edition(con).edition_id)
+        edition_id = editions.get_edition(con).edition_id
+        tables = editions.load_tables(con, edition_id)
     finally:
         con.close()
     for method in ("suppression", "rounding", "dp"):
@@ -65,6 +69,12 @@ def measure(db: Path, label: str) -> None:
             print(
                 f"{label}  attacker     {time.perf_counter() - t0:7.1f} s  hidden cells "
                 f"{len(report.findings)}, recovered {len(report.recoveries)}"
+            )
+            as_run = compute_protection(tables, rule, db, edition_id)
+            c = as_run.counts()
+            print(
+                f"{label}  as run       {as_run.seconds:7.1f} s  published {c['published']}, "
+                f"primary {c['primary']}, secondary {c['secondary']}, withheld {c['withheld']}"
             )
 
 

@@ -322,7 +322,7 @@ def unprotectable(
     protection_level: int,
     banded: np.ndarray | None = None,
     done: dict | None = None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Per model cell: sensitive, and protected by no pattern at all.
 
     With every cell hidden the attacker knows least; a sensitive cell whose range is still
@@ -360,17 +360,19 @@ def unprotectable(
     for comp, gl, prim in _sensitive_components(model, group_of, groups, g_primary):
         comp.banded = prim & g_symbol[gl]
         comp.not_small = g_symbol[gl] & ~prim
-        every = np.ones(len(gl), bool)
         # everything the answer depends on (every cell hidden); apart from suppress's keys
-        key = "unprotectable " + comp.key(every, prim, threshold, protection_level, None)
-        if done is not None and key in done:
-            stuck, pinning = done[key]
-        else:
-            stuck, pinning = _unprotectable_component(
+        key = None
+        if done is not None:
+            every = np.ones(len(gl), bool)
+            key = "unprotectable " + comp.key(every, prim, threshold, protection_level, None)
+        answer = None if key is None else done.get(key)
+        if answer is None:
+            answer = _unprotectable_component(
                 comp, prim, threshold, protection_level, model, groups, gl
             )
-            if done is not None:
-                done[key] = (stuck, pinning)
+            if key is not None:
+                done[key] = answer
+        stuck, pinning = answer
         for p in stuck:
             out[groups[gl[p]]] = True
         for q in pinning:

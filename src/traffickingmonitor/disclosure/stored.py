@@ -45,6 +45,7 @@ __all__ = [
     "FORMAT",
     "TABLE",
     "code_version",
+    "compute_protection",
     "decode_table",
     "encode_table",
     "protected_tables",
@@ -395,7 +396,7 @@ def stored_protection(
         found, stale = _lookup(db, edition_id, tables, rule)
         if found is not None:
             return found
-        protection = _compute(tables, rule, db, edition_id)
+        protection = compute_protection(tables, rule, db, edition_id)
         if not read_only:
             _store(db, edition_id, rule, protection, stale, strict)
         else:
@@ -413,7 +414,7 @@ def stored_protection(
         con.close()
     if found is not None:
         return found
-    protection = _compute(tables, rule, Path(db), edition_id)
+    protection = compute_protection(tables, rule, Path(db), edition_id)
     if not read_only:
         try:
             con = store.connect(Path(db))
@@ -459,7 +460,13 @@ def _lookup(con, edition_id, tables, rule) -> tuple[EditionProtection | None, st
     return EditionProtection(protected, rule, rows[0][3], stored=True), None
 
 
-def _compute(tables: Tables, rule: DisclosureRule, db, edition_id: str) -> EditionProtection:
+def compute_protection(
+    tables: Tables, rule: DisclosureRule, db, edition_id: str
+) -> EditionProtection:
+    """The protection of an edition as ``run`` computes it before storing it: suppression
+    in rounds against the figures its microdata repeat under another name (or against its
+    atoms, ``against_microdata``), rounding or noise as they are. ``db``: the store (a file
+    or an open connection), for the microdata."""
     raw = tables() if callable(tables) else tables
     if rule.method != "suppression":
         return protect_edition_details(raw, rule)
