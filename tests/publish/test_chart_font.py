@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from traffickingmonitor.publish import chart_font
-from traffickingmonitor.publish.charts import FONT, NUMBER_LOCALES, chart_language, to_svg
+from traffickingmonitor.publish.charts import (
+    FONT,
+    NUMBER_LOCALES,
+    chart_language,
+    to_svg,
+    vega_lite,
+)
 
 SOURCES = chart_font.find_sources()
 needs_dejavu = pytest.mark.skipif(
@@ -118,7 +124,7 @@ def test_charts_measured_on_the_copy_equal_those_measured_on_dejavu_sans():
     )
     with chart_language("nl"):
         ours = to_svg(chart)
-    spec = chart.to_dict()
+    spec = vega_lite(chart)
     spec["config"]["font"] = FONT.replace(f"{chart_font.FAMILY}, ", "")
     done = subprocess.run(
         [sys.executable, "-c", _DRAW_WITHOUT_COPY],

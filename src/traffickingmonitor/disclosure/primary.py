@@ -47,7 +47,16 @@ class ProtectedTable:
     empty); ``accuracy`` is, for noisy counts, the half-width of a 95% interval per cell.
     """
 
-    __slots__ = ("_accuracy", "_frame", "_rows_by", "_status", "rule", "spec", "suppressed")
+    __slots__ = (
+        "_accuracy",
+        "_frame",
+        "_hidden",
+        "_rows_by",
+        "_status",
+        "rule",
+        "spec",
+        "suppressed",
+    )
 
     def __init__(
         self,
@@ -72,6 +81,7 @@ class ProtectedTable:
         self._status = status
         self._accuracy = accuracy
         self._rows_by: dict[tuple, dict] = {}
+        self._hidden: dict[str | None, int] = {}
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -103,11 +113,14 @@ class ProtectedTable:
 
     def n_hidden(self, kind: str | None = None) -> int:
         """Hidden count cells (``kind``: ``primary`` or ``secondary``; None: both)."""
-        counts = [c for c in self.spec.counts if c in self._status]
-        s = self._status[counts]
-        if kind is None:
-            return int(self.suppressed[counts].to_numpy().sum())
-        return int((s == kind).to_numpy().sum())
+        # counted once per kind: the chapters ask every table (the cells never change)
+        if kind not in self._hidden:
+            counts = [c for c in self.spec.counts if c in self._status]
+            if kind is None:
+                self._hidden[kind] = int(self.suppressed[counts].to_numpy().sum())
+            else:
+                self._hidden[kind] = int((self._status[counts].to_numpy() == kind).sum())
+        return self._hidden[kind]
 
     def value(self, row: dict, column: str):
         """The shown value (int or symbol) of ``column`` in the row whose dimensions match ``row``."""

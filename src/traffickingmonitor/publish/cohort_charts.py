@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
-from traffickingmonitor.publish.charts import PALETTE, WIDTH, _config, to_svg
+from traffickingmonitor.publish.charts import PALETTE, WIDTH, to_svg
 
 PER = 10_000  # proportions are stored per 10,000 (analysis.revictimisation.PER)
 DRUGS_COLOUR = "#c55a11"
@@ -72,17 +72,17 @@ def cif_curves(
     layers = []
     if band:
         layers.append(
-            alt.Chart(df)
+            alt.Chart()
             .mark_area(opacity=0.18, color=PALETTE[0])
             .encode(x=x, y="ci_low:Q", y2="ci_high:Q")
         )
     layers.append(
-        alt.Chart(df)
+        alt.Chart()
         .mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=18))
         .encode(x=x, y=y, color=color)
     )
-    chart = alt.layer(*layers).properties(width=WIDTH, height=240)
-    return to_svg(_config(chart))
+    chart = alt.layer(*layers, data=df).properties(width=WIDTH, height=240)
+    return to_svg(chart)
 
 
 def interval_dots(
@@ -98,10 +98,10 @@ def interval_dots(
     order = list(df["label"])
     y = alt.Y("label:N", title=None, sort=order)
     layers = [
-        alt.Chart(df)
+        alt.Chart()
         .mark_rule(color=PALETTE[0], strokeWidth=2)
         .encode(y=y, x=alt.X("low:Q", title=axis), x2="high:Q"),
-        alt.Chart(df).mark_point(color=PALETTE[0], filled=True, size=60).encode(y=y, x="value:Q"),
+        alt.Chart().mark_point(color=PALETTE[0], filled=True, size=60).encode(y=y, x="value:Q"),
     ]
     if reference is not None and np.isfinite(reference):
         ref = pd.DataFrame({"x": [reference], "label": [ref_label]})
@@ -110,8 +110,8 @@ def interval_dots(
             .mark_rule(color="#7f7f7f", strokeDash=[4, 3])
             .encode(x="x:Q", tooltip=["label:N"])
         )
-    chart = alt.layer(*layers).properties(width=WIDTH - 120, height=max(60, 22 * len(df)))
-    return to_svg(_config(chart))
+    chart = alt.layer(*layers, data=df).properties(width=WIDTH - 120, height=max(60, 22 * len(df)))
+    return to_svg(chart)
 
 
 def grouped_bars(
@@ -143,7 +143,7 @@ def grouped_bars(
             scale=alt.Scale(domain=[False, True], range=[PALETTE[0], highlight]),
             legend=None,
         )
-    bars = alt.Chart(df).mark_bar(
+    bars = alt.Chart().mark_bar(
         **({} if len(series_order) > 1 or highlight else {"color": PALETTE[0]})
     )
     n_series = max(1, len(series_order))
@@ -155,9 +155,10 @@ def grouped_bars(
             .facet(
                 facet=alt.Facet("facet:N", title=None, sort=list(dict.fromkeys(df["facet"]))),
                 columns=2,
+                data=df,
             )
         )
-        return to_svg(_config(chart))
+        return to_svg(chart)
     layers = [bars.encode(**enc)]
     if reference is not None and np.isfinite(reference):
         layers.append(
@@ -165,8 +166,8 @@ def grouped_bars(
             .mark_rule(color="#7f7f7f", strokeDash=[4, 3], strokeWidth=2)
             .encode(x="x:Q")
         )
-    chart = alt.layer(*layers).properties(width=WIDTH - 140, height=height)
-    return to_svg(_config(chart))
+    chart = alt.layer(*layers, data=df).properties(width=WIDTH - 140, height=height)
+    return to_svg(chart)
 
 
 def two_curves(df: pd.DataFrame, labels: dict, axis: dict) -> str | None:
@@ -192,4 +193,4 @@ def two_curves(df: pd.DataFrame, labels: dict, axis: dict) -> str | None:
         )
         .properties(width=WIDTH, height=220)
     )
-    return to_svg(_config(chart))
+    return to_svg(chart)

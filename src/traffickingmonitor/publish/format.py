@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from traffickingmonitor.disclosure.api import DisclosureRule, ProtectedTable
 from traffickingmonitor.publish.labels import category_label
 
@@ -139,10 +141,13 @@ def wide(table: ProtectedTable, dimension: str, labels: dict, measure: str) -> t
     """Categories as rows, years as columns; categories that are zero throughout are left out."""
     frame = table.frame
     years = sorted(frame["year"].unique())
+    # by position, from arrays made once: selecting a category's rows copies every column
+    cats, year, values = (frame[c].to_numpy() for c in (dimension, "year", measure))
     rows = []
-    for cat in dict.fromkeys(frame[dimension]):
-        sub = frame[frame[dimension] == cat].set_index("year")[measure]
-        if all(not isinstance(v, str) and v == 0 for v in sub):
+    for cat in dict.fromkeys(cats):
+        at = np.flatnonzero(cats == cat)
+        sub = dict(zip(year[at], values[at], strict=True))
+        if all(not isinstance(v, str) and v == 0 for v in sub.values()):
             continue
         rows.append([labels[cat], *[shown(sub.get(y, 0)) for y in years]])
     return [int(y) for y in years], rows

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from traffickingmonitor.codes import api as codes
-from traffickingmonitor.publish.charts import PALETTE, WIDTH, _config, stand_in, to_svg
+from traffickingmonitor.publish.charts import PALETTE, WIDTH, stand_in, to_svg
 
 HIDDEN_FILL = "#9a9a9a"
 ZERO_FILL = "#ffffff"
@@ -167,7 +167,7 @@ def choropleth(
         .project("mercator")
         .properties(width=400, height=height)
     )
-    return to_svg(_config(chart), {"areas": features})
+    return to_svg(chart, {"areas": features})
 
 
 def share_trend(frame: pd.DataFrame, axis: str) -> str | None:
@@ -194,7 +194,7 @@ def share_trend(frame: pd.DataFrame, axis: str) -> str | None:
         )
         .properties(width=WIDTH, height=260)
     )
-    return to_svg(_config(chart))
+    return to_svg(chart)
 
 
 def indicator_panels(frame: pd.DataFrame) -> str | None:
@@ -211,7 +211,7 @@ def indicator_panels(frame: pd.DataFrame) -> str | None:
     df["year"] = df["year"].astype(int)
     # long names on two or three lines above their panel, never cut
     df["label"] = df["label"].map(lambda t: "\n".join(textwrap.wrap(t, 28)))
-    base = alt.Chart(df).properties(width=200, height=90)
+    base = alt.Chart().properties(width=200, height=90)
     line = base.mark_line(point=True, color=PALETTE[0]).encode(
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=-90, labelFontSize=8)),
         y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
@@ -232,7 +232,7 @@ def indicator_panels(frame: pd.DataFrame) -> str | None:
         )
         .resolve_scale(y="independent")
     )
-    return to_svg(_config(chart))
+    return to_svg(chart)
 
 
 def funnel(frame: pd.DataFrame, axis: str) -> str | None:
@@ -241,7 +241,7 @@ def funnel(frame: pd.DataFrame, axis: str) -> str | None:
     if df.empty:
         return None
     chart = (
-        alt.Chart(df)
+        alt.Chart()
         .mark_bar(color=PALETTE[0])
         .encode(
             y=alt.Y("stage:N", title=None, sort=list(frame["stage"])),
@@ -250,7 +250,7 @@ def funnel(frame: pd.DataFrame, axis: str) -> str | None:
         .properties(width=WIDTH - 160, height=30 * len(frame))
     )
     text = chart.mark_text(align="left", dx=3, fontSize=10).encode(text="value:Q")
-    return to_svg(_config(alt.layer(chart, text)))
+    return to_svg(alt.layer(chart, text, data=df))
 
 
 def gap_chart(frame: pd.DataFrame, words: dict) -> str | None:
@@ -288,4 +288,4 @@ def gap_chart(frame: pd.DataFrame, words: dict) -> str | None:
         .mark_point(color="#5a5a5a", shape="diamond", filled=True, size=50)
         .encode(y=y, x="registered:Q")
     )
-    return to_svg(_config(alt.layer(rule_low, rule, point, registered)))
+    return to_svg(alt.layer(rule_low, rule, point, registered))

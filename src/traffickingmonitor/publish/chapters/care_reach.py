@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from traffickingmonitor.analysis.care_reach import FLAG_WINDOW, falls_behind
@@ -186,22 +187,28 @@ def _national_block(ctx, w, raw, num, windows, flag_days, t_raw, t_num, table) -
 def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_raw, t_num):
     lang = ctx.lang
     dim = GROUP_BY_LABEL[lang][group_by]
-    sel = num["group_by"] == group_by
-    groups = list(dict.fromkeys(raw.loc[sel, "group"].astype(str)))
+    # rows by position, from arrays made once: selecting rows per group and window copies
+    # every column each time (a municipality's, hundreds of times)
+    sel = (num["group_by"] == group_by).to_numpy()
+    group, days_of = raw["group"].astype(str).to_numpy(), raw["days"].to_numpy()
+    groups = list(dict.fromkeys(group[sel]))
     if group_by == "municipality":
         groups.sort(key=lambda g: group_label(group_by, g, lang))
+    if t_num is not None:
+        t_sel = (t_num["group_by"] == group_by).to_numpy()
+        t_group = t_raw["group"].astype(str).to_numpy()
     rows, chart_rows, behind, ranked = [], [], [], []
     for grp in groups:
-        g_sel = sel & (raw["group"].astype(str) == grp)
+        g_sel = sel & (group == grp)
         label = group_label(group_by, grp, lang)
         cells, flag = [], False
         persons_cell = "–"
         for d in windows:
-            s = g_sel & (raw["days"] == d)
-            if not s.any():
+            hits = np.flatnonzero(g_sel & (days_of == d))
+            if not len(hits):
                 cells.append("–")
                 continue
-            r_raw, r_num = raw[s].iloc[0], num[s].iloc[0]
+            r_raw, r_num = raw.iloc[hits[0]], num.iloc[hits[0]]
             cells.append(percent_or_dash(r_num["share"], lang))
             if d == flag_days:
                 persons_cell = shown(r_raw["persons"])
@@ -223,9 +230,9 @@ def _group_block(ctx, w, group_by, raw, num, windows, flag_days, nat_share, t_ra
                     behind.append(f"{label} ({percent(r_num['share'], lang)})")
         median = "–"
         if t_num is not None:
-            m = (t_num["group_by"] == group_by) & (t_raw["group"].astype(str) == grp)
-            if m.any():
-                days = _median(t_num.loc[m, "median_days_x10"].iloc[0])
+            hits = np.flatnonzero(t_sel & (t_group == grp))
+            if len(hits):
+                days = _median(t_num["median_days_x10"].iloc[hits[0]])
                 # with its unit: a number of days, not a count of persons
                 median = "–" if days == "–" else w["n_days"].format(n=days)
         rows.append([label, persons_cell, *cells, median, FLAG if flag else ""])
