@@ -28,7 +28,7 @@ from traffickingmonitor.disclosure.api import (
 )
 from traffickingmonitor.errors import UserError
 from traffickingmonitor.progress import no_progress
-from traffickingmonitor.publish import csv_safe, eurostat, pdf_charts
+from traffickingmonitor.publish import csv_safe, eurostat, pdf_charts, pdf_tables
 from traffickingmonitor.publish.chapters import ChapterContext, build_chapters, edition_years
 from traffickingmonitor.publish.foreword import foreword_context, read_foreword
 from traffickingmonitor.publish.format import is_words
@@ -351,7 +351,7 @@ def write_pdf(html: str, path: Path, edition, lang: str) -> None:
     logger.setLevel(logging.ERROR)
     no_alt = _NoAltOfCharts()
     logger.addFilter(no_alt)
-    html = _print_sized(html)
+    html = pdf_tables.with_column_widths(_print_sized(html))
 
     def typeset(page: str) -> bytes:
         # WeasyPrint makes millions of objects: collecting cycles rarely saves a sixth
