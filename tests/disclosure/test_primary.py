@@ -43,6 +43,28 @@ def test_a_shown_value_is_found_by_the_row_it_names_and_only_one_row():
     assert one.value({}, "n") == 15  # a table of one row, without dimensions
 
 
+def test_rows_are_matched_by_their_dimensions_as_text_in_order():
+    protected = protect(_table([12, 30, 44, 51]))
+    assert protected.rows_matching({"sex": "c"}) == [2]
+    assert protected.rows_matching({"year": "2019"}) == [0, 1, 2, 3]  # text: "2019" is 2019
+    assert protected.rows_matching({"year": 2019, "sex": "d"}) == [3]
+    assert protected.rows_matching({"sex": "z"}) == []
+    assert protected.rows_matching({"sex": "b"}) == [1]  # asked again: the same answer
+    # the rows as value() finds them (by value, not as text) are the same rows
+    assert protected.value({"year": 2019, "sex": "b"}, "persons") == 30
+
+
+def test_the_hidden_cells_are_counted_per_kind_once_and_alike():
+    protected = protect(_table([0, 3, 4, 12, 30]), PrimaryRule(10))
+    counts = (protected.n_hidden(), protected.n_hidden("primary"), protected.n_hidden("secondary"))
+    assert counts == (2, 2, 0)
+    assert counts == (
+        protected.n_hidden(),
+        protected.n_hidden("primary"),
+        protected.n_hidden("secondary"),
+    )
+
+
 def test_protected_table_cannot_be_made_outside_disclosure():
     t = _table([1, 2])
     with pytest.raises(TypeError):

@@ -138,6 +138,19 @@ class ProtectedTable:
             raise KeyError(f"{self.table_id}: {row} matches {len(hits)} rows")
         return self._frame[column].iloc[hits[0]]
 
+    def rows_matching(self, where: dict) -> list[int]:
+        """Positions of the rows whose dimensions equal ``where``'s values as text, in order."""
+        keys = ("as text", *where)
+        # a page per municipality asks the same tables by one dimension each (see ``value``)
+        index = self._rows_by.get(keys)
+        if index is None:
+            index = {}
+            columns = (self._frame[k].astype(str) for k in where)
+            for pos, values in enumerate(zip(*columns, strict=True)):
+                index.setdefault(values, []).append(pos)
+            self._rows_by[keys] = index
+        return index.get(tuple(str(v) for v in where.values()), [])
+
     @property
     def withheld(self) -> bool:
         """Whether the table publishes no number at all (:func:`withhold`)."""

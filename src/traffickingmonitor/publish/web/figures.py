@@ -6,8 +6,11 @@ computed between two shown counts.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+
+import numpy as np
 
 from traffickingmonitor.disclosure.api import ProtectedTable, require_protected
 from traffickingmonitor.publish.chapters._local import fmt_decimal
@@ -57,25 +60,20 @@ def table_block(table: ProtectedTable, where: dict, lang: str, title: str) -> di
     """A data table (header + rows) of the rows of ``table`` that match ``where``."""
     require_protected(table)
     frame = table.frame
-    suppressed = table.suppressed
-    mask = None
-    for dim, value in where.items():
-        m = frame[dim].astype(str) == str(value)
-        mask = m if mask is None else mask & m
-    if mask is not None:
-        frame = frame[mask]
-        suppressed = suppressed[mask]
+    if where:
+        frame = frame.iloc[table.rows_matching(where)]
     if frame.empty:
         return None
     dims = [d for d in table.spec.dimensions if d not in where]
     cols = [*table.spec.counts, *table.spec.estimates]
     t = _TEXT(lang)
     header = [t.get(d, d) for d in dims] + [t.get(c, c) for c in cols]
+    at = {c: i for i, c in enumerate(frame.columns)}
     rows = []
-    for _, r in frame.iterrows():
+    for r in frame.to_numpy():  # the values iterrows would give, without a Series per row
         rows.append(
-            [category_label(d, r[d], lang) if d != "year" else int(r[d]) for d in dims]
-            + [_cell(r[c], _scale(c), lang) for c in cols]
+            [category_label(d, r[at[d]], lang) if d != "year" else int(r[at[d]]) for d in dims]
+            + [_cell(r[at[c]], _scale(c), lang) for c in cols]
         )
     return {"title": title, "header": header, "rows": rows}
 
@@ -134,6 +132,19 @@ def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str):
     return own, region
 
 
+@functools.cache
+def _nearest(code: str, population: int, n: int) -> tuple:
+    """The ``n`` other municipalities closest to ``population`` on a log scale, the most
+    populous first (reference data: the same for every page of ``code``)."""
+    from traffickingmonitor.codes.api import municipalities
+
+    frame = municipalities()
+    others = frame[frame["code"] != code].copy()
+    others["distance"] = (others["population"].map(math.log) - math.log(population)).abs()
+    nearest = others.nsmallest(n, "distance").sort_values("population", ascending=False)
+    return tuple(nearest[["code", "name", "population"]].itertuples(index=False))
+
+
 def _has_shown(block: dict) -> bool:
     return any(isinstance(v, str) and v[:1].isdigit() for r in block["rows"] for v in r[1:])
 
@@ -142,12 +153,7 @@ def similar_municipalities(
     tables: dict[str, ProtectedTable], m: dict, lang: str, n: int = 6
 ) -> list[dict]:
     """The ``n`` municipalities closest in population (on a log scale), with own figures."""
-    from traffickingmonitor.codes.api import municipalities
-
-    frame = municipalities()
-    others = frame[frame["code"] != m["code"]].copy()
-    others["distance"] = (others["population"].map(math.log) - math.log(m["population"])).abs()
-    nearest = others.nsmallest(n, "distance").sort_values("population", ascending=False)
+    nearest = _nearest(m["code"], m["population"], n)
     # The first table with a municipality dimension (persons per municipality, if any).
     local = next(
         (
@@ -158,17 +164,19 @@ def similar_municipalities(
         ),
         None,
     )
+    if local is not None:  # its latest year, by municipality
+        table, dim = local
+        latest = table.frame
+        if "year" in latest.columns:
+            latest = latest[latest["year"] == latest["year"].max()]
+        codes, counts = latest[dim].to_numpy(), latest[table.spec.counts[0]]
     rows = []
-    for r in nearest.itertuples():
+    for r in nearest:
         figure = None
         if local is not None:
-            table, dim = local
-            frame_t = table.frame
-            hit = frame_t[frame_t[dim] == r.code]
-            if "year" in frame_t.columns:
-                hit = hit[hit["year"] == frame_t["year"].max()]
+            hit = np.flatnonzero(codes == r.code)
             if len(hit) == 1:
-                figure = _cell(hit.iloc[0][table.spec.counts[0]])
+                figure = _cell(counts.iloc[hit[0]])
         rows.append(
             {
                 "code": r.code,
