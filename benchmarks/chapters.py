@@ -1,12 +1,16 @@
-"""Benchmark: seconds per chapter of the report, built in this process from a store.
+"""Benchmark: seconds per chapter of the report, built in this process from a store; the PDF's
+typesetting and the dashboard's municipality pages on request.
 
 ``run`` builds every language's chapters once and stores them (``publish.stored_chapters``);
 this builds them again from the store's protected tables, as ``run`` and its worker do, and
 prints the seconds each chapter took (median over ``--repeat`` builds, the languages in
-turn) and the PDF's typesetting of the report (``report.write_pdf``, ``--pdf``). The first
-build, which imports the chapters' code and starts vl-convert, is not counted.
+turn), the PDF's typesetting of the report (``report.write_pdf``, ``--pdf``) and the
+milliseconds per municipality page of the dashboard, all 342 in Dutch through a test client
+on a copy of the store, its edition made public there (``--pages``; the pages keep what
+they built, so each is built once per run). The first build, which imports the chapters'
+code and starts vl-convert, is not counted.
 
-    python benchmarks/chapters.py --db demo/monitor.duckdb [--repeat 3] [--pdf]
+    python benchmarks/chapters.py --db demo/monitor.duckdb [--repeat 3] [--pdf] [--pages]
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True, help="a store `run` wrote")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pdf", action="store_true", help="also time the PDF's typesetting")
+    parser.add_argument("--pages", action="store_true", help="also time the municipality pages")
     args = parser.parse_args()
 
     from traffickingmonitor.publish import chapters as chapter_list
@@ -66,7 +71,10 @@ def main() -> None:
         from traffickingmonitor.publish import report
 
         chapters = build_from(edition, rule, "nl", protected, *inputs)
-        html = report.render_html(protected, edition, rule, "nl", chapters=chapters)
+        quality, before = inputs
+        html = report.render_html(
+            protected, edition, rule, "nl", quality=quality, before=before, chapters=chapters
+        )
         report.load_pdf_engine()
         with tempfile.TemporaryDirectory() as tmp:
             pdf_seconds = []
@@ -75,6 +83,41 @@ def main() -> None:
                 report.write_pdf(html, Path(tmp) / "report.pdf", edition, "nl")
                 pdf_seconds.append(time.perf_counter() - t0)
         print(f"{'PDF (nl)':<18} {statistics.median(pdf_seconds):>9.3f}")
+    if args.pages:
+        print(f"{'municipality page':<18} {_municipality_page_ms(args.db):>9.1f} ms")
+
+
+def _municipality_page_ms(db: Path) -> float:
+    """Milliseconds per municipality page, all of them once, on a copy of the store."""
+    import shutil
+    import tempfile
+    import warnings
+
+    from traffickingmonitor import editions, store
+    from traffickingmonitor.codes.api import municipality_codes
+    from traffickingmonitor.publish.web import create_app
+    from traffickingmonitor.publish.web.cli import approve_demo_edition
+
+    with warnings.catch_warnings():  # starlette's note on httpx is for its developers
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "monitor.duckdb"
+        shutil.copy(db, copy)
+        con = store.connect(copy, read_only=True)
+        try:
+            edition_id = editions.get_edition(con).edition_id
+        finally:
+            con.close()
+        approve_demo_edition(copy, edition_id)
+        codes = sorted(municipality_codes())
+        with TestClient(create_app(copy)) as client:
+            client.get("/")
+            t0 = time.perf_counter()
+            for code in codes:
+                client.get(f"/municipalities/{code}").raise_for_status()
+            return 1000 * (time.perf_counter() - t0) / len(codes)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ class ProtectedTable:
             status = suppressed.replace({True: PRIMARY, False: ""}).astype(object)
         self._status = status
         self._accuracy = accuracy
-        self._rows_by: dict[tuple, dict] = {}
+        self._rows_by: dict[tuple, dict] = {}  # (as text, keys): see _rows
         self._hidden: dict[str | None, int] = {}
 
     @property
@@ -124,32 +124,27 @@ class ProtectedTable:
 
     def value(self, row: dict, column: str):
         """The shown value (int or symbol) of ``column`` in the row whose dimensions match ``row``."""
-        keys = tuple(row)
-        # the chapters ask a table hundreds of times: the rows by their values of ``keys``,
-        # made once per set of keys (the frame never changes)
-        where = self._rows_by.get(keys)
-        if where is None:
-            where = {(): list(range(len(self._frame)))} if not keys else {}
-            for pos, values in enumerate(zip(*(self._frame[k] for k in keys), strict=True)):
-                where.setdefault(values, []).append(pos)
-            self._rows_by[keys] = where
-        hits = where.get(tuple(row.values()), [])
+        hits = self._rows(tuple(row), as_text=False).get(tuple(row.values()), [])
         if len(hits) != 1:
             raise KeyError(f"{self.table_id}: {row} matches {len(hits)} rows")
         return self._frame[column].iloc[hits[0]]
 
     def rows_matching(self, where: dict) -> list[int]:
         """Positions of the rows whose dimensions equal ``where``'s values as text, in order."""
-        keys = ("as text", *where)
-        # a page per municipality asks the same tables by one dimension each (see ``value``)
-        index = self._rows_by.get(keys)
+        return self._rows(tuple(where), as_text=True).get(tuple(map(str, where.values())), [])
+
+    def _rows(self, keys: tuple, *, as_text: bool) -> dict[tuple, list[int]]:
+        """The rows' positions by their values of ``keys`` (or those values as text), made
+        once per set of keys: the chapters and the municipality pages ask a table hundreds
+        of times (the frame never changes)."""
+        index = self._rows_by.get((as_text, keys))
         if index is None:
-            index = {}
-            columns = (self._frame[k].astype(str) for k in where)
+            index = {(): list(range(len(self._frame)))} if not keys else {}
+            columns = (self._frame[k].astype(str) if as_text else self._frame[k] for k in keys)
             for pos, values in enumerate(zip(*columns, strict=True)):
                 index.setdefault(values, []).append(pos)
-            self._rows_by[keys] = index
-        return index.get(tuple(str(v) for v in where.values()), [])
+            self._rows_by[(as_text, keys)] = index
+        return index
 
     @property
     def withheld(self) -> bool:

@@ -10,7 +10,7 @@ distribution of ``css-tables-3``) and gives each table those widths as a fixed l
 WeasyPrint takes as they are.
 
 Only the report's own tables (``table.data``) of plain text cells, one column each, are
-given widths; a table with a cell of markup or a span, or a text with a character DejaVu
+given widths; a table without a caption, with a cell of markup or a span, or a text with a character DejaVu
 Sans lacks, keeps the automatic layout, as does every table where DejaVu Sans is not
 installed. The sizes below are those of ``report.css`` in print; a test compares the widths
 with those WeasyPrint finds itself.
@@ -22,7 +22,6 @@ import functools
 import html as html_lib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from traffickingmonitor.publish import chart_font
 
@@ -66,7 +65,7 @@ def _faces() -> dict[str, _Face] | None:
         return None
     faces = {}
     for style, path in sources.items():
-        font = TTFont(Path(path), lazy=True)
+        font = TTFont(path, lazy=True)
         scale = _FONT_PT / font["head"].unitsPerEm
         hmtx = font["hmtx"]
         faces[style] = _Face({cp: hmtx[g][0] * scale for cp, g in font.getBestCmap().items()})
@@ -155,9 +154,9 @@ def with_column_widths(html: str) -> str:
 
     def fixed(m: re.Match) -> str:
         classes, body = m.group(1) or "", m.group(2)
-        rows = _cells(body)
+        rows = _cells(body) if _CAPTION_END in body else None  # the columns follow it
         widths = _column_widths(rows, " wide" in classes, faces) if rows else None
-        if widths is None or _CAPTION_END not in body:
+        if widths is None:
             return m.group(0)
         cols = "".join(f'<col style="width: {w:.2f}pt">' for w in widths)
         head, _, rest = body.partition(_CAPTION_END)

@@ -133,13 +133,15 @@ def region_blocks(tables: dict[str, ProtectedTable], m: dict, lang: str):
 
 
 @functools.cache
-def _nearest(code: str, population: int, n: int) -> tuple:
-    """The ``n`` other municipalities closest to ``population`` on a log scale, the most
-    populous first (reference data: the same for every page of ``code``)."""
+def _nearest(code: str, n: int) -> tuple:
+    """The ``n`` other municipalities closest to ``code``'s population on a log scale, the
+    most populous first (reference data: the same for every page of ``code``)."""
     from traffickingmonitor.codes.api import municipalities
 
     frame = municipalities()
-    others = frame[frame["code"] != code].copy()
+    own = frame["code"] == code
+    others = frame[~own].copy()
+    population = float(frame.loc[own, "population"].iloc[0])
     others["distance"] = (others["population"].map(math.log) - math.log(population)).abs()
     nearest = others.nsmallest(n, "distance").sort_values("population", ascending=False)
     return tuple(nearest[["code", "name", "population"]].itertuples(index=False))
@@ -153,7 +155,7 @@ def similar_municipalities(
     tables: dict[str, ProtectedTable], m: dict, lang: str, n: int = 6
 ) -> list[dict]:
     """The ``n`` municipalities closest in population (on a log scale), with own figures."""
-    nearest = _nearest(m["code"], m["population"], n)
+    nearest = _nearest(m["code"], n)
     # The first table with a municipality dimension (persons per municipality, if any).
     local = next(
         (
