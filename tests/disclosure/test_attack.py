@@ -25,7 +25,7 @@ from traffickingmonitor.disclosure.attack import (
     truth_of,
 )
 from traffickingmonitor.publish.report import write_tables
-from traffickingmonitor.publish.web.channel_check import DataCells
+from traffickingmonitor.publish.web.channel_check import DataCells, read_page
 
 from helpers import csv_numbers
 
@@ -49,8 +49,7 @@ def test_demo_html_shows_no_small_count_and_no_number_the_csv_hides(demo_edition
 
     written = write_report(demo_edition.db, tmp_path / "report", lang="en", pdf=False)
     html = written.html.read_text("utf-8")
-    parser = DataCells()
-    parser.feed(html)
+    (parser,) = read_page(html, DataCells())
     published = csv_numbers(written.tables_dir)
     counts = [
         int(text.replace("\u202f", ""))
@@ -132,9 +131,9 @@ def test_local_figures_per_year_engine_audit_and_near_cell_patterns(monkeypatch)
     fast = protect_edition_details(tables, RULE)
     assert fast.suppression.unprotectable == 0
     assert all(b.ok for b in fast.suppression.bounds)  # the engine's own LP audit
-    # without the up-front directions and with every MILP over the whole component: the
+    # without the sweep up front and with every MILP over the whole component: the
     # shortcuts only spare solves, and a pattern found near a cell protects as well
-    monkeypatch.setattr(secondary, "EXPLORE_DIRECTIONS", 0)
+    monkeypatch.setattr(secondary, "SWEEP", False)
     monkeypatch.setattr(secondary, "NEIGHBOURHOODS", (None,))
     plain = protect_edition_details(tables, RULE)
     assert all(b.ok for b in plain.suppression.bounds)

@@ -314,12 +314,26 @@ class _Builder:
         if self.linkage[root].margin_of:
             return None
         f = t.frame
-        mask = pd.Series(True, index=f.index)
-        for d, v in zip(dims, key, strict=False):
-            if d in f:
-                mask &= f[d] == v
-        hits = f.loc[mask, col]
-        return _int(hits.iloc[0]) if len(hits) == 1 else None
+        used = [(d, v) for d, v in zip(dims, key, strict=False) if d in f]
+        if any(pd.isna(v) for _, v in used):
+            return None  # equal to no row
+        hits = self._rows_by(root, tuple(d for d, _ in used)).get(tuple(v for _, v in used), ())
+        return _int(f[col].iloc[hits[0]]) if len(hits) == 1 else None
+
+    def _rows_by(self, tid: str, dims: tuple[str, ...]) -> dict[tuple, list[int]]:
+        """Row positions of table ``tid`` by their values of ``dims`` (rows with a missing
+        value left out: equal to nothing), made once per build: each node asks its margin."""
+        cache = self.__dict__.setdefault("_rows_by_cache", {})
+        if (tid, dims) not in cache:
+            f = self.tables[tid].frame
+            index: dict[tuple, list[int]] = {}
+            if not dims:
+                index[()] = list(range(len(f)))
+            for pos, values in enumerate(zip(*(f[d].tolist() for d in dims), strict=True)):
+                if not any(pd.isna(v) for v in values):
+                    index.setdefault(values, []).append(pos)
+            cache[(tid, dims)] = index
+        return cache[(tid, dims)]
 
     def _overlapping(self, total: int, trs: list, totals: dict) -> None:
         fresh = []

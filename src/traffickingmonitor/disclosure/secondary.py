@@ -44,9 +44,9 @@ log = logging.getLogger(__name__)
 # the valve still decided: a 50-node MILP of seed 5 (25 s at load 5) was cut by it beside
 # four other jobs, and that run hid another province (a cut at 10 s gives the same pattern).
 MILP_TIME_LIMIT = 600.0
-# random weightings of the sensitive cells solved up front (``_Audit.explore``); the pattern
-# does not depend on them, only how many cells need an LP of their own
-EXPLORE_DIRECTIONS = 6
+# the sensitive cells pushed down and up all at once before any gets a solve of its own
+# (``_Audit.sweep``); the pattern does not depend on it, only how many solves it takes
+SWEEP = True
 
 
 class ProtectionError(UserError):
@@ -389,10 +389,10 @@ def _unprotectable_component(comp, prim, threshold, level, model, groups, gl):
     p = cells[0]  # the cell at work, for the error
     try:
         audit = _Audit(comp, np.ones(len(gl), bool), threshold)
-        audit.explore(cells, EXPLORE_DIRECTIONS)
-        for p in cells:
-            need_up, need_dn = _needs(comp.v[p], threshold, level)
-            low, high = comp.v[p] - need_dn, comp.v[p] + need_up
+        lows, highs_ = _intervals(comp.v[cells], threshold, level)
+        if SWEEP:
+            audit.sweep(cells, lows, highs_)
+        for p, low, high in zip(cells, lows, highs_, strict=True):
             if not audit.reaches(p, low, high):
                 stuck.append(int(p))
                 pinning.update(int(q) for q in audit.pinning(p, low, high))
@@ -404,7 +404,9 @@ def _unprotectable_component(comp, prim, threshold, level, model, groups, gl):
 def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result, current):
     """The pattern of one component and its audit LP; ``current[0]`` names the cell at work."""
     audit = _Audit(comp, hidden, threshold)
-    audit.explore(np.flatnonzero(prim), EXPLORE_DIRECTIONS)
+    if SWEEP:
+        cells = np.flatnonzero(prim)
+        audit.sweep(cells, *_intervals(comp.v[cells], threshold, level))
     # smallest sensitive cells first: they need the widest relative protection
     for p in sorted(np.flatnonzero(prim), key=lambda i: comp.v[i]):
         current[0] = int(p)
@@ -433,10 +435,17 @@ def _suppress_component(comp, hidden, prim, threshold, level, time_limit, result
     return hidden, audit
 
 
-def _needs(value: float, threshold: int, level: int) -> tuple[float, float]:
-    """How far up and down a sensitive count must stay uncertain (within 1..threshold-1)."""
-    up = max(0.0, min(value + level, threshold - 1) - value)
-    down = max(0.0, value - max(value - level, 1))
+def _intervals(values: np.ndarray, threshold: int, level: int):
+    """Per sensitive count, the interval its range must cover."""
+    up, down = _needs(values, threshold, level)
+    return values - down, values + up
+
+
+def _needs(value, threshold: int, level: int):
+    """How far up and down a sensitive count (or each of an array) must stay uncertain
+    (within 1..threshold-1)."""
+    up = np.maximum(0.0, np.minimum(value + level, threshold - 1) - value)
+    down = np.maximum(0.0, value - np.maximum(value - level, 1))
     return up, down
 
 
@@ -463,6 +472,7 @@ class _Audit:
             np.concatenate([hi, np.zeros(n_eq), comp.h]),
         )
         self._cols = np.arange(comp.n, dtype=np.int32)
+        self._hidden = np.asarray(hidden, bool).copy()
         self._low_seen, self._high_seen = comp.v.copy(), comp.v.copy()
 
     def _cell_bounds(self, cells, hidden) -> tuple[np.ndarray, np.ndarray]:
@@ -481,8 +491,16 @@ class _Audit:
 
     def _set(self, cells, hidden: bool) -> None:
         cells = np.asarray(cells, dtype=np.int32)
+        self._hidden[cells] = hidden
+        self._bound_rows(cells)
+
+    def _bound_rows(self, cells, low=None, high=None) -> None:
+        """The rows of ``cells`` bounded as their symbols tell, and within ``low..high``."""
+        cells = np.asarray(cells, dtype=np.int32)
         if len(cells):
-            lo, hi = self._cell_bounds(cells, np.full(len(cells), hidden))
+            lo, hi = self._cell_bounds(cells, self._hidden[cells])
+            lo = lo if low is None else np.maximum(lo, low)
+            hi = hi if high is None else np.minimum(hi, high)
             self._h.changeRowsBounds(len(cells), cells, lo, hi)
 
     def hide(self, cells) -> None:
@@ -499,16 +517,46 @@ class _Audit:
             self.see(np.asarray(self._h.getSolution().col_value))
         return value
 
-    def explore(self, cells, directions: int, seed: int = 0) -> None:
-        """Solve for a few random weightings of ``cells`` (both senses): each solution moves
-        many cells at once, so most of their ranges are proven without a solve of their own."""
-        rng = np.random.default_rng(seed)
-        S = self._comp.S[np.asarray(cells)]
-        for _ in range(directions):
-            weights = rng.uniform(0.5, 1.5, S.shape[0]) * rng.choice((-1.0, 1.0), S.shape[0])
-            self._h.changeColsCost(self._comp.n, self._cols, np.asarray(S.T @ weights).ravel())
-            for sense in (highs.MINIMIZE, highs.MAXIMIZE):
-                self._solve(sense)
+    def sweep(self, cells, low: np.ndarray, high: np.ndarray) -> None:
+        """Push every cell of ``cells`` whose range the points seen do not yet prove to reach
+        ``low`` down to it in one solve, then up to ``high``, again while that proves more.
+
+        Each cell is held within its interval meanwhile (a bound, undone after), so that the
+        solve spreads over the cells rather than taking one as far as it goes: one solve
+        then proves most ranges, where a solve per cell and side would be needed. A point
+        feasible with the bounds is feasible without them: what it proves is what a solve of
+        the cell's own would (only faster); a cell it leaves open gets its own solve
+        (``reaches``).
+        """
+        cells = np.asarray(cells, dtype=np.int64)
+        for sense in (highs.MINIMIZE, highs.MAXIMIZE):
+            while self._push(cells, low, high, sense):
+                pass
+
+    def _push(self, cells, low, high, sense) -> bool:
+        """One solve of ``sweep``: whether it proved a cell (another may prove more)."""
+        tol = 1e-6
+        if sense == highs.MINIMIZE:
+            at = self._low_seen[cells] > low + tol
+        else:
+            at = self._high_seen[cells] < high - tol
+        if not at.any():
+            return False
+        low, high, at = low[at], high[at], cells[at]
+        down = sense == highs.MINIMIZE
+        self._bound_rows(at, low=low if down else None, high=None if down else high)
+        self._h.changeColsCost(
+            self._comp.n, self._cols, np.asarray(self._comp.S[at].sum(axis=0)).ravel()
+        )
+        try:
+            self._solve(sense)
+        except highs.SolverError:
+            return False  # a shortcut only: each cell still open gets a solve of its own
+        finally:
+            self._bound_rows(at)
+        if down:
+            return bool((self._low_seen[at] <= low + tol).any())
+        return bool((self._high_seen[at] >= high - tol).any())
 
     def see(self, point: np.ndarray, check: np.ndarray | None = None) -> None:
         """Take ``point`` (values of the unknowns the attacker cannot rule out) as seen.
