@@ -9,7 +9,7 @@ import pytest
 
 from traffickingmonitor.publish import report
 from traffickingmonitor.publish.factsheets import LEVELS, areas, write_factsheets
-from traffickingmonitor.publish.web.channel_check import DataCells
+from traffickingmonitor.publish.web.channel_check import DataCells, read_page
 from web_helpers import build_demo_db
 
 from helpers import KEY, csv_numbers, run_cli
@@ -95,8 +95,7 @@ def test_factsheets_show_only_published_counts(written, published):
     _, out = written
     seen = 0
     for path in _pages(out):
-        parser = DataCells()
-        parser.feed(path.read_text("utf-8"))
+        (parser,) = read_page(path.read_text("utf-8"), DataCells())
         counts = [
             int(text.replace("\u202f", "").replace(" ", ""))
             for table, text in parser.cells

@@ -65,11 +65,37 @@ class ChannelVerdict:
     attacked: bool = True
 
 
-class DataCells(HTMLParser):
+class _Readers(HTMLParser):
+    """One parse of a page, told to every reader (``DataCells``, ``OwnWords``): each page is
+    read for both, and parsing is most of the reading."""
+
+    def __init__(self, readers):
+        super().__init__()
+        self.readers = readers
+
+    def handle_starttag(self, tag, attrs):
+        for reader in self.readers:
+            reader.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        for reader in self.readers:
+            reader.handle_endtag(tag)
+
+    def handle_data(self, data):
+        for reader in self.readers:
+            reader.handle_data(data)
+
+
+def read_page(html: str, *readers):
+    """``readers`` after one parse of ``html``."""
+    _Readers(readers).feed(html)
+    return readers
+
+
+class DataCells:
     """Texts of the data cells (<td>) of every table of a page, with the table's class."""
 
     def __init__(self):
-        super().__init__()
         self.cells: list[tuple[str, str]] = []
         self._table: str | None = None
         self._in_td = False
@@ -102,7 +128,7 @@ class DataCells(HTMLParser):
         ]
 
 
-class OwnWords(HTMLParser):
+class OwnWords:
     """A page's own words: its text outside tables (read as counts), the chapters' text and
     key figures (the chapters' verdict reads them), scripts, styles, charts and the choices
     of a form; and apart from them the text of elements that show reference data
@@ -114,7 +140,6 @@ class OwnWords(HTMLParser):
     VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "wbr"})
 
     def __init__(self):
-        super().__init__()
         self.words: list[str] = []
         self.facts: list[str] = []
         # per open element: its tag and "skip", "facts" or ""
@@ -203,8 +228,10 @@ def own_words_known(published: set[int], threshold: int, rule) -> OwnWordsKnown:
 def own_words(html: str, known: OwnWordsKnown) -> tuple[int, list[str]]:
     """How many numbers a page's own words hold, and those that are none of what they may be
     (:class:`OwnWordsKnown`): each as it stands in its sentence."""
-    parser = OwnWords()
-    parser.feed(html)
+    return _judge_words(*read_page(html, OwnWords()), known)
+
+
+def _judge_words(parser: OwnWords, known: OwnWordsKnown) -> tuple[int, list[str]]:
     seen, wrong = 0, []
     for texts, facts in ((parser.words, False), (parser.facts, True)):
         for text in texts:
@@ -234,8 +261,10 @@ def own_words(html: str, known: OwnWordsKnown) -> tuple[int, list[str]]:
 def page_counts(html: str) -> list[int]:
     """Whole numbers in the cells of a page's tables that count persons (thin-space
     thousands); percentages, decimals and symbols not."""
-    parser = DataCells()
-    parser.feed(html)
+    return _counts(*read_page(html, DataCells()))
+
+
+def _counts(parser: DataCells) -> list[int]:
     return [
         int(text.replace("\u202f", "").replace(" ", ""))
         for text in parser.count_cells()
@@ -430,7 +459,8 @@ def _pages(client, paths, role, lang, known: OwnWordsKnown, tell) -> ChannelVerd
             problems.append(f"{path} answered {r.status_code}")
             continue
         pages += 1
-        counts = page_counts(r.text)
+        cells, words = read_page(r.text, DataCells(), OwnWords())
+        counts = _counts(cells)
         seen += len(counts)
         small = sorted({n for n in counts if 0 < n < threshold})
         if small:
@@ -440,7 +470,7 @@ def _pages(client, paths, role, lang, known: OwnWordsKnown, tell) -> ChannelVerd
         other = sorted(set(counts) - published)
         if other:
             problems.append(f"{path} shows {', '.join(map(str, other[:5]))}, not in the open data")
-        numbers, wrong = own_words(r.text, known)
+        numbers, wrong = _judge_words(words, known)
         worded += numbers
         if wrong:
             problems.append(f"{path} writes {', '.join(wrong[:3])} in its own words")
