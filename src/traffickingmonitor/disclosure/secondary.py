@@ -614,7 +614,8 @@ class _Audit:
     def pinning(self, g, low: float, high: float) -> np.ndarray:
         """The cell groups whose symbols bound ``g`` where its range falls short of
         ``low..high`` (every cell hidden): the rows of the symbols' bounds with a dual
-        value in the solve of that side."""
+        value in the solve of that side. Duals need not be unique: another basis (solves
+        before, ``sweep``) may name other symbols, each set a valid reason."""
         symbols = self._comp.banded | self._comp.not_small
         out = []
         self._objective(g)
