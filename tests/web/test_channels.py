@@ -90,9 +90,10 @@ def known():
 
 
 def _own(html: str, known) -> tuple[int, list[str]]:
-    from traffickingmonitor.publish.web.channel_check import own_words
+    from traffickingmonitor.publish.web.channel_check import OwnWords, own_words, read_page
 
-    return own_words(f"<html><body><main>{html}</main></body></html>", known)
+    (words,) = read_page(f"<html><body><main>{html}</main></body></html>", OwnWords())
+    return own_words(words, known)
 
 
 def test_the_pages_own_words_are_read_and_a_count_there_must_be_published(known):

@@ -145,6 +145,17 @@ class MonitorTable:
         )
 
 
+def row_positions(frame: pd.DataFrame, keys: tuple, *, as_text: bool = False) -> dict:
+    """The positions of ``frame``'s rows by their values of the columns ``keys`` (or those
+    values as text), in order: what a table asked for row after row looks its rows up in
+    (every row under the empty key when there are no keys)."""
+    index: dict[tuple, list[int]] = {(): list(range(len(frame)))} if not keys else {}
+    columns = (frame[k].astype(str) if as_text else frame[k] for k in keys)
+    for pos, values in enumerate(zip(*columns, strict=True)):
+        index.setdefault(values, []).append(pos)
+    return index
+
+
 def _field_values(lang: str, fields: dict) -> dict:
     return {k: v[lang] if isinstance(v, dict) else v for k, v in fields.items()}
 

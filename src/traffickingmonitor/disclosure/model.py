@@ -35,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, row_positions
 from traffickingmonitor.disclosure import declarations as decl
 
 Expr = dict[int, float]
@@ -321,18 +321,11 @@ class _Builder:
         return _int(f[col].iloc[hits[0]]) if len(hits) == 1 else None
 
     def _rows_by(self, tid: str, dims: tuple[str, ...]) -> dict[tuple, list[int]]:
-        """Row positions of table ``tid`` by their values of ``dims`` (rows with a missing
-        value left out: equal to nothing), made once per build: each node asks its margin."""
+        """Row positions of table ``tid`` by their values of ``dims``, made once per build:
+        each node asks its margin (a missing value is never asked: ``_node_value``)."""
         cache = self.__dict__.setdefault("_rows_by_cache", {})
         if (tid, dims) not in cache:
-            f = self.tables[tid].frame
-            index: dict[tuple, list[int]] = {}
-            if not dims:
-                index[()] = list(range(len(f)))
-            for pos, values in enumerate(zip(*(f[d].tolist() for d in dims), strict=True)):
-                if not any(pd.isna(v) for v in values):
-                    index.setdefault(values, []).append(pos)
-            cache[(tid, dims)] = index
+            cache[(tid, dims)] = row_positions(self.tables[tid].frame, dims)
         return cache[(tid, dims)]
 
     def _overlapping(self, total: int, trs: list, totals: dict) -> None:

@@ -10,7 +10,7 @@ import dataclasses
 
 import pandas as pd
 
-from traffickingmonitor.analysis.tables import MonitorTable
+from traffickingmonitor.analysis.tables import MonitorTable, row_positions
 from traffickingmonitor.disclosure.rule import (
     SUPPRESSED_SYMBOL_PREFIX,
     DisclosureRule,
@@ -137,14 +137,9 @@ class ProtectedTable:
         """The rows' positions by their values of ``keys`` (or those values as text), made
         once per set of keys: the chapters and the municipality pages ask a table hundreds
         of times (the frame never changes)."""
-        index = self._rows_by.get((as_text, keys))
-        if index is None:
-            index = {(): list(range(len(self._frame)))} if not keys else {}
-            columns = (self._frame[k].astype(str) if as_text else self._frame[k] for k in keys)
-            for pos, values in enumerate(zip(*columns, strict=True)):
-                index.setdefault(values, []).append(pos)
-            self._rows_by[(as_text, keys)] = index
-        return index
+        if (as_text, keys) not in self._rows_by:
+            self._rows_by[(as_text, keys)] = row_positions(self._frame, keys, as_text=as_text)
+        return self._rows_by[(as_text, keys)]
 
     @property
     def withheld(self) -> bool:

@@ -10,9 +10,9 @@ distribution of ``css-tables-3``) and gives each table those widths as a fixed l
 WeasyPrint takes as they are.
 
 Only the report's own tables (``table.data``) of plain text cells, one column each, are
-given widths; a table without a caption, with a cell of markup or a span, or a text with a character DejaVu
-Sans lacks, keeps the automatic layout, as does every table where DejaVu Sans is not
-installed. The sizes below are those of ``report.css`` in print; a test compares the widths
+given widths; a table without a caption, with a cell of markup or a span, or a text with a
+character DejaVu Sans lacks, keeps the automatic layout, as does every table where DejaVu
+Sans is not installed. The sizes below are those of ``report.css`` in print; a test compares the widths
 with those WeasyPrint finds itself.
 """
 

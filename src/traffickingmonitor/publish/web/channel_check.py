@@ -225,13 +225,10 @@ def own_words_known(published: set[int], threshold: int, rule) -> OwnWordsKnown:
     )
 
 
-def own_words(html: str, known: OwnWordsKnown) -> tuple[int, list[str]]:
-    """How many numbers a page's own words hold, and those that are none of what they may be
-    (:class:`OwnWordsKnown`): each as it stands in its sentence."""
-    return _judge_words(*read_page(html, OwnWords()), known)
-
-
-def _judge_words(parser: OwnWords, known: OwnWordsKnown) -> tuple[int, list[str]]:
+def own_words(parser: OwnWords, known: OwnWordsKnown) -> tuple[int, list[str]]:
+    """How many numbers a page's own words (``parser``, after :func:`read_page`) hold, and
+    those that are none of what they may be (:class:`OwnWordsKnown`): each as it stands in
+    its sentence."""
     seen, wrong = 0, []
     for texts, facts in ((parser.words, False), (parser.facts, True)):
         for text in texts:
@@ -258,13 +255,9 @@ def _judge_words(parser: OwnWords, known: OwnWordsKnown) -> tuple[int, list[str]
     return seen, wrong
 
 
-def page_counts(html: str) -> list[int]:
-    """Whole numbers in the cells of a page's tables that count persons (thin-space
-    thousands); percentages, decimals and symbols not."""
-    return _counts(*read_page(html, DataCells()))
-
-
-def _counts(parser: DataCells) -> list[int]:
+def page_counts(parser: DataCells) -> list[int]:
+    """Whole numbers in the cells of a page's tables that count persons (``parser``, after
+    :func:`read_page`; thin-space thousands); percentages, decimals and symbols not."""
     return [
         int(text.replace("\u202f", "").replace(" ", ""))
         for text in parser.count_cells()
@@ -460,7 +453,7 @@ def _pages(client, paths, role, lang, known: OwnWordsKnown, tell) -> ChannelVerd
             continue
         pages += 1
         cells, words = read_page(r.text, DataCells(), OwnWords())
-        counts = _counts(cells)
+        counts = page_counts(cells)
         seen += len(counts)
         small = sorted({n for n in counts if 0 < n < threshold})
         if small:
@@ -470,7 +463,7 @@ def _pages(client, paths, role, lang, known: OwnWordsKnown, tell) -> ChannelVerd
         other = sorted(set(counts) - published)
         if other:
             problems.append(f"{path} shows {', '.join(map(str, other[:5]))}, not in the open data")
-        numbers, wrong = _judge_words(words, known)
+        numbers, wrong = own_words(words, known)
         worded += numbers
         if wrong:
             problems.append(f"{path} writes {', '.join(wrong[:3])} in its own words")
